@@ -1,0 +1,3 @@
+# loa — Tày (tyz). No message is translated yet: every message falls back to Vietnamese
+# (vi/main.ftl), one by one. Add a message here only when a speaker of Tày has written and
+# checked it; see ../README.md. Never add a machine-made guess.

@@ -1,0 +1,146 @@
+//! Contacts: one row per phone number loa talks to, with its language and script preference.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::db::{time, Db};
+use crate::phone::Msisdn;
+use crate::{execute, with_db};
+
+/// How a contact wants Vietnamese written: with diacritics (UCS-2, about three times the parts)
+/// or unaccented ("không dấu", GSM-7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Script {
+    Full,
+    Unaccented,
+}
+
+impl Script {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Script::Full => "full",
+            Script::Unaccented => "unaccented",
+        }
+    }
+
+    fn from_db(s: &str) -> Script {
+        if s == "unaccented" {
+            Script::Unaccented
+        } else {
+            Script::Full
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Contact {
+    pub id: i64,
+    pub msisdn: String,
+    pub language: Option<String>,
+    pub script: Script,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    msisdn: String,
+    language: Option<String>,
+    script: String,
+    created_at: DateTime<Utc>,
+}
+
+impl From<Row> for Contact {
+    fn from(r: Row) -> Contact {
+        Contact {
+            id: r.id,
+            msisdn: r.msisdn,
+            language: r.language,
+            script: Script::from_db(&r.script),
+            created_at: r.created_at,
+        }
+    }
+}
+
+impl Contact {
+    /// The language to render in; the fallback chain then ends in Vietnamese.
+    pub fn lang(&self) -> &str {
+        self.language.as_deref().unwrap_or(crate::i18n::FALLBACK)
+    }
+}
+
+const SELECT: &str = "SELECT id, msisdn, language, script, created_at FROM contacts";
+
+pub async fn find(db: &Db, msisdn: &Msisdn) -> Result<Option<Contact>, sqlx::Error> {
+    let sql = format!("{SELECT} WHERE msisdn = $1");
+    let row: Option<Row> = with_db!(db, |pool| sqlx::query_as(&sql)
+        .bind(msisdn.as_str())
+        .fetch_optional(pool)
+        .await)?;
+    Ok(row.map(Contact::from))
+}
+
+/// The contact for `msisdn`, created on first contact.
+pub async fn find_or_create(db: &Db, msisdn: &Msisdn) -> Result<Contact, sqlx::Error> {
+    if let Some(c) = find(db, msisdn).await? {
+        return Ok(c);
+    }
+    let now = time::now();
+    execute!(db, |pool| sqlx::query(
+        "INSERT INTO contacts (msisdn, created_at, updated_at) VALUES ($1, $2, $2)
+         ON CONFLICT (msisdn) DO NOTHING"
+    )
+    .bind(msisdn.as_str())
+    .bind(now)
+    .execute(pool)
+    .await)?;
+    find(db, msisdn).await?.ok_or(sqlx::Error::RowNotFound)
+}
+
+pub async fn set_language(db: &Db, id: i64, lang: &str) -> Result<(), sqlx::Error> {
+    execute!(db, |pool| sqlx::query(
+        "UPDATE contacts SET language = $2, updated_at = $3 WHERE id = $1"
+    )
+    .bind(id)
+    .bind(lang)
+    .bind(time::now())
+    .execute(pool)
+    .await)?;
+    Ok(())
+}
+
+/// Flips the script preference once per inbound message: handling the same message again (after a
+/// crash) leaves it as the first handling set it.
+pub async fn toggle_script(db: &Db, id: i64, inbound_id: i64) -> Result<Script, sqlx::Error> {
+    execute!(db, |pool| sqlx::query(
+        "UPDATE contacts
+            SET script = CASE script WHEN 'full' THEN 'unaccented' ELSE 'full' END,
+                script_changed_by = $2, updated_at = $3
+          WHERE id = $1 AND (script_changed_by IS NULL OR script_changed_by <> $2)"
+    )
+    .bind(id)
+    .bind(inbound_id)
+    .bind(time::now())
+    .execute(pool)
+    .await)?;
+    let script: String = with_db!(db, |pool| sqlx::query_scalar(
+        "SELECT script FROM contacts WHERE id = $1"
+    )
+    .bind(id)
+    .fetch_one(pool)
+    .await)?;
+    Ok(Script::from_db(&script))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn script_round_trips_through_its_column_value() {
+        for s in [Script::Full, Script::Unaccented] {
+            assert_eq!(Script::from_db(s.as_str()), s);
+        }
+    }
+}

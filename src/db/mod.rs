@@ -1,0 +1,84 @@
+//! One database handle over SQLite or PostgreSQL, chosen by the URL, with shared query code.
+
+pub mod connect;
+pub mod time;
+
+pub use connect::{connect, migrate, Backend};
+
+use sqlx::{PgPool, SqlitePool};
+
+/// The pool of whichever backend the URL named. Queries are written once with `$1…` placeholders
+/// and expanded for both arms by [`with_db!`]; SQL that must differ lives in the module that needs
+/// it, in a `match` on this enum, and nowhere else.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs the same query code against whichever pool `db` holds.
+///
+/// `execute!(db, |pool| sqlx::query("…").execute(pool).await)`
+#[macro_export]
+macro_rules! with_db {
+    ($db:expr, |$pool:ident| $body:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite($pool) => $body,
+            $crate::db::Db::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Runs `$body` inside one write transaction and commits it. On SQLite the transaction starts with
+/// `BEGIN IMMEDIATE`, so that a read followed by a write waits for the lock instead of failing.
+#[macro_export]
+macro_rules! with_tx {
+    ($db:expr, |$tx:ident| $body:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite(pool) => {
+                let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                let $tx = &mut *tx;
+                let out = $body;
+                tx.commit().await?;
+                out
+            }
+            $crate::db::Db::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                let $tx = &mut *tx;
+                let out = $body;
+                tx.commit().await?;
+                out
+            }
+        }
+    };
+}
+
+impl Db {
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// A cheap round trip, for `/readyz`.
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        crate::execute!(self, |pool| sqlx::query("SELECT 1").execute(pool).await).map(|_| ())
+    }
+
+    pub async fn close(&self) {
+        with_db!(self, |pool| pool.close().await)
+    }
+}
+
+/// Like [`with_db!`] for statements: the result is the number of rows affected, since the two
+/// backends' result types differ.
+#[macro_export]
+macro_rules! execute {
+    ($db:expr, |$pool:ident| $body:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite($pool) => $body.map(|r| r.rows_affected()),
+            $crate::db::Db::Postgres($pool) => $body.map(|r| r.rows_affected()),
+        }
+    };
+}

@@ -1,0 +1,7 @@
+//! The dialog: turns what a person typed into feature calls and a reply in their words.
+
+pub mod keywords;
+mod reply;
+pub mod sms;
+
+pub use reply::reply;

@@ -1,0 +1,131 @@
+//! The SMS grammar: keyword commands over the feature functions.
+
+use super::keywords::Command;
+use super::reply;
+use crate::app::App;
+use crate::contacts::{self, Contact, Script};
+use crate::features::consent::{self, Action, Channel};
+use crate::i18n::Msg;
+use crate::inbox::InboxError;
+use crate::phone::Msisdn;
+
+/// Answers one SMS from `from`. Returns a short note for the inbox row (never the text itself).
+pub async fn handle(
+    app: &App,
+    from: &Msisdn,
+    text: &str,
+    inbound_id: i64,
+) -> Result<&'static str, InboxError> {
+    let mut contact = contacts::find_or_create(&app.db, from).await?;
+    let parsed = app.keywords.parse(text);
+    let (msg, note) = match parsed.command {
+        Some(Command::Help) => (Msg::new("help"), "help"),
+        Some(Command::Language) => language(app, &mut contact, &parsed.args).await?,
+        Some(Command::Script) => {
+            contact.script = contacts::toggle_script(&app.db, contact.id, inbound_id).await?;
+            let msg = match contact.script {
+                Script::Full => Msg::new("script-full"),
+                Script::Unaccented => Msg::new("script-unaccented"),
+            };
+            (msg, "script")
+        }
+        Some(Command::Stop) => {
+            consent_change(app, &contact, Action::OptOut, &parsed.args, inbound_id).await?
+        }
+        Some(Command::Start) => {
+            consent_change(app, &contact, Action::OptIn, &parsed.args, inbound_id).await?
+        }
+        None => (Msg::new("unknown-command"), "unknown"),
+    };
+    let sent = reply(app, from, &contact, &msg, inbound_id).await?;
+    Ok(if sent {
+        note
+    } else {
+        "loop guard held the reply"
+    })
+}
+
+/// The fluent id of a language's name, for the languages loa ships folders for.
+fn language_name(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "vi" => "language-name-vi",
+        "en" => "language-name-en",
+        "tyz" => "language-name-tyz",
+        "nut" => "language-name-nut",
+        "ium" => "language-name-ium",
+        "hmn" => "language-name-hmn",
+        _ => return None,
+    })
+}
+
+async fn language(
+    app: &App,
+    contact: &mut Contact,
+    args: &[String],
+) -> Result<(Msg, &'static str), InboxError> {
+    let list = app.locales.languages().collect::<Vec<_>>().join(", ");
+    let Some(code) = args.first().map(|a| a.to_lowercase()) else {
+        return Ok((Msg::new("language-list").arg("list", list), "language list"));
+    };
+    match language_name(&code).filter(|_| app.locales.has_language(&code)) {
+        Some(name_id) => {
+            contacts::set_language(&app.db, contact.id, &code).await?;
+            contact.language = Some(code.clone());
+            let name = app.locales.render(&code, &Msg::new(name_id));
+            Ok((Msg::new("language-set").arg("name", name), "language set"))
+        }
+        None => Ok((
+            Msg::new("language-unknown")
+                .arg("code", code)
+                .arg("list", list),
+            "language unknown",
+        )),
+    }
+}
+
+fn topic_name(topic: &str) -> &'static str {
+    match topic {
+        "notice" => "topic-name-notice",
+        "campaign" => "topic-name-campaign",
+        _ => "topic-name-reminder",
+    }
+}
+
+async fn consent_change(
+    app: &App,
+    contact: &Contact,
+    action: Action,
+    args: &[String],
+    inbound_id: i64,
+) -> Result<(Msg, &'static str), InboxError> {
+    // Anything after the keyword that is not a topic still means "all": a villager who writes
+    // "HUY tin nhan" wants the messages to stop.
+    let topic = app.keywords.topic(args);
+    let scope = topic.unwrap_or(consent::ALL);
+    consent::record(
+        &app.db,
+        contact.id,
+        action,
+        scope,
+        Channel::Sms,
+        Some(inbound_id),
+    )
+    .await?;
+    let msg = match (action, topic) {
+        (Action::OptOut, None) => Msg::new("stopped-all"),
+        (Action::OptIn, None) => Msg::new("started-all"),
+        (Action::OptOut, Some(t)) => Msg::new("stopped-topic").arg(
+            "topic",
+            app.locales.render(contact.lang(), &Msg::new(topic_name(t))),
+        ),
+        (Action::OptIn, Some(t)) => Msg::new("started-topic").arg(
+            "topic",
+            app.locales.render(contact.lang(), &Msg::new(topic_name(t))),
+        ),
+    };
+    let note = match action {
+        Action::OptOut => "opt_out",
+        Action::OptIn => "opt_in",
+    };
+    Ok((msg, note))
+}

@@ -1,0 +1,4 @@
+//! Features: each owns its tables and rules, and knows nothing of SMS or USSD.
+
+pub mod areas;
+pub mod consent;

@@ -1,0 +1,188 @@
+//! The simulator's HTTP face: a phone sending SMS to loa, its inbox, and a page to play a villager.
+
+use axum::extract::{Query, State};
+use axum::response::Html;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+
+use super::{received_by, Received, ID};
+use crate::app::AppState;
+use crate::gateway::{Channel, Inbound};
+use crate::http::error::ApiError;
+use crate::http::json::ApiJson;
+use crate::inbox::{self, MAX_TEXT_CHARS};
+use crate::outbox::{NewMessage, Priority};
+use crate::phone::{Msisdn, Sender};
+
+const PAGE: &str = include_str!("page.html");
+/// Provider ids are echoed into our tables; keep them short.
+const MAX_ID_CHARS: usize = 100;
+const MAX_BROADCAST: usize = 5_000;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/simulator", get(page))
+        .route("/simulator/api/sms", post(sms))
+        .route("/simulator/api/messages", get(messages))
+        .route("/simulator/api/broadcast", post(broadcast))
+}
+
+async fn page() -> Html<&'static str> {
+    Html(PAGE)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SmsIn {
+    from: String,
+    text: String,
+    /// Plays the provider's message id; a repeat of an id is stored once.
+    id: Option<String>,
+}
+
+#[derive(Serialize)]
+struct SmsAccepted {
+    inbound_id: i64,
+    duplicate: bool,
+}
+
+fn check_text(text: &str) -> Result<(), ApiError> {
+    if text.chars().count() > MAX_TEXT_CHARS {
+        return Err(ApiError::bad_request(
+            "text_too_long",
+            format!("text is longer than {MAX_TEXT_CHARS} characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// An SMS from a villager's phone: stored, then answered, as a gateway webhook would be.
+async fn sms(
+    State(app): State<AppState>,
+    ApiJson(body): ApiJson<SmsIn>,
+) -> Result<Json<SmsAccepted>, ApiError> {
+    let sender = Sender::classify(&body.from)
+        .map_err(|e| ApiError::bad_request("bad_sender", format!("from: {e}")))?;
+    check_text(&body.text)?;
+    if body
+        .id
+        .as_ref()
+        .is_some_and(|id| id.is_empty() || id.len() > MAX_ID_CHARS)
+    {
+        return Err(ApiError::bad_request(
+            "bad_id",
+            format!("id must be 1 to {MAX_ID_CHARS} characters"),
+        ));
+    }
+    let inbound = Inbound {
+        gateway_id: ID.to_string(),
+        provider_id: body.id,
+        sender,
+        text: body.text,
+        channel: Channel::Sms,
+    };
+    let received = inbox::receive(&app.db, &inbound).await?;
+    if !received.duplicate {
+        // Stored: from here on a failure is retried by the inbox sweep, so the phone gets its 200.
+        if let Err(err) = inbox::handle(&app, received.id).await {
+            tracing::warn!(%err, inbound_id = received.id, "handling deferred to the inbox sweep");
+        }
+    }
+    Ok(Json(SmsAccepted {
+        inbound_id: received.id,
+        duplicate: received.duplicate,
+    }))
+}
+
+#[derive(Deserialize)]
+struct MessagesQuery {
+    to: String,
+    limit: Option<i64>,
+}
+
+#[derive(Serialize)]
+struct MessagesOut {
+    messages: Vec<Received>,
+}
+
+/// What loa sent to one phone, oldest first, with each message's current status.
+async fn messages(
+    State(app): State<AppState>,
+    Query(q): Query<MessagesQuery>,
+) -> Result<Json<MessagesOut>, ApiError> {
+    let to = Msisdn::parse(&q.to)
+        .map_err(|e| ApiError::bad_request("bad_number", format!("to: {e}")))?;
+    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+    let messages = received_by(&app.db, to.as_str(), limit).await?;
+    Ok(Json(MessagesOut { messages }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BroadcastIn {
+    to: Vec<String>,
+    text: String,
+    /// A consent topic (`notice`, `campaign`, `reminder`); none means only a full opt-out blocks it.
+    topic: Option<String>,
+    /// Makes the call safe to repeat: the same key queues nothing new.
+    key: Option<String>,
+}
+
+#[derive(Serialize)]
+struct BroadcastOut {
+    queued: Vec<i64>,
+}
+
+/// Queues a bulk message to some numbers: a stand-in for the notices feature, for demos and tests.
+async fn broadcast(
+    State(app): State<AppState>,
+    ApiJson(body): ApiJson<BroadcastIn>,
+) -> Result<Json<BroadcastOut>, ApiError> {
+    check_text(&body.text)?;
+    if body.to.is_empty() || body.to.len() > MAX_BROADCAST {
+        return Err(ApiError::bad_request(
+            "bad_recipients",
+            format!("to must list 1 to {MAX_BROADCAST} numbers"),
+        ));
+    }
+    if let Some(t) = body.topic.as_deref() {
+        if !crate::features::consent::TOPICS.contains(&t) {
+            return Err(ApiError::bad_request(
+                "bad_topic",
+                format!(
+                    "topic must be one of {:?}",
+                    crate::features::consent::TOPICS
+                ),
+            ));
+        }
+    }
+    let recipients = body
+        .to
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            Msisdn::parse(n)
+                .map_err(|e| ApiError::bad_request("bad_number", format!("to[{i}]: {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let key = body.key.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let mut queued = Vec::with_capacity(recipients.len());
+    for to in recipients {
+        let e = app
+            .outbox
+            .enqueue(NewMessage {
+                idempotency_key: format!("broadcast:{key}:{}", to.as_str()),
+                recipient: to,
+                text: body.text.clone(),
+                priority: Priority::Bulk,
+                topic: body.topic.clone(),
+                origin: "simulator:broadcast".into(),
+                not_before: None,
+                expires_at: None,
+            })
+            .await?;
+        queued.push(e.id);
+    }
+    Ok(Json(BroadcastOut { queued }))
+}

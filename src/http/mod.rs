@@ -1,0 +1,54 @@
+//! The HTTP edge: one router for webhooks, the simulator and health checks.
+
+pub mod error;
+pub mod json;
+
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::json;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+
+use crate::app::AppState;
+
+/// Largest request body accepted anywhere; webhooks and API calls are small.
+const MAX_BODY_BYTES: usize = 64 * 1024;
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// The whole HTTP application, apart from `main`, so that tests drive it in process.
+pub fn app(state: AppState) -> Router {
+    let mut router = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz));
+    if state.config.simulator.enabled {
+        router = router.merge(crate::gateway::simulator::routes::router());
+    }
+    router
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .with_state(state)
+}
+
+async fn healthz() -> Json<serde_json::Value> {
+    Json(json!({ "status": "ok" }))
+}
+
+async fn readyz(State(app): State<AppState>) -> (StatusCode, Json<serde_json::Value>) {
+    match app.db.ping().await {
+        Ok(()) => (StatusCode::OK, Json(json!({ "status": "ready" }))),
+        Err(err) => {
+            tracing::warn!(%err, "not ready");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({ "status": "database unavailable" })),
+            )
+        }
+    }
+}

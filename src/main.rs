@@ -1,0 +1,187 @@
+//! The `loa` command: serve, migrate, and the small tools operators script against.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use loa::config::Config;
+
+#[derive(Parser)]
+#[command(
+    name = "loa",
+    version,
+    about = "SMS and USSD citizen service for mountain communes"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server, the dispatcher and the scheduler.
+    Serve {
+        /// TOML configuration file; LOA_* environment variables override it.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Load the demo places and phone numbers (demo/*.csv) before starting.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply database migrations and exit.
+    Migrate {
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// How TEXT goes over SMS: encoding, length, parts, and the same for its unaccented form.
+    SmsInfo {
+        #[arg(long)]
+        json: bool,
+        text: String,
+    },
+    /// The E.164 form of a Vietnamese mobile number (exit status 2 if it is not one).
+    Phone {
+        #[arg(long)]
+        json: bool,
+        number: String,
+    },
+    /// How many messages each language translates.
+    Locales {
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+}
+
+fn init_logging() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+fn load_config(path: Option<&std::path::Path>) -> anyhow::Result<Config> {
+    for name in Config::unknown_env_vars() {
+        tracing::warn!(variable = %name, "unknown LOA_ environment variable (a typo?)");
+    }
+    Ok(Config::load(path)?)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::SmsInfo { json, text } => sms_info(json, &text),
+        Command::Phone { json, number } => phone(json, &number),
+        command => {
+            init_logging();
+            let runtime = match tokio::runtime::Runtime::new() {
+                Ok(rt) => rt,
+                Err(err) => {
+                    eprintln!("loa: cannot start the runtime: {err}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            match runtime.block_on(run(command)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(err) => {
+                    eprintln!("loa: {err:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}
+
+async fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Serve { config, demo } => {
+            let config = load_config(config.as_deref())?;
+            loa::server::serve(config, demo).await?;
+        }
+        Command::Migrate { config } => {
+            let config = load_config(config.as_deref())?;
+            let db = loa::db::connect(&config.database_url).await?;
+            loa::db::migrate(&db).await.context("migrating")?;
+            db.close().await;
+            println!("migrations applied");
+        }
+        Command::Locales { config } => {
+            let config = load_config(config.as_deref())?;
+            let locales = match &config.locales_dir {
+                Some(dir) => loa::i18n::Locales::from_dir(dir)?,
+                None => loa::i18n::Locales::embedded()?,
+            };
+            for c in locales.coverage() {
+                println!(
+                    "{:<4} {:>4} / {} messages translated",
+                    c.lang, c.translated, c.total
+                );
+            }
+        }
+        Command::SmsInfo { .. } | Command::Phone { .. } => {
+            unreachable!("handled without a runtime")
+        }
+    }
+    Ok(())
+}
+
+fn sms_info(json: bool, text: &str) -> ExitCode {
+    let r = loa::text::report(text);
+    if json {
+        match serde_json::to_string_pretty(&r) {
+            Ok(s) => println!("{s}"),
+            Err(err) => {
+                eprintln!("loa: {err}");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        println!(
+            "{}: {} units, {} part(s)",
+            r.info.encoding.as_str(),
+            r.info.chars,
+            r.info.parts
+        );
+        println!(
+            "unaccented ({}: {} units, {} part(s)): {}",
+            r.unaccented.info.encoding.as_str(),
+            r.unaccented.info.chars,
+            r.unaccented.info.parts,
+            r.unaccented.text
+        );
+    }
+    ExitCode::SUCCESS
+}
+
+fn phone(json: bool, number: &str) -> ExitCode {
+    match loa::phone::Msisdn::parse_with_note(number) {
+        Ok((m, conversion)) => {
+            if json {
+                let v = serde_json::json!({
+                    "e164": m.as_str(),
+                    "national": m.national(),
+                    "converted_from": conversion.as_ref().map(|c| c.old.clone()),
+                });
+                println!("{v}");
+            } else {
+                println!("{}", m.as_str());
+                if let Some(c) = conversion {
+                    eprintln!("note: {} is an old 11-digit number, now {}", c.old, c.new);
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            if json {
+                println!("{}", serde_json::json!({ "error": err.to_string() }));
+            } else {
+                eprintln!("loa: {number:?} is not a Vietnamese mobile number: {err}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}

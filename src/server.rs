@@ -1,0 +1,146 @@
+//! Running loa: the HTTP server, the dispatcher and the scheduler in one process, and stopping them cleanly.
+
+use std::net::SocketAddr;
+
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::app::{App, AppState, BuildError};
+use crate::config::Config;
+use crate::db::{self, connect::ConnectError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
+    #[error(transparent)]
+    Build(#[from] BuildError),
+    #[error(transparent)]
+    Demo(#[from] crate::demo::DemoError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("scheduler: {0}")]
+    Scheduler(#[from] tokio_cron_scheduler::JobSchedulerError),
+}
+
+/// A started instance. Dropping it does not stop it; call [`Running::stop`].
+pub struct Running {
+    pub addr: SocketAddr,
+    pub app: AppState,
+    shutdown: CancellationToken,
+    http: JoinHandle<()>,
+    dispatcher: JoinHandle<()>,
+    scheduler: tokio_cron_scheduler::JobScheduler,
+}
+
+/// Opens the database named in `config`, applies migrations, and builds the app.
+pub async fn open(config: Config) -> Result<AppState, ServeError> {
+    let db = db::connect(&config.database_url).await?;
+    db::migrate(&db).await?;
+    Ok(App::build(config, db)?)
+}
+
+/// Starts HTTP on `listener`, the dispatcher and the scheduler.
+pub async fn start(app: AppState, listener: TcpListener) -> Result<Running, ServeError> {
+    let addr = listener.local_addr().map_err(|source| ServeError::Listen {
+        addr: "listener".into(),
+        source,
+    })?;
+    let shutdown = CancellationToken::new();
+    let router = crate::http::app(app.clone());
+    let http = {
+        let shutdown = shutdown.clone();
+        tokio::spawn(async move {
+            let served = axum::serve(listener, router)
+                .with_graceful_shutdown(async move { shutdown.cancelled().await })
+                .await;
+            if let Err(err) = served {
+                tracing::error!(%err, "http server");
+            }
+        })
+    };
+    let dispatcher = tokio::spawn(crate::outbox::dispatcher::run(
+        app.clone(),
+        shutdown.clone(),
+    ));
+    let scheduler = crate::scheduler::start(app.clone()).await?;
+    Ok(Running {
+        addr,
+        app,
+        shutdown,
+        http,
+        dispatcher,
+        scheduler,
+    })
+}
+
+impl Running {
+    /// Stops taking requests, lets requests and sends in flight finish, puts claimed but unsent
+    /// messages back in the queue, and closes the database.
+    pub async fn stop(mut self) {
+        self.shutdown.cancel();
+        if let Err(err) = self.scheduler.shutdown().await {
+            tracing::warn!(%err, "scheduler shutdown");
+        }
+        let _ = self.http.await;
+        let _ = self.dispatcher.await;
+        self.app.db.close().await;
+    }
+}
+
+/// `loa serve`: runs until SIGTERM or Ctrl-C.
+pub async fn serve(config: Config, demo: bool) -> Result<(), ServeError> {
+    let listen = config.listen.clone();
+    let app = open(config).await?;
+    if demo {
+        let loaded = crate::demo::load(&app.db).await?;
+        tracing::info!(
+            areas = loaded.areas,
+            contacts = loaded.contacts,
+            "demo data loaded"
+        );
+    }
+    let listener = TcpListener::bind(&listen)
+        .await
+        .map_err(|source| ServeError::Listen {
+            addr: listen.clone(),
+            source,
+        })?;
+    let running = start(app, listener).await?;
+    tracing::info!(addr = %running.addr, "loa is listening");
+    shutdown_signal().await;
+    tracing::info!("stopping");
+    running.stop().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(%err, "ctrl-c handler");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(%err, "SIGTERM handler");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}
