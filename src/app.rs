@@ -35,6 +35,8 @@ pub enum BuildError {
     Locales(#[from] LoadError),
     #[error(transparent)]
     Keywords(#[from] KeywordError),
+    #[error(transparent)]
+    GatewayFile(#[from] crate::gateway::files::GatewayFileError),
 }
 
 impl App {
@@ -61,6 +63,12 @@ impl App {
                 Vec::new(),
                 0,
             ));
+        }
+        for (path, file) in crate::gateway::files::read_dir(&config.gateway_dir)? {
+            if file.enabled {
+                tracing::info!(gateway = %file.id, kind = %file.kind, file = %path.display(), "gateway");
+                gateways.add(crate::gateway::files::build(&file, &db));
+            }
         }
         let instance = config.instance();
         Ok(Arc::new(App {

@@ -1,6 +1,6 @@
 //! Keywords and their aliases from every language's fluent files, matched without case, spacing or diacritics.
 
-use crate::i18n::Locales;
+use crate::i18n::{msg_id, Locales};
 
 /// What a keyword asks for. Every language's aliases map onto these.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -14,18 +14,18 @@ pub enum Command {
 
 /// Fluent ids whose values are comma-separated aliases, and the command each names.
 pub const COMMAND_IDS: &[(&str, Command)] = &[
-    ("kw-help", Command::Help),
-    ("kw-language", Command::Language),
-    ("kw-script", Command::Script),
-    ("kw-stop", Command::Stop),
-    ("kw-start", Command::Start),
+    (msg_id("kw-help"), Command::Help),
+    (msg_id("kw-language"), Command::Language),
+    (msg_id("kw-script"), Command::Script),
+    (msg_id("kw-stop"), Command::Stop),
+    (msg_id("kw-start"), Command::Start),
 ];
 
 /// Fluent ids of the aliases of each consent topic (`HUY TB` stops notices only).
 pub const TOPIC_IDS: &[(&str, &str)] = &[
-    ("topic-notice", "notice"),
-    ("topic-campaign", "campaign"),
-    ("topic-reminder", "reminder"),
+    (msg_id("topic-notice"), "notice"),
+    (msg_id("topic-campaign"), "campaign"),
+    (msg_id("topic-reminder"), "reminder"),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -86,12 +86,12 @@ fn table<T: Copy + PartialEq + std::fmt::Debug>(
         }
     }
     // Longest alias first, so "TRO GIUP" is not read as an unknown "TRO".
-    out.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+    out.sort_by_key(|a| std::cmp::Reverse(a.0.len()));
     Ok(out)
 }
 
-fn longest_prefix<'a, T: Copy>(
-    table: &'a [(Vec<String>, T)],
+fn longest_prefix<T: Copy>(
+    table: &[(Vec<String>, T)],
     words: &[String],
 ) -> Option<(usize, T)> {
     table

@@ -5,7 +5,7 @@ use super::reply;
 use crate::app::App;
 use crate::contacts::{self, Contact, Script};
 use crate::features::consent::{self, Action, Channel};
-use crate::i18n::Msg;
+use crate::i18n::{msg_id, Msg};
 use crate::inbox::InboxError;
 use crate::phone::Msisdn;
 
@@ -48,12 +48,12 @@ pub async fn handle(
 /// The fluent id of a language's name, for the languages loa ships folders for.
 fn language_name(code: &str) -> Option<&'static str> {
     Some(match code {
-        "vi" => "language-name-vi",
-        "en" => "language-name-en",
-        "tyz" => "language-name-tyz",
-        "nut" => "language-name-nut",
-        "ium" => "language-name-ium",
-        "hmn" => "language-name-hmn",
+        "vi" => msg_id("language-name-vi"),
+        "en" => msg_id("language-name-en"),
+        "tyz" => msg_id("language-name-tyz"),
+        "nut" => msg_id("language-name-nut"),
+        "ium" => msg_id("language-name-ium"),
+        "hmn" => msg_id("language-name-hmn"),
         _ => return None,
     })
 }
@@ -85,9 +85,9 @@ async fn language(
 
 fn topic_name(topic: &str) -> &'static str {
     match topic {
-        "notice" => "topic-name-notice",
-        "campaign" => "topic-name-campaign",
-        _ => "topic-name-reminder",
+        "notice" => msg_id("topic-name-notice"),
+        "campaign" => msg_id("topic-name-campaign"),
+        _ => msg_id("topic-name-reminder"),
     }
 }
 

@@ -1,5 +1,6 @@
 //! Gateways: the only code that knows a provider's wire format; one `Outbound` in, one provider call out.
 
+pub mod files;
 pub mod registry;
 pub mod simulator;
 

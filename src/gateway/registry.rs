@@ -14,6 +14,7 @@ pub struct GatewayHandle {
     pub prefixes: Vec<String>,
     /// Higher is tried first when no prefix matches.
     pub priority: i32,
+    rate: NonZeroU32,
     limiter: DefaultDirectRateLimiter,
 }
 
@@ -30,8 +31,13 @@ impl GatewayHandle {
             gateway,
             prefixes,
             priority,
+            rate,
             limiter: RateLimiter::direct(quota),
         }
+    }
+
+    pub fn rate(&self) -> u32 {
+        self.rate.get()
     }
 
     /// Waits until this gateway may take `parts` more parts.
@@ -56,11 +62,16 @@ pub enum RouteError {
 impl Gateways {
     pub fn add(&mut self, handle: GatewayHandle) {
         self.list.push(Arc::new(handle));
-        self.list.sort_by(|a, b| b.priority.cmp(&a.priority));
+        self.list.sort_by_key(|g| std::cmp::Reverse(g.priority));
     }
 
     pub fn get(&self, id: &str) -> Option<&Arc<GatewayHandle>> {
         self.list.iter().find(|g| g.gateway.id() == id)
+    }
+
+    /// Parts per second over all gateways.
+    pub fn total_rate(&self) -> u32 {
+        self.list.iter().map(|g| g.rate()).sum()
     }
 
     pub fn all(&self) -> &[Arc<GatewayHandle>] {

@@ -13,6 +13,12 @@ pub use load::LoadError;
 /// The language every chain ends in, and the one every message must exist in.
 pub const FALLBACK: &str = "vi";
 
+/// Marks a string literal as a fluent message id where it is not written as `Msg::new("…")`
+/// (tables, match arms), so that the locale tests find every id the code uses.
+pub const fn msg_id(id: &'static str) -> &'static str {
+    id
+}
+
 /// A message to render: its fluent id and its arguments. Ids are string literals at the call
 /// site, so that a test can find every id the code uses.
 #[derive(Clone, Debug, PartialEq)]
@@ -196,3 +202,6 @@ impl Locales {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -36,7 +36,7 @@ pub async fn run(app: Arc<App>, shutdown: CancellationToken) {
             &app.instance,
             lease,
             min_priority,
-            i64::from(cfg.batch_size),
+            claim_limit(app.gateways.total_rate(), cfg.batch_size),
         )
         .await
         {
@@ -73,6 +73,12 @@ pub async fn run(app: Arc<App>, shutdown: CancellationToken) {
             .await;
     }
     tracing::info!("dispatcher stopped");
+}
+
+/// Rows to claim at once: what the gateways can send in about a quarter of a second. A larger
+/// claim would hold bulk rows waiting on the rate limit while a reply waits behind them.
+fn claim_limit(total_rate: u32, batch_size: u32) -> i64 {
+    i64::from((total_rate / 4).clamp(1, batch_size.max(1)))
 }
 
 /// Quiet hours hold everything but replies; a window may wrap midnight (21:00–07:00), and a
@@ -166,6 +172,14 @@ mod tests {
 
     fn t(h: u32, m: u32) -> NaiveTime {
         NaiveTime::from_hms_opt(h, m, 0).expect("valid time")
+    }
+
+    #[test]
+    fn claims_are_sized_to_a_quarter_second_of_sending() {
+        assert_eq!(super::claim_limit(1, 50), 1);
+        assert_eq!(super::claim_limit(20, 50), 5);
+        assert_eq!(super::claim_limit(1000, 50), 50);
+        assert_eq!(super::claim_limit(0, 50), 1);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The scheduler: cron jobs that find what is due and enqueue it; a lease row lets one instance run each slot.
 
-mod housekeeping;
+pub mod housekeeping;
 mod lease;
 
 use std::future::Future;

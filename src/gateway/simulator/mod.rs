@@ -19,17 +19,27 @@ pub const ID: &str = "simulator";
 /// then reports it delivered, as a network would a moment later.
 pub struct Simulator {
     db: Db,
+    id: String,
 }
 
 impl Simulator {
+    /// The built-in simulator, the one `/simulator/api/…` talks to.
     pub fn new(db: Db) -> Simulator {
-        Simulator { db }
+        Simulator::with_id(db, ID)
+    }
+
+    /// Another simulated network, declared by a gateway file (to try routing and rates).
+    pub fn with_id(db: Db, id: &str) -> Simulator {
+        Simulator {
+            db,
+            id: id.to_string(),
+        }
     }
 }
 
 impl Gateway for Simulator {
     fn id(&self) -> &str {
-        ID
+        &self.id
     }
 
     fn kind(&self) -> &'static str {
@@ -54,7 +64,11 @@ impl Gateway for Simulator {
             .execute(pool)
             .await)
             .map_err(|e| SendError::Transient(format!("simulator store: {e}")))?;
-            tokio::spawn(report_delivered(self.db.clone(), provider_id.clone()));
+            tokio::spawn(report_delivered(
+                self.db.clone(),
+                self.id.clone(),
+                provider_id.clone(),
+            ));
             Ok(Receipt { provider_id })
         })
     }
@@ -62,9 +76,9 @@ impl Gateway for Simulator {
 
 /// The report arrives after the dispatcher has recorded the send; until then it finds no row
 /// with this provider id, so it waits a little and tries again, as a real report would be late.
-async fn report_delivered(db: Db, provider_id: String) {
+async fn report_delivered(db: Db, gateway_id: String, provider_id: String) {
     let key = ReportKey::Provider {
-        gateway_id: ID,
+        gateway_id: &gateway_id,
         provider_id: &provider_id,
     };
     for _ in 0..40 {

@@ -1,0 +1,9 @@
+//! Integration tests: the real HTTP app in process, on SQLite or (with LOA_TEST_DATABASE_URL) PostgreSQL.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod dialog;
+mod dispatch;
+mod inbox;
+mod simulator;
