@@ -129,9 +129,12 @@ const KNOWN_ENV: &[&str] = &[
     "DISPATCHER__BULK_TTL_HOURS",
 ];
 
-/// Variables that are not configuration: the tests' database choice and secrets named by gateway files.
+/// Prefixes of `LOA_` variables that are not configuration: the tests', CI's and benchmarks' own,
+/// and secrets that gateway files name.
+const NOT_CONFIG_PREFIXES: &[&str] = &["LOA_TEST_", "LOA_CI_", "LOA_BENCH_", "LOA_SECRET_"];
+
 fn is_config_env(name: &str) -> bool {
-    !name.starts_with("LOA_TEST_") && !name.starts_with("LOA_SECRET_")
+    !NOT_CONFIG_PREFIXES.iter().any(|p| name.starts_with(p))
 }
 
 impl Config {
@@ -144,9 +147,11 @@ impl Config {
             }
             figment = figment.merge(Toml::file_exact(path));
         }
+        // Only the variables a key reads; any other LOA_* is warned about (unknown_env_vars), not
+        // fatal, so that scripts may keep their own LOA_ variables beside ours.
         figment = figment.merge(
             Env::prefixed("LOA_")
-                .filter(|k| is_config_env(&format!("LOA_{}", k.as_str().to_uppercase())))
+                .filter(|k| KNOWN_ENV.contains(&k.as_str().to_uppercase().as_str()))
                 .split("__"),
         );
         let config: Config = figment
