@@ -2,3 +2,8 @@
 
 pub mod areas;
 pub mod consent;
+pub mod catalogue;
+pub mod households;
+pub mod import;
+pub mod staff;
+pub mod support;
