@@ -4,6 +4,7 @@
 mod common;
 
 mod dialog;
+mod households;
 mod dispatch;
 mod inbox;
 mod simulator;
