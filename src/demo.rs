@@ -43,7 +43,8 @@ pub struct Loaded {
 pub async fn load(db: &Db) -> Result<Loaded, DemoError> {
     let mut loaded = Loaded::default();
     for (kind, file, text) in FILES {
-        let t = table::read_csv(text.as_bytes()).map_err(|source| DemoError::Import { file, source })?;
+        let t = table::read_csv(text.as_bytes())
+            .map_err(|source| DemoError::Import { file, source })?;
         let opts = Options {
             actor: Some(format!("demo:{file}")),
             ..Options::default()

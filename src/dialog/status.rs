@@ -127,14 +127,25 @@ fn pieces(app: &App, contact: &Contact, lookup: &Lookup) -> Vec<String> {
             let mut out = Vec::new();
             for h in hs {
                 if h.records.is_empty() {
-                    out.push(render(app, contact, &Msg::new("tt-empty").arg("code", h.code.clone())));
+                    out.push(render(
+                        app,
+                        contact,
+                        &Msg::new("tt-empty").arg("code", h.code.clone()),
+                    ));
                     continue;
                 }
-                out.push(render(app, contact, &Msg::new("tt-household").arg("code", h.code.clone())));
+                out.push(render(
+                    app,
+                    contact,
+                    &Msg::new("tt-household").arg("code", h.code.clone()),
+                ));
                 let n = h.records.len();
                 for (i, r) in h.records.iter().enumerate() {
                     let sep = if i + 1 == n { "." } else { ";" };
-                    out.push(format!("{}{sep}", render(app, contact, &record_msg(app, lang, r))));
+                    out.push(format!(
+                        "{}{sep}",
+                        render(app, contact, &record_msg(app, lang, r))
+                    ));
                 }
             }
             out
@@ -197,7 +208,11 @@ pub fn page_text(
     let pages = paginate(app, contact, &pieces, code.unwrap_or(""));
     match pages.get(page.saturating_sub(1)) {
         Some(p) => p.clone(),
-        None => render(app, contact, &Msg::new("tt-no-page").num("page", page as i64)),
+        None => render(
+            app,
+            contact,
+            &Msg::new("tt-no-page").num("page", page as i64),
+        ),
     }
 }
 
@@ -281,7 +296,10 @@ mod tests {
         assert_eq!(parse_args(&[]), (None, 1));
         assert_eq!(parse_args(&s(&["2"])), (None, 2));
         assert_eq!(parse_args(&s(&["CG", "0001"])), (Some("CG0001".into()), 1));
-        assert_eq!(parse_args(&s(&["CG", "0001", "3"])), (Some("CG0001".into()), 3));
+        assert_eq!(
+            parse_args(&s(&["CG", "0001", "3"])),
+            (Some("CG0001".into()), 3)
+        );
         assert_eq!(parse_args(&s(&["0"])), (None, 1));
         assert_eq!(parse_args(&s(&["12345"])), (Some("12345".into()), 1));
     }

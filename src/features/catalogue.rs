@@ -86,7 +86,11 @@ impl Catalogue {
                 expects,
             });
         }
-        let by_code = entries.iter().enumerate().map(|(i, e)| (e.code, i)).collect();
+        let by_code = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.code, i))
+            .collect();
         Catalogue { entries, by_code }
     }
 }

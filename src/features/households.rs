@@ -93,9 +93,11 @@ pub async fn phones(db: &Db, household_id: i64) -> Result<Vec<String>, sqlx::Err
 }
 
 pub async fn count(db: &Db) -> Result<i64, sqlx::Error> {
-    with_db!(db, |pool| sqlx::query_scalar("SELECT COUNT(*) FROM households")
-        .fetch_one(pool)
-        .await)
+    with_db!(db, |pool| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM households"
+    )
+    .fetch_one(pool)
+    .await)
 }
 
 #[cfg(test)]

@@ -42,14 +42,21 @@ impl Role {
         let w = crate::features::import::parse::words(s).replace(['/', ','], " ");
         let w = w.split_whitespace().collect::<Vec<_>>().join(" ");
         match w.as_str() {
-            "y te thon ban" | "y te thon" | "y te ban" | "nhan vien y te thon ban" | "yt thon ban"
+            "y te thon ban"
+            | "y te thon"
+            | "y te ban"
+            | "nhan vien y te thon ban"
+            | "yt thon ban"
             | "village health worker" => Some(Role::VillageHealthWorker),
             "co do thon ban" | "co do" | "co do thon" | "ba do" | "village midwife" | "midwife" => {
                 Some(Role::VillageMidwife)
             }
             "can bo xa" | "cb xa" | "cong chuc xa" | "ubnd xa" | "can bo ubnd xa"
             | "commune officer" | "commune staff" => Some(Role::CommuneOfficer),
-            "tro giup phap ly" | "tgpl" | "tro giup vien phap ly" | "legal aid"
+            "tro giup phap ly"
+            | "tgpl"
+            | "tro giup vien phap ly"
+            | "legal aid"
             | "legal aid officer" => Some(Role::LegalAid),
             _ => None,
         }
@@ -99,13 +106,21 @@ mod tests {
 
     #[test]
     fn roles_as_written() {
-        assert_eq!(Role::parse("y tế thôn bản"), Some(Role::VillageHealthWorker));
+        assert_eq!(
+            Role::parse("y tế thôn bản"),
+            Some(Role::VillageHealthWorker)
+        );
         assert_eq!(Role::parse("Cô đỡ thôn bản"), Some(Role::VillageMidwife));
         assert_eq!(Role::parse("CÁN BỘ XÃ"), Some(Role::CommuneOfficer));
         assert_eq!(Role::parse("trợ giúp pháp lý"), Some(Role::LegalAid));
         assert_eq!(Role::parse("TGPL"), Some(Role::LegalAid));
         assert_eq!(Role::parse("chủ tịch"), None);
-        for r in [Role::VillageHealthWorker, Role::VillageMidwife, Role::CommuneOfficer, Role::LegalAid] {
+        for r in [
+            Role::VillageHealthWorker,
+            Role::VillageMidwife,
+            Role::CommuneOfficer,
+            Role::LegalAid,
+        ] {
             assert_eq!(Role::from_db(r.as_str()), Some(r));
         }
     }

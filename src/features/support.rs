@@ -55,9 +55,7 @@ impl Status {
         Some(match w {
             "dang ky" | "dk" | "moi dang ky" | "registered" => Status::Registered,
             "duyet" | "phe duyet" | "duoc duyet" | "approved" => Status::Approved,
-            "dang thuc hien" | "dang trien khai" | "dang lam" | "in progress" => {
-                Status::InProgress
-            }
+            "dang thuc hien" | "dang trien khai" | "dang lam" | "in progress" => Status::InProgress,
             "giai ngan" | "chi tra" | "cap" | "nhan tien" | "disbursed" | "paid" => {
                 Status::Disbursed
             }
@@ -93,7 +91,10 @@ impl Status {
 
     /// The changes the household hears about by SMS.
     pub fn notifies(self) -> bool {
-        matches!(self, Status::Approved | Status::Disbursed | Status::Rejected)
+        matches!(
+            self,
+            Status::Approved | Status::Disbursed | Status::Rejected
+        )
     }
 
     /// The fluent id of the status word.
@@ -280,7 +281,15 @@ pub enum Lookup {
 /// The most records returned per household (a household has a handful; this bounds the answer).
 const MAX_RECORDS: i64 = 100;
 
-type RecordRow = (i64, String, String, Option<String>, Option<i64>, Option<String>, NaiveDate);
+type RecordRow = (
+    i64,
+    String,
+    String,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+    NaiveDate,
+);
 
 async fn records(db: &Db, household_id: i64) -> Result<Vec<RecordView>, sqlx::Error> {
     let rows: Vec<RecordRow> = with_db!(db, |pool| sqlx::query_as(
@@ -294,15 +303,17 @@ async fn records(db: &Db, household_id: i64) -> Result<Vec<RecordView>, sqlx::Er
     .await)?;
     Ok(rows
         .into_iter()
-        .map(|(id, content_code, status, reason, quantity_milli, unit, date)| RecordView {
-            id,
-            content_code,
-            status: Status::from_db(&status).unwrap_or(Status::Registered),
-            reason,
-            quantity_milli,
-            unit,
-            date,
-        })
+        .map(
+            |(id, content_code, status, reason, quantity_milli, unit, date)| RecordView {
+                id,
+                content_code,
+                status: Status::from_db(&status).unwrap_or(Status::Registered),
+                reason,
+                quantity_milli,
+                unit,
+                date,
+            },
+        )
         .collect())
 }
 

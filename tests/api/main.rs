@@ -4,7 +4,7 @@
 mod common;
 
 mod dialog;
-mod households;
 mod dispatch;
+mod households;
 mod inbox;
 mod simulator;

@@ -20,12 +20,42 @@ const DIFFICULT: usize = 4;
 const REGION: usize = 5;
 
 pub const FIELDS: &[Field] = &[
-    Field { name: "code", header: "Mã", required: true, aliases: &["Mã", "Mã địa bàn", "Mã đơn vị", "Code"] },
-    Field { name: "name", header: "Tên", required: true, aliases: &["Tên", "Tên địa bàn", "Tên đơn vị", "Name"] },
-    Field { name: "level", header: "Cấp", required: true, aliases: &["Cấp", "Cấp hành chính", "Level"] },
-    Field { name: "parent", header: "Mã cấp trên", required: true, aliases: &["Mã cấp trên", "Thuộc", "Mã xã", "Parent", "Parent code"] },
-    Field { name: "difficult", header: "Đặc biệt khó khăn", required: false, aliases: &["Đặc biệt khó khăn", "ĐBKK", "Especially difficult"] },
-    Field { name: "region", header: "Khu vực", required: false, aliases: &["Khu vực", "KV", "Region"] },
+    Field {
+        name: "code",
+        header: "Mã",
+        required: true,
+        aliases: &["Mã", "Mã địa bàn", "Mã đơn vị", "Code"],
+    },
+    Field {
+        name: "name",
+        header: "Tên",
+        required: true,
+        aliases: &["Tên", "Tên địa bàn", "Tên đơn vị", "Name"],
+    },
+    Field {
+        name: "level",
+        header: "Cấp",
+        required: true,
+        aliases: &["Cấp", "Cấp hành chính", "Level"],
+    },
+    Field {
+        name: "parent",
+        header: "Mã cấp trên",
+        required: true,
+        aliases: &["Mã cấp trên", "Thuộc", "Mã xã", "Parent", "Parent code"],
+    },
+    Field {
+        name: "difficult",
+        header: "Đặc biệt khó khăn",
+        required: false,
+        aliases: &["Đặc biệt khó khăn", "ĐBKK", "Especially difficult"],
+    },
+    Field {
+        name: "region",
+        header: "Khu vực",
+        required: false,
+        aliases: &["Khu vực", "KV", "Region"],
+    },
 ];
 
 /// Digits of a national code at each level (province 2, commune 5); villages have no national code.
@@ -39,7 +69,10 @@ fn national_len(level: Level) -> Option<usize> {
 
 fn region(s: &str) -> Option<Option<String>> {
     let w = parse::words(s).to_uppercase();
-    let w = w.trim_start_matches("KHU VUC").trim_start_matches("KV").trim();
+    let w = w
+        .trim_start_matches("KHU VUC")
+        .trim_start_matches("KV")
+        .trim();
     match w {
         "" => Some(None),
         "I" | "1" => Some(Some("I".into())),
@@ -50,6 +83,7 @@ fn region(s: &str) -> Option<Option<String>> {
 }
 
 type Stored = (String, String, Option<String>, bool, Option<String>);
+type AreaRow = (String, String, String, Option<String>, bool, Option<String>);
 
 pub async fn import(
     db: &Db,
@@ -70,7 +104,11 @@ pub async fn import(
         let level_raw = cols.get(cells, LEVEL);
         let level = Level::from_vietnamese(level_raw);
         if level.is_none() {
-            report.problem(*row, cols.header(LEVEL), Msg::new("import-unknown-level").arg("value", level_raw));
+            report.problem(
+                *row,
+                cols.header(LEVEL),
+                Msg::new("import-unknown-level").arg("value", level_raw),
+            );
         }
         if raw.is_empty() {
             report.problem(*row, cols.header(CODE), Msg::new("import-required"));
@@ -81,11 +119,23 @@ pub async fn import(
         if let Some(n) = level.and_then(national_len) {
             if parse::digits_only(raw) && raw.len() < n {
                 code = format!("{raw:0>n$}");
-                report.note(*row, cols.header(CODE), Msg::new("import-note-padded").arg("value", raw).arg("code", code.clone()));
+                report.note(
+                    *row,
+                    cols.header(CODE),
+                    Msg::new("import-note-padded")
+                        .arg("value", raw)
+                        .arg("code", code.clone()),
+                );
             }
         }
         if let Some(first) = first_row.get(&code) {
-            report.problem(*row, cols.header(CODE), Msg::new("import-duplicate").arg("value", code.clone()).num("first", *first as i64));
+            report.problem(
+                *row,
+                cols.header(CODE),
+                Msg::new("import-duplicate")
+                    .arg("value", code.clone())
+                    .num("first", *first as i64),
+            );
         } else {
             first_row.insert(code.clone(), *row);
         }
@@ -110,19 +160,33 @@ pub async fn import(
         } else {
             match places.find(parent_raw) {
                 None => {
-                    report.problem(*row, cols.header(PARENT), Msg::new("import-unknown-area").arg("value", parent_raw));
+                    report.problem(
+                        *row,
+                        cols.header(PARENT),
+                        Msg::new("import-unknown-area").arg("value", parent_raw),
+                    );
                     None
                 }
                 Some(found) => {
                     let c = match found {
                         Found::Exact(c) => c,
                         Found::Padded(c) => {
-                            report.note(*row, cols.header(PARENT), Msg::new("import-note-padded").arg("value", parent_raw).arg("code", c.clone()));
+                            report.note(
+                                *row,
+                                cols.header(PARENT),
+                                Msg::new("import-note-padded")
+                                    .arg("value", parent_raw)
+                                    .arg("code", c.clone()),
+                            );
                             c
                         }
                     };
                     if places.get(&c).is_some_and(|p| p.level >= level) {
-                        report.problem(*row, cols.header(PARENT), Msg::new("import-bad-parent").arg("value", c.clone()));
+                        report.problem(
+                            *row,
+                            cols.header(PARENT),
+                            Msg::new("import-bad-parent").arg("value", c.clone()),
+                        );
                     }
                     Some(c)
                 }
@@ -131,12 +195,20 @@ pub async fn import(
         let difficult = match parse::yes_no(cols.get(cells, DIFFICULT)) {
             Some(b) => b,
             None => {
-                report.problem(*row, cols.header(DIFFICULT), Msg::new("import-bad-yes-no").arg("value", cols.get(cells, DIFFICULT)));
+                report.problem(
+                    *row,
+                    cols.header(DIFFICULT),
+                    Msg::new("import-bad-yes-no").arg("value", cols.get(cells, DIFFICULT)),
+                );
                 false
             }
         };
         let region = region(cols.get(cells, REGION)).unwrap_or_else(|| {
-            report.problem(*row, cols.header(REGION), Msg::new("import-bad-region").arg("value", cols.get(cells, REGION)));
+            report.problem(
+                *row,
+                cols.header(REGION),
+                Msg::new("import-bad-region").arg("value", cols.get(cells, REGION)),
+            );
             None
         });
         areas.push(Area {
@@ -148,7 +220,7 @@ pub async fn import(
             region,
         });
     }
-    let stored: Vec<(String, String, String, Option<String>, bool, Option<String>)> = with_db!(db, |pool| sqlx::query_as(
+    let stored: Vec<AreaRow> = with_db!(db, |pool| sqlx::query_as(
         "SELECT code, name, level, parent_code, especially_difficult, region FROM areas"
     )
     .fetch_all(pool)
@@ -159,7 +231,13 @@ pub async fn import(
         .collect();
     let mut changed = Vec::new();
     for a in areas {
-        let now: Stored = (a.name.clone(), a.level.as_str().to_string(), a.parent_code.clone(), a.especially_difficult, a.region.clone());
+        let now: Stored = (
+            a.name.clone(),
+            a.level.as_str().to_string(),
+            a.parent_code.clone(),
+            a.especially_difficult,
+            a.region.clone(),
+        );
         match stored.get(&a.code) {
             None => report.created += 1,
             Some(s) if *s == now => {

@@ -23,14 +23,73 @@ const MEMBERS: usize = 6;
 const PHONES: usize = 7;
 
 pub const FIELDS: &[Field] = &[
-    Field { name: "code", header: "Mã hộ", required: true, aliases: &["Mã hộ", "Mã hộ gia đình", "Mã HGĐ", "Household code"] },
-    Field { name: "head", header: "Họ tên chủ hộ", required: true, aliases: &["Họ tên chủ hộ", "Chủ hộ", "Tên chủ hộ", "Họ và tên chủ hộ", "Head"] },
-    Field { name: "village", header: "Thôn/bản", required: true, aliases: &["Thôn/bản", "Thôn", "Bản", "Mã thôn", "Thôn, bản", "Xóm", "Village"] },
-    Field { name: "ethnic", header: "Dân tộc", required: false, aliases: &["Dân tộc", "Ethnic group"] },
-    Field { name: "poverty", header: "Phân loại hộ", required: false, aliases: &["Phân loại hộ", "Phân loại", "Hộ nghèo/cận nghèo", "Poverty class"] },
-    Field { name: "year", header: "Năm phân loại", required: false, aliases: &["Năm phân loại", "Năm", "Year"] },
-    Field { name: "members", header: "Số nhân khẩu", required: false, aliases: &["Số nhân khẩu", "Nhân khẩu", "Số khẩu", "Members"] },
-    Field { name: "phones", header: "Số điện thoại", required: false, aliases: &["Số điện thoại", "Điện thoại", "SĐT", "Phone", "Phones"] },
+    Field {
+        name: "code",
+        header: "Mã hộ",
+        required: true,
+        aliases: &["Mã hộ", "Mã hộ gia đình", "Mã HGĐ", "Household code"],
+    },
+    Field {
+        name: "head",
+        header: "Họ tên chủ hộ",
+        required: true,
+        aliases: &[
+            "Họ tên chủ hộ",
+            "Chủ hộ",
+            "Tên chủ hộ",
+            "Họ và tên chủ hộ",
+            "Head",
+        ],
+    },
+    Field {
+        name: "village",
+        header: "Thôn/bản",
+        required: true,
+        aliases: &[
+            "Thôn/bản",
+            "Thôn",
+            "Bản",
+            "Mã thôn",
+            "Thôn, bản",
+            "Xóm",
+            "Village",
+        ],
+    },
+    Field {
+        name: "ethnic",
+        header: "Dân tộc",
+        required: false,
+        aliases: &["Dân tộc", "Ethnic group"],
+    },
+    Field {
+        name: "poverty",
+        header: "Phân loại hộ",
+        required: false,
+        aliases: &[
+            "Phân loại hộ",
+            "Phân loại",
+            "Hộ nghèo/cận nghèo",
+            "Poverty class",
+        ],
+    },
+    Field {
+        name: "year",
+        header: "Năm phân loại",
+        required: false,
+        aliases: &["Năm phân loại", "Năm", "Year"],
+    },
+    Field {
+        name: "members",
+        header: "Số nhân khẩu",
+        required: false,
+        aliases: &["Số nhân khẩu", "Nhân khẩu", "Số khẩu", "Members"],
+    },
+    Field {
+        name: "phones",
+        header: "Số điện thoại",
+        required: false,
+        aliases: &["Số điện thoại", "Điện thoại", "SĐT", "Phone", "Phones"],
+    },
 ];
 
 #[derive(Clone, Debug, PartialEq)]
@@ -53,7 +112,16 @@ struct Item {
     write_links: bool,
 }
 
-type StoredRow = (i64, String, String, String, Option<String>, String, Option<i64>, Option<i64>);
+type StoredRow = (
+    i64,
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    Option<i64>,
+    Option<i64>,
+);
 
 fn small_number(s: &str, range: std::ops::RangeInclusive<i64>) -> Result<Option<i64>, ()> {
     if s.trim().is_empty() {
@@ -76,17 +144,21 @@ pub async fn import(
         return Ok(());
     };
     let places = Places::load(db).await?;
-    let stored: Vec<StoredRow> = with_db!(db, |pool| sqlx::query_as(
+    let stored: Vec<StoredRow> = with_db!(db, |pool| {
+        sqlx::query_as(
         "SELECT id, code, head_name, village_code, ethnic_group, poverty_class, poverty_year, members
            FROM households"
     )
     .fetch_all(pool)
-    .await)?;
-    let links: Vec<(i64, String)> = with_db!(db, |pool| sqlx::query_as(
+    .await
+    })?;
+    let links: Vec<(i64, String)> = with_db!(db, |pool| {
+        sqlx::query_as(
         "SELECT hc.household_id, c.msisdn FROM household_contacts hc JOIN contacts c ON c.id = hc.contact_id"
     )
     .fetch_all(pool)
-    .await)?;
+    .await
+    })?;
     let mut stored_links: HashMap<i64, BTreeSet<String>> = HashMap::new();
     for (h, m) in links {
         stored_links.entry(h).or_default().insert(m);
@@ -95,8 +167,23 @@ pub async fn import(
     let mut stored_by_code: HashMap<String, (i64, Values)> = HashMap::new();
     for (id, code, head, village, ethnic, poverty, year, members) in stored {
         key_owner.insert(code_key(&code), code.clone());
-        let poverty = Poverty::parse(&poverty.replace('_', " ")).unwrap_or(Poverty::None).as_str();
-        stored_by_code.insert(code, (id, Values { head, village, ethnic, poverty, year, members }));
+        let poverty = Poverty::parse(&poverty.replace('_', " "))
+            .unwrap_or(Poverty::None)
+            .as_str();
+        stored_by_code.insert(
+            code,
+            (
+                id,
+                Values {
+                    head,
+                    village,
+                    ethnic,
+                    poverty,
+                    year,
+                    members,
+                },
+            ),
+        );
     }
 
     let mut first_row: HashMap<String, usize> = HashMap::new();
@@ -110,12 +197,22 @@ pub async fn import(
         }
         let key = code_key(&code);
         if let Some(first) = first_row.get(&key) {
-            report.problem(row, cols.header(CODE), Msg::new("import-duplicate").arg("value", code.clone()).num("first", *first as i64));
+            report.problem(
+                row,
+                cols.header(CODE),
+                Msg::new("import-duplicate")
+                    .arg("value", code.clone())
+                    .num("first", *first as i64),
+            );
             continue;
         }
         first_row.insert(key.clone(), row);
         if key_owner.get(&key).is_some_and(|owner| *owner != code) {
-            report.problem(row, cols.header(CODE), Msg::new("import-duplicate-code").arg("value", code.clone()));
+            report.problem(
+                row,
+                cols.header(CODE),
+                Msg::new("import-duplicate-code").arg("value", code.clone()),
+            );
         }
         let head = cols.get(cells, HEAD);
         if head.is_empty() {
@@ -128,34 +225,60 @@ pub async fn import(
                 String::new()
             }
             None => {
-                report.problem(row, cols.header(VILLAGE), Msg::new("import-unknown-village").arg("value", village_raw));
+                report.problem(
+                    row,
+                    cols.header(VILLAGE),
+                    Msg::new("import-unknown-village").arg("value", village_raw),
+                );
                 String::new()
             }
             Some(found) => {
                 let c = match found {
                     Found::Exact(c) => c,
                     Found::Padded(c) => {
-                        report.note(row, cols.header(VILLAGE), Msg::new("import-note-padded").arg("value", village_raw).arg("code", c.clone()));
+                        report.note(
+                            row,
+                            cols.header(VILLAGE),
+                            Msg::new("import-note-padded")
+                                .arg("value", village_raw)
+                                .arg("code", c.clone()),
+                        );
                         c
                     }
                 };
                 if places.get(&c).is_some_and(|p| p.level != Level::Village) {
-                    report.problem(row, cols.header(VILLAGE), Msg::new("import-not-a-village").arg("value", c.clone()));
+                    report.problem(
+                        row,
+                        cols.header(VILLAGE),
+                        Msg::new("import-not-a-village").arg("value", c.clone()),
+                    );
                 }
                 c
             }
         };
         let poverty_raw = cols.get(cells, POVERTY);
         let poverty = Poverty::parse(poverty_raw).unwrap_or_else(|| {
-            report.problem(row, cols.header(POVERTY), Msg::new("import-unknown-poverty").arg("value", poverty_raw));
+            report.problem(
+                row,
+                cols.header(POVERTY),
+                Msg::new("import-unknown-poverty").arg("value", poverty_raw),
+            );
             Poverty::None
         });
         let year = small_number(cols.get(cells, YEAR), 1990..=2100).unwrap_or_else(|()| {
-            report.problem(row, cols.header(YEAR), Msg::new("import-bad-number").arg("value", cols.get(cells, YEAR)));
+            report.problem(
+                row,
+                cols.header(YEAR),
+                Msg::new("import-bad-number").arg("value", cols.get(cells, YEAR)),
+            );
             None
         });
         let members = small_number(cols.get(cells, MEMBERS), 1..=99).unwrap_or_else(|()| {
-            report.problem(row, cols.header(MEMBERS), Msg::new("import-bad-number").arg("value", cols.get(cells, MEMBERS)));
+            report.problem(
+                row,
+                cols.header(MEMBERS),
+                Msg::new("import-bad-number").arg("value", cols.get(cells, MEMBERS)),
+            );
             None
         });
         let mut phones = BTreeSet::new();
@@ -164,7 +287,11 @@ pub async fn import(
                 Ok(m) => {
                     phones.insert(m.as_str().to_string());
                 }
-                Err(bad) => report.problem(row, cols.header(PHONES), Msg::new("import-bad-phone").arg("value", bad)),
+                Err(bad) => report.problem(
+                    row,
+                    cols.header(PHONES),
+                    Msg::new("import-bad-phone").arg("value", bad),
+                ),
             }
         }
         let ethnic = cols.get(cells, ETHNIC);
@@ -190,15 +317,23 @@ pub async fn import(
             (Some(_), false) => report.unchanged += 1,
         }
         if write_row || write_links {
-            items.push(Item { code, values, phones, id, write_row, write_links });
+            items.push(Item {
+                code,
+                values,
+                phones,
+                id,
+                write_row,
+                write_links,
+            });
         }
     }
     if !should_write(opts, report) {
         return Ok(());
     }
-    let contacts: Vec<(String, i64)> = with_db!(db, |pool| sqlx::query_as("SELECT msisdn, id FROM contacts")
-        .fetch_all(pool)
-        .await)?;
+    let contacts: Vec<(String, i64)> =
+        with_db!(db, |pool| sqlx::query_as("SELECT msisdn, id FROM contacts")
+            .fetch_all(pool)
+            .await)?;
     let mut contacts: HashMap<String, i64> = contacts.into_iter().collect();
     bar.set_length(items.len() as u64);
     let now = time::now();
@@ -206,24 +341,22 @@ pub async fn import(
         for it in &items {
             let v = &it.values;
             let id = match it.id {
-                None => {
-                    sqlx::query_scalar::<_, i64>(
-                        "INSERT INTO households (code, code_key, head_name, village_code, ethnic_group,
+                None => sqlx::query_scalar::<_, i64>(
+                    "INSERT INTO households (code, code_key, head_name, village_code, ethnic_group,
                              poverty_class, poverty_year, members, updated_at)
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-                    )
-                    .bind(&it.code)
-                    .bind(code_key(&it.code))
-                    .bind(&v.head)
-                    .bind(&v.village)
-                    .bind(&v.ethnic)
-                    .bind(v.poverty)
-                    .bind(v.year)
-                    .bind(v.members)
-                    .bind(now)
-                    .fetch_one(&mut *tx)
-                    .await?
-                }
+                )
+                .bind(&it.code)
+                .bind(code_key(&it.code))
+                .bind(&v.head)
+                .bind(&v.village)
+                .bind(&v.ethnic)
+                .bind(v.poverty)
+                .bind(v.year)
+                .bind(v.members)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?,
                 Some(id) => {
                     if it.write_row {
                         sqlx::query(
@@ -266,11 +399,13 @@ pub async fn import(
                             c
                         }
                     };
-                    sqlx::query("INSERT INTO household_contacts (household_id, contact_id) VALUES ($1, $2)")
-                        .bind(id)
-                        .bind(contact)
-                        .execute(&mut *tx)
-                        .await?;
+                    sqlx::query(
+                        "INSERT INTO household_contacts (household_id, contact_id) VALUES ($1, $2)",
+                    )
+                    .bind(id)
+                    .bind(contact)
+                    .execute(&mut *tx)
+                    .await?;
                 }
             }
             bar.inc(1);

@@ -28,11 +28,10 @@ pub enum Found {
 
 impl Places {
     pub async fn load(db: &Db) -> Result<Places, sqlx::Error> {
-        let rows: Vec<(String, String)> = with_db!(db, |pool| sqlx::query_as(
-            "SELECT code, level FROM areas"
-        )
-        .fetch_all(pool)
-        .await)?;
+        let rows: Vec<(String, String)> =
+            with_db!(db, |pool| sqlx::query_as("SELECT code, level FROM areas")
+                .fetch_all(pool)
+                .await)?;
         let mut p = Places::default();
         for (code, level) in rows {
             let level = match level.as_str() {

@@ -18,10 +18,30 @@ const ROLE: usize = 2;
 const AREAS: usize = 3;
 
 pub const FIELDS: &[Field] = &[
-    Field { name: "phone", header: "Số điện thoại", required: true, aliases: &["Số điện thoại", "Điện thoại", "SĐT", "Phone"] },
-    Field { name: "name", header: "Họ tên", required: true, aliases: &["Họ tên", "Họ và tên", "Tên", "Name"] },
-    Field { name: "role", header: "Vai trò", required: true, aliases: &["Vai trò", "Chức danh", "Chức vụ", "Role"] },
-    Field { name: "areas", header: "Địa bàn", required: true, aliases: &["Địa bàn", "Địa bàn phụ trách", "Phụ trách", "Areas"] },
+    Field {
+        name: "phone",
+        header: "Số điện thoại",
+        required: true,
+        aliases: &["Số điện thoại", "Điện thoại", "SĐT", "Phone"],
+    },
+    Field {
+        name: "name",
+        header: "Họ tên",
+        required: true,
+        aliases: &["Họ tên", "Họ và tên", "Tên", "Name"],
+    },
+    Field {
+        name: "role",
+        header: "Vai trò",
+        required: true,
+        aliases: &["Vai trò", "Chức danh", "Chức vụ", "Role"],
+    },
+    Field {
+        name: "areas",
+        header: "Địa bàn",
+        required: true,
+        aliases: &["Địa bàn", "Địa bàn phụ trách", "Phụ trách", "Areas"],
+    },
 ];
 
 struct Item {
@@ -73,12 +93,22 @@ pub async fn import(
                 continue;
             }
             _ => {
-                report.problem(row, cols.header(PHONE), Msg::new("import-bad-phone").arg("value", raw_phone));
+                report.problem(
+                    row,
+                    cols.header(PHONE),
+                    Msg::new("import-bad-phone").arg("value", raw_phone),
+                );
                 continue;
             }
         };
         if let Some(first) = first_row.get(&phone) {
-            report.problem(row, cols.header(PHONE), Msg::new("import-duplicate").arg("value", raw_phone).num("first", *first as i64));
+            report.problem(
+                row,
+                cols.header(PHONE),
+                Msg::new("import-duplicate")
+                    .arg("value", raw_phone)
+                    .num("first", *first as i64),
+            );
             continue;
         }
         first_row.insert(phone.clone(), row);
@@ -88,20 +118,39 @@ pub async fn import(
         }
         let role_raw = cols.get(cells, ROLE);
         let Some(role) = Role::parse(role_raw) else {
-            report.problem(row, cols.header(ROLE), Msg::new("import-unknown-role").arg("value", role_raw));
+            report.problem(
+                row,
+                cols.header(ROLE),
+                Msg::new("import-unknown-role").arg("value", role_raw),
+            );
             continue;
         };
         let mut areas = BTreeSet::new();
-        for a in cols.get(cells, AREAS).split([';', ',', '\n']).map(str::trim).filter(|a| !a.is_empty()) {
+        for a in cols
+            .get(cells, AREAS)
+            .split([';', ',', '\n'])
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+        {
             match places.find(a) {
                 Some(Found::Exact(c)) => {
                     areas.insert(c);
                 }
                 Some(Found::Padded(c)) => {
-                    report.note(row, cols.header(AREAS), Msg::new("import-note-padded").arg("value", a).arg("code", c.clone()));
+                    report.note(
+                        row,
+                        cols.header(AREAS),
+                        Msg::new("import-note-padded")
+                            .arg("value", a)
+                            .arg("code", c.clone()),
+                    );
                     areas.insert(c);
                 }
-                None => report.problem(row, cols.header(AREAS), Msg::new("import-unknown-area").arg("value", a)),
+                None => report.problem(
+                    row,
+                    cols.header(AREAS),
+                    Msg::new("import-unknown-area").arg("value", a),
+                ),
             }
         }
         if areas.is_empty() {
@@ -118,7 +167,12 @@ pub async fn import(
                 report.updated += 1;
             }
         }
-        items.push(Item { phone, name: name.to_string(), role, areas });
+        items.push(Item {
+            phone,
+            name: name.to_string(),
+            role,
+            areas,
+        });
     }
     if !should_write(opts, report) {
         return Ok(());

@@ -25,15 +25,66 @@ const RECORD: usize = 7;
 const REASON: usize = 8;
 
 pub const FIELDS: &[Field] = &[
-    Field { name: "household", header: "Mã hộ", required: true, aliases: &["Mã hộ", "Mã hộ gia đình", "Mã HGĐ", "Household code"] },
-    Field { name: "content", header: "Mã nội dung", required: true, aliases: &["Mã nội dung", "Nội dung", "Mã dự án", "Mã hỗ trợ", "Content code"] },
-    Field { name: "status", header: "Trạng thái", required: true, aliases: &["Trạng thái", "Tình trạng", "Status"] },
-    Field { name: "quantity", header: "Số lượng", required: false, aliases: &["Số lượng", "Số tiền", "Mức hỗ trợ", "Quantity", "Amount"] },
-    Field { name: "unit", header: "Đơn vị", required: false, aliases: &["Đơn vị", "Đơn vị tính", "ĐVT", "Unit"] },
-    Field { name: "date", header: "Ngày", required: true, aliases: &["Ngày", "Ngày cập nhật", "Ngày quyết định", "Date"] },
-    Field { name: "note", header: "Ghi chú", required: false, aliases: &["Ghi chú", "Note"] },
-    Field { name: "record", header: "Mã hồ sơ", required: false, aliases: &["Mã hồ sơ", "Số hồ sơ", "Record"] },
-    Field { name: "reason", header: "Lý do", required: false, aliases: &["Lý do", "Lý do từ chối", "Reason"] },
+    Field {
+        name: "household",
+        header: "Mã hộ",
+        required: true,
+        aliases: &["Mã hộ", "Mã hộ gia đình", "Mã HGĐ", "Household code"],
+    },
+    Field {
+        name: "content",
+        header: "Mã nội dung",
+        required: true,
+        aliases: &[
+            "Mã nội dung",
+            "Nội dung",
+            "Mã dự án",
+            "Mã hỗ trợ",
+            "Content code",
+        ],
+    },
+    Field {
+        name: "status",
+        header: "Trạng thái",
+        required: true,
+        aliases: &["Trạng thái", "Tình trạng", "Status"],
+    },
+    Field {
+        name: "quantity",
+        header: "Số lượng",
+        required: false,
+        aliases: &["Số lượng", "Số tiền", "Mức hỗ trợ", "Quantity", "Amount"],
+    },
+    Field {
+        name: "unit",
+        header: "Đơn vị",
+        required: false,
+        aliases: &["Đơn vị", "Đơn vị tính", "ĐVT", "Unit"],
+    },
+    Field {
+        name: "date",
+        header: "Ngày",
+        required: true,
+        aliases: &["Ngày", "Ngày cập nhật", "Ngày quyết định", "Date"],
+    },
+    Field {
+        name: "note",
+        header: "Ghi chú",
+        required: false,
+        aliases: &["Ghi chú", "Note"],
+    },
+    Field {
+        name: "record",
+        header: "Mã hồ sơ",
+        required: false,
+        aliases: &["Mã hồ sơ", "Số hồ sơ", "Record"],
+    },
+    Field {
+        name: "reason",
+        header: "Lý do",
+        required: false,
+        aliases: &["Lý do", "Lý do từ chối", "Reason"],
+    },
 ];
 
 #[derive(Clone, Debug, PartialEq)]
@@ -55,7 +106,18 @@ struct Item {
     existing: Option<(i64, Status)>,
 }
 
-type StoredRow = (i64, String, i64, String, String, Option<String>, Option<i64>, Option<String>, NaiveDate, Option<String>);
+type StoredRow = (
+    i64,
+    String,
+    i64,
+    String,
+    String,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+    NaiveDate,
+    Option<String>,
+);
 
 fn unit_fits(expects: Option<Expects>, unit: &str) -> bool {
     match expects {
@@ -82,26 +144,36 @@ pub async fn import(
     .fetch_all(pool)
     .await)?;
     let households: HashMap<String, i64> = households.into_iter().collect();
-    let stored: Vec<StoredRow> = with_db!(db, |pool| sqlx::query_as(
+    let stored: Vec<StoredRow> = with_db!(db, |pool| {
+        sqlx::query_as(
         "SELECT id, record_key, household_id, content_code, status, reason, quantity_milli, unit,
                 record_date, note FROM support_records"
     )
     .fetch_all(pool)
-    .await)?;
+    .await
+    })?;
     let stored: HashMap<String, (i64, Values)> = stored
         .into_iter()
-        .filter_map(|(id, key, household_id, content, status, reason, quantity, unit, date, note)| {
-            Some((key, (id, Values {
-                household_id,
-                content: catalogue::get(&content)?.code,
-                status: Status::from_db(&status)?,
-                reason,
-                quantity,
-                unit: unit.as_deref().and_then(parse_unit),
-                date,
-                note,
-            })))
-        })
+        .filter_map(
+            |(id, key, household_id, content, status, reason, quantity, unit, date, note)| {
+                Some((
+                    key,
+                    (
+                        id,
+                        Values {
+                            household_id,
+                            content: catalogue::get(&content)?.code,
+                            status: Status::from_db(&status)?,
+                            reason,
+                            quantity,
+                            unit: unit.as_deref().and_then(parse_unit),
+                            date,
+                            note,
+                        },
+                    ),
+                ))
+            },
+        )
         .collect();
 
     let mut first_row: HashMap<String, usize> = HashMap::new();
@@ -116,19 +188,31 @@ pub async fn import(
         } else {
             let id = households.get(&code_key(hh_raw)).copied();
             if id.is_none() {
-                report.problem(row, cols.header(HOUSEHOLD), Msg::new("import-unknown-household").arg("value", hh_raw));
+                report.problem(
+                    row,
+                    cols.header(HOUSEHOLD),
+                    Msg::new("import-unknown-household").arg("value", hh_raw),
+                );
             }
             id
         };
         let content_raw = cols.get(cells, CONTENT);
         let content = catalogue::get(content_raw);
         if content.is_none() {
-            report.problem(row, cols.header(CONTENT), Msg::new("import-unknown-content").arg("value", content_raw));
+            report.problem(
+                row,
+                cols.header(CONTENT),
+                Msg::new("import-unknown-content").arg("value", content_raw),
+            );
         }
         let status_raw = cols.get(cells, STATUS);
         let status = Status::parse(status_raw);
         if status.is_none() {
-            report.problem(row, cols.header(STATUS), Msg::new("import-unknown-status").arg("value", status_raw));
+            report.problem(
+                row,
+                cols.header(STATUS),
+                Msg::new("import-unknown-status").arg("value", status_raw),
+            );
         }
         let q_raw = cols.get(cells, QUANTITY);
         let u_raw = cols.get(cells, UNIT);
@@ -137,11 +221,19 @@ pub async fn import(
         } else {
             match parse::quantity_milli(q_raw) {
                 None => {
-                    report.problem(row, cols.header(QUANTITY), Msg::new("import-bad-number").arg("value", q_raw));
+                    report.problem(
+                        row,
+                        cols.header(QUANTITY),
+                        Msg::new("import-bad-number").arg("value", q_raw),
+                    );
                     None
                 }
                 Some(0) => {
-                    report.problem(row, cols.header(QUANTITY), Msg::new("import-zero-amount").arg("unit", u_raw));
+                    report.problem(
+                        row,
+                        cols.header(QUANTITY),
+                        Msg::new("import-zero-amount").arg("unit", u_raw),
+                    );
                     None
                 }
                 Some(q) => Some(q),
@@ -155,12 +247,22 @@ pub async fn import(
         } else {
             match parse_unit(u_raw) {
                 None => {
-                    report.problem(row, cols.header(UNIT), Msg::new("import-unknown-unit").arg("value", u_raw));
+                    report.problem(
+                        row,
+                        cols.header(UNIT),
+                        Msg::new("import-unknown-unit").arg("value", u_raw),
+                    );
                     None
                 }
                 Some(u) => {
                     if !unit_fits(content.and_then(|c| c.expects), u) {
-                        report.problem(row, cols.header(UNIT), Msg::new("import-wrong-unit").arg("value", u_raw).arg("content", content_raw));
+                        report.problem(
+                            row,
+                            cols.header(UNIT),
+                            Msg::new("import-wrong-unit")
+                                .arg("value", u_raw)
+                                .arg("content", content_raw),
+                        );
                     }
                     Some(u)
                 }
@@ -169,11 +271,17 @@ pub async fn import(
         let d_raw = cols.get(cells, DATE);
         let date = parse::date(d_raw);
         if date.is_none() {
-            report.problem(row, cols.header(DATE), Msg::new("import-bad-date").arg("value", d_raw));
+            report.problem(
+                row,
+                cols.header(DATE),
+                Msg::new("import-bad-date").arg("value", d_raw),
+            );
         }
         let note = cols.get(cells, NOTE);
         let note = (!note.is_empty()).then(|| note.to_string());
-        let reason = Some(cols.get(cells, REASON)).filter(|r| !r.is_empty()).map(str::to_string);
+        let reason = Some(cols.get(cells, REASON))
+            .filter(|r| !r.is_empty())
+            .map(str::to_string);
         let reason = if status == Some(Status::Rejected) {
             let r = reason.or_else(|| note.clone());
             if r.is_none() {
@@ -184,7 +292,9 @@ pub async fn import(
             None
         };
         let record = cols.get(cells, RECORD);
-        let (Some(household_id), Some(content), Some(status), Some(date)) = (household_id, content, status, date) else {
+        let (Some(household_id), Some(content), Some(status), Some(date)) =
+            (household_id, content, status, date)
+        else {
             continue;
         };
         let key = if record.is_empty() {
@@ -193,16 +303,34 @@ pub async fn import(
             format!("#{record}")
         };
         if let Some(first) = first_row.get(&key) {
-            report.problem(row, cols.header(if record.is_empty() { CONTENT } else { RECORD }), Msg::new("import-duplicate-record").num("first", *first as i64));
+            report.problem(
+                row,
+                cols.header(if record.is_empty() { CONTENT } else { RECORD }),
+                Msg::new("import-duplicate-record").num("first", *first as i64),
+            );
             continue;
         }
         first_row.insert(key.clone(), row);
-        let values = Values { household_id, content: content.code, status, reason, quantity, unit, date, note };
+        let values = Values {
+            household_id,
+            content: content.code,
+            status,
+            reason,
+            quantity,
+            unit,
+            date,
+            note,
+        };
         let existing = stored.get(&key);
         if let Some((_, old)) = existing {
             if old.status != status && !old.status.can_move_to(status) {
-                report.problem(row, cols.header(STATUS), Msg::new("import-bad-transition")
-                    .arg("from", old.status.as_str()).arg("to", status.as_str()));
+                report.problem(
+                    row,
+                    cols.header(STATUS),
+                    Msg::new("import-bad-transition")
+                        .arg("from", old.status.as_str())
+                        .arg("to", status.as_str()),
+                );
             }
         }
         if report.problems.len() > problems_before {
@@ -216,7 +344,11 @@ pub async fn import(
             }
             Some(_) => report.updated += 1,
         }
-        items.push(Item { key, existing: existing.map(|(id, v)| (*id, v.status)), values });
+        items.push(Item {
+            key,
+            existing: existing.map(|(id, v)| (*id, v.status)),
+            values,
+        });
     }
     if !should_write(opts, report) {
         return Ok(());

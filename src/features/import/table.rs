@@ -202,7 +202,10 @@ mod tests {
             .expect("reads");
         assert_eq!(t.headers, vec!["Mã hộ", "Số điện thoại"]);
         assert_eq!(t.rows.len(), 2);
-        assert_eq!(t.rows[1].0, 4, "row numbers count the header and blank rows");
+        assert_eq!(
+            t.rows[1].0, 4,
+            "row numbers count the header and blank rows"
+        );
     }
 
     #[test]
