@@ -328,6 +328,11 @@ async fn with_records(db: &Db, hs: Vec<Household>) -> Result<Lookup, sqlx::Error
     Ok(Lookup::Households(out))
 }
 
+/// The records of one household, for staff (who are checked against their areas by the caller).
+pub async fn status_for_household(db: &Db, h: &Household) -> Result<Lookup, sqlx::Error> {
+    with_records(db, vec![h.clone()]).await
+}
+
 /// Whether `officer` covers the household's village or its commune.
 async fn officer_covers(db: &Db, areas: &[String], h: &Household) -> Result<bool, sqlx::Error> {
     if areas.contains(&h.village_code) {

@@ -6,5 +6,6 @@ mod common;
 mod dialog;
 mod dispatch;
 mod households;
+mod households_api;
 mod inbox;
 mod simulator;
