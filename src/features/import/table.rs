@@ -209,6 +209,38 @@ mod tests {
     }
 
     #[test]
+    fn other_spellings_map_to_fields_and_missing_columns_are_named() {
+        const FIELDS: &[Field] = &[
+            Field {
+                name: "code",
+                header: "Mã hộ",
+                required: true,
+                aliases: &["Mã hộ"],
+            },
+            Field {
+                name: "phones",
+                header: "Số điện thoại",
+                required: false,
+                aliases: &["SĐT"],
+            },
+        ];
+        let t = read_csv("MÃ HỘ,Điện thoại liên hệ\nA,0912001001\n".as_bytes()).expect("reads");
+        let c = columns(&t, FIELDS, &[])
+            .map_err(|m| m.to_vec())
+            .expect("code found");
+        assert_eq!(c.index, vec![Some(0), None]);
+        assert_eq!(c.header(1), "Số điện thoại");
+        let map = [("điện thoại liên hệ".to_string(), "phones".to_string())];
+        let c = columns(&t, FIELDS, &map)
+            .map_err(|m| m.to_vec())
+            .expect("mapped");
+        assert_eq!(c.get(&t.rows[0].1, 1), "0912001001");
+        assert_eq!(c.header(1), "Điện thoại liên hệ");
+        let t = read_csv("Tên\nA\n".as_bytes()).expect("reads");
+        assert_eq!(columns(&t, FIELDS, &[]).err(), Some(vec!["Mã hộ"]));
+    }
+
+    #[test]
     fn headers_match_without_diacritics_case_or_punctuation() {
         assert_eq!(header_key(" Thôn / Bản "), "thonban");
         assert_eq!(header_key("SỐ ĐIỆN THOẠI"), "sodienthoai");
