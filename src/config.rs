@@ -29,6 +29,9 @@ pub struct Config {
     pub quiet_hours: QuietHours,
     pub simulator: SimulatorConfig,
     pub dispatcher: DispatcherConfig,
+    /// Bearer token of the staff API (`/api/v1/…`); unset, the API refuses every request.
+    #[serde(default)]
+    pub api_token: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -93,6 +96,7 @@ impl Default for Config {
                 reply_ttl_hours: 24,
                 bulk_ttl_hours: 72,
             },
+            api_token: None,
         }
     }
 }
@@ -127,6 +131,7 @@ const KNOWN_ENV: &[&str] = &[
     "DISPATCHER__MAX_BACKOFF_SECONDS",
     "DISPATCHER__REPLY_TTL_HOURS",
     "DISPATCHER__BULK_TTL_HOURS",
+    "API_TOKEN",
 ];
 
 /// Prefixes of `LOA_` variables that are not configuration: the tests', CI's and benchmarks' own,

@@ -1,163 +1,82 @@
-//! Demo data: the sample spreadsheets in `demo/`, loaded by `loa serve --demo` so every keyword can be tried.
+//! Demo data: the sample spreadsheets in `demo/`, loaded through the importers by `loa serve --demo`.
 
-use crate::contacts;
 use crate::db::Db;
-use crate::features::areas::{self, Area, Level};
-use crate::phone::Msisdn;
+use crate::features::import::{self, table, ImportError, Kind, Options};
+use crate::i18n::Locales;
 
-const PLACES: &str = include_str!("../demo/dia-ban.csv");
-const HOUSEHOLDS: &str = include_str!("../demo/ho-gia-dinh.csv");
-const STAFF: &str = include_str!("../demo/can-bo.csv");
+pub const PLACES: &str = include_str!("../demo/dia-ban.csv");
+pub const HOUSEHOLDS: &str = include_str!("../demo/ho-gia-dinh.csv");
+pub const SUPPORT: &str = include_str!("../demo/ho-tro.csv");
+pub const STAFF: &str = include_str!("../demo/can-bo.csv");
+
+/// The four samples in import order (places before the households in them, households before
+/// their records), with the file name each came from.
+pub const FILES: [(Kind, &str, &str); 4] = [
+    (Kind::Areas, "dia-ban.csv", PLACES),
+    (Kind::Households, "ho-gia-dinh.csv", HOUSEHOLDS),
+    (Kind::Support, "ho-tro.csv", SUPPORT),
+    (Kind::Staff, "can-bo.csv", STAFF),
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
-    #[error("demo file {file}, row {row}: {problem}")]
-    Row {
-        file: &'static str,
-        row: usize,
-        problem: String,
-    },
+    #[error("demo file {file}: {report}")]
+    Rejected { file: &'static str, report: String },
     #[error("demo file {file}: {source}")]
-    Csv {
+    Import {
         file: &'static str,
-        source: csv::Error,
+        source: ImportError,
     },
-    #[error("database: {0}")]
-    Db(#[from] sqlx::Error),
 }
 
 #[derive(Debug, Default, serde::Serialize)]
 pub struct Loaded {
     pub areas: usize,
+    pub households: usize,
+    pub support: usize,
+    pub staff: usize,
+    /// Kept for the start-up log: phones of households and staff are contacts.
     pub contacts: usize,
 }
 
-/// Loads places and every phone number of the samples; running it twice changes nothing.
+/// Imports the four samples; running it twice changes nothing.
 pub async fn load(db: &Db) -> Result<Loaded, DemoError> {
-    let places = parse_places()?;
-    let phones = parse_phones(HOUSEHOLDS, "ho-gia-dinh.csv", "Số điện thoại")?
-        .into_iter()
-        .chain(parse_phones(STAFF, "can-bo.csv", "Số điện thoại")?);
-    let loaded_areas = places.len();
-    areas::upsert_all(db, places).await?;
-    let mut n = 0;
-    for phone in phones {
-        contacts::find_or_create(db, &phone).await?;
-        n += 1;
-    }
-    Ok(Loaded {
-        areas: loaded_areas,
-        contacts: n,
-    })
-}
-
-fn records(
-    text: &'static str,
-    file: &'static str,
-) -> Result<(csv::StringRecord, Vec<csv::StringRecord>), DemoError> {
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
-    let csv_err = |source| DemoError::Csv { file, source };
-    let headers = reader.headers().map_err(csv_err)?.clone();
-    let rows = reader
-        .records()
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(csv_err)?;
-    Ok((headers, rows))
-}
-
-fn column(headers: &csv::StringRecord, name: &str, file: &'static str) -> Result<usize, DemoError> {
-    headers
-        .iter()
-        .position(|h| h.trim() == name)
-        .ok_or(DemoError::Row {
-            file,
-            row: 1,
-            problem: format!("no column `{name}`"),
-        })
-}
-
-fn parse_places() -> Result<Vec<Area>, DemoError> {
-    const FILE: &str = "dia-ban.csv";
-    let (h, rows) = records(PLACES, FILE)?;
-    let [code, name, level, parent, difficult, region] = [
-        "Mã",
-        "Tên",
-        "Cấp",
-        "Mã cấp trên",
-        "Đặc biệt khó khăn",
-        "Khu vực",
-    ]
-    .map(|c| column(&h, c, FILE));
-    let (code, name, level, parent, difficult, region) =
-        (code?, name?, level?, parent?, difficult?, region?);
-    rows.iter()
-        .enumerate()
-        .map(|(i, r)| {
-            let cell = |c: usize| r.get(c).unwrap_or("").trim().to_string();
-            let lvl = Level::from_vietnamese(&cell(level)).ok_or_else(|| DemoError::Row {
-                file: FILE,
-                row: i + 2,
-                problem: format!("unknown level `{}`", cell(level)),
-            })?;
-            let opt = |s: String| (!s.is_empty()).then_some(s);
-            Ok(Area {
-                code: cell(code),
-                name: cell(name),
-                level: lvl,
-                parent_code: opt(cell(parent)),
-                especially_difficult: crate::text::unaccent(&cell(difficult)).to_lowercase()
-                    == "co",
-                region: opt(cell(region)),
-            })
-        })
-        .collect()
-}
-
-/// Every phone in `column` of `text`; a cell may hold several, separated by `;`.
-fn parse_phones(
-    text: &'static str,
-    file: &'static str,
-    column_name: &str,
-) -> Result<Vec<Msisdn>, DemoError> {
-    let (h, rows) = records(text, file)?;
-    let col = column(&h, column_name, file)?;
-    let mut out = Vec::new();
-    for (i, r) in rows.iter().enumerate() {
-        for raw in r.get(col).unwrap_or("").split(';') {
-            if raw.trim().is_empty() {
-                continue;
-            }
-            let phone = Msisdn::parse(raw).map_err(|e| DemoError::Row {
+    let mut loaded = Loaded::default();
+    for (kind, file, text) in FILES {
+        let t = table::read_csv(text.as_bytes())
+            .map_err(|source| DemoError::Import { file, source })?;
+        let opts = Options {
+            actor: Some(format!("demo:{file}")),
+            ..Options::default()
+        };
+        let report = import::run_table(db, kind, &t, &opts)
+            .await
+            .map_err(|source| DemoError::Import { file, source })?;
+        if !report.ok() {
+            let locales = Locales::embedded().map_err(|e| DemoError::Rejected {
                 file,
-                row: i + 2,
-                problem: e.to_string(),
+                report: e.to_string(),
             })?;
-            out.push(phone);
+            return Err(DemoError::Rejected {
+                file,
+                report: report.render(&locales, "en"),
+            });
+        }
+        match kind {
+            Kind::Areas => loaded.areas = report.rows,
+            Kind::Households => loaded.households = report.rows,
+            Kind::Support => loaded.support = report.rows,
+            Kind::Staff => loaded.staff = report.rows,
         }
     }
-    Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_samples_parse() {
-        let places = parse_places().expect("places");
-        assert_eq!(places.len(), 10);
-        assert!(places
-            .iter()
-            .any(|a| a.code == "01969" && a.level == Level::Commune));
-        let phones = parse_phones(HOUSEHOLDS, "h", "Số điện thoại").expect("phones");
-        assert!(phones.iter().any(|p| p.as_str() == "+84388001002"));
-        assert!(phones.iter().any(|p| p.as_str() == "+84912001005"));
-        assert_eq!(phones.len(), 8);
-        assert_eq!(
-            parse_phones(STAFF, "s", "Số điện thoại")
-                .expect("staff")
-                .len(),
-            4
-        );
-    }
+    loaded.contacts = crate::with_db!(db, |pool| sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM contacts"
+    )
+    .fetch_one(pool)
+    .await)
+    .map_err(|e| DemoError::Import {
+        file: "contacts",
+        source: e.into(),
+    })? as usize;
+    Ok(loaded)
 }

@@ -47,11 +47,37 @@ enum Command {
         json: bool,
         number: String,
     },
+    /// Import a spreadsheet (.csv or .xlsx): areas, households, support records or staff.
+    /// Every row is checked; a file with any problem imports nothing.
+    Import {
+        #[arg(value_enum)]
+        kind: ImportKind,
+        file: PathBuf,
+        /// Check and report only; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Language of the report.
+        #[arg(long, default_value = "vi", value_parser = ["vi", "en"])]
+        lang: String,
+        /// Another spelling of a column: `--map "Điện thoại liên hệ=phones"` (repeatable).
+        #[arg(long = "map", value_name = "HEADER=FIELD")]
+        map: Vec<String>,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
     /// How many messages each language translates.
     Locales {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ImportKind {
+    Areas,
+    Households,
+    Support,
+    Staff,
 }
 
 fn init_logging() {
@@ -122,10 +148,68 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 );
             }
         }
+        Command::Import {
+            kind,
+            file,
+            dry_run,
+            lang,
+            map,
+            config,
+        } => {
+            let config = load_config(config.as_deref())?;
+            import(config, kind, &file, dry_run, &lang, &map).await?;
+        }
         Command::SmsInfo { .. } | Command::Phone { .. } => {
             unreachable!("handled without a runtime")
         }
     }
+    Ok(())
+}
+
+async fn import(
+    config: Config,
+    kind: ImportKind,
+    file: &std::path::Path,
+    dry_run: bool,
+    lang: &str,
+    map: &[String],
+) -> anyhow::Result<()> {
+    use loa::features::import::{self, Kind, Options};
+    let kind = match kind {
+        ImportKind::Areas => Kind::Areas,
+        ImportKind::Households => Kind::Households,
+        ImportKind::Support => Kind::Support,
+        ImportKind::Staff => Kind::Staff,
+    };
+    let header_map = map
+        .iter()
+        .map(|m| {
+            m.split_once('=')
+                .map(|(h, f)| (h.trim().to_string(), f.trim().to_string()))
+                .with_context(|| format!("--map {m:?}: expected HEADER=FIELD"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let db = loa::db::connect(&config.database_url).await?;
+    loa::db::migrate(&db).await.context("migrating")?;
+    let opts = Options {
+        dry_run,
+        header_map,
+        progress: true,
+        actor: None,
+    };
+    let report = import::run(&db, kind, file, &opts).await?;
+    let app = loa::app::App::build(config, db.clone())?;
+    println!("{}", report.render(&app.locales, lang));
+    if !report.ok() {
+        db.close().await;
+        anyhow::bail!("{}: nothing imported", file.display());
+    }
+    if !report.changes.is_empty() {
+        // Queued now, sent by the dispatcher of `loa serve`.
+        let queued = loa::dialog::status::announce(&app, &report.changes).await?;
+        eprintln!("{queued} status message(s) queued");
+    }
+    db.close().await;
     Ok(())
 }
 

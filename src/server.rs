@@ -100,6 +100,9 @@ pub async fn serve(config: Config, demo: bool) -> Result<(), ServeError> {
         let loaded = crate::demo::load(&app.db).await?;
         tracing::info!(
             areas = loaded.areas,
+            households = loaded.households,
+            support = loaded.support,
+            staff = loaded.staff,
             contacts = loaded.contacts,
             "demo data loaded"
         );

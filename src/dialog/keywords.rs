@@ -10,6 +10,7 @@ pub enum Command {
     Script,
     Stop,
     Start,
+    Status,
 }
 
 /// Fluent ids whose values are comma-separated aliases, and the command each names.
@@ -19,6 +20,7 @@ pub const COMMAND_IDS: &[(&str, Command)] = &[
     (msg_id("kw-script"), Command::Script),
     (msg_id("kw-stop"), Command::Stop),
     (msg_id("kw-start"), Command::Start),
+    (msg_id("kw-status"), Command::Status),
 ];
 
 /// Fluent ids of the aliases of each consent topic (`HUY TB` stops notices only).

@@ -30,7 +30,16 @@ pub async fn reply(
     msg: &Msg,
     inbound_id: i64,
 ) -> Result<bool, OutboxError> {
-    let text = render(app, contact, msg);
+    send(app, to, render(app, contact, msg), inbound_id).await
+}
+
+/// Queues an already rendered reply (several messages joined, as a `TT` page is).
+pub async fn send(
+    app: &App,
+    to: &Msisdn,
+    text: String,
+    inbound_id: i64,
+) -> Result<bool, OutboxError> {
     let since = crate::db::time::now() - TimeDelta::minutes(LOOP_WINDOW_MINUTES);
     if app.outbox.recent_replies(to, &text, since).await? >= LOOP_LIMIT {
         tracing::info!(to = %to, "loop guard: reply not sent");

@@ -1,7 +1,7 @@
 //! The SMS grammar: keyword commands over the feature functions.
 
 use super::keywords::Command;
-use super::reply;
+use super::reply::{self, reply};
 use crate::app::App;
 use crate::contacts::{self, Contact, Script};
 use crate::features::consent::{self, Action, Channel};
@@ -34,6 +34,15 @@ pub async fn handle(
         }
         Some(Command::Start) => {
             consent_change(app, &contact, Action::OptIn, &parsed.args, inbound_id).await?
+        }
+        Some(Command::Status) => {
+            let text = super::status::sms(app, &contact, from, &parsed.args).await?;
+            let sent = reply::send(app, from, text, inbound_id).await?;
+            return Ok(if sent {
+                "status"
+            } else {
+                "loop guard held the reply"
+            });
         }
         None => (Msg::new("unknown-command"), "unknown"),
     };

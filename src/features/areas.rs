@@ -76,3 +76,33 @@ pub async fn count(db: &Db) -> Result<i64, sqlx::Error> {
         .fetch_one(pool)
         .await)
 }
+
+type AreaRow = (String, String, String, Option<String>, bool, Option<String>);
+
+/// Every area, by code.
+pub async fn all(db: &Db) -> Result<Vec<Area>, sqlx::Error> {
+    let rows: Vec<AreaRow> = with_db!(db, |pool| {
+        sqlx::query_as(
+        "SELECT code, name, level, parent_code, especially_difficult, region FROM areas ORDER BY code"
+    )
+    .fetch_all(pool)
+    .await
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(code, name, level, parent_code, especially_difficult, region)| Area {
+                code,
+                name,
+                level: match level.as_str() {
+                    "province" => Level::Province,
+                    "commune" => Level::Commune,
+                    _ => Level::Village,
+                },
+                parent_code,
+                especially_difficult,
+                region,
+            },
+        )
+        .collect())
+}

@@ -1,4 +1,9 @@
 //! Features: each owns its tables and rules, and knows nothing of SMS or USSD.
 
 pub mod areas;
+pub mod catalogue;
 pub mod consent;
+pub mod households;
+pub mod import;
+pub mod staff;
+pub mod support;

@@ -1,6 +1,7 @@
 //! The HTTP edge: one router for webhooks, the simulator and health checks.
 
 pub mod error;
+pub mod households;
 pub mod json;
 
 use std::time::Duration;
@@ -23,7 +24,8 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 pub fn app(state: AppState) -> Router {
     let mut router = Router::new()
         .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz));
+        .route("/readyz", get(readyz))
+        .merge(households::router());
     if state.config.simulator.enabled {
         router = router.merge(crate::gateway::simulator::routes::router());
     }

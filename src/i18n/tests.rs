@@ -165,6 +165,11 @@ fn realistic(id: &'static str) -> Msg {
         .arg("list", "en, hmn, ium, nut, tyz, vi")
         .arg("code", "XYZ")
         .arg("topic", "vận động")
+        .arg("content", "Trợ giúp pháp lý")
+        .arg("amount", " 140.000.000đ")
+        .arg("reason", "Hộ đã được hỗ trợ nhà ở năm 2019 theo QĐ")
+        .arg("next", "CG0001 12")
+        .num("page", 12)
 }
 
 /// Each SMS reply and the parts it may take: with diacritics (UCS-2), and unaccented (GSM-7).
@@ -180,6 +185,14 @@ const REPLY_BUDGETS: &[(&str, usize, usize)] = &[
     ("stopped-topic", 1, 1),
     ("started-all", 1, 1),
     ("started-topic", 1, 1),
+    ("tt-not-registered", 3, 1),
+    ("tt-no-access", 2, 1),
+    ("tt-officer-needs-code", 1, 1),
+    ("tt-no-page", 1, 1),
+    ("tt-empty", 1, 1),
+    ("support-notice-approved", 2, 1),
+    ("support-notice-disbursed", 2, 1),
+    ("support-notice-rejected", 2, 1),
 ];
 
 #[test]

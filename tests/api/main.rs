@@ -5,5 +5,7 @@ mod common;
 
 mod dialog;
 mod dispatch;
+mod households;
+mod households_api;
 mod inbox;
 mod simulator;

@@ -1,0 +1,122 @@
+//! Households of the communes loa serves: code, head, village, poverty class, members, and the phones linked to each.
+
+use serde::Serialize;
+
+use crate::db::Db;
+use crate::phone::Msisdn;
+use crate::with_db;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Poverty {
+    Poor,
+    NearPoor,
+    None,
+}
+
+impl Poverty {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Poverty::Poor => "poor",
+            Poverty::NearPoor => "near_poor",
+            Poverty::None => "none",
+        }
+    }
+
+    /// As offices write it: nghèo, cận nghèo, không (or empty), thoát nghèo; or in English.
+    pub fn parse(s: &str) -> Option<Poverty> {
+        let w = crate::features::import::parse::words(s).replace('-', " ");
+        match w.as_str() {
+            "ngheo" | "ho ngheo" | "poor" | "n" => Some(Poverty::Poor),
+            "can ngheo" | "ho can ngheo" | "near poor" | "cn" => Some(Poverty::NearPoor),
+            "" | "khong" | "thoat ngheo" | "none" | "no" | "binh thuong" => Some(Poverty::None),
+            _ => None,
+        }
+    }
+}
+
+/// The household code as a villager types it after `TT`: upper case, letters and digits only,
+/// so `cg 0001`, `CG-0001` and `cg0001` are one household.
+pub fn code_key(code: &str) -> String {
+    crate::text::unaccent(code)
+        .to_uppercase()
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect()
+}
+
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct Household {
+    pub id: i64,
+    pub code: String,
+    pub head_name: String,
+    pub village_code: String,
+    pub ethnic_group: Option<String>,
+    pub poverty_class: String,
+    pub poverty_year: Option<i64>,
+    pub members: Option<i64>,
+}
+
+const SELECT: &str = "SELECT id, code, head_name, village_code, ethnic_group, poverty_class,
+    poverty_year, members FROM households";
+
+/// The households `phone` is linked to, by code.
+pub async fn of_phone(db: &Db, phone: &Msisdn) -> Result<Vec<Household>, sqlx::Error> {
+    let sql = format!(
+        "{SELECT} WHERE id IN (SELECT hc.household_id FROM household_contacts hc
+            JOIN contacts c ON c.id = hc.contact_id WHERE c.msisdn = $1) ORDER BY code"
+    );
+    with_db!(db, |pool| sqlx::query_as(&sql)
+        .bind(phone.as_str())
+        .fetch_all(pool)
+        .await)
+}
+
+/// The household whose code is `code` in any spelling (see [`code_key`]).
+pub async fn by_code(db: &Db, code: &str) -> Result<Option<Household>, sqlx::Error> {
+    let sql = format!("{SELECT} WHERE code_key = $1");
+    with_db!(db, |pool| sqlx::query_as(&sql)
+        .bind(code_key(code))
+        .fetch_optional(pool)
+        .await)
+}
+
+/// The phones linked to a household (E.164).
+pub async fn phones(db: &Db, household_id: i64) -> Result<Vec<String>, sqlx::Error> {
+    with_db!(db, |pool| sqlx::query_scalar(
+        "SELECT c.msisdn FROM household_contacts hc JOIN contacts c ON c.id = hc.contact_id
+          WHERE hc.household_id = $1 ORDER BY c.msisdn"
+    )
+    .bind(household_id)
+    .fetch_all(pool)
+    .await)
+}
+
+pub async fn count(db: &Db) -> Result<i64, sqlx::Error> {
+    with_db!(db, |pool| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM households"
+    )
+    .fetch_one(pool)
+    .await)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn poverty_as_written() {
+        assert_eq!(Poverty::parse("nghèo"), Some(Poverty::Poor));
+        assert_eq!(Poverty::parse("Cận nghèo"), Some(Poverty::NearPoor));
+        assert_eq!(Poverty::parse("CẬN  NGHÈO"), Some(Poverty::NearPoor));
+        assert_eq!(Poverty::parse("không"), Some(Poverty::None));
+        assert_eq!(Poverty::parse("near-poor"), Some(Poverty::NearPoor));
+        assert_eq!(Poverty::parse("giàu"), None);
+    }
+
+    #[test]
+    fn codes_match_in_any_spelling() {
+        assert_eq!(code_key("CG-0001"), "CG0001");
+        assert_eq!(code_key("cg 0001"), "CG0001");
+    }
+}

@@ -1,0 +1,166 @@
+//! Staff and workers reachable by SMS (village health workers, midwives, commune officers, legal aid), with roles scoped to areas.
+
+use serde::Serialize;
+
+use crate::db::Db;
+use crate::phone::Msisdn;
+use crate::with_db;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    VillageHealthWorker,
+    VillageMidwife,
+    CommuneOfficer,
+    LegalAid,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::VillageHealthWorker => "village_health_worker",
+            Role::VillageMidwife => "village_midwife",
+            Role::CommuneOfficer => "commune_officer",
+            Role::LegalAid => "legal_aid",
+        }
+    }
+
+    pub fn from_db(s: &str) -> Option<Role> {
+        [
+            Role::VillageHealthWorker,
+            Role::VillageMidwife,
+            Role::CommuneOfficer,
+            Role::LegalAid,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
+    }
+
+    /// As offices write it: y tế thôn bản, cô đỡ thôn bản, cán bộ xã, trợ giúp pháp lý, and
+    /// the usual short forms.
+    pub fn parse(s: &str) -> Option<Role> {
+        let w = crate::features::import::parse::words(s).replace(['/', ','], " ");
+        let w = w.split_whitespace().collect::<Vec<_>>().join(" ");
+        match w.as_str() {
+            "y te thon ban"
+            | "y te thon"
+            | "y te ban"
+            | "nhan vien y te thon ban"
+            | "yt thon ban"
+            | "village health worker" => Some(Role::VillageHealthWorker),
+            "co do thon ban" | "co do" | "co do thon" | "ba do" | "village midwife" | "midwife" => {
+                Some(Role::VillageMidwife)
+            }
+            "can bo xa" | "cb xa" | "cong chuc xa" | "ubnd xa" | "can bo ubnd xa"
+            | "commune officer" | "commune staff" => Some(Role::CommuneOfficer),
+            "tro giup phap ly"
+            | "tgpl"
+            | "tro giup vien phap ly"
+            | "legal aid"
+            | "legal aid officer" => Some(Role::LegalAid),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Staff {
+    pub id: i64,
+    pub name: String,
+    pub role: Role,
+    /// The area codes the role covers.
+    pub areas: Vec<String>,
+}
+
+/// The staff member using `phone`, if any.
+pub async fn by_phone(db: &Db, phone: &Msisdn) -> Result<Option<Staff>, sqlx::Error> {
+    let row: Option<(i64, String, String)> = with_db!(db, |pool| sqlx::query_as(
+        "SELECT id, name, role FROM staff WHERE msisdn = $1"
+    )
+    .bind(phone.as_str())
+    .fetch_optional(pool)
+    .await)?;
+    with_areas(db, row).await
+}
+
+/// The staff member with id `id`, if any.
+pub async fn by_id(db: &Db, id: i64) -> Result<Option<Staff>, sqlx::Error> {
+    let row: Option<(i64, String, String)> = with_db!(db, |pool| sqlx::query_as(
+        "SELECT id, name, role FROM staff WHERE id = $1"
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await)?;
+    with_areas(db, row).await
+}
+
+/// Whether `staff` covers `area_code`: the area itself or one of its ancestors is among its areas
+/// (a commune officer covers the commune's villages; a provincial officer the whole province).
+pub async fn covers(db: &Db, staff: &Staff, area_code: &str) -> Result<bool, sqlx::Error> {
+    let mut code = Some(area_code.to_string());
+    // Province → commune → village: three levels; the bound stops a cycle in bad data.
+    for _ in 0..4 {
+        let Some(c) = code else { return Ok(false) };
+        if staff.areas.contains(&c) {
+            return Ok(true);
+        }
+        code = with_db!(db, |pool| sqlx::query_scalar::<_, Option<String>>(
+            "SELECT parent_code FROM areas WHERE code = $1"
+        )
+        .bind(&c)
+        .fetch_optional(pool)
+        .await)?
+        .flatten();
+    }
+    Ok(false)
+}
+
+async fn with_areas(
+    db: &Db,
+    row: Option<(i64, String, String)>,
+) -> Result<Option<Staff>, sqlx::Error> {
+    let Some((id, name, role)) = row else {
+        return Ok(None);
+    };
+    let Some(role) = Role::from_db(&role) else {
+        return Ok(None);
+    };
+    let areas: Vec<String> = with_db!(db, |pool| sqlx::query_scalar(
+        "SELECT area_code FROM staff_areas WHERE staff_id = $1 ORDER BY area_code"
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await)?;
+    Ok(Some(Staff {
+        id,
+        name,
+        role,
+        areas,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_as_written() {
+        assert_eq!(
+            Role::parse("y tế thôn bản"),
+            Some(Role::VillageHealthWorker)
+        );
+        assert_eq!(Role::parse("Cô đỡ thôn bản"), Some(Role::VillageMidwife));
+        assert_eq!(Role::parse("CÁN BỘ XÃ"), Some(Role::CommuneOfficer));
+        assert_eq!(Role::parse("trợ giúp pháp lý"), Some(Role::LegalAid));
+        assert_eq!(Role::parse("TGPL"), Some(Role::LegalAid));
+        assert_eq!(Role::parse("chủ tịch"), None);
+        for r in [
+            Role::VillageHealthWorker,
+            Role::VillageMidwife,
+            Role::CommuneOfficer,
+            Role::LegalAid,
+        ] {
+            assert_eq!(Role::from_db(r.as_str()), Some(r));
+        }
+    }
+}

@@ -1,0 +1,198 @@
+//! The staff API for households and support (`/api/v1/…`): a bearer token from the configuration and a staff id scoping every call to that staff member's areas.
+
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use super::error::ApiError;
+use super::json::ApiJson;
+use crate::app::AppState;
+use crate::features::staff::{self, Staff};
+use crate::features::support::{self, Status, SupportError};
+use crate::features::{areas, households};
+use crate::with_db;
+
+/// The header naming the staff member a call is made for (their `staff.id`).
+pub const STAFF_HEADER: &str = "x-loa-staff";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/areas", get(list_areas))
+        .route("/api/v1/households/{code}", get(household))
+        .route("/api/v1/support/{id}/status", post(set_status))
+        .route("/api/v1/support/{id}/history", get(history))
+}
+
+fn refuse(status: StatusCode, code: &'static str, message: &str) -> Response {
+    let body = json!({ "error": { "code": code, "message": message } });
+    (status, Json(body)).into_response()
+}
+
+/// Equal tokens, compared by their hashes so the time taken says nothing about the prefix.
+fn same_token(given: &str, expected: &str) -> bool {
+    Sha256::digest(given.as_bytes()) == Sha256::digest(expected.as_bytes())
+}
+
+/// The staff member a request is made for, once its token and staff id are checked.
+pub struct Caller(pub Staff);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, Response> {
+        let Some(expected) = app.config.api_token.as_deref().filter(|t| !t.is_empty()) else {
+            return Err(refuse(
+                StatusCode::UNAUTHORIZED,
+                "api_disabled",
+                "the staff API is off: set api_token (LOA_API_TOKEN)",
+            ));
+        };
+        let given = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or("");
+        if !same_token(given.trim(), expected) {
+            return Err(refuse(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "missing or wrong bearer token",
+            ));
+        }
+        let id = parts
+            .headers
+            .get(STAFF_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<i64>().ok());
+        let staff = match id {
+            Some(id) => staff::by_id(&app.db, id)
+                .await
+                .map_err(|e| ApiError::from(e).into_response())?,
+            None => None,
+        };
+        staff.map(Caller).ok_or_else(|| {
+            refuse(
+                StatusCode::FORBIDDEN,
+                "unknown_staff",
+                "the x-loa-staff header must name a staff member",
+            )
+        })
+    }
+}
+
+async fn list_areas(
+    State(app): State<AppState>,
+    Caller(staff): Caller,
+) -> Result<Json<Value>, ApiError> {
+    let mut out = Vec::new();
+    for a in areas::all(&app.db).await? {
+        if staff::covers(&app.db, &staff, &a.code).await? {
+            out.push(a);
+        }
+    }
+    Ok(Json(json!({ "areas": out })))
+}
+
+/// A household in the caller's areas, or 404 (the same answer as for no such household).
+async fn visible_household(
+    app: &AppState,
+    staff: &Staff,
+    code: &str,
+) -> Result<households::Household, ApiError> {
+    let h = households::by_code(&app.db, code)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    if staff::covers(&app.db, staff, &h.village_code).await? {
+        Ok(h)
+    } else {
+        Err(ApiError::NotFound)
+    }
+}
+
+async fn household(
+    State(app): State<AppState>,
+    Caller(staff): Caller,
+    Path(code): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let h = visible_household(&app, &staff, &code).await?;
+    let phones = households::phones(&app.db, h.id).await?;
+    let records = match support::status_for_household(&app.db, &h).await? {
+        support::Lookup::Households(mut hs) if !hs.is_empty() => hs.remove(0).records,
+        _ => Vec::new(),
+    };
+    Ok(Json(
+        json!({ "household": h, "phones": phones, "records": records }),
+    ))
+}
+
+/// The household of record `id`, if the caller may see it.
+async fn visible_record(app: &AppState, staff: &Staff, id: i64) -> Result<(), ApiError> {
+    let village: Option<String> = with_db!(&app.db, |pool| {
+        sqlx::query_scalar(
+        "SELECT h.village_code FROM support_records r JOIN households h ON h.id = r.household_id
+          WHERE r.id = $1"
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+    })?;
+    match village {
+        Some(v) if staff::covers(&app.db, staff, &v).await? => Ok(()),
+        _ => Err(ApiError::NotFound),
+    }
+}
+
+#[derive(Deserialize)]
+struct StatusBody {
+    status: String,
+    reason: Option<String>,
+}
+
+async fn set_status(
+    State(app): State<AppState>,
+    Caller(staff): Caller,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<StatusBody>,
+) -> Result<Json<Value>, ApiError> {
+    visible_record(&app, &staff, id).await?;
+    let to = Status::parse(&body.status).ok_or_else(|| {
+        ApiError::bad_request("bad_status", format!("status: unknown `{}`", body.status))
+    })?;
+    let actor = format!("staff:{}", staff.id);
+    let change = match support::set_status(&app.db, id, to, body.reason.as_deref(), &actor).await {
+        Ok(c) => c,
+        Err(SupportError::NotFound(_)) => return Err(ApiError::NotFound),
+        Err(e @ (SupportError::Transition { .. } | SupportError::ReasonRequired)) => {
+            return Err(ApiError::bad_request("bad_transition", e.to_string()))
+        }
+        Err(SupportError::Db(e)) => return Err(e.into()),
+    };
+    let queued = match &change {
+        Some(c) => crate::dialog::status::announce(&app, std::slice::from_ref(c)).await?,
+        None => 0,
+    };
+    Ok(Json(json!({
+        "changed": change.is_some(),
+        "history_id": change.as_ref().map(|c| c.history_id),
+        "status": to,
+        "messages_queued": queued,
+    })))
+}
+
+async fn history(
+    State(app): State<AppState>,
+    Caller(staff): Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, ApiError> {
+    visible_record(&app, &staff, id).await?;
+    Ok(Json(
+        json!({ "history": support::history(&app.db, id).await? }),
+    ))
+}
