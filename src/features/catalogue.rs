@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 
 use crate::i18n::Msg;
 
-const CSV: &str = include_str!("../../data/catalogue.csv");
+const CSV: &str = include_str!("catalogue.csv");
 
 /// What kind of quantity a content is counted in, when the catalogue says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

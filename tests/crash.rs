@@ -1,0 +1,382 @@
+//! Crash test: SIGKILL `loa serve` in the middle of a 1,000-message broadcast, start it again, and check that nothing is lost (and count what arrived twice).
+
+mod common;
+
+use std::collections::HashMap;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, ensure, Context, Result};
+use common::TestDb;
+use loa::db::Db;
+use rand::Rng;
+use serde_json::{json, Value};
+
+const MESSAGES: usize = 1000;
+/// Set explicitly on the child so that the bound on duplicates below matches what it claims.
+const BATCH_SIZE: i64 = 50;
+/// 1,000 messages at 200 a second take about 5 s, so a kill lands while the dispatcher is busy.
+const RATE: u32 = 200;
+/// Messages queued for the graceful-stop part, after the crash part is settled.
+const TERM_MESSAGES: usize = 300;
+
+/// A running `loa serve`. Killed on drop, so a failing assertion leaves no process behind.
+struct Loa {
+    child: Child,
+    base: String,
+    log: PathBuf,
+}
+
+impl Loa {
+    /// Starts the real binary on `db_url`, with its log in `dir`, and waits until it answers.
+    async fn start(label: &str, db_url: &str, dir: &Path, client: &reqwest::Client) -> Result<Loa> {
+        let port = free_port()?;
+        let log = dir.join(format!("{label}.log"));
+        let log_file = std::fs::File::create(&log).context("create log file")?;
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_loa"));
+        // Whatever LOA_* the test runner has must not leak into the child's configuration.
+        for (name, _) in std::env::vars().filter(|(k, _)| k.starts_with("LOA_")) {
+            cmd.env_remove(name);
+        }
+        cmd.arg("serve")
+            .current_dir(dir)
+            .env("LOA_DATABASE_URL", db_url)
+            .env("LOA_LISTEN", format!("127.0.0.1:{port}"))
+            // A folder with no gateway files: only the built-in simulator sends.
+            .env("LOA_GATEWAY_DIR", dir.join("no-gateways"))
+            .env("LOA_QUIET_HOURS__START", "00:00")
+            .env("LOA_QUIET_HOURS__END", "00:00")
+            .env("LOA_DISPATCHER__LEASE_SECONDS", "2")
+            .env("LOA_DISPATCHER__POLL_MILLIS", "50")
+            .env("LOA_DISPATCHER__BATCH_SIZE", BATCH_SIZE.to_string())
+            .env("LOA_SIMULATOR__RATE", RATE.to_string())
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(log_file.try_clone().context("clone log file")?)
+            .stderr(log_file);
+        let child = cmd.spawn().context("spawn loa serve")?;
+        let mut loa = Loa {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            log,
+        };
+        loa.wait_healthy(client).await?;
+        Ok(loa)
+    }
+
+    async fn wait_healthy(&mut self, client: &reqwest::Client) -> Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let url = format!("{}/healthz", self.base);
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                bail!(
+                    "loa exited before answering ({status}); log:\n{}",
+                    self.log_tail()
+                );
+            }
+            if let Ok(res) = client.get(&url).send().await {
+                if res.status() == 200 {
+                    return Ok(());
+                }
+            }
+            ensure!(
+                Instant::now() < deadline,
+                "loa did not answer /healthz within 30 s; log:\n{}",
+                self.log_tail()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    fn pid(&self) -> i32 {
+        i32::try_from(self.child.id()).expect("pid fits in i32")
+    }
+
+    /// SIGKILL: no handler runs, nothing is flushed or released; the crash this test is about.
+    fn kill_hard(&mut self) -> Result<()> {
+        self.child.kill().context("SIGKILL")?;
+        self.child.wait().context("reap killed child")?;
+        Ok(())
+    }
+
+    /// SIGTERM, then waits up to `limit` for the process to exit by itself.
+    async fn terminate(&mut self, limit: Duration) -> Result<ExitStatus> {
+        // SAFETY: plain kill(2) on our own child's pid, which has not been reaped yet.
+        let rc = unsafe { libc::kill(self.pid(), libc::SIGTERM) };
+        ensure!(
+            rc == 0,
+            "kill(SIGTERM) failed: {}",
+            std::io::Error::last_os_error()
+        );
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                return Ok(status);
+            }
+            ensure!(
+                Instant::now() < deadline,
+                "loa still running {limit:?} after SIGTERM; log:\n{}",
+                self.log_tail()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    fn log_tail(&self) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(30)..].join("\n")
+    }
+}
+
+impl Drop for Loa {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// A port nothing listens on right now (the child binds it a moment later).
+fn free_port() -> Result<u16> {
+    let listener = TcpListener::bind("127.0.0.1:0").context("bind port 0")?;
+    Ok(listener.local_addr()?.port())
+}
+
+async fn count(db: &Db, sql: &str) -> Result<i64> {
+    Ok(loa::with_db!(db, |pool| sqlx::query_scalar::<_, i64>(sql)
+        .fetch_one(pool)
+        .await)?)
+}
+
+/// How many times each outbox id reached the simulated phone.
+async fn arrivals(db: &Db) -> Result<HashMap<i64, i64>> {
+    let rows: Vec<(i64, i64)> = loa::with_db!(db, |pool| sqlx::query_as(
+        "SELECT outbox_id, COUNT(*) FROM simulator_received GROUP BY outbox_id"
+    )
+    .fetch_all(pool)
+    .await)?;
+    Ok(rows.into_iter().collect())
+}
+
+async fn statuses(db: &Db) -> Result<HashMap<i64, String>> {
+    let rows: Vec<(i64, String)> =
+        loa::with_db!(db, |pool| sqlx::query_as("SELECT id, status FROM outbox")
+            .fetch_all(pool)
+            .await)?;
+    Ok(rows.into_iter().collect())
+}
+
+async fn broadcast(
+    client: &reqwest::Client,
+    base: &str,
+    to: &[String],
+    key: &str,
+) -> Result<Vec<i64>> {
+    let res = client
+        .post(format!("{base}/simulator/api/broadcast"))
+        .json(&json!({ "to": to, "text": "Hop thon luc 8h sang thu Hai", "key": key }))
+        .send()
+        .await
+        .context("post broadcast")?;
+    ensure!(res.status() == 200, "broadcast answered {}", res.status());
+    let body: Value = res.json().await?;
+    let ids: Vec<i64> = body["queued"]
+        .as_array()
+        .context("queued is a list")?
+        .iter()
+        .filter_map(Value::as_i64)
+        .collect();
+    Ok(ids)
+}
+
+/// Polls `sql` (a count) until it reaches `at_least`, or fails after `limit`.
+async fn wait_count(db: &Db, sql: &str, at_least: i64, limit: Duration) -> Result<i64> {
+    let deadline = Instant::now() + limit;
+    loop {
+        let n = count(db, sql).await?;
+        if n >= at_least {
+            return Ok(n);
+        }
+        ensure!(
+            Instant::now() < deadline,
+            "`{sql}` stayed at {n}, waited for {at_least}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test]
+async fn sigkill_mid_broadcast_loses_nothing() -> Result<()> {
+    let test_db = TestDb::new().await;
+    let outcome = run(&test_db).await;
+    test_db.drop_db().await;
+    outcome
+}
+
+async fn run(test_db: &TestDb) -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let backend = if test_db.url.starts_with("sqlite:") {
+        "sqlite"
+    } else {
+        "postgres"
+    };
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()?;
+
+    // Part 1: a broadcast, and a SIGKILL somewhere between 20% and 80% of it.
+    let mut first = Loa::start("first", &test_db.url, dir.path(), &client).await?;
+    let db = loa::db::connect(&test_db.url).await?;
+    let numbers: Vec<String> = (0..MESSAGES).map(|i| format!("0912{i:06}")).collect();
+    let ids = broadcast(&client, &first.base, &numbers, "crash-test").await?;
+    ensure!(
+        ids.len() == MESSAGES,
+        "{} ids for {MESSAGES} numbers",
+        ids.len()
+    );
+    let mut distinct = ids.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    ensure!(
+        distinct.len() == MESSAGES,
+        "broadcast returned repeated ids"
+    );
+
+    // A different crash point each run covers more of the dispatcher's states over time.
+    let target = rand::rng().random_range(MESSAGES as i64 / 4..=MESSAGES as i64 * 3 / 5);
+    wait_count(
+        &db,
+        "SELECT COUNT(*) FROM simulator_received",
+        target,
+        Duration::from_secs(30),
+    )
+    .await
+    .with_context(|| format!("waiting for the kill point; log:\n{}", first.log_tail()))?;
+    first.kill_hard()?;
+    let killed_after = count(&db, "SELECT COUNT(*) FROM simulator_received").await?;
+    let total = MESSAGES as i64;
+    ensure!(
+        killed_after >= total / 5 && killed_after <= total * 4 / 5,
+        "the kill landed after {killed_after} of {total} arrived, not mid-way"
+    );
+    let in_sending = count(&db, "SELECT COUNT(*) FROM outbox WHERE status = 'sending'").await?;
+
+    // Part 2: start again on the same database; the leases run out and the rest goes.
+    let mut second = Loa::start("second", &test_db.url, dir.path(), &client).await?;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let open = count(
+            &db,
+            "SELECT COUNT(*) FROM outbox WHERE status IN ('queued', 'sending')",
+        )
+        .await?;
+        if open == 0 {
+            break;
+        }
+        ensure!(
+            Instant::now() < deadline,
+            "{open} outbox rows still queued or sending 60 s after the restart; log:\n{}",
+            second.log_tail()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    let got = arrivals(&db).await?;
+    let status = statuses(&db).await?;
+    let lost: Vec<i64> = ids
+        .iter()
+        .copied()
+        .filter(|id| !got.contains_key(id))
+        .collect();
+    let arrived = ids.len() - lost.len();
+    let received_rows: i64 = ids.iter().filter_map(|id| got.get(id)).sum();
+    let twice = received_rows - arrived as i64;
+    println!(
+        "crash test ({backend}): {MESSAGES} messages, killed after {killed_after} arrived \
+         ({in_sending} rows left in 'sending'), {arrived} arrived, {twice} arrived twice"
+    );
+    ensure!(
+        lost.is_empty(),
+        "{} messages never reached the simulator, e.g. outbox ids {:?}",
+        lost.len(),
+        &lost[..lost.len().min(10)]
+    );
+    let unsettled: Vec<(i64, &str)> = ids
+        .iter()
+        .map(|id| (*id, status.get(id).map_or("missing", String::as_str)))
+        .filter(|(_, s)| *s != "sent" && *s != "delivered")
+        .collect();
+    ensure!(
+        unsettled.is_empty(),
+        "{} rows not sent or delivered, e.g. {:?}",
+        unsettled.len(),
+        &unsettled[..unsettled.len().min(10)]
+    );
+    // Only a row whose send finished but whose settling did not can go twice: at most one batch.
+    ensure!(
+        twice <= BATCH_SIZE,
+        "{twice} messages arrived twice: more than one claimed batch, so something resends settled rows"
+    );
+
+    // Part 3: SIGTERM while a second broadcast is going out: a clean exit, nothing left leased, and
+    // every row either sent (and received) or back in the queue (and not received).
+    let first_max = *distinct.last().context("ids")?;
+    let term_ids = broadcast(
+        &client,
+        &second.base,
+        &numbers[..TERM_MESSAGES],
+        "crash-test-term",
+    )
+    .await?;
+    ensure!(term_ids.len() == TERM_MESSAGES);
+    ensure!(
+        term_ids.iter().all(|id| *id > first_max),
+        "the second broadcast reused ids of the first"
+    );
+    let after_first =
+        format!("SELECT COUNT(*) FROM simulator_received WHERE outbox_id > {first_max}");
+    wait_count(&db, &after_first, 30, Duration::from_secs(30)).await?;
+    let asked = Instant::now();
+    let exit = second.terminate(Duration::from_secs(10)).await?;
+    let took = asked.elapsed();
+    ensure!(
+        exit.success(),
+        "loa exited with {exit} after SIGTERM; log:\n{}",
+        second.log_tail()
+    );
+    let sending = count(&db, "SELECT COUNT(*) FROM outbox WHERE status = 'sending'").await?;
+    ensure!(
+        sending == 0,
+        "{sending} rows left in 'sending' after a graceful stop"
+    );
+    let got = arrivals(&db).await?;
+    let status = statuses(&db).await?;
+    let mut sent = 0;
+    for id in &term_ids {
+        let s = status.get(id).map_or("missing", String::as_str);
+        let n = got.get(id).copied().unwrap_or(0);
+        match s {
+            "sent" | "delivered" => {
+                ensure!(n == 1, "outbox {id} is {s} but arrived {n} times");
+                sent += 1;
+            }
+            "queued" => ensure!(
+                n == 0,
+                "outbox {id} went back to the queue but arrived {n} times"
+            ),
+            other => bail!("outbox {id} is {other} after a graceful stop"),
+        }
+    }
+    println!(
+        "crash test ({backend}): SIGTERM during a {TERM_MESSAGES}-message broadcast: exited in \
+         {:.2} s with {exit}, {sent} sent, {} back in the queue",
+        took.as_secs_f64(),
+        TERM_MESSAGES - sent
+    );
+    db.close().await;
+    Ok(())
+}
