@@ -3,5 +3,6 @@
 pub mod keywords;
 mod reply;
 pub mod sms;
+pub mod ussd;
 
 pub use reply::reply;

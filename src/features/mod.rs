@@ -2,3 +2,4 @@
 
 pub mod areas;
 pub mod consent;
+pub mod marriage_law;
