@@ -227,6 +227,55 @@ mod tests {
         assert_eq!(r.to_wire(), "END Bye");
     }
 
+    /// The whole handler, on a real (SQLite) database, with any `text` a phone or a fuzzer sends:
+    /// never a panic or an error, always one CON/END screen of at most 182 GSM-7 characters.
+    #[test]
+    fn the_handler_answers_any_text_with_one_screen() {
+        use crate::dialog::ussd::render::{septets, MAX_SCREEN};
+        use proptest::test_runner::{Config, TestRunner};
+
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let dir = tempfile::tempdir().expect("dir");
+        let url = format!("sqlite://{}/fuzz.db", dir.path().display());
+        let app = rt.block_on(async {
+            let db = crate::db::connect(&url).await.expect("db");
+            crate::db::migrate(&db).await.expect("migrate");
+            crate::app::App::build(crate::config::Config::default(), db).expect("app")
+        });
+        let text = prop_oneof![
+            any::<String>(),
+            "[0-9*#a-z ]{0,80}",
+            "[0-9]{1,2}(\\*[0-9]{1,2}){0,20}",
+            "(4|5|0|9|1|2|3|x)(\\*(4|5|0|9|1|2|3|x)){0,30}",
+        ];
+        let phones = prop_oneof![Just("0912001001"), Just("+84961234567")];
+        let mut runner = TestRunner::new(Config::with_cases(256));
+        runner
+            .run(&(text, 0u8..6, phones), |(text, session, phone)| {
+                let body = form(&[
+                    ("sessionId", &format!("fuzz-{session}")),
+                    ("phoneNumber", phone),
+                    ("text", &text),
+                ]);
+                let (status, reply) = rt
+                    .block_on(handle_ussd(&app, "fuzz", &body))
+                    .map_err(|e| TestCaseError::fail(format!("{text:?}: {e}")))?;
+                prop_assert_eq!(status, StatusCode::OK);
+                let screen = reply
+                    .strip_prefix("CON ")
+                    .or_else(|| reply.strip_prefix("END "))
+                    .ok_or_else(|| TestCaseError::fail(format!("no CON/END: {reply:?}")))?;
+                prop_assert!(crate::text::is_gsm7(screen), "{:?}", screen);
+                prop_assert!(septets(screen) <= MAX_SCREEN, "{}", screen);
+                prop_assert!(!screen.trim().is_empty());
+                Ok(())
+            })
+            .expect("fuzz");
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(64))]
         /// Any body at all: a 400 or a reading, never a panic.

@@ -7,3 +7,4 @@ mod dialog;
 mod dispatch;
 mod inbox;
 mod simulator;
+mod ussd;
