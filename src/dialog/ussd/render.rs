@@ -50,11 +50,16 @@ pub fn fit(text: &str) -> String {
         return text.to_string();
     }
     tracing::error!(len = septets(text), "USSD screen too long: cut");
+    take_septets(text, MAX_SCREEN)
+}
+
+/// The longest start of `text` that is at most `max` septets.
+fn take_septets(text: &str, max: usize) -> String {
     let mut out = String::new();
     let mut n = 0;
     for c in text.chars() {
         n += gsm7_septets(c).unwrap_or(1);
-        if n > MAX_SCREEN {
+        if n > max {
             break;
         }
         out.push(c);
@@ -152,29 +157,41 @@ pub fn text_pages(locales: &Locales, lang: &str, body: &str) -> Vec<String> {
         .saturating_sub(septets(&with_more) + 1)
         .max(20);
     let mut chunks: Vec<String> = Vec::new();
-    let mut cur = String::new();
+    let mut cur: Vec<String> = Vec::new();
+    // Words joined by spaces count as lines joined by newlines: one septet between two.
+    let len = |words: &[String]| lines_len(words);
     for word in body.split_whitespace() {
         let mut word = word.to_string();
         // A word longer than a page (never in real texts) is cut where the page ends.
         while septets(&word) > budget {
-            let cut: String = word.chars().take(budget).collect();
+            let cut = take_septets(&word, budget);
             if !cur.is_empty() {
-                chunks.push(std::mem::take(&mut cur));
+                chunks.push(std::mem::take(&mut cur).join(" "));
             }
             word = word.chars().skip(cut.chars().count()).collect();
             chunks.push(cut);
         }
-        let extra = if cur.is_empty() { 0 } else { 1 };
-        if septets(&cur) + extra + septets(&word) > budget {
-            chunks.push(std::mem::take(&mut cur));
+        cur.push(word);
+        if len(&cur) > budget {
+            let Some(word) = cur.pop() else { continue };
+            // Rather end a page with a sentence, when one ends in its last third or so.
+            let at = (0..cur.len())
+                .rev()
+                .find(|&i| cur[i].ends_with(['.', ':', ';']) && len(&cur[..=i]) * 10 >= budget * 6)
+                .map_or(cur.len(), |i| i + 1);
+            let mut carry = cur.split_off(at);
+            chunks.push(std::mem::take(&mut cur).join(" "));
+            carry.push(word);
+            if len(&carry) > budget {
+                let word = carry.pop().unwrap_or_default();
+                chunks.push(carry.join(" "));
+                carry = vec![word];
+            }
+            cur = carry;
         }
-        if !cur.is_empty() {
-            cur.push(' ');
-        }
-        cur.push_str(&word);
     }
     if !cur.is_empty() || chunks.is_empty() {
-        chunks.push(cur);
+        chunks.push(cur.join(" "));
     }
     let n = chunks.len();
     chunks
@@ -212,9 +229,30 @@ mod tests {
     #[test]
     fn a_word_longer_than_a_page_is_cut_too() {
         let l = locales();
-        let pages = text_pages(&l, "en", &"x".repeat(500));
-        assert!(pages.len() >= 3);
-        assert!(pages.iter().all(|p| septets(p) <= MAX_SCREEN));
+        for word in ["x".repeat(500), "€".repeat(300)] {
+            let pages = text_pages(&l, "en", &format!("a {word} b"));
+            assert!(pages.len() >= 3);
+            assert!(pages
+                .iter()
+                .all(|p| septets(p) + error_room(&l, "en") <= MAX_SCREEN));
+        }
+    }
+
+    #[test]
+    fn a_page_rather_ends_with_a_sentence() {
+        let l = locales();
+        let body = format!(
+            "{}. {}",
+            "mot hai ba ".repeat(10).trim(),
+            "bon nam sau ".repeat(10)
+        );
+        let pages = text_pages(&l, "vi", &body);
+        assert!(
+            pages[0].starts_with("mot hai ba") && pages[0].contains("ba.\n9. "),
+            "{}",
+            pages[0]
+        );
+        assert!(pages[1].starts_with("bon nam sau"), "{}", pages[1]);
     }
 
     #[test]
