@@ -6,6 +6,11 @@
 //! load generator drives both: 200 sessions at once, each a phone walking the menu step by step
 //! (main menu, marriage law, a topic, its second page, back, back), each request carrying the
 //! whole text so far, as an aggregator sends it. The run is bounded in requests and in time.
+//!
+//! Two loads: "flat out", where each phone sends its next step the moment it has the answer (the
+//! server's saturation point: latency is then mostly queueing, about 200 / throughput), and
+//! "paced", where each phone waits 0 to 1 s before its next step (mean 0.5 s; a person takes
+//! several seconds), so 200 sessions offer about 400 steps a second.
 
 use std::time::{Duration, Instant};
 
@@ -39,7 +44,8 @@ fn ms(d: Duration) -> String {
 }
 
 /// 200 phones at once, each walking `ROUNDS` sessions through `PATH`; every step timed.
-async fn load(name: &str, url: String, tag: &str) -> Run {
+/// `think_ms`: the most a phone waits before its next step (0: none).
+async fn load(name: &str, url: String, tag: &str, think_ms: u64) -> Run {
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(SESSIONS)
         .timeout(Duration::from_secs(10))
@@ -65,6 +71,10 @@ async fn load(name: &str, url: String, tag: &str) -> Run {
                     }
                     if step > 0 {
                         text.push(PATH[step - 1]);
+                    }
+                    if think_ms > 0 {
+                        let wait = rand::random_range(0..think_ms);
+                        tokio::time::sleep(Duration::from_millis(wait)).await;
                     }
                     let body = serde_urlencoded::to_string([
                         ("sessionId", session.as_str()),
@@ -159,29 +169,57 @@ fn main() {
         let tag = uuid::Uuid::new_v4().simple().to_string();
 
         // Warm up both (connections, contacts, the SQLite file), then measure each in turn.
-        load("warm-up", base_url.clone(), &format!("w{tag}")).await;
-        load("warm-up", loa_url.clone(), &format!("w{tag}")).await;
+        load("warm-up", base_url.clone(), &format!("w{tag}"), 0).await;
+        load("warm-up", loa_url.clone(), &format!("w{tag}"), 0).await;
+        let loa_name = format!("loa USSD step ({backend})");
         let runs = [
-            load("baseline: constant CON (axum)", base_url, &tag).await,
-            load(&format!("loa USSD step ({backend})"), loa_url, &tag).await,
+            (
+                "flat out",
+                load(
+                    "baseline: constant CON (axum)",
+                    base_url.clone(),
+                    &format!("a{tag}"),
+                    0,
+                )
+                .await,
+            ),
+            (
+                "flat out",
+                load(&loa_name, loa_url.clone(), &format!("b{tag}"), 0).await,
+            ),
+            (
+                "paced 0-1 s",
+                load(
+                    "baseline: constant CON (axum)",
+                    base_url,
+                    &format!("c{tag}"),
+                    1000,
+                )
+                .await,
+            ),
+            (
+                "paced 0-1 s",
+                load(&loa_name, loa_url, &format!("d{tag}"), 1000).await,
+            ),
         ];
         println!(
-            "\nUSSD step latency, {SESSIONS} concurrent sessions, {} steps each, {} CPUs\n",
+            "\nUSSD step latency: {SESSIONS} concurrent sessions, {} steps each, {} CPUs\n",
             ROUNDS * (PATH.len() + 1),
             std::thread::available_parallelism().map_or(0, |n| n.get())
         );
         println!(
-            "| {:<32} | {:>8} | {:>6} | {:>8} | {:>8} | {:>8} | {:>8} | {:>8} |",
-            "server", "requests", "errors", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms"
+            "| {:<11} | {:<30} | {:>8} | {:>6} | {:>6} | {:>7} | {:>7} | {:>7} | {:>7} |",
+            "load", "server", "requests", "errors", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms"
         );
         println!(
-            "|{:-<34}|{:->10}|{:->8}|{:->10}|{:->10}|{:->10}|{:->10}|{:->10}|",
-            "", "", "", "", "", "", "", ""
+            "|{:-<13}|{:-<32}|{:->10}|{:->8}|{:->8}|{:->9}|{:->9}|{:->9}|{:->9}|",
+            "", "", "", "", "", "", "", "", ""
         );
-        for r in &runs {
+        for (load, r) in &runs {
             let l = &r.latencies;
             println!(
-                "| {:<32} | {:>8} | {:>6} | {:>8.0} | {:>8} | {:>8} | {:>8} | {:>8} |",
+                "| {:<11} | {:<30} | {:>8} | {:>6} | {:>6.0} | {:>7} | {:>7} | {:>7} | {:>7} |",
+                load,
                 r.name,
                 l.len(),
                 r.errors,
@@ -192,21 +230,34 @@ fn main() {
                 ms(l.last().copied().unwrap_or_default()),
             );
         }
-        let loa = &runs[1];
-        let p99 = percentile(&loa.latencies, 0.99);
+        for (load, r) in runs.iter().filter(|(_, r)| r.name == loa_name) {
+            let p99 = percentile(&r.latencies, 0.99);
+            println!(
+                "loa, {load}: p99 {} ms, {} the 50 ms aim{}",
+                ms(p99),
+                if p99 < Duration::from_millis(50) {
+                    "under"
+                } else {
+                    "OVER"
+                },
+                if r.errors > 0 {
+                    "; SOME STEPS FAILED"
+                } else {
+                    ""
+                }
+            );
+        }
+        // The share of a step that is the menu walk itself (rendering, paging), without HTTP or SQL.
+        let locales = loa::i18n::Locales::embedded().expect("locales");
+        let n = 2000;
+        let t = Instant::now();
+        for _ in 0..n {
+            let w = loa::dialog::ussd::walk::walk(&locales, "vi", &["4", "1", "9", "0", "0"]);
+            std::hint::black_box(w.clean);
+        }
         println!(
-            "\nloa p99 {} ms: {} the 50 ms aim{}",
-            ms(p99),
-            if p99 < Duration::from_millis(50) {
-                "under"
-            } else {
-                "OVER"
-            },
-            if loa.errors > 0 {
-                "; SOME STEPS FAILED"
-            } else {
-                ""
-            }
+            "menu walk alone (5 inputs, no HTTP, no database): {:.0} us",
+            t.elapsed().as_secs_f64() * 1e6 / f64::from(n)
         );
         running.stop().await;
     });

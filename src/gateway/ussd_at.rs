@@ -227,6 +227,59 @@ mod tests {
         assert_eq!(r.to_wire(), "END Bye");
     }
 
+    fn sqlite_app(rt: &tokio::runtime::Runtime, dir: &tempfile::TempDir) -> crate::app::AppState {
+        let url = format!("sqlite://{}/ussd.db", dir.path().display());
+        rt.block_on(async {
+            let db = crate::db::connect(&url).await.expect("db");
+            crate::db::migrate(&db).await.expect("migrate");
+            crate::app::App::build(crate::config::Config::default(), db).expect("app")
+        })
+    }
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+    }
+
+    /// The clock moved, not waited for: a step within 180 s of the last goes on, one later starts over.
+    #[test]
+    fn a_session_lives_180_seconds_after_its_last_step() {
+        let rt = runtime();
+        let dir = tempfile::tempdir().expect("dir");
+        let app = sqlite_app(&rt, &dir);
+        let phone = Msisdn::parse("0912001001").expect("phone");
+        let at = |text: &'static str, secs: i64| {
+            let step = Step {
+                gateway_id: "g",
+                session_id: "clock",
+                phone: &phone,
+                service_code: "*123#",
+                network_code: None,
+                text,
+            };
+            let now = time::now() + chrono::TimeDelta::seconds(secs);
+            rt.block_on(ussd::answer(&app, &step, now))
+                .expect("answer")
+                .text
+        };
+        let main = at("", 0);
+        let marriage = at("4", 179);
+        assert_ne!(main, marriage);
+        assert_eq!(
+            at("4*0", 179 + 179),
+            main,
+            "179 s after the last step: still the session"
+        );
+        assert_eq!(at("4*0*4", 358 + 181), main, "181 s: expired, starts over");
+        assert_eq!(
+            at("4*0*4*4", 539 + 10),
+            marriage,
+            "and goes on from the new start"
+        );
+    }
+
     /// The whole handler, on a real (SQLite) database, with any `text` a phone or a fuzzer sends:
     /// never a panic or an error, always one CON/END screen of at most 182 GSM-7 characters.
     #[test]
@@ -234,17 +287,9 @@ mod tests {
         use crate::dialog::ussd::render::{septets, MAX_SCREEN};
         use proptest::test_runner::{Config, TestRunner};
 
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
+        let rt = runtime();
         let dir = tempfile::tempdir().expect("dir");
-        let url = format!("sqlite://{}/fuzz.db", dir.path().display());
-        let app = rt.block_on(async {
-            let db = crate::db::connect(&url).await.expect("db");
-            crate::db::migrate(&db).await.expect("migrate");
-            crate::app::App::build(crate::config::Config::default(), db).expect("app")
-        });
+        let app = sqlite_app(&rt, &dir);
         let text = prop_oneof![
             any::<String>(),
             "[0-9*#a-z ]{0,80}",
