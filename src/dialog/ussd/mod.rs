@@ -86,10 +86,7 @@ pub async fn answer(app: &App, step: &Step<'_>, now: DateTime<Utc>) -> Result<Sc
     let (offset, restarted, walked) = match row {
         // A live session: its inputs count from where it last started.
         Some(r) if r.expires_at > now => {
-            let offset = usize::try_from(r.input_offset)
-                .unwrap_or(0)
-                .min(inputs.len());
-            (offset, false, None)
+            (usize::try_from(r.input_offset).unwrap_or(0), false, None)
         }
         // It expired: whatever came before is stale, and the person starts over.
         Some(_) => (inputs.len(), true, None),
@@ -106,7 +103,12 @@ pub async fn answer(app: &App, step: &Step<'_>, now: DateTime<Utc>) -> Result<Sc
     };
     let Walk { outcome, .. } = match walked {
         Some(w) => w,
-        None => walk::walk(&app.locales, &lang, &inputs[offset..]),
+        // A request older than the session's last start (it arrived late) shows the main menu.
+        None => walk::walk(
+            &app.locales,
+            &lang,
+            inputs.get(offset..).unwrap_or_default(),
+        ),
     };
 
     let (screen, screen_id) = match outcome {
@@ -157,7 +159,7 @@ pub async fn answer(app: &App, step: &Step<'_>, now: DateTime<Utc>) -> Result<Sc
                 last_screen = excluded.last_screen,
                 updated_at = excluded.updated_at,
                 expires_at = excluded.expires_at,
-                ended_at = excluded.ended_at"
+                ended_at = COALESCE(ussd_sessions.ended_at, excluded.ended_at)"
     )
     .bind(step.gateway_id)
     .bind(step.session_id)
