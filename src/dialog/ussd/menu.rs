@@ -3,7 +3,7 @@
 use futures::future::BoxFuture;
 
 use crate::app::App;
-use crate::contacts::{self, Contact};
+use crate::contacts;
 use crate::features::marriage_law::{self, Topic};
 use crate::i18n::{msg_id, Locales, Msg};
 
@@ -40,9 +40,8 @@ pub struct Topics {
     pub topics: &'static [Topic],
 }
 
-/// The side effect of a choice, given the value chosen.
-pub type ApplyFn =
-    for<'a> fn(&'a App, &'a Contact, &'a str) -> BoxFuture<'a, Result<(), sqlx::Error>>;
+/// The side effect of a choice for a contact (by id), given the value chosen.
+pub type ApplyFn = for<'a> fn(&'a App, i64, &'a str) -> BoxFuture<'a, Result<(), sqlx::Error>>;
 
 pub struct Choice {
     pub id: &'static str,
@@ -110,10 +109,10 @@ fn languages(locales: &Locales) -> Vec<(String, String)> {
 
 fn set_language<'a>(
     app: &'a App,
-    contact: &'a Contact,
+    contact_id: i64,
     code: &'a str,
 ) -> BoxFuture<'a, Result<(), sqlx::Error>> {
-    Box::pin(contacts::set_language(&app.db, contact.id, code))
+    Box::pin(contacts::set_language(&app.db, contact_id, code))
 }
 
 fn language_set(locales: &Locales, code: &str) -> (String, Msg) {

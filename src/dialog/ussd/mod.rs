@@ -17,7 +17,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use crate::app::App;
 use crate::contacts;
 use crate::db::Db;
-use crate::i18n::Msg;
+use crate::i18n::{Msg, FALLBACK};
 use crate::phone::Msisdn;
 use crate::{execute, with_db};
 use walk::{Outcome, Walk};
@@ -52,10 +52,13 @@ pub struct Screen {
     pub text: String,
 }
 
+/// A phone's contact and a session, either of which may not exist yet.
 #[derive(sqlx::FromRow)]
-struct SessionRow {
-    input_offset: i64,
-    expires_at: DateTime<Utc>,
+struct Lookup {
+    contact_id: Option<i64>,
+    language: Option<String>,
+    input_offset: Option<i64>,
+    expires_at: Option<DateTime<Utc>>,
 }
 
 /// The inputs of a `text`: none for the first screen.
@@ -69,24 +72,34 @@ pub fn inputs(text: &str) -> Vec<&str> {
 
 /// Answers one step at time `now` (tests move the clock).
 pub async fn answer(app: &App, step: &Step<'_>, now: DateTime<Utc>) -> Result<Screen, UssdError> {
-    let contact = contacts::find_or_create(&app.db, step.phone).await?;
-    let lang = contact.lang().to_string();
-    let inputs = inputs(step.text);
-    let row: Option<SessionRow> = with_db!(&app.db, |pool| {
-        sqlx::query_as(
-        "SELECT input_offset, expires_at FROM ussd_sessions WHERE gateway_id = $1 AND session_id = $2"
+    // The contact and the session in one round trip; a first contact is created.
+    let found: Lookup = with_db!(&app.db, |pool| sqlx::query_as(
+        "SELECT c.id AS contact_id, c.language, s.input_offset, s.expires_at
+           FROM (SELECT 1 AS one) AS x
+           LEFT JOIN contacts c ON c.msisdn = $1
+           LEFT JOIN ussd_sessions s ON s.gateway_id = $2 AND s.session_id = $3"
     )
+    .bind(step.phone.as_str())
     .bind(step.gateway_id)
     .bind(step.session_id)
-    .fetch_optional(pool)
-    .await
-    })?;
+    .fetch_one(pool)
+    .await)?;
+    let (contact_id, language) = match found.contact_id {
+        Some(id) => (id, found.language),
+        None => {
+            let c = contacts::find_or_create(&app.db, step.phone).await?;
+            (c.id, c.language)
+        }
+    };
+    let lang = language.unwrap_or_else(|| FALLBACK.to_string());
+    let inputs = inputs(step.text);
+    let row = found.input_offset.zip(found.expires_at);
 
     let from_start = || walk::walk(&app.locales, &lang, &inputs);
     let (offset, restarted, walked) = match row {
         // A live session: its inputs count from where it last started.
-        Some(r) if r.expires_at > now => {
-            (usize::try_from(r.input_offset).unwrap_or(0), false, None)
+        Some((offset, expires_at)) if expires_at > now => {
+            (usize::try_from(offset).unwrap_or(0), false, None)
         }
         // It expired: whatever came before is stale, and the person starts over.
         Some(_) => (inputs.len(), true, None),
@@ -133,7 +146,7 @@ pub async fn answer(app: &App, step: &Step<'_>, now: DateTime<Utc>) -> Result<Sc
             )
         }
         Outcome::Pick { choice, value } => {
-            (choice.apply)(app, &contact, &value).await?;
+            (choice.apply)(app, contact_id, &value).await?;
             let (in_lang, msg) = (choice.done)(&app.locales, &value);
             let text = render::plain(&app.locales, &in_lang, &msg);
             (
