@@ -4,5 +4,6 @@ pub mod keywords;
 mod reply;
 pub mod sms;
 pub mod status;
+pub mod ussd;
 
 pub use reply::reply;

@@ -55,7 +55,7 @@ pub async fn handle(
 }
 
 /// The fluent id of a language's name, for the languages loa ships folders for.
-fn language_name(code: &str) -> Option<&'static str> {
+pub(crate) fn language_name(code: &str) -> Option<&'static str> {
     Some(match code {
         "vi" => msg_id("language-name-vi"),
         "en" => msg_id("language-name-en"),

@@ -7,3 +7,4 @@ pub mod households;
 pub mod import;
 pub mod staff;
 pub mod support;
+pub mod marriage_law;

@@ -85,7 +85,11 @@ pub fn read_dir(dir: &Path) -> Result<Vec<(PathBuf, GatewayFile)>, GatewayFileEr
             return Err(invalid(format!("prefix `{p}` is not + and digits")));
         }
         if let Some((other, _)) = out.iter().find(|(_, f)| f.id == file.id) {
-            return Err(invalid(format!("id `{}` is also used by {}", file.id, other.display())));
+            return Err(invalid(format!(
+                "id `{}` is also used by {}",
+                file.id,
+                other.display()
+            )));
         }
         out.push((path, file));
     }
@@ -124,7 +128,10 @@ mod tests {
     #[test]
     fn reads_the_files_directly_in_the_folder() {
         let dir = dir_with(&[
-            ("a.toml", "id = \"sim-a\"\nkind = \"simulator\"\nrate = 5\nprefixes = [\"+8496\"]\n"),
+            (
+                "a.toml",
+                "id = \"sim-a\"\nkind = \"simulator\"\nrate = 5\nprefixes = [\"+8496\"]\n",
+            ),
             ("notes.txt", "not a gateway"),
         ]);
         std::fs::create_dir(dir.path().join("examples")).expect("mkdir");
@@ -138,11 +145,20 @@ mod tests {
     #[test]
     fn a_bad_file_names_itself_and_the_problem() {
         for (body, needle) in [
-            ("id = \"x\"\nkind = \"smoke-signals\"\nrate = 1\n", "smoke-signals"),
+            (
+                "id = \"x\"\nkind = \"smoke-signals\"\nrate = 1\n",
+                "smoke-signals",
+            ),
             ("id = \"x\"\nkind = \"simulator\"\nrate = 0\n", "rate"),
-            ("id = \"x\"\nkind = \"simulator\"\nrate = 1\nprefixes = [\"096\"]\n", "096"),
+            (
+                "id = \"x\"\nkind = \"simulator\"\nrate = 1\nprefixes = [\"096\"]\n",
+                "096",
+            ),
             ("id = \"x\"\nkind = \"simulator\"\n", "rate"),
-            ("id = \"x\"\nkind = \"simulator\"\nrate = 1\npassword = \"inline\"\n", "password"),
+            (
+                "id = \"x\"\nkind = \"simulator\"\nrate = 1\npassword = \"inline\"\n",
+                "password",
+            ),
         ] {
             let dir = dir_with(&[("g.toml", body)]);
             let err = read_dir(dir.path()).expect_err(body).to_string();
@@ -159,6 +175,8 @@ mod tests {
 
     #[test]
     fn a_missing_folder_is_no_gateways() {
-        assert!(read_dir(Path::new("/nonexistent/gateways")).expect("ok").is_empty());
+        assert!(read_dir(Path::new("/nonexistent/gateways"))
+            .expect("ok")
+            .is_empty());
     }
 }

@@ -3,6 +3,7 @@
 pub mod files;
 pub mod registry;
 pub mod simulator;
+pub mod ussd_at;
 
 use futures::future::BoxFuture;
 

@@ -63,6 +63,17 @@ internal_from!(
     crate::outbox::OutboxError
 );
 
+impl From<crate::gateway::ussd_at::UssdError> for ApiError {
+    fn from(e: crate::gateway::ussd_at::UssdError) -> ApiError {
+        match e {
+            crate::gateway::ussd_at::UssdError::Invalid { code, message } => {
+                ApiError::BadRequest { code, message }
+            }
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
 /// Turns axum's own rejections (bad JSON, wrong content type, too large) into the same body shape.
 pub fn rejection(status: StatusCode, message: String) -> Response {
     let code = match status {

@@ -19,6 +19,10 @@ pub async fn housekeeping(app: &App) {
     .bind(time::now() - TimeDelta::days(7))
     .execute(pool)
     .await);
+    match crate::dialog::ussd::forget_expired(&app.db, time::now()).await {
+        Ok(n) => tracing::info!(ussd_sessions = n, "expired USSD sessions deleted"),
+        Err(err) => tracing::error!(%err, "housekeeping: USSD sessions"),
+    }
     match (expired, outbox, inbox, simulator, runs) {
         (Ok(e), Ok(o), Ok(i), Ok(s), Ok(_)) => tracing::info!(
             expired = e,

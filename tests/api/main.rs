@@ -9,3 +9,4 @@ mod households;
 mod households_api;
 mod inbox;
 mod simulator;
+mod ussd;

@@ -171,6 +171,42 @@ impl TestApp {
         start(app, db).await
     }
 
+    /// A second instance on the same database, as another process behind a load balancer.
+    pub async fn twin(&self) -> TestApp {
+        let mut config = self.app.config.clone();
+        config.instance_id = Some(format!("test-{}", uuid::Uuid::new_v4().simple()));
+        let app = loa::server::open(config).await.expect("open twin");
+        start(app, TestDb::none()).await
+    }
+
+    /// One USSD step from `phone` through the simulator: the status and the body (`CON …`/`END …`).
+    pub async fn ussd_raw(&self, session: &str, phone: &str, text: &str) -> (u16, String) {
+        let form = [
+            ("sessionId", session),
+            ("serviceCode", "*123#"),
+            ("phoneNumber", phone),
+            ("networkCode", "45204"),
+            ("text", text),
+        ];
+        let res = self
+            .client
+            .post(self.url("/simulator/api/ussd"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(serde_urlencoded::to_string(form).expect("form"))
+            .send()
+            .await
+            .expect("post ussd");
+        let status = res.status().as_u16();
+        (status, res.text().await.expect("body"))
+    }
+
+    /// One USSD step that must be answered: the body.
+    pub async fn ussd(&self, session: &str, phone: &str, text: &str) -> String {
+        let (status, body) = self.ussd_raw(session, phone, text).await;
+        assert_eq!(status, 200, "ussd {text:?}: {body}");
+        body
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

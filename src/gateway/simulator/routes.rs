@@ -26,6 +26,15 @@ pub fn router() -> Router<AppState> {
         .route("/simulator/api/sms", post(sms))
         .route("/simulator/api/messages", get(messages))
         .route("/simulator/api/broadcast", post(broadcast))
+        .route("/simulator/api/ussd", post(ussd))
+}
+
+/// A USSD step from the simulated phone, in the aggregator's form: answered `CON …` / `END …`.
+async fn ussd(
+    State(app): State<AppState>,
+    body: axum::body::Bytes,
+) -> Result<(axum::http::StatusCode, String), ApiError> {
+    Ok(crate::gateway::ussd_at::handle_ussd(&app, ID, &body).await?)
 }
 
 async fn page() -> Html<&'static str> {

@@ -1,0 +1,126 @@
+//! The USSD menu tree as data: screens, their numbered options, and the feature each option calls.
+
+use futures::future::BoxFuture;
+
+use crate::app::App;
+use crate::contacts;
+use crate::features::marriage_law::{self, Topic};
+use crate::i18n::{msg_id, Locales, Msg};
+
+/// A screen of fixed options.
+pub struct Menu {
+    /// Names the screen in the session row and the tests.
+    pub id: &'static str,
+    /// Fluent id of the line above the options.
+    pub title: &'static str,
+    /// In the order shown; `key` is what the person presses.
+    pub entries: &'static [Entry],
+}
+
+pub struct Entry {
+    /// 1 to 8: 0 is back (exit on the main menu) and 9 is "more" on every screen.
+    pub key: u8,
+    /// Fluent id of the option's line.
+    pub label: &'static str,
+    pub target: Target,
+}
+
+/// What choosing an option opens.
+pub enum Target {
+    Menu(&'static Menu),
+    /// A feature's topics: a screen of their titles, each opening its text (paged).
+    Topics(&'static Topics),
+    /// A list known only at run time; choosing one calls the feature and ends the session.
+    Choice(&'static Choice),
+}
+
+pub struct Topics {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub topics: &'static [Topic],
+}
+
+/// The side effect of a choice for a contact (by id), given the value chosen.
+pub type ApplyFn = for<'a> fn(&'a App, i64, &'a str) -> BoxFuture<'a, Result<(), sqlx::Error>>;
+
+pub struct Choice {
+    pub id: &'static str,
+    pub title: &'static str,
+    /// The values and their labels, numbered from 1 in this order.
+    pub list: fn(&Locales) -> Vec<(String, String)>,
+    /// What choosing calls.
+    pub apply: ApplyFn,
+    /// The closing screen for a value: the language to render it in, and the message.
+    pub done: fn(&Locales, &str) -> (String, Msg),
+}
+
+/// Key 0 on the main menu ends the session; in a sub-menu it goes back one level.
+pub const BACK: u8 = 0;
+/// Key 9 shows the next page of a screen too long for one.
+pub const MORE: u8 = 9;
+
+/// The main menu by its fixed numbers: 1 support status, 2 legal aid and 3 prenatal checkups
+/// come with their features, each adding its entry here; the menu shows the entries present.
+pub static MAIN: Menu = Menu {
+    id: "main",
+    title: msg_id("ussd-main-title"),
+    entries: &[
+        Entry {
+            key: 4,
+            label: msg_id("ussd-main-marriage"),
+            target: Target::Topics(&MARRIAGE),
+        },
+        Entry {
+            key: 5,
+            label: msg_id("ussd-main-language"),
+            target: Target::Choice(&LANGUAGE),
+        },
+    ],
+};
+
+pub static MARRIAGE: Topics = Topics {
+    id: "marriage",
+    title: msg_id("ussd-marriage-title"),
+    topics: marriage_law::TOPICS,
+};
+
+pub static LANGUAGE: Choice = Choice {
+    id: "language",
+    title: msg_id("ussd-language-title"),
+    list: languages,
+    apply: set_language,
+    done: language_set,
+};
+
+/// Vietnamese first, then the others in a fixed order, so that `*123*5*1#` stays Vietnamese.
+const LANGUAGE_ORDER: &[&str] = &["vi", "en", "tyz", "nut", "ium", "hmn"];
+
+/// Each language loa has, named in itself (a minority language falls back to its Vietnamese name).
+fn languages(locales: &Locales) -> Vec<(String, String)> {
+    LANGUAGE_ORDER
+        .iter()
+        .filter(|code| locales.has_language(code))
+        .filter_map(|code| {
+            let id = crate::dialog::sms::language_name(code)?;
+            Some((code.to_string(), locales.render(code, &Msg::new(id))))
+        })
+        .collect()
+}
+
+fn set_language<'a>(
+    app: &'a App,
+    contact_id: i64,
+    code: &'a str,
+) -> BoxFuture<'a, Result<(), sqlx::Error>> {
+    Box::pin(contacts::set_language(&app.db, contact_id, code))
+}
+
+fn language_set(locales: &Locales, code: &str) -> (String, Msg) {
+    let name = crate::dialog::sms::language_name(code)
+        .map(|id| locales.render(code, &Msg::new(id)))
+        .unwrap_or_else(|| code.to_string());
+    (
+        code.to_string(),
+        Msg::new("ussd-language-set").arg("name", name),
+    )
+}

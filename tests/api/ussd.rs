@@ -1,0 +1,293 @@
+//! USSD as a phone walks it: every menu path through the simulator endpoint, sessions in the
+//! database shared by two instances, bad input, unknown and expired sessions.
+
+use chrono::TimeDelta;
+use loa::text::is_gsm7;
+
+use crate::common::{self, TestApp, DEMO_PHONE};
+
+const MAIN_VI: &str =
+    "CON Loa xa. Bam so:\n4. Hoi ve luat hon nhan\n5. Ngon ngu/Language\n0. Thoat";
+const MARRIAGE_VI: &str =
+    "CON Luat Hon nhan va gia dinh:\n1. Tuoi ket hon\n2. Tao hon\n3. Ket hon can huyet\n0. Quay lai";
+const NOT_A_NUMBER_VI: &str = "Hay bam so cua mot muc.";
+const NO_OPTION_VI: &str = "Khong co muc nay, chon lai.";
+
+/// What a phone may show: CON or END, then at most 182 GSM-7 characters.
+fn screen(body: &str) -> &str {
+    let text = body
+        .strip_prefix("CON ")
+        .or_else(|| body.strip_prefix("END "))
+        .unwrap_or_else(|| panic!("neither CON nor END: {body:?}"));
+    assert!(is_gsm7(text), "not GSM-7: {text:?}");
+    assert!(
+        text.chars().count() <= 182,
+        "{} characters: {text}",
+        text.chars().count()
+    );
+    text
+}
+
+/// Steps one session through `inputs` the way a phone does (each request carries all inputs so
+/// far), alternating between the given instances, and returns every answer.
+async fn walk(apps: &[&TestApp], session: &str, phone: &str, inputs: &[&str]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut text: Vec<&str> = Vec::new();
+    out.push(apps[0].ussd(session, phone, "").await);
+    for (i, input) in inputs.iter().enumerate() {
+        text.push(input);
+        let app = apps[(i + 1) % apps.len()];
+        let body = app.ussd(session, phone, &text.join("*")).await;
+        screen(&body);
+        out.push(body);
+    }
+    out
+}
+
+/// Every path of the menu, and the screens it shows, in Vietnamese.
+async fn every_path(apps: &[&TestApp], phone: &str) {
+    let s = |n: u32| format!("s-{n}-{}", uuid::Uuid::new_v4().simple());
+    // Marriage law: each topic, its pages, back to the topics, back to the main menu, exit.
+    let r = walk(
+        apps,
+        &s(1),
+        phone,
+        &["4", "1", "9", "0", "2", "9", "0", "3", "9", "0", "0", "0"],
+    )
+    .await;
+    assert_eq!(r[0], MAIN_VI);
+    assert_eq!(r[1], MARRIAGE_VI);
+    assert!(r[2].starts_with("CON Theo Dieu 8 Luat Hon nhan va gia dinh 2014, nam tu du 20 tuoi tro len, nu tu du 18 tuoi tro len"), "{}", r[2]);
+    assert!(r[2].ends_with("\n9. Xem tiep\n0. Quay lai"), "{}", r[2]);
+    assert!(
+        r[3].contains("dang ky tai UBND xa") && r[3].ends_with("\n0. Quay lai"),
+        "{}",
+        r[3]
+    );
+    assert!(
+        !r[3].contains("9. Xem tiep"),
+        "last page has no more: {}",
+        r[3]
+    );
+    assert_eq!(r[4], MARRIAGE_VI);
+    assert!(
+        r[5].starts_with("CON Tao hon la lay vo, lay chong"),
+        "{}",
+        r[5]
+    );
+    assert!(r[6].contains("cuong ep ket hon") || r[5].contains("cuong ep ket hon"));
+    assert_eq!(r[7], MARRIAGE_VI);
+    assert!(r[8].contains("truc he"), "{}", r[8]);
+    assert!(
+        r[9].contains("ba doi") || r[8].contains("ba doi"),
+        "{}\n{}",
+        r[8],
+        r[9]
+    );
+    assert_eq!(r[10], MARRIAGE_VI);
+    assert_eq!(r[11], MAIN_VI);
+    assert_eq!(r[12], "END Cam on ban da dung Loa xa. Hen gap lai!");
+
+    // Language: the list, back, then a choice that ends the session and sticks to the phone.
+    let r = walk(apps, &s(2), phone, &["5", "0", "5", "2"]).await;
+    assert!(
+        r[1].starts_with("CON Chon ngon ngu:\n1. Tieng Viet\n2. English\n3. Tieng Tay"),
+        "{}",
+        r[1]
+    );
+    assert_eq!(r[2], MAIN_VI);
+    assert_eq!(r[4], "END English chosen. Thank you!");
+    let r = walk(apps, &s(3), phone, &["4", "2"]).await;
+    assert_eq!(r[0], "CON Commune loudspeaker. Choose:\n4. Marriage law questions\n5. Language/Ngon ngu\n0. Exit");
+    assert!(
+        r[2].starts_with("CON Child marriage is marrying"),
+        "{}",
+        r[2]
+    );
+    let r = walk(apps, &s(4), phone, &["5", "1"]).await;
+    assert_eq!(r[2], "END Da chon Tieng Viet. Cam on ban!");
+    assert_eq!(walk(apps, &s(5), phone, &[]).await[0], MAIN_VI);
+}
+
+#[tokio::test]
+async fn every_menu_path_as_a_phone_walks_it() {
+    let t = common::spawn().await;
+    every_path(&[&t], DEMO_PHONE).await;
+    let rows = common::count(&t.app, "SELECT COUNT(*) FROM ussd_sessions").await;
+    assert_eq!(rows, 5);
+    let steps = common::count(&t.app, "SELECT MAX(steps) FROM ussd_sessions").await;
+    assert_eq!(steps, 13);
+    // USSD answers in the HTTP response; nothing goes through the outbox.
+    assert_eq!(
+        common::count(&t.app, "SELECT COUNT(*) FROM outbox").await,
+        0
+    );
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn steps_alternate_between_two_instances_on_one_database() {
+    let a = common::spawn().await;
+    let b = a.twin().await;
+    assert_ne!(a.base, b.base);
+    every_path(&[&a, &b], "0912001002").await;
+    // The language a choice on one instance set is what the other renders in.
+    let r = walk(&[&b, &a], "lb-1", "0912001003", &["5", "2"]).await;
+    assert_eq!(r[2], "END English chosen. Thank you!");
+    assert!(a
+        .ussd("lb-2", "0912001003", "")
+        .await
+        .starts_with("CON Commune loudspeaker"));
+    b.stop().await;
+    a.stop().await;
+}
+
+#[tokio::test]
+async fn a_dial_string_lands_on_its_screen() {
+    let t = common::spawn().await;
+    // *123*4# and *123*4*3# arrive as the first request of a session, with text "4" and "4*3".
+    assert_eq!(t.ussd("d-1", DEMO_PHONE, "4").await, MARRIAGE_VI);
+    let kin = t.ussd("d-2", DEMO_PHONE, "4*3").await;
+    assert!(kin.starts_with("CON Dieu 5 Luat Hon nhan"), "{kin}");
+    // …and the session goes on from there.
+    assert_eq!(t.ussd("d-2", DEMO_PHONE, "4*3*0").await, MARRIAGE_VI);
+    assert_eq!(
+        t.ussd("d-3", DEMO_PHONE, "0").await,
+        "END Cam on ban da dung Loa xa. Hen gap lai!"
+    );
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn a_replayed_or_late_request_gets_the_same_screen() {
+    let t = common::spawn().await;
+    let first: Vec<String> = walk(&[&t], "r-1", DEMO_PHONE, &["4", "1", "9"]).await;
+    // The aggregator retries, or requests arrive out of order: same text, same screen.
+    for (i, text) in ["", "4", "4*1", "4*1*9"].iter().enumerate().rev() {
+        assert_eq!(t.ussd("r-1", DEMO_PHONE, text).await, first[i], "{text:?}");
+    }
+    assert_eq!(t.ussd("r-1", DEMO_PHONE, "4*1").await, first[2]);
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn bad_input_repeats_the_screen_with_one_line_of_error() {
+    let t = common::spawn().await;
+    let main = MAIN_VI.trim_start_matches("CON ");
+    let marriage = MARRIAGE_VI.trim_start_matches("CON ");
+    let s = "b-1";
+    assert_eq!(t.ussd(s, DEMO_PHONE, "").await, MAIN_VI);
+    let letter = t.ussd(s, DEMO_PHONE, "a").await;
+    assert_eq!(letter, format!("CON {NOT_A_NUMBER_VI}\n{main}"));
+    let none = t.ussd(s, DEMO_PHONE, "a*7").await;
+    assert_eq!(none, format!("CON {NO_OPTION_VI}\n{main}"));
+    assert_eq!(t.ussd(s, DEMO_PHONE, "a*7*4").await, MARRIAGE_VI);
+    let junk: String = "x!@ %&é~{}".chars().cycle().take(200).collect();
+    let body = t.ussd(s, DEMO_PHONE, &format!("a*7*4*{junk}")).await;
+    assert_eq!(body, format!("CON {NOT_A_NUMBER_VI}\n{marriage}"));
+    assert_eq!(screen(&body).lines().count(), marriage.lines().count() + 1);
+    let body = t.ussd(s, DEMO_PHONE, "a*7*4*12").await;
+    assert_eq!(body, format!("CON {NO_OPTION_VI}\n{marriage}"));
+    // On a text, only 0 (and 9 where there is more) are options.
+    let body = t.ussd(s, DEMO_PHONE, "a*7*4*1*9*9").await;
+    assert!(body.starts_with(&format!("CON {NO_OPTION_VI}\n")), "{body}");
+    // Requests loa cannot read are refused with a JSON error, and nothing is stored.
+    let (status, body) = t.ussd_raw("b-2", "not a phone", "").await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("\"bad_number\""), "{body}");
+    let (status, body) = t.ussd_raw("", DEMO_PHONE, "").await;
+    assert_eq!(status, 400);
+    assert!(body.contains("\"bad_session\""), "{body}");
+    assert_eq!(
+        common::count(
+            &t.app,
+            "SELECT COUNT(*) FROM ussd_sessions WHERE session_id = 'b-2'"
+        )
+        .await,
+        0
+    );
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn an_unknown_session_whose_text_is_no_path_starts_over_cleanly() {
+    let t = common::spawn().await;
+    // A session loa never saw, mid-way through something that leads nowhere here.
+    assert_eq!(t.ussd("u-1", DEMO_PHONE, "3*x*2").await, MAIN_VI);
+    // Its next steps count from that main menu.
+    assert_eq!(t.ussd("u-1", DEMO_PHONE, "3*x*2*4").await, MARRIAGE_VI);
+    let age = t.ussd("u-1", DEMO_PHONE, "3*x*2*4*1").await;
+    assert!(age.starts_with("CON Theo Dieu 8"), "{age}");
+    assert_eq!(t.ussd("u-2", DEMO_PHONE, "7").await, MAIN_VI);
+    assert_eq!(t.ussd("u-3", DEMO_PHONE, "4*1*0*0*5*x").await, MAIN_VI);
+    t.stop().await;
+}
+
+async fn expire(t: &TestApp, session: &str, ago: TimeDelta) {
+    let at = loa::db::time::now() - ago;
+    loa::execute!(&t.app.db, |pool| sqlx::query(
+        "UPDATE ussd_sessions SET expires_at = $1 WHERE session_id = $2"
+    )
+    .bind(at)
+    .bind(session)
+    .execute(pool)
+    .await)
+    .expect("expire");
+}
+
+#[tokio::test]
+async fn a_session_expires_after_180_seconds_and_then_starts_over() {
+    let t = common::spawn().await;
+    walk(&[&t], "e-1", DEMO_PHONE, &["4"]).await;
+    let expires: i64 = common::count(
+        &t.app,
+        "SELECT COUNT(*) FROM ussd_sessions WHERE session_id = 'e-1' AND expires_at > updated_at",
+    )
+    .await;
+    assert_eq!(expires, 1);
+    // 180 s without an answer: the clock is not waited for, the row is moved back in time.
+    expire(&t, "e-1", TimeDelta::seconds(1)).await;
+    let stale = t.ussd("e-1", DEMO_PHONE, "4*5").await;
+    assert_eq!(stale, MAIN_VI, "stale inputs are not followed");
+    // A request from before the start-over, arriving late, shows the main menu and moves nothing:
+    // the next step still counts from the start-over (else "5" would open the language list).
+    assert_eq!(t.ussd("e-1", DEMO_PHONE, "4").await, MAIN_VI);
+    assert_eq!(t.ussd("e-1", DEMO_PHONE, "4*5*4").await, MARRIAGE_VI);
+    assert_eq!(
+        common::count(
+            &t.app,
+            "SELECT restarts FROM ussd_sessions WHERE session_id = 'e-1'"
+        )
+        .await,
+        1
+    );
+    // Housekeeping deletes rows a day after they expired, not before.
+    walk(&[&t], "e-2", DEMO_PHONE, &[]).await;
+    expire(&t, "e-1", TimeDelta::hours(25)).await;
+    expire(&t, "e-2", TimeDelta::hours(1)).await;
+    loa::scheduler::housekeeping(&t.app).await;
+    let left = common::count(
+        &t.app,
+        "SELECT COUNT(*) FROM ussd_sessions WHERE session_id IN ('e-1', 'e-2')",
+    )
+    .await;
+    assert_eq!(left, 1);
+    assert_eq!(t.ussd("e-1", DEMO_PHONE, "").await, MAIN_VI);
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn the_phone_page_speaks_to_the_ussd_endpoint() {
+    let t = common::spawn().await;
+    let page = t.client.get(t.url("/simulator")).send().await.expect("get");
+    let page = page.text().await.expect("body");
+    assert!(
+        page.contains("'/simulator/api/ussd'")
+            && page.contains("sessionId")
+            && page.contains("phoneNumber")
+    );
+    // What the page posts: a national number, the dialled code's inputs as text.
+    let body = t.ussd("sim-abc", "0912001001", "4").await;
+    assert_eq!(body, MARRIAGE_VI);
+    t.stop().await;
+}
