@@ -90,10 +90,7 @@ fn table<T: Copy + PartialEq + std::fmt::Debug>(
     Ok(out)
 }
 
-fn longest_prefix<T: Copy>(
-    table: &[(Vec<String>, T)],
-    words: &[String],
-) -> Option<(usize, T)> {
+fn longest_prefix<T: Copy>(table: &[(Vec<String>, T)], words: &[String]) -> Option<(usize, T)> {
     table
         .iter()
         .find(|(alias, _)| words.starts_with(alias))

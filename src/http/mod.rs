@@ -23,7 +23,9 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 pub fn app(state: AppState) -> Router {
     let mut router = Router::new()
         .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz));
+        .route("/readyz", get(readyz))
+        .merge(crate::gateway::webhook::router())
+        .merge(crate::gateway::status::router());
     if state.config.simulator.enabled {
         router = router.merge(crate::gateway::simulator::routes::router());
     }

@@ -22,7 +22,11 @@ fn files() -> Vec<(String, String, String)> {
         for f in std::fs::read_dir(&lang).expect("language folder") {
             let f = f.expect("entry").path();
             if f.extension().is_some_and(|e| e == "ftl") {
-                let code = lang.file_name().expect("name").to_string_lossy().into_owned();
+                let code = lang
+                    .file_name()
+                    .expect("name")
+                    .to_string_lossy()
+                    .into_owned();
                 let text = std::fs::read_to_string(&f).expect("read ftl");
                 out.push((code, f.display().to_string(), text));
             }
@@ -105,7 +109,9 @@ fn placeholders_match_the_fallback_in_every_language() {
 fn is_id(s: &str) -> bool {
     !s.is_empty()
         && s.split('-').all(|p| {
-            !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
         })
 }
 
@@ -189,9 +195,17 @@ fn sms_replies_fit_the_parts_they_claim_in_every_language() {
         for &(id, full_parts, plain_parts) in REPLY_BUDGETS {
             let text = locales.try_render(lang, &realistic(id)).expect("renders");
             let full = crate::text::analyze(&text);
-            assert!(full.parts <= full_parts, "{lang} `{id}`: {} parts: {text}", full.parts);
+            assert!(
+                full.parts <= full_parts,
+                "{lang} `{id}`: {} parts: {text}",
+                full.parts
+            );
             let plain = crate::text::analyze(&crate::text::to_gsm7_lossy(&text));
-            assert!(plain.parts <= plain_parts, "{lang} `{id}` unaccented: {} parts", plain.parts);
+            assert!(
+                plain.parts <= plain_parts,
+                "{lang} `{id}` unaccented: {} parts",
+                plain.parts
+            );
             assert!(
                 !text.contains('\u{2068}') && !text.contains('\u{2069}'),
                 "{lang} `{id}` has bidi isolation marks"

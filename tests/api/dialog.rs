@@ -7,22 +7,43 @@ async fn help_language_script_and_consent_as_a_villager_sees_them() {
     let t = common::spawn().await;
 
     let help = t.ask(DEMO_PHONE, "HD").await;
-    assert_eq!(help["text"], t.app.locales.render("vi", &loa::i18n::Msg::new("help")));
-    assert!(help["text"].as_str().unwrap_or("").contains("ngôn ngữ"), "{help}");
+    assert_eq!(
+        help["text"],
+        t.app.locales.render("vi", &loa::i18n::Msg::new("help"))
+    );
+    assert!(
+        help["text"].as_str().unwrap_or("").contains("ngôn ngữ"),
+        "{help}"
+    );
     assert_eq!(help["encoding"], "UCS-2");
 
     let en = t.ask(DEMO_PHONE, "NN en").await;
-    assert!(en["text"].as_str().unwrap_or("").contains("English"), "{en}");
+    assert!(
+        en["text"].as_str().unwrap_or("").contains("English"),
+        "{en}"
+    );
     let help_en = t.ask(DEMO_PHONE, "hd").await;
-    assert_eq!(help_en["text"], t.app.locales.render("en", &loa::i18n::Msg::new("help")));
+    assert_eq!(
+        help_en["text"],
+        t.app.locales.render("en", &loa::i18n::Msg::new("help"))
+    );
 
     let back = t.ask(DEMO_PHONE, "NN vi").await;
-    assert!(back["text"].as_str().unwrap_or("").contains("Tiếng Việt"), "{back}");
+    assert!(
+        back["text"].as_str().unwrap_or("").contains("Tiếng Việt"),
+        "{back}"
+    );
     let kd = t.ask(DEMO_PHONE, "KD").await;
     assert_eq!(kd["encoding"], "GSM-7", "{kd}");
     let help_plain = t.ask(DEMO_PHONE, "Trợ giúp").await;
     assert_eq!(help_plain["encoding"], "GSM-7", "{help_plain}");
-    assert!(help_plain["text"].as_str().unwrap_or("").contains("ngon ngu"), "{help_plain}");
+    assert!(
+        help_plain["text"]
+            .as_str()
+            .unwrap_or("")
+            .contains("ngon ngu"),
+        "{help_plain}"
+    );
     let full = t.ask(DEMO_PHONE, "kd").await;
     assert_eq!(full["encoding"], "UCS-2", "{full}");
 
@@ -37,19 +58,35 @@ async fn an_opted_out_number_gets_replies_but_no_bulk_until_it_opts_in() {
     let stop = t.ask(DEMO_PHONE, " Hủy ").await;
     assert!(stop["text"].as_str().unwrap_or("").contains("DK"), "{stop}");
 
-    let ids = t.broadcast(&[DEMO_PHONE, other], "Hop thon toi nay", Some("notice")).await;
+    let ids = t
+        .broadcast(&[DEMO_PHONE, other], "Hop thon toi nay", Some("notice"))
+        .await;
     assert_eq!(t.settled_status(ids[0]).await, "cancelled");
-    assert!(matches!(t.settled_status(ids[1]).await.as_str(), "sent" | "delivered"));
+    assert!(matches!(
+        t.settled_status(ids[1]).await.as_str(),
+        "sent" | "delivered"
+    ));
     let got: Vec<_> = t.messages(DEMO_PHONE).await;
-    assert!(got.iter().all(|m| m["outbox_id"] != ids[0]), "bulk reached an opted-out phone");
+    assert!(
+        got.iter().all(|m| m["outbox_id"] != ids[0]),
+        "bulk reached an opted-out phone"
+    );
 
     // Replies still flow.
     let help = t.ask(DEMO_PHONE, "HD").await;
-    assert_eq!(help["text"], t.app.locales.render("vi", &loa::i18n::Msg::new("help")));
+    assert_eq!(
+        help["text"],
+        t.app.locales.render("vi", &loa::i18n::Msg::new("help"))
+    );
 
     t.ask(DEMO_PHONE, "DK").await;
-    let ids = t.broadcast(&[DEMO_PHONE], "Hop thon lan 2", Some("notice")).await;
-    assert!(matches!(t.settled_status(ids[0]).await.as_str(), "sent" | "delivered"));
+    let ids = t
+        .broadcast(&[DEMO_PHONE], "Hop thon lan 2", Some("notice"))
+        .await;
+    assert!(matches!(
+        t.settled_status(ids[0]).await.as_str(),
+        "sent" | "delivered"
+    ));
     let got = t.messages(DEMO_PHONE).await;
     assert!(got.iter().any(|m| m["outbox_id"] == ids[0]));
 
@@ -60,9 +97,16 @@ async fn an_opted_out_number_gets_replies_but_no_bulk_until_it_opts_in() {
 async fn a_topic_opt_out_blocks_only_that_topic() {
     let t = common::spawn().await;
     let r = t.ask(DEMO_PHONE, "HUY TB").await;
-    assert!(r["text"].as_str().unwrap_or("").contains("thông báo"), "{r}");
-    let notice = t.broadcast(&[DEMO_PHONE], "Thong bao", Some("notice")).await[0];
-    let campaign = t.broadcast(&[DEMO_PHONE], "Van dong", Some("campaign")).await[0];
+    assert!(
+        r["text"].as_str().unwrap_or("").contains("thông báo"),
+        "{r}"
+    );
+    let notice = t
+        .broadcast(&[DEMO_PHONE], "Thong bao", Some("notice"))
+        .await[0];
+    let campaign = t
+        .broadcast(&[DEMO_PHONE], "Van dong", Some("campaign"))
+        .await[0];
     assert_eq!(t.settled_status(notice).await, "cancelled");
     assert_ne!(t.settled_status(campaign).await, "cancelled");
     t.stop().await;
@@ -74,7 +118,9 @@ async fn unknown_text_and_unknown_language_get_short_help() {
     let r = t.ask(DEMO_PHONE, "cho toi hoi ve ho tro").await;
     assert_eq!(
         r["text"],
-        t.app.locales.render("vi", &loa::i18n::Msg::new("unknown-command"))
+        t.app
+            .locales
+            .render("vi", &loa::i18n::Msg::new("unknown-command"))
     );
     let r = t.ask(DEMO_PHONE, "NN xx").await;
     let text = r["text"].as_str().unwrap_or("");
@@ -90,7 +136,10 @@ async fn a_minority_language_falls_back_to_vietnamese_message_by_message() {
     let t = common::spawn().await;
     t.ask(DEMO_PHONE, "NN tyz").await;
     let help = t.ask(DEMO_PHONE, "HD").await;
-    assert_eq!(help["text"], t.app.locales.render("vi", &loa::i18n::Msg::new("help")));
+    assert_eq!(
+        help["text"],
+        t.app.locales.render("vi", &loa::i18n::Msg::new("help"))
+    );
     t.stop().await;
 }
 
@@ -113,9 +162,16 @@ async fn short_codes_and_sender_names_are_never_answered() {
         t.sms(from, "HD").await;
     }
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    assert_eq!(common::count(&t.app, "SELECT COUNT(*) FROM outbox").await, 0);
     assert_eq!(
-        common::count(&t.app, "SELECT COUNT(*) FROM inbound_messages WHERE status = 'ignored'").await,
+        common::count(&t.app, "SELECT COUNT(*) FROM outbox").await,
+        0
+    );
+    assert_eq!(
+        common::count(
+            &t.app,
+            "SELECT COUNT(*) FROM inbound_messages WHERE status = 'ignored'"
+        )
+        .await,
         2
     );
     t.stop().await;

@@ -53,7 +53,8 @@ async fn with_gateway(gw: Arc<Flaky>) -> common::TestApp {
     let app = Arc::into_inner(app).expect("sole owner");
     let mut app = app;
     let rate = NonZeroU32::new(100).expect("rate");
-    app.gateways.add(GatewayHandle::new(gw, rate, Vec::new(), 0));
+    app.gateways
+        .add(GatewayHandle::new(gw, rate, Vec::new(), 0));
     common::start(Arc::new(app), db).await
 }
 
@@ -78,7 +79,12 @@ async fn a_transient_error_is_retried_with_backoff_until_it_goes() {
         calls: AtomicUsize::new(0),
     });
     let t = with_gateway(gw.clone()).await;
-    let e = t.app.outbox.enqueue(message("retry-1", Priority::Reply)).await.expect("enqueue");
+    let e = t
+        .app
+        .outbox
+        .enqueue(message("retry-1", Priority::Reply))
+        .await
+        .expect("enqueue");
     // First attempt fails; the retry waits 2.5–5 s.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(12);
     while common::outbox_status(&t.app, e.id).await != "sent" {
@@ -86,7 +92,11 @@ async fn a_transient_error_is_retried_with_backoff_until_it_goes() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert_eq!(gw.calls.load(Ordering::SeqCst), 2);
-    let attempts = common::count(&t.app, &format!("SELECT attempts FROM outbox WHERE id = {}", e.id)).await;
+    let attempts = common::count(
+        &t.app,
+        &format!("SELECT attempts FROM outbox WHERE id = {}", e.id),
+    )
+    .await;
     assert_eq!(attempts, 2);
     t.stop().await;
 }
@@ -99,7 +109,12 @@ async fn a_permanent_error_fails_the_message_with_the_reason() {
         calls: AtomicUsize::new(0),
     });
     let t = with_gateway(gw.clone()).await;
-    let e = t.app.outbox.enqueue(message("perm-1", Priority::Reply)).await.expect("enqueue");
+    let e = t
+        .app
+        .outbox
+        .enqueue(message("perm-1", Priority::Reply))
+        .await
+        .expect("enqueue");
     assert_eq!(t.settled_status(e.id).await, "failed");
     let reason: Option<String> = loa::with_db!(&t.app.db, |pool| sqlx::query_scalar(
         "SELECT last_error FROM outbox WHERE id = $1"
@@ -131,8 +146,18 @@ async fn a_message_that_cannot_go_before_its_expiry_expires() {
 #[tokio::test]
 async fn the_same_idempotency_key_is_one_row_and_one_send() {
     let t = common::spawn().await;
-    let a = t.app.outbox.enqueue(message("same-key", Priority::Bulk)).await.expect("a");
-    let b = t.app.outbox.enqueue(message("same-key", Priority::Bulk)).await.expect("b");
+    let a = t
+        .app
+        .outbox
+        .enqueue(message("same-key", Priority::Bulk))
+        .await
+        .expect("a");
+    let b = t
+        .app
+        .outbox
+        .enqueue(message("same-key", Priority::Bulk))
+        .await
+        .expect("b");
     assert!(a.created && !b.created);
     assert_eq!(a.id, b.id);
     t.settled_status(a.id).await;
@@ -145,7 +170,12 @@ async fn the_same_idempotency_key_is_one_row_and_one_send() {
 async fn a_row_left_sending_by_a_crash_is_sent_after_its_lease() {
     let t = common::spawn().await;
     // A row some dead instance claimed: in `sending`, its lease run out.
-    let e = t.app.outbox.enqueue(message("crashed", Priority::Bulk)).await.expect("enqueue");
+    let e = t
+        .app
+        .outbox
+        .enqueue(message("crashed", Priority::Bulk))
+        .await
+        .expect("enqueue");
     loa::execute!(&t.app.db, |pool| sqlx::query(
         "UPDATE outbox SET status = 'sending', claimed_by = 'dead', attempts = 1,
                 lease_until = $1 WHERE id = $2"
@@ -171,7 +201,9 @@ async fn quiet_hours_hold_bulk_but_never_replies() {
         c.quiet_hours.end = end;
     })
     .await;
-    let bulk = t.broadcast(&[DEMO_PHONE], "Thong bao", Some("notice")).await[0];
+    let bulk = t
+        .broadcast(&[DEMO_PHONE], "Thong bao", Some("notice"))
+        .await[0];
     let reply = t.ask(DEMO_PHONE, "HD").await;
     assert_ne!(reply["outbox_id"], bulk);
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
@@ -189,7 +221,11 @@ async fn replies_go_before_bulk() {
     let started = std::time::Instant::now();
     t.ask(DEMO_PHONE, "HD").await;
     // 20 bulk parts at 5/s take 4 s; the reply must not wait behind them all.
-    assert!(started.elapsed() < std::time::Duration::from_millis(3000), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < std::time::Duration::from_millis(3000),
+        "{:?}",
+        started.elapsed()
+    );
     t.stop().await;
 }
 
@@ -204,8 +240,11 @@ async fn housekeeping_expires_rows_and_deletes_old_bodies_but_keeps_metadata() {
         ("simulator_received", "received_at"),
     ] {
         let sql = format!("UPDATE {} SET {} = $1", table_time.0, table_time.1);
-        loa::execute!(&t.app.db, |pool| sqlx::query(&sql).bind(old).execute(pool).await)
-            .expect("age rows");
+        loa::execute!(&t.app.db, |pool| sqlx::query(&sql)
+            .bind(old)
+            .execute(pool)
+            .await)
+        .expect("age rows");
     }
     loa::scheduler::housekeeping(&t.app).await;
     for table in ["outbox", "inbound_messages", "simulator_received"] {
@@ -224,7 +263,11 @@ async fn housekeeping_expires_rows_and_deletes_old_bodies_but_keeps_metadata() {
 #[tokio::test]
 async fn one_instance_wins_each_job_slot() {
     let t = common::spawn().await;
-    assert!(loa::scheduler::claim_slot(&t.app, "test-job", 3600).await.expect("first"));
-    assert!(!loa::scheduler::claim_slot(&t.app, "test-job", 3600).await.expect("second"));
+    assert!(loa::scheduler::claim_slot(&t.app, "test-job", 3600)
+        .await
+        .expect("first"));
+    assert!(!loa::scheduler::claim_slot(&t.app, "test-job", 3600)
+        .await
+        .expect("second"));
     t.stop().await;
 }

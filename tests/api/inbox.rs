@@ -17,8 +17,14 @@ async fn the_same_provider_id_three_times_is_one_message_and_one_reply() {
     t.wait_for_messages(DEMO_PHONE, 1).await;
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(t.messages(DEMO_PHONE).await.len(), 1);
-    assert_eq!(common::count(&t.app, "SELECT COUNT(*) FROM inbound_messages").await, 1);
-    assert_eq!(common::count(&t.app, "SELECT COUNT(*) FROM outbox").await, 1);
+    assert_eq!(
+        common::count(&t.app, "SELECT COUNT(*) FROM inbound_messages").await,
+        1
+    );
+    assert_eq!(
+        common::count(&t.app, "SELECT COUNT(*) FROM outbox").await,
+        1
+    );
     t.stop().await;
 }
 
@@ -31,7 +37,10 @@ async fn without_an_id_a_quick_repeat_of_the_same_text_is_one_message() {
     assert_eq!(b["duplicate"], true);
     assert_eq!(a["inbound_id"], b["inbound_id"]);
     assert_eq!(c["duplicate"], false);
-    assert_eq!(common::count(&t.app, "SELECT COUNT(*) FROM inbound_messages").await, 2);
+    assert_eq!(
+        common::count(&t.app, "SELECT COUNT(*) FROM inbound_messages").await,
+        2
+    );
     t.stop().await;
 }
 
@@ -55,9 +64,16 @@ async fn bad_input_is_a_json_400_and_stores_nothing() {
             .await
             .expect("post");
         // 400 for what is not JSON of the right shape, 422 for a missing field (axum's convention).
-        assert!(matches!(res.status().as_u16(), 400 | 422), "{body}: {}", res.status());
+        assert!(
+            matches!(res.status().as_u16(), 400 | 422),
+            "{body}: {}",
+            res.status()
+        );
         let v: serde_json::Value = res.json().await.expect("json error body");
-        assert!(v["error"]["code"].is_string() && v["error"]["message"].is_string(), "{v}");
+        assert!(
+            v["error"]["code"].is_string() && v["error"]["message"].is_string(),
+            "{v}"
+        );
     }
     let res = t
         .client
@@ -69,7 +85,10 @@ async fn bad_input_is_a_json_400_and_stores_nothing() {
     assert!(res.status().is_client_error());
     let v: serde_json::Value = res.json().await.expect("json error body");
     assert!(v["error"]["message"].is_string());
-    assert_eq!(common::count(&t.app, "SELECT COUNT(*) FROM inbound_messages").await, 0);
+    assert_eq!(
+        common::count(&t.app, "SELECT COUNT(*) FROM inbound_messages").await,
+        0
+    );
     t.stop().await;
 }
 
@@ -84,7 +103,9 @@ async fn a_message_stored_but_not_handled_is_answered_by_the_sweep() {
         text: "HD".into(),
         channel: loa::gateway::Channel::Sms,
     };
-    let r = loa::inbox::receive(&t.app.db, &inbound).await.expect("receive");
+    let r = loa::inbox::receive(&t.app.db, &inbound)
+        .await
+        .expect("receive");
     loa::execute!(&t.app.db, |pool| sqlx::query(
         "UPDATE inbound_messages SET received_at = $1 WHERE id = $2"
     )

@@ -19,7 +19,10 @@ async fn what_the_phone_received_survives_a_restart() {
     let t = t.restart().await;
     let got = t.messages(DEMO_PHONE).await;
     assert_eq!(got.len(), 1);
-    assert!(matches!(got[0]["status"].as_str(), Some("sent" | "delivered")));
+    assert!(matches!(
+        got[0]["status"].as_str(),
+        Some("sent" | "delivered")
+    ));
     t.stop().await;
 }
 
