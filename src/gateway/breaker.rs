@@ -60,6 +60,8 @@ struct Inner {
     open_until: Option<Instant>,
     /// Set once a cool-down has passed, until the next outcome decides.
     probing: bool,
+    /// While half-open, one message at a time tries the gateway; the others go elsewhere.
+    probe_taken: bool,
     opened_total: u64,
 }
 
@@ -101,9 +103,17 @@ impl Breaker {
         }
     }
 
-    /// Whether routing may use this gateway now.
-    pub fn allows(&self) -> bool {
-        self.state() != BreakerState::Open
+    /// Whether routing may use this gateway now. Half-open, only the first caller may (it
+    /// carries the trial message) until that send's outcome is recorded.
+    pub fn try_acquire(&self) -> bool {
+        match self.state() {
+            BreakerState::Closed => true,
+            BreakerState::Open => false,
+            BreakerState::HalfOpen => {
+                let mut inner = self.lock();
+                !std::mem::replace(&mut inner.probe_taken, true)
+            }
+        }
     }
 
     /// When an open circuit closes again, if it is open.
@@ -127,6 +137,7 @@ impl Breaker {
     pub fn record_success(&self) {
         let mut inner = self.lock();
         inner.probing = false;
+        inner.probe_taken = false;
         inner.failures.clear();
     }
 
@@ -146,6 +157,7 @@ impl Breaker {
         if trip {
             inner.open_until = Some(now + Duration::from_secs(self.config.cooldown_seconds));
             inner.probing = false;
+            inner.probe_taken = false;
             inner.failures.clear();
             inner.opened_total += 1;
         }
@@ -205,6 +217,20 @@ mod tests {
             BreakerState::Closed
         );
         assert_eq!(b.times_opened(), 2);
+    }
+
+    #[test]
+    fn half_open_lets_one_trial_through_at_a_time() {
+        let b = Breaker::new(BreakerConfig {
+            failures: 1,
+            window_seconds: 10,
+            cooldown_seconds: 0,
+        });
+        b.record_failure();
+        assert!(b.try_acquire(), "the trial message");
+        assert!(!b.try_acquire(), "others go elsewhere meanwhile");
+        b.record_success();
+        assert!(b.try_acquire() && b.try_acquire(), "closed again");
     }
 
     #[test]

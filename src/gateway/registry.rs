@@ -213,7 +213,7 @@ impl Gateways {
         }
         self.candidates(to)
             .into_iter()
-            .find(|g| g.breaker.allows())
+            .find(|g| g.breaker.try_acquire())
             .ok_or(RouteError::AllOpen)
     }
 
@@ -300,10 +300,13 @@ mod tests {
         a.record(1, Err(&fail));
         assert_eq!(g.route_available("+84912345678").expect("route").id(), "a");
         a.record(1, Err(&fail));
-        // Cool-down 0: the very next look half-opens it, so it takes traffic again.
+        // Cool-down 0: the very next look half-opens it; one trial message goes to it, the
+        // next to b until the trial's outcome is known.
         assert_eq!(g.route_available("+84912345678").expect("route").id(), "a");
         assert_eq!(a.status().state, crate::gateway::BreakerState::HalfOpen);
+        assert_eq!(g.route_available("+84912345678").expect("route").id(), "b");
         a.record(1, Ok(()));
+        assert_eq!(g.route_available("+84912345678").expect("route").id(), "a");
         assert_eq!(a.status().state, crate::gateway::BreakerState::Closed);
     }
 

@@ -5,5 +5,6 @@ mod common;
 
 mod dialog;
 mod dispatch;
+mod gateways;
 mod inbox;
 mod simulator;
