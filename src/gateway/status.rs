@@ -21,6 +21,9 @@ pub fn router() -> Router<AppState> {
         .route("/metrics", get(metrics))
 }
 
+/// A counter's name, its help text, and where its value comes from.
+type Counter = (&'static str, &'static str, fn(&GatewayStatus) -> u64);
+
 #[derive(Serialize)]
 struct GatewaysOut {
     gateways: Vec<GatewayStatus>,
@@ -38,7 +41,7 @@ async fn gateways(State(app): State<AppState>) -> Json<GatewaysOut> {
 async fn metrics(State(app): State<AppState>) -> Result<impl IntoResponse, ApiError> {
     let statuses: Vec<GatewayStatus> = app.gateways.all().iter().map(|g| g.status()).collect();
     let mut out = String::new();
-    let counters: [(&str, &str, fn(&GatewayStatus) -> u64); 7] = [
+    let counters: [Counter; 7] = [
         (
             "loa_gateway_sent_total",
             "Messages a gateway accepted.",

@@ -96,6 +96,7 @@ fn replace_db_name(url: &str, name: &str) -> String {
 }
 
 /// The configuration tests run with: no quiet hours, fast polling, short leases.
+#[allow(clippy::field_reassign_with_default)]
 pub fn test_config(db: &TestDb) -> Config {
     let mut c = Config::default();
     c.database_url = db.url.clone();
