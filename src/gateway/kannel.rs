@@ -306,6 +306,53 @@ mod tests {
         assert!(url.ends_with("&smsc=viettel&priority=1"), "{url}");
     }
 
+    fn mo(query: &str) -> Result<Vec<WebhookEvent>, WebhookError> {
+        let headers = axum::http::HeaderMap::new();
+        let req = WebhookRequest {
+            method: &axum::http::Method::GET,
+            headers: &headers,
+            query,
+            body: b"",
+            peer: None,
+            path_secret: None,
+        };
+        kannel().parse_webhook("mo", &req)
+    }
+
+    proptest::proptest! {
+        /// Whatever a phone sends, as smsbox's get-url carries it (%b URL-encoded, in UTF-8 after
+        /// mo-recode or in UTF-16BE without it), loa reads the same text.
+        #[test]
+        fn mo_text_survives_the_get_url(text in "\\PC{1,70}", recoded: bool) {
+            let (bytes, coding, charset) = if recoded {
+                (text.as_bytes().to_vec(), 0, "UTF-8")
+            } else {
+                (utf16be(&text), 2, "UTF-16BE")
+            };
+            let q = format!(
+                "secret=s&from=84912001001&to=9029&text={}&id=abc&coding={coding}&charset={charset}",
+                enc_bytes(&bytes)
+            );
+            let events = mo(&q).expect("parses");
+            match &events[..] {
+                [WebhookEvent::Inbound(m)] => {
+                    proptest::prop_assert_eq!(&m.text, &text);
+                    proptest::prop_assert_eq!(m.provider_id.as_deref(), Some("abc"));
+                }
+                other => proptest::prop_assert!(false, "{other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn mo_without_a_sender_is_refused() {
+        assert!(matches!(mo("text=HD"), Err(WebhookError::BadRequest(_))));
+        assert!(matches!(
+            mo("from=84912001001&text=%D8%00&coding=2"),
+            Err(WebhookError::BadRequest(_))
+        ));
+    }
+
     #[test]
     fn answers_and_dlr_values() {
         assert!(sendsms_outcome(StatusCode::ACCEPTED, "0: Accepted for delivery").is_ok());
