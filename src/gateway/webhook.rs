@@ -270,11 +270,6 @@ async fn hook_with_secret(
     handle(app, gateway_id, event, Some(secret), req).await
 }
 
-fn error(status: StatusCode, code: &str, message: String) -> Response {
-    let body = serde_json::json!({ "error": { "code": code, "message": message } });
-    (status, axum::Json(body)).into_response()
-}
-
 async fn handle(
     app: AppState,
     gateway_id: String,
@@ -296,9 +291,8 @@ async fn handle(
     let body = match axum::body::to_bytes(Body::new(body), MAX_WEBHOOK_BYTES).await {
         Ok(b) => b,
         Err(_) => {
-            return error(
+            return crate::http::error::rejection(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
                 format!("webhook bodies are limited to {MAX_WEBHOOK_BYTES} bytes"),
             )
         }
@@ -322,15 +316,7 @@ async fn handle(
                 .webhook_rejected
                 .fetch_add(1, Ordering::Relaxed);
             tracing::warn!(gateway = %gateway_id, %event, %err, "webhook refused");
-            return match err {
-                WebhookError::Unauthorized(m) => error(StatusCode::UNAUTHORIZED, "unauthorized", m),
-                WebhookError::BadRequest(m) => error(StatusCode::BAD_REQUEST, "bad_request", m),
-                WebhookError::UnknownEvent => error(
-                    StatusCode::NOT_FOUND,
-                    "unknown_event",
-                    format!("gateway `{gateway_id}` has no webhook event `{event}`"),
-                ),
-            };
+            return ApiError::from(err).into_response();
         }
     };
     for ev in events {
