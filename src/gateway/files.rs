@@ -25,8 +25,10 @@ pub struct GatewayFile {
     /// Names the gateway in webhooks (`/webhooks/{id}/…`), the outbox and the logs.
     pub id: String,
     pub kind: String,
-    /// SMS parts per second this gateway may take.
-    pub rate: u32,
+    /// SMS parts per second this gateway may take. Required, except for `android`, where it
+    /// defaults to 1 (a phone and its SIM take little).
+    #[serde(default)]
+    pub rate: Option<u32>,
     /// E.164 prefixes this gateway is preferred for (e.g. "+8486").
     #[serde(default)]
     pub prefixes: Vec<String>,
@@ -69,6 +71,16 @@ fn yes() -> bool {
 
 fn default_timeout() -> u64 {
     10
+}
+
+/// Parts per second for an Android phone whose file gives no rate.
+pub const ANDROID_DEFAULT_RATE: u32 = 1;
+
+impl GatewayFile {
+    /// Parts per second (checked by `read_dir` to be at least 1).
+    pub fn rate(&self) -> u32 {
+        self.rate.unwrap_or(ANDROID_DEFAULT_RATE).max(1)
+    }
 }
 
 /// The kinds this build can drive.
@@ -116,8 +128,14 @@ pub fn read_dir(dir: &Path) -> Result<Vec<(PathBuf, GatewayFile)>, GatewayFileEr
                 KINDS.join(", ")
             )));
         }
-        if file.rate == 0 {
-            return Err(invalid("rate must be at least 1 part per second".into()));
+        let mut file = file;
+        if file.rate.is_none() && file.kind == "android" {
+            file.rate = Some(ANDROID_DEFAULT_RATE);
+        }
+        match file.rate {
+            None => return Err(invalid("rate (SMS parts per second) is required".into())),
+            Some(0) => return Err(invalid("rate must be at least 1 part per second".into())),
+            Some(_) => {}
         }
         if let Some(p) = file.prefixes.iter().find(|p| !is_prefix(p)) {
             return Err(invalid(format!("prefix `{p}` is not + and digits")));
@@ -241,7 +259,7 @@ pub fn build(path: &Path, file: &GatewayFile, db: &Db) -> Result<GatewayHandle, 
     };
     Ok(GatewayHandle::new(
         gateway,
-        NonZeroU32::new(file.rate).unwrap_or(NonZeroU32::MIN),
+        NonZeroU32::new(file.rate()).unwrap_or(NonZeroU32::MIN),
         file.prefixes.clone(),
         file.priority,
     )

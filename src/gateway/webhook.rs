@@ -398,6 +398,56 @@ async fn report(
 mod tests {
     use super::*;
 
+    fn request<'a>(
+        headers: &'a HeaderMap,
+        query: &'a str,
+        peer: &str,
+        path_secret: Option<&'a str>,
+    ) -> WebhookRequest<'a> {
+        WebhookRequest {
+            method: &Method::POST,
+            headers,
+            query,
+            body: b"",
+            peer: Some(peer.parse().expect("ip")),
+            path_secret,
+        }
+    }
+
+    #[test]
+    fn secret_and_source_address_checks() {
+        let auth = WebhookAuth {
+            secret: Some("s3cret".into()),
+            allowed: vec!["10.0.0.0/8".parse().expect("net")],
+        };
+        let none = HeaderMap::new();
+        let mut with_header = HeaderMap::new();
+        with_header.insert(SECRET_HEADER, "s3cret".parse().expect("value"));
+        assert!(auth
+            .check(&request(&none, "", "10.1.2.3", Some("s3cret")))
+            .is_ok());
+        assert!(auth
+            .check(&request(&none, "a=1&secret=s3cret", "10.1.2.3", None))
+            .is_ok());
+        assert!(auth
+            .check(&request(&with_header, "", "10.1.2.3", None))
+            .is_ok());
+        for (q, peer, path) in [
+            ("", "10.1.2.3", None),
+            ("secret=wrong", "10.1.2.3", None),
+            ("", "10.1.2.3", Some("s3cre")),
+            ("", "192.168.1.5", Some("s3cret")),
+        ] {
+            let err = auth.check(&request(&none, q, peer, path));
+            assert!(
+                matches!(err, Err(WebhookError::Unauthorized(_))),
+                "{q} {peer} {path:?}"
+            );
+        }
+        let open = WebhookAuth::default();
+        assert!(open.check(&request(&none, "", "203.0.113.1", None)).is_ok());
+    }
+
     #[test]
     fn cidr_blocks() {
         let net: IpNet = "10.1.0.0/16".parse().expect("net");
