@@ -66,15 +66,37 @@ pub async fn read_answer(res: reqwest::Response) -> Result<(StatusCode, String),
     Ok((status, String::from_utf8_lossy(cut).into_owned()))
 }
 
-/// A provider's text for an error message: one line, 200 characters at most.
+/// A provider's text for an error message: one line, 200 characters at most, and any run of 7 or
+/// more digits masked (providers echo the number they refused; logs carry no full numbers).
 pub fn short(answer: &str) -> String {
-    let one_line: String = answer
+    let one_line: Vec<char> = answer
         .trim()
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .take(200)
         .collect();
-    one_line
+    let mut out = String::with_capacity(one_line.len());
+    let mut i = 0;
+    while i < one_line.len() {
+        let run = one_line[i..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        if run >= 7 {
+            let digits = &one_line[i..i + run];
+            out.extend(&digits[..4]);
+            out.extend(std::iter::repeat_n('*', run - 6));
+            out.extend(&digits[run - 2..]);
+            i += run;
+        } else if run > 0 {
+            out.extend(&one_line[i..i + run]);
+            i += run;
+        } else {
+            out.push(one_line[i]);
+            i += 1;
+        }
+    }
+    out
 }
 
 /// The value of the environment variable a gateway file names for a secret.
@@ -171,6 +193,15 @@ mod tests {
         assert!(
             matches!(classify(StatusCode::BAD_REQUEST, "bad to"), Err(SendError::Permanent(r)) if r.contains("bad to"))
         );
+    }
+
+    #[test]
+    fn provider_text_masks_numbers() {
+        assert_eq!(
+            short("bad number +84912001001\n"),
+            "bad number +8491*****01"
+        );
+        assert_eq!(short("Error 400 at 12:00"), "Error 400 at 12:00");
     }
 
     #[test]
