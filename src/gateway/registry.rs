@@ -180,9 +180,14 @@ impl Gateways {
         self.list.iter().find(|g| g.gateway.id() == id)
     }
 
-    /// Parts per second over all gateways.
+    /// Parts per second over the gateways taking traffic (an open circuit's rate is not there
+    /// to be used, and claims are sized to what can actually go out).
     pub fn total_rate(&self) -> u32 {
-        self.list.iter().map(|g| g.rate()).sum()
+        self.list
+            .iter()
+            .filter(|g| g.breaker.state() != BreakerState::Open)
+            .map(|g| g.rate())
+            .sum()
     }
 
     pub fn all(&self) -> &[Arc<GatewayHandle>] {
