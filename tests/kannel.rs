@@ -34,11 +34,17 @@ impl Drop for Procs {
     }
 }
 
+/// Kannel's binaries: in `LOA_KANNEL_BIN_DIR` when set (a Kannel built elsewhere), else where
+/// Debian puts them.
 fn find(bin: &str) -> Option<PathBuf> {
-    ["/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin"]
-        .iter()
-        .map(|d| Path::new(d).join(bin))
-        .find(|p| p.exists())
+    let dirs: Vec<PathBuf> = match std::env::var_os("LOA_KANNEL_BIN_DIR") {
+        Some(d) => vec![PathBuf::from(d)],
+        None => ["/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin"]
+            .iter()
+            .map(PathBuf::from)
+            .collect(),
+    };
+    dirs.into_iter().map(|d| d.join(bin)).find(|p| p.exists())
 }
 
 fn free_port() -> u16 {
