@@ -67,7 +67,7 @@ impl App {
         for (path, file) in crate::gateway::files::read_dir(&config.gateway_dir)? {
             if file.enabled {
                 tracing::info!(gateway = %file.id, kind = %file.kind, file = %path.display(), "gateway");
-                gateways.add(crate::gateway::files::build(&file, &db));
+                gateways.add(crate::gateway::files::build(&path, &file, &db)?);
             }
         }
         let instance = config.instance();

@@ -55,9 +55,13 @@ pub async fn start(app: AppState, listener: TcpListener) -> Result<Running, Serv
     let http = {
         let shutdown = shutdown.clone();
         tokio::spawn(async move {
-            let served = axum::serve(listener, router)
-                .with_graceful_shutdown(async move { shutdown.cancelled().await })
-                .await;
+            // Peer addresses let webhooks check a gateway's allowed sources.
+            let served = axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(async move { shutdown.cancelled().await })
+            .await;
             if let Err(err) = served {
                 tracing::error!(%err, "http server");
             }

@@ -3,10 +3,18 @@
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde::Deserialize;
 
+use super::aggregator::{Aggregator, AggregatorConfig};
+use super::android::{Android, AndroidConfig};
+use super::breaker::BreakerConfig;
+use super::http::secret;
+use super::jasmin::{Jasmin, JasminConfig};
+use super::kannel::{Kannel, KannelConfig};
 use super::simulator::Simulator;
+use super::webhook::{IpNet, WebhookAuth};
 use super::{Gateway, GatewayHandle};
 use crate::db::Db;
 
@@ -17,8 +25,10 @@ pub struct GatewayFile {
     /// Names the gateway in webhooks (`/webhooks/{id}/…`), the outbox and the logs.
     pub id: String,
     pub kind: String,
-    /// SMS parts per second this gateway may take.
-    pub rate: u32,
+    /// SMS parts per second this gateway may take. Required, except for `android`, where it
+    /// defaults to 1 (a phone and its SIM take little).
+    #[serde(default)]
+    pub rate: Option<u32>,
     /// E.164 prefixes this gateway is preferred for (e.g. "+8486").
     #[serde(default)]
     pub prefixes: Vec<String>,
@@ -27,14 +37,54 @@ pub struct GatewayFile {
     pub priority: i32,
     #[serde(default = "yes")]
     pub enabled: bool,
+    /// Sender id or short code put in `from` (e.g. "9029"); none: the gateway's default.
+    #[serde(default)]
+    pub sender: Option<String>,
+    /// Longest wait for one provider call, in seconds.
+    #[serde(default = "default_timeout")]
+    pub timeout_seconds: u64,
+    #[serde(default)]
+    pub webhook: WebhookFile,
+    #[serde(default)]
+    pub circuit: BreakerConfig,
+    pub kannel: Option<KannelConfig>,
+    pub android: Option<AndroidConfig>,
+    pub jasmin: Option<JasminConfig>,
+    pub aggregator: Option<AggregatorConfig>,
+}
+
+/// How webhook callers authenticate; both checks apply when both are set.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookFile {
+    /// Environment variable holding the shared secret, given in the URL
+    /// (`/webhooks/{id}/{event}/{secret}` or `?secret=`) or the `X-Loa-Secret` header.
+    pub secret_env: Option<String>,
+    /// Source addresses or CIDR blocks allowed to call; empty: any.
+    #[serde(default)]
+    pub allowed_ips: Vec<String>,
 }
 
 fn yes() -> bool {
     true
 }
 
+fn default_timeout() -> u64 {
+    10
+}
+
+/// Parts per second for an Android phone whose file gives no rate.
+pub const ANDROID_DEFAULT_RATE: u32 = 1;
+
+impl GatewayFile {
+    /// Parts per second (checked by `read_dir` to be at least 1).
+    pub fn rate(&self) -> u32 {
+        self.rate.unwrap_or(ANDROID_DEFAULT_RATE).max(1)
+    }
+}
+
 /// The kinds this build can drive.
-pub const KINDS: &[&str] = &["simulator"];
+pub const KINDS: &[&str] = &["simulator", "kannel", "android", "jasmin", "aggregator"];
 
 #[derive(Debug, thiserror::Error)]
 pub enum GatewayFileError {
@@ -78,11 +128,38 @@ pub fn read_dir(dir: &Path) -> Result<Vec<(PathBuf, GatewayFile)>, GatewayFileEr
                 KINDS.join(", ")
             )));
         }
-        if file.rate == 0 {
-            return Err(invalid("rate must be at least 1 part per second".into()));
+        let mut file = file;
+        if file.rate.is_none() && file.kind == "android" {
+            file.rate = Some(ANDROID_DEFAULT_RATE);
+        }
+        match file.rate {
+            None => return Err(invalid("rate (SMS parts per second) is required".into())),
+            Some(0) => return Err(invalid("rate must be at least 1 part per second".into())),
+            Some(_) => {}
         }
         if let Some(p) = file.prefixes.iter().find(|p| !is_prefix(p)) {
             return Err(invalid(format!("prefix `{p}` is not + and digits")));
+        }
+        if let Some(problem) = section_problem(&file) {
+            return Err(invalid(problem));
+        }
+        if let Some(ip) = file
+            .webhook
+            .allowed_ips
+            .iter()
+            .find(|ip| ip.parse::<IpNet>().is_err())
+        {
+            return Err(invalid(format!(
+                "webhook.allowed_ips: `{ip}` is not an address or CIDR block"
+            )));
+        }
+        if file.id.is_empty()
+            || !file
+                .id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(invalid("id must be letters, digits, `-` and `_`".into()));
         }
         if let Some((other, _)) = out.iter().find(|(_, f)| f.id == file.id) {
             return Err(invalid(format!(
@@ -101,16 +178,92 @@ fn is_prefix(p: &str) -> bool {
         .is_some_and(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()))
 }
 
-/// The adapter a file describes, wrapped with its rate and routing.
-pub fn build(file: &GatewayFile, db: &Db) -> GatewayHandle {
-    // `read_dir` let through only the kinds in KINDS; each new kind adds its adapter here.
-    let gateway: Arc<dyn Gateway> = Arc::new(Simulator::with_id(db.clone(), &file.id));
-    GatewayHandle::new(
+/// Exactly the section of the file's kind, and no other.
+fn section_problem(file: &GatewayFile) -> Option<String> {
+    let present = [
+        ("kannel", file.kannel.is_some()),
+        ("android", file.android.is_some()),
+        ("jasmin", file.jasmin.is_some()),
+        ("aggregator", file.aggregator.is_some()),
+    ];
+    if let Some((other, _)) = present.iter().find(|(k, p)| *p && *k != file.kind) {
+        return Some(format!(
+            "section [{other}] does not belong to kind `{}`",
+            file.kind
+        ));
+    }
+    let needs = file.kind != "simulator";
+    let has = present.iter().any(|(k, p)| *p && *k == file.kind);
+    (needs && !has).then(|| format!("kind `{}` needs a [{}] section", file.kind, file.kind))
+}
+
+/// The adapter a file describes, wrapped with its rate, routing and circuit breaker. Secrets are
+/// read from the environment here, so a missing one stops start-up naming the variable.
+pub fn build(path: &Path, file: &GatewayFile, db: &Db) -> Result<GatewayHandle, GatewayFileError> {
+    let invalid = |problem: String| GatewayFileError::Invalid {
+        path: path.to_path_buf(),
+        problem,
+    };
+    let auth = WebhookAuth {
+        secret: file
+            .webhook
+            .secret_env
+            .as_deref()
+            .map(secret)
+            .transpose()
+            .map_err(invalid)?,
+        allowed: file
+            .webhook
+            .allowed_ips
+            .iter()
+            .map(|ip| ip.parse::<IpNet>())
+            .collect::<Result<_, _>>()
+            .map_err(invalid)?,
+    };
+    let client = super::http::client(Duration::from_secs(file.timeout_seconds.clamp(1, 120)));
+    let sender = file.sender.clone();
+    let missing = || {
+        invalid(format!(
+            "kind `{}` needs a [{}] section",
+            file.kind, file.kind
+        ))
+    };
+    let gateway: Arc<dyn Gateway> = match file.kind.as_str() {
+        "kannel" => {
+            let c = file.kannel.clone().ok_or_else(missing)?;
+            let password = secret(&c.password_env).map_err(invalid)?;
+            Arc::new(Kannel::new(&file.id, sender, c, password, client, auth))
+        }
+        "android" => {
+            let c = file.android.clone().ok_or_else(missing)?;
+            let password = secret(&c.password_env).map_err(invalid)?;
+            let key = c
+                .signing_key_env
+                .as_deref()
+                .map(secret)
+                .transpose()
+                .map_err(invalid)?;
+            Arc::new(Android::new(&file.id, c, password, key, client, auth))
+        }
+        "jasmin" => {
+            let c = file.jasmin.clone().ok_or_else(missing)?;
+            let password = secret(&c.password_env).map_err(invalid)?;
+            Arc::new(Jasmin::new(&file.id, sender, c, password, client, auth))
+        }
+        "aggregator" => {
+            let c = file.aggregator.clone().ok_or_else(missing)?;
+            let key = secret(&c.api_key_env).map_err(invalid)?;
+            Arc::new(Aggregator::new(&file.id, sender, c, key, client, auth))
+        }
+        _ => Arc::new(Simulator::with_id(db.clone(), &file.id)),
+    };
+    Ok(GatewayHandle::new(
         gateway,
-        NonZeroU32::new(file.rate).unwrap_or(NonZeroU32::MIN),
+        NonZeroU32::new(file.rate()).unwrap_or(NonZeroU32::MIN),
         file.prefixes.clone(),
         file.priority,
     )
+    .with_breaker(file.circuit))
 }
 
 #[cfg(test)]
@@ -164,6 +317,42 @@ mod tests {
             let err = read_dir(dir.path()).expect_err(body).to_string();
             assert!(err.contains("g.toml") && err.contains(needle), "{err}");
         }
+    }
+
+    #[test]
+    fn kind_sections_are_checked() {
+        for (body, needle) in [
+            ("id = \"k\"\nkind = \"kannel\"\nrate = 1\n", "needs a [kannel]"),
+            ("id = \"k\"\nkind = \"jasmin\"\nrate = 1\n[kannel]\nsendsms_url = \"u\"\nusername = \"u\"\npassword_env = \"P\"\ndlr_url = \"d\"\n", "does not belong"),
+            ("id = \"k\"\nkind = \"kannel\"\nrate = 1\n[kannel]\nsendsms_url = \"u\"\nusername = \"u\"\npassword = \"inline\"\ndlr_url = \"d\"\n", "password"),
+            ("id = \"k\"\nkind = \"simulator\"\nrate = 1\n[webhook]\nallowed_ips = [\"10.0.0.0/99\"]\n", "allowed_ips"),
+        ] {
+            let dir = dir_with(&[("g.toml", body)]);
+            let err = read_dir(dir.path()).expect_err(body).to_string();
+            assert!(err.contains(needle), "{err}");
+        }
+    }
+
+    #[test]
+    fn the_shipped_examples_parse() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("gateway-config/examples");
+        let files = read_dir(&dir).expect("examples parse");
+        let kinds: Vec<&str> = files.iter().map(|(_, f)| f.kind.as_str()).collect();
+        for kind in KINDS {
+            assert!(kinds.contains(kind), "no example for {kind}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_missing_secret_names_its_variable() {
+        let body = "id = \"k\"\nkind = \"kannel\"\nrate = 1\n[kannel]\nsendsms_url = \"u\"\nusername = \"u\"\npassword_env = \"LOA_TEST_SURELY_UNSET_VAR\"\ndlr_url = \"d\"\n";
+        let file: GatewayFile = toml::from_str(body).expect("parse");
+        let db = Db::Sqlite(sqlx::SqlitePool::connect_lazy("sqlite::memory:").expect("lazy pool"));
+        let err = build(Path::new("k.toml"), &file, &db)
+            .err()
+            .expect("error")
+            .to_string();
+        assert!(err.contains("LOA_TEST_SURELY_UNSET_VAR"), "{err}");
     }
 
     #[test]

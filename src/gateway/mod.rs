@@ -1,16 +1,26 @@
 //! Gateways: the only code that knows a provider's wire format; one `Outbound` in, one provider call out.
 
+pub mod aggregator;
+pub mod android;
+pub mod breaker;
 pub mod files;
+pub mod http;
+pub mod jasmin;
+pub mod kannel;
 pub mod registry;
 pub mod simulator;
 pub mod ussd_at;
+pub mod status;
+pub mod webhook;
 
 use futures::future::BoxFuture;
 
 use crate::phone::Sender;
 use crate::text::Encoding;
 
-pub use registry::{GatewayHandle, Gateways};
+pub use breaker::{BreakerConfig, BreakerState};
+pub use registry::{GatewayHandle, GatewayStatus, Gateways};
+pub use webhook::{WebhookError, WebhookEvent, WebhookReply, WebhookRequest};
 
 /// One message leaving loa, as the dispatcher hands it to an adapter.
 #[derive(Clone, Debug)]
@@ -66,9 +76,30 @@ pub struct Inbound {
     pub channel: Channel,
 }
 
-/// The adapter side of a gateway: what the dispatcher calls to send.
+/// The adapter side of a gateway: what the dispatcher calls to send, and what turns the
+/// provider's webhook calls into inbound messages and delivery reports.
 pub trait Gateway: Send + Sync {
     fn id(&self) -> &str;
     fn kind(&self) -> &'static str;
     fn send<'a>(&'a self, msg: &'a Outbound<'a>) -> BoxFuture<'a, Result<Receipt, SendError>>;
+
+    /// How callers of `/webhooks/{id}/…` prove they are this gateway; `None`: no webhooks.
+    fn webhook_auth(&self) -> Option<&webhook::WebhookAuth> {
+        None
+    }
+
+    /// Parses one webhook call (already past the secret and address checks) in the provider's
+    /// wire format. Signature checks that need the raw body happen here too.
+    fn parse_webhook(
+        &self,
+        _event: &str,
+        _req: &WebhookRequest<'_>,
+    ) -> Result<Vec<WebhookEvent>, WebhookError> {
+        Err(WebhookError::UnknownEvent)
+    }
+
+    /// The answer the provider expects once the call is stored (Jasmin wants `ACK/Jasmin`).
+    fn webhook_reply(&self, _event: &str) -> WebhookReply {
+        WebhookReply::json_ok()
+    }
 }

@@ -1,11 +1,14 @@
 //! The gateways of this instance, their rate limiters, and which one a recipient goes through.
 
 use std::num::NonZeroU32;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use serde::Serialize;
 
-use super::Gateway;
+use super::breaker::{Breaker, BreakerConfig, BreakerState};
+use super::{Gateway, SendError};
 
 /// A gateway with what the dispatcher needs around it.
 pub struct GatewayHandle {
@@ -16,6 +19,45 @@ pub struct GatewayHandle {
     pub priority: i32,
     rate: NonZeroU32,
     limiter: DefaultDirectRateLimiter,
+    pub breaker: Breaker,
+    pub counters: Counters,
+    last_error: Mutex<Option<String>>,
+}
+
+/// What happened to this gateway's sends since start, for the API and `/metrics`.
+#[derive(Default)]
+pub struct Counters {
+    pub sent: AtomicU64,
+    pub parts_sent: AtomicU64,
+    pub transient_errors: AtomicU64,
+    pub permanent_errors: AtomicU64,
+    pub reports: AtomicU64,
+    pub inbound: AtomicU64,
+    pub webhook_rejected: AtomicU64,
+}
+
+/// One gateway as the console and `GET /api/v1/gateways` show it.
+#[derive(Clone, Debug, Serialize)]
+pub struct GatewayStatus {
+    pub id: String,
+    pub kind: &'static str,
+    pub rate: u32,
+    pub priority: i32,
+    pub prefixes: Vec<String>,
+    pub state: BreakerState,
+    /// Seconds until an open circuit lets traffic through again.
+    pub open_for_seconds: Option<f64>,
+    pub recent_failures: usize,
+    pub times_opened: u64,
+    pub breaker: BreakerConfig,
+    pub sent: u64,
+    pub parts_sent: u64,
+    pub transient_errors: u64,
+    pub permanent_errors: u64,
+    pub reports: u64,
+    pub inbound: u64,
+    pub webhook_rejected: u64,
+    pub last_error: Option<String>,
 }
 
 impl GatewayHandle {
@@ -33,6 +75,73 @@ impl GatewayHandle {
             priority,
             rate,
             limiter: RateLimiter::direct(quota),
+            breaker: Breaker::new(BreakerConfig::default()),
+            counters: Counters::default(),
+            last_error: Mutex::new(None),
+        }
+    }
+
+    pub fn with_breaker(mut self, config: BreakerConfig) -> Self {
+        self.breaker = Breaker::new(config);
+        self
+    }
+
+    pub fn id(&self) -> &str {
+        self.gateway.id()
+    }
+
+    /// Records the outcome of one send: counters, the breaker, the last error.
+    pub fn record(&self, parts: u32, outcome: Result<(), &SendError>) {
+        let c = &self.counters;
+        match outcome {
+            Ok(()) => {
+                c.sent.fetch_add(1, Ordering::Relaxed);
+                c.parts_sent.fetch_add(u64::from(parts), Ordering::Relaxed);
+                self.breaker.record_success();
+            }
+            Err(err) => {
+                if let Ok(mut last) = self.last_error.lock() {
+                    *last = Some(err.to_string());
+                }
+                match err {
+                    SendError::Transient(_) => {
+                        c.transient_errors.fetch_add(1, Ordering::Relaxed);
+                        if self.breaker.record_failure() {
+                            tracing::warn!(gateway = %self.id(), "circuit opened: gateway skipped for its cool-down");
+                        }
+                    }
+                    // The provider answered and refused one message: the gateway itself works.
+                    SendError::Permanent(_) => {
+                        c.permanent_errors.fetch_add(1, Ordering::Relaxed);
+                        self.breaker.record_success();
+                    }
+                }
+            }
+        }
+    }
+
+    pub fn status(&self) -> GatewayStatus {
+        let c = &self.counters;
+        let load = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        GatewayStatus {
+            id: self.id().to_string(),
+            kind: self.gateway.kind(),
+            rate: self.rate(),
+            priority: self.priority,
+            prefixes: self.prefixes.clone(),
+            state: self.breaker.state(),
+            open_for_seconds: self.breaker.open_for().map(|d| d.as_secs_f64()),
+            recent_failures: self.breaker.recent_failures(),
+            times_opened: self.breaker.times_opened(),
+            breaker: self.breaker.config(),
+            sent: load(&c.sent),
+            parts_sent: load(&c.parts_sent),
+            transient_errors: load(&c.transient_errors),
+            permanent_errors: load(&c.permanent_errors),
+            reports: load(&c.reports),
+            inbound: load(&c.inbound),
+            webhook_rejected: load(&c.webhook_rejected),
+            last_error: self.last_error.lock().ok().and_then(|l| l.clone()),
         }
     }
 
@@ -57,6 +166,8 @@ pub struct Gateways {
 pub enum RouteError {
     #[error("no gateway is configured")]
     NoGateway,
+    #[error("every gateway for this number is failing (circuit open)")]
+    AllOpen,
 }
 
 impl Gateways {
@@ -69,13 +180,46 @@ impl Gateways {
         self.list.iter().find(|g| g.gateway.id() == id)
     }
 
-    /// Parts per second over all gateways.
+    /// Parts per second over the gateways taking traffic (an open circuit's rate is not there
+    /// to be used, and claims are sized to what can actually go out).
     pub fn total_rate(&self) -> u32 {
-        self.list.iter().map(|g| g.rate()).sum()
+        self.list
+            .iter()
+            .filter(|g| g.breaker.state() != BreakerState::Open)
+            .map(|g| g.rate())
+            .sum()
     }
 
     pub fn all(&self) -> &[Arc<GatewayHandle>] {
         &self.list
+    }
+
+    /// Every gateway in the order `to` should try them: those whose prefix matches (longest
+    /// prefix first, then priority), then the others by priority.
+    pub fn candidates(&self, to: &str) -> Vec<&Arc<GatewayHandle>> {
+        let matched = |g: &GatewayHandle| {
+            g.prefixes
+                .iter()
+                .filter(|p| to.starts_with(p.as_str()))
+                .map(|p| p.len())
+                .max()
+                .unwrap_or(0)
+        };
+        let mut list: Vec<&Arc<GatewayHandle>> = self.list.iter().collect();
+        // `list` is already by priority; a stable sort keeps that order among equal prefixes.
+        list.sort_by_key(|g| std::cmp::Reverse((matched(g), g.priority)));
+        list
+    }
+
+    /// The first candidate whose circuit is not open: the gateway a message goes through now.
+    pub fn route_available(&self, to: &str) -> Result<&Arc<GatewayHandle>, RouteError> {
+        if self.list.is_empty() {
+            return Err(RouteError::NoGateway);
+        }
+        self.candidates(to)
+            .into_iter()
+            .find(|g| g.breaker.try_acquire())
+            .ok_or(RouteError::AllOpen)
     }
 
     /// The gateway whose prefix matches `to` (longest prefix wins), else the highest priority one.
@@ -137,5 +281,56 @@ mod tests {
         assert_eq!(id("+84912345678"), "vina");
         assert_eq!(id("+84701234567"), "default");
         assert!(Gateways::default().route("+84912345678").is_err());
+    }
+
+    #[test]
+    fn an_open_circuit_sends_traffic_to_the_next_candidate_and_back() {
+        use crate::gateway::breaker::BreakerConfig;
+        let mut g = Gateways::default();
+        let cfg = BreakerConfig {
+            failures: 2,
+            window_seconds: 60,
+            cooldown_seconds: 0,
+        };
+        g.add(handle("a", &["+8491"], 1).with_breaker(cfg));
+        g.add(handle("b", &[], 5));
+        let order: Vec<&str> = g
+            .candidates("+84912345678")
+            .iter()
+            .map(|h| h.id())
+            .collect();
+        assert_eq!(order, ["a", "b"]);
+        let a = g.get("a").expect("a");
+        let fail = SendError::Transient("503".into());
+        a.record(1, Err(&fail));
+        assert_eq!(g.route_available("+84912345678").expect("route").id(), "a");
+        a.record(1, Err(&fail));
+        // Cool-down 0: the very next look half-opens it; one trial message goes to it, the
+        // next to b until the trial's outcome is known.
+        assert_eq!(g.route_available("+84912345678").expect("route").id(), "a");
+        assert_eq!(a.status().state, crate::gateway::BreakerState::HalfOpen);
+        assert_eq!(g.route_available("+84912345678").expect("route").id(), "b");
+        a.record(1, Ok(()));
+        assert_eq!(g.route_available("+84912345678").expect("route").id(), "a");
+        assert_eq!(a.status().state, crate::gateway::BreakerState::Closed);
+    }
+
+    #[test]
+    fn while_open_the_gateway_is_skipped() {
+        use crate::gateway::breaker::BreakerConfig;
+        let mut g = Gateways::default();
+        g.add(handle("a", &[], 9).with_breaker(BreakerConfig {
+            failures: 1,
+            window_seconds: 60,
+            cooldown_seconds: 600,
+        }));
+        g.add(handle("b", &[], 1));
+        let fail = SendError::Transient("timeout".into());
+        g.get("a").expect("a").record(1, Err(&fail));
+        assert_eq!(g.route_available("+84912345678").expect("route").id(), "b");
+        assert_eq!(
+            g.get("a").expect("a").status().state,
+            crate::gateway::BreakerState::Open
+        );
     }
 }

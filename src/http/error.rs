@@ -12,6 +12,9 @@ pub enum ApiError {
     BadRequest { code: &'static str, message: String },
     #[error("not found")]
     NotFound,
+    /// A caller that could not prove who it is (a webhook's secret, source address or signature).
+    #[error("{0}")]
+    Unauthorized(String),
     /// The cause is logged; the client learns only that it was on our side.
     #[error("internal error")]
     Internal(String),
@@ -33,6 +36,9 @@ impl IntoResponse for ApiError {
                 (StatusCode::BAD_REQUEST, *code, message.clone())
             }
             ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found", "not found".into()),
+            ApiError::Unauthorized(message) => {
+                (StatusCode::UNAUTHORIZED, "unauthorized", message.clone())
+            }
             ApiError::Internal(cause) => {
                 tracing::error!(%cause, "request failed");
                 (
@@ -70,6 +76,17 @@ impl From<crate::gateway::ussd_at::UssdError> for ApiError {
                 ApiError::BadRequest { code, message }
             }
             other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<crate::gateway::WebhookError> for ApiError {
+    fn from(e: crate::gateway::WebhookError) -> ApiError {
+        use crate::gateway::WebhookError as W;
+        match e {
+            W::Unauthorized(m) => ApiError::Unauthorized(m),
+            W::BadRequest(m) => ApiError::bad_request("bad_request", m),
+            W::UnknownEvent => ApiError::NotFound,
         }
     }
 }

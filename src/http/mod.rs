@@ -25,7 +25,9 @@ pub fn app(state: AppState) -> Router {
     let mut router = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .merge(households::router());
+        .merge(households::router())
+        .merge(crate::gateway::webhook::router())
+        .merge(crate::gateway::status::router());
     if state.config.simulator.enabled {
         router = router.merge(crate::gateway::simulator::routes::router());
     }

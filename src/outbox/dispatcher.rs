@@ -125,7 +125,9 @@ async fn send_one(app: &App, row: Claimed) -> Result<(), sqlx::Error> {
         )
         .await;
     }
-    let handle = match app.gateways.route(&row.recipient) {
+    // The first gateway for this number whose circuit is closed: failing gateways are skipped
+    // for their cool-down, and this message goes to the next one by prefix and priority.
+    let handle = match app.gateways.route_available(&row.recipient) {
         Ok(h) => h.clone(),
         Err(err) => return retry_later(app, &row, &err.to_string()).await,
     };
@@ -138,7 +140,9 @@ async fn send_one(app: &App, row: Claimed) -> Result<(), sqlx::Error> {
         encoding: Encoding::parse(&row.encoding).unwrap_or(Encoding::Ucs2),
         parts,
     };
-    match handle.gateway.send(&msg).await {
+    let result = handle.gateway.send(&msg).await;
+    handle.record(parts, result.as_ref().map(|_| ()));
+    match result {
         Ok(receipt) => {
             settle(
                 app,

@@ -7,6 +7,7 @@ mod dialog;
 mod dispatch;
 mod households;
 mod households_api;
+mod gateways;
 mod inbox;
 mod simulator;
 mod ussd;

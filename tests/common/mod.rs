@@ -137,6 +137,11 @@ pub async fn start(app: AppState, db: TestDb) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
+    start_on(app, db, listener).await
+}
+
+/// Starts an app on a listener bound beforehand (tests whose gateway files name loa's own port).
+pub async fn start_on(app: AppState, db: TestDb, listener: tokio::net::TcpListener) -> TestApp {
     let running = loa::server::start(app.clone(), listener)
         .await
         .expect("start");

@@ -1,0 +1,147 @@
+//! Each gateway's state for people and machines: `GET /api/v1/gateways` (JSON) and `GET /metrics`
+//! (Prometheus text exposition).
+
+use std::fmt::Write as _;
+
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Serialize;
+
+use super::{BreakerState, GatewayStatus};
+use crate::app::AppState;
+use crate::http::error::ApiError;
+use crate::with_db;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/gateways", get(gateways))
+        .route("/metrics", get(metrics))
+}
+
+/// A counter's name, its help text, and where its value comes from.
+type Counter = (&'static str, &'static str, fn(&GatewayStatus) -> u64);
+
+#[derive(Serialize)]
+struct GatewaysOut {
+    gateways: Vec<GatewayStatus>,
+}
+
+async fn gateways(State(app): State<AppState>) -> Json<GatewaysOut> {
+    Json(GatewaysOut {
+        gateways: app.gateways.all().iter().map(|g| g.status()).collect(),
+    })
+}
+
+/// Hand-written exposition rather than the `metrics` crates: the numbers already live in each
+/// gateway handle and the database, and a global recorder would mix the many apps a test
+/// process runs side by side.
+async fn metrics(State(app): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+    let statuses: Vec<GatewayStatus> = app.gateways.all().iter().map(|g| g.status()).collect();
+    let mut out = String::new();
+    let counters: [Counter; 7] = [
+        (
+            "loa_gateway_sent_total",
+            "Messages a gateway accepted.",
+            |s| s.sent,
+        ),
+        (
+            "loa_gateway_parts_sent_total",
+            "SMS parts a gateway accepted.",
+            |s| s.parts_sent,
+        ),
+        (
+            "loa_gateway_transient_errors_total",
+            "Sends that failed and will be retried.",
+            |s| s.transient_errors,
+        ),
+        (
+            "loa_gateway_permanent_errors_total",
+            "Sends the provider refused for good.",
+            |s| s.permanent_errors,
+        ),
+        (
+            "loa_gateway_reports_total",
+            "Delivery reports received.",
+            |s| s.reports,
+        ),
+        (
+            "loa_gateway_inbound_total",
+            "Inbound messages received through webhooks.",
+            |s| s.inbound,
+        ),
+        (
+            "loa_gateway_webhook_rejected_total",
+            "Webhook calls refused (authentication or format).",
+            |s| s.webhook_rejected,
+        ),
+    ];
+    for (name, help, value) in counters {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
+        for s in &statuses {
+            let _ = writeln!(
+                out,
+                "{name}{{gateway=\"{}\",kind=\"{}\"}} {}",
+                s.id,
+                s.kind,
+                value(s)
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "# HELP loa_gateway_circuit_state 1 for the gateway's current circuit state.\n# TYPE loa_gateway_circuit_state gauge"
+    );
+    for s in &statuses {
+        for state in [
+            BreakerState::Closed,
+            BreakerState::Open,
+            BreakerState::HalfOpen,
+        ] {
+            let _ = writeln!(
+                out,
+                "loa_gateway_circuit_state{{gateway=\"{}\",state=\"{}\"}} {}",
+                s.id,
+                state.as_str(),
+                u8::from(s.state == state)
+            );
+        }
+    }
+    let _ = writeln!(out, "# HELP loa_gateway_circuit_opened_total Times the circuit opened.\n# TYPE loa_gateway_circuit_opened_total counter");
+    for s in &statuses {
+        let _ = writeln!(
+            out,
+            "loa_gateway_circuit_opened_total{{gateway=\"{}\"}} {}",
+            s.id, s.times_opened
+        );
+    }
+    let _ = writeln!(out, "# HELP loa_gateway_rate_parts_per_second Configured rate.\n# TYPE loa_gateway_rate_parts_per_second gauge");
+    for s in &statuses {
+        let _ = writeln!(
+            out,
+            "loa_gateway_rate_parts_per_second{{gateway=\"{}\"}} {}",
+            s.id, s.rate
+        );
+    }
+    let by_status: Vec<(String, i64)> = with_db!(&app.db, |pool| sqlx::query_as(
+        "SELECT status, COUNT(*) FROM outbox GROUP BY status ORDER BY status"
+    )
+    .fetch_all(pool)
+    .await)?;
+    let _ = writeln!(
+        out,
+        "# HELP loa_outbox_messages Outbox rows by status.\n# TYPE loa_outbox_messages gauge"
+    );
+    for (status, n) in by_status {
+        let _ = writeln!(out, "loa_outbox_messages{{status=\"{status}\"}} {n}");
+    }
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        out,
+    ))
+}
