@@ -21,6 +21,8 @@ pub struct App {
     pub keywords: Keywords,
     pub outbox: Outbox,
     pub gateways: Gateways,
+    /// USSD aggregators by gateway id: they send no SMS, so they are not in `gateways`' routing.
+    pub ussd_gateways: std::collections::HashMap<String, crate::gateway::webhook::WebhookAuth>,
     /// Names this process in leases and claims.
     pub instance: String,
 }
@@ -64,9 +66,16 @@ impl App {
                 0,
             ));
         }
+        let mut ussd_gateways = std::collections::HashMap::new();
         for (path, file) in crate::gateway::files::read_dir(&config.gateway_dir)? {
-            if file.enabled {
-                tracing::info!(gateway = %file.id, kind = %file.kind, file = %path.display(), "gateway");
+            if !file.enabled {
+                continue;
+            }
+            tracing::info!(gateway = %file.id, kind = %file.kind, file = %path.display(), "gateway");
+            if file.kind == crate::gateway::files::USSD {
+                let auth = crate::gateway::files::webhook_auth(&path, &file)?;
+                ussd_gateways.insert(file.id.clone(), auth);
+            } else {
                 gateways.add(crate::gateway::files::build(&path, &file, &db)?);
             }
         }
@@ -79,6 +88,7 @@ impl App {
             keywords,
             outbox,
             gateways,
+            ussd_gateways,
             instance,
         }))
     }

@@ -84,7 +84,10 @@ impl GatewayFile {
 }
 
 /// The kinds this build can drive.
-pub const KINDS: &[&str] = &["simulator", "kannel", "android", "jasmin", "aggregator"];
+pub const KINDS: &[&str] = &["simulator", "kannel", "android", "jasmin", "aggregator", "ussd"];
+
+/// A USSD aggregator: it sends no SMS, it calls `/webhooks/{id}/ussd` with each step of a session.
+pub const USSD: &str = "ussd";
 
 #[derive(Debug, thiserror::Error)]
 pub enum GatewayFileError {
@@ -133,6 +136,7 @@ pub fn read_dir(dir: &Path) -> Result<Vec<(PathBuf, GatewayFile)>, GatewayFileEr
             file.rate = Some(ANDROID_DEFAULT_RATE);
         }
         match file.rate {
+            None if file.kind == USSD => {}
             None => return Err(invalid("rate (SMS parts per second) is required".into())),
             Some(0) => return Err(invalid("rate must be at least 1 part per second".into())),
             Some(_) => {}
@@ -192,19 +196,18 @@ fn section_problem(file: &GatewayFile) -> Option<String> {
             file.kind
         ));
     }
-    let needs = file.kind != "simulator";
+    let needs = file.kind != "simulator" && file.kind != USSD;
     let has = present.iter().any(|(k, p)| *p && *k == file.kind);
     (needs && !has).then(|| format!("kind `{}` needs a [{}] section", file.kind, file.kind))
 }
 
-/// The adapter a file describes, wrapped with its rate, routing and circuit breaker. Secrets are
-/// read from the environment here, so a missing one stops start-up naming the variable.
-pub fn build(path: &Path, file: &GatewayFile, db: &Db) -> Result<GatewayHandle, GatewayFileError> {
+/// How callers of this gateway's webhooks prove who they are; secrets come from the environment.
+pub fn webhook_auth(path: &Path, file: &GatewayFile) -> Result<WebhookAuth, GatewayFileError> {
     let invalid = |problem: String| GatewayFileError::Invalid {
         path: path.to_path_buf(),
         problem,
     };
-    let auth = WebhookAuth {
+    Ok(WebhookAuth {
         secret: file
             .webhook
             .secret_env
@@ -219,7 +222,17 @@ pub fn build(path: &Path, file: &GatewayFile, db: &Db) -> Result<GatewayHandle, 
             .map(|ip| ip.parse::<IpNet>())
             .collect::<Result<_, _>>()
             .map_err(invalid)?,
+    })
+}
+
+/// The adapter a file describes, wrapped with its rate, routing and circuit breaker. Secrets are
+/// read from the environment here, so a missing one stops start-up naming the variable.
+pub fn build(path: &Path, file: &GatewayFile, db: &Db) -> Result<GatewayHandle, GatewayFileError> {
+    let invalid = |problem: String| GatewayFileError::Invalid {
+        path: path.to_path_buf(),
+        problem,
     };
+    let auth = webhook_auth(path, file)?;
     let client = super::http::client(Duration::from_secs(file.timeout_seconds.clamp(1, 120)));
     let sender = file.sender.clone();
     let missing = || {

@@ -277,12 +277,6 @@ async fn handle(
     path_secret: Option<String>,
     req: Request,
 ) -> Response {
-    let Some(handle) = app.gateways.get(&gateway_id).cloned() else {
-        return ApiError::NotFound.into_response();
-    };
-    let Some(auth) = handle.gateway.webhook_auth() else {
-        return ApiError::NotFound.into_response();
-    };
     let (parts, body) = req.into_parts();
     let peer = parts
         .extensions
@@ -305,6 +299,17 @@ async fn handle(
         peer,
         path_secret: path_secret.as_deref(),
     };
+    if event == USSD_EVENT {
+        if let Some(auth) = app.ussd_gateways.get(&gateway_id) {
+            return ussd_step(&app, &gateway_id, auth, &request).await;
+        }
+    }
+    let Some(handle) = app.gateways.get(&gateway_id).cloned() else {
+        return ApiError::NotFound.into_response();
+    };
+    let Some(auth) = handle.gateway.webhook_auth() else {
+        return ApiError::NotFound.into_response();
+    };
     let parsed = auth
         .check(&request)
         .and_then(|()| handle.gateway.parse_webhook(&event, &request));
@@ -325,6 +330,31 @@ async fn handle(
         }
     }
     handle.gateway.webhook_reply(&event).into_response()
+}
+
+/// The event a USSD aggregator calls with each step of a session.
+const USSD_EVENT: &str = "ussd";
+
+/// One USSD step from a gateway of kind `ussd`: answered in the HTTP response (`CON …`/`END …`).
+async fn ussd_step(
+    app: &App,
+    gateway_id: &str,
+    auth: &WebhookAuth,
+    request: &WebhookRequest<'_>,
+) -> Response {
+    if let Err(err) = auth.check(request) {
+        tracing::warn!(gateway = %gateway_id, %err, "ussd webhook refused");
+        return ApiError::from(err).into_response();
+    }
+    match crate::gateway::ussd_at::handle_ussd(app, gateway_id, request.body).await {
+        Ok((status, text)) => (
+            status,
+            [(axum::http::header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            text,
+        )
+            .into_response(),
+        Err(err) => ApiError::from(err).into_response(),
+    }
 }
 
 async fn store(app: &App, handle: &GatewayHandle, event: WebhookEvent) -> Result<(), ApiError> {

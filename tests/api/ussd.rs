@@ -291,3 +291,61 @@ async fn the_phone_page_speaks_to_the_ussd_endpoint() {
     assert_eq!(body, MARRIAGE_VI);
     t.stop().await;
 }
+
+/// A gateway of kind `ussd` in the gateway folder: its webhook answers with the same screens, and
+/// only a caller with its secret is answered.
+#[tokio::test]
+async fn a_ussd_gateway_webhook_answers_with_its_secret_only() {
+    std::env::set_var("LOA_TEST_USSD_SECRET", "ussd-hook-secret");
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(
+        dir.path().join("at-ussd.toml"),
+        "id = \"at-ussd\"\nkind = \"ussd\"\n[webhook]\nsecret_env = \"LOA_TEST_USSD_SECRET\"\n",
+    )
+    .expect("gateway file");
+    let gateway_dir = dir.path().to_path_buf();
+    let t = common::spawn_with(move |c| c.gateway_dir = gateway_dir).await;
+    assert!(t.app.gateways.get("at-ussd").is_none(), "a USSD gateway is no SMS route");
+    let form = |text: &str| {
+        serde_urlencoded::to_string([
+            ("sessionId", "hook-1"),
+            ("serviceCode", "*123#"),
+            ("phoneNumber", "+84912001001"),
+            ("networkCode", "45204"),
+            ("text", text),
+        ])
+        .expect("form")
+    };
+    let post = |path: String, body: String| {
+        t.client
+            .post(t.url(&path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+    };
+    let res = post("/webhooks/at-ussd/ussd/ussd-hook-secret".into(), form(""))
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.text().await.expect("body"), MAIN_VI);
+    let res = post("/webhooks/at-ussd/ussd/ussd-hook-secret".into(), form("4"))
+        .await
+        .expect("post");
+    assert_eq!(res.text().await.expect("body"), MARRIAGE_VI);
+
+    let res = post("/webhooks/at-ussd/ussd/wrong".into(), form(""))
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 401);
+    let v: serde_json::Value = res.json().await.expect("json error");
+    assert!(v["error"]["message"].is_string());
+    let res = post("/webhooks/at-ussd/ussd".into(), form(""))
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 401);
+    let res = post("/webhooks/nobody/ussd/x".into(), form(""))
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 404);
+    t.stop().await;
+}
