@@ -5,6 +5,6 @@ pub mod catalogue;
 pub mod consent;
 pub mod households;
 pub mod import;
+pub mod marriage_law;
 pub mod staff;
 pub mod support;
-pub mod marriage_law;

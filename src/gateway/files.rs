@@ -84,7 +84,14 @@ impl GatewayFile {
 }
 
 /// The kinds this build can drive.
-pub const KINDS: &[&str] = &["simulator", "kannel", "android", "jasmin", "aggregator", "ussd"];
+pub const KINDS: &[&str] = &[
+    "simulator",
+    "kannel",
+    "android",
+    "jasmin",
+    "aggregator",
+    "ussd",
+];
 
 /// A USSD aggregator: it sends no SMS, it calls `/webhooks/{id}/ussd` with each step of a session.
 pub const USSD: &str = "ussd";

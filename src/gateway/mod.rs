@@ -9,8 +9,8 @@ pub mod jasmin;
 pub mod kannel;
 pub mod registry;
 pub mod simulator;
-pub mod ussd_at;
 pub mod status;
+pub mod ussd_at;
 pub mod webhook;
 
 use futures::future::BoxFuture;

@@ -349,7 +349,10 @@ async fn ussd_step(
     match crate::gateway::ussd_at::handle_ussd(app, gateway_id, request.body).await {
         Ok((status, text)) => (
             status,
-            [(axum::http::header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            [(
+                axum::http::header::CONTENT_TYPE,
+                "text/plain; charset=utf-8",
+            )],
             text,
         )
             .into_response(),

@@ -5,9 +5,9 @@ mod common;
 
 mod dialog;
 mod dispatch;
+mod gateways;
 mod households;
 mod households_api;
-mod gateways;
 mod inbox;
 mod simulator;
 mod ussd;
