@@ -5,13 +5,12 @@ use futures::future::BoxFuture;
 use serde::Deserialize;
 
 use super::http::{self as gh, enc};
-use super::webhook::{param, required, WebhookAuth};
+use super::webhook::{param, required, sender_param, WebhookAuth};
 use super::{
     Channel, Gateway, Inbound, Outbound, Receipt, SendError, WebhookError, WebhookEvent,
     WebhookRequest,
 };
 use crate::outbox::DeliveryStatus;
-use crate::phone::Sender;
 
 /// The `[aggregator]` section of a gateway file.
 #[derive(Clone, Debug, Deserialize)]
@@ -162,9 +161,7 @@ impl Gateway for Aggregator {
         match event {
             // from, to, text, id, date, linkId, networkCode
             "inbound" => {
-                let from = required(&form, "from")?;
-                let sender = Sender::classify(&from)
-                    .map_err(|e| WebhookError::BadRequest(format!("from: {e}")))?;
+                let sender = sender_param(&form, "from")?;
                 let text = param(&form, "text").unwrap_or_default();
                 Ok(vec![WebhookEvent::Inbound(Inbound {
                     gateway_id: self.id.clone(),

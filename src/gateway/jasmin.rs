@@ -5,13 +5,12 @@ use futures::future::BoxFuture;
 use serde::Deserialize;
 
 use super::http::{self as gh, enc, utf16be};
-use super::webhook::{param, param_bytes, required, WebhookAuth};
+use super::webhook::{param, param_bytes, required, sender_param, WebhookAuth};
 use super::{
     Channel, Gateway, Inbound, Outbound, Receipt, SendError, WebhookError, WebhookEvent,
     WebhookReply, WebhookRequest,
 };
 use crate::outbox::DeliveryStatus;
-use crate::phone::Sender;
 use crate::text::Encoding;
 
 /// The `[jasmin]` section of a gateway file.
@@ -158,9 +157,7 @@ impl Gateway for Jasmin {
         let form = req.form();
         match event {
             "mo" => {
-                let from = required(&form, "from")?;
-                let sender = Sender::classify(&from)
-                    .map_err(|e| WebhookError::BadRequest(format!("from: {e}")))?;
+                let sender = sender_param(&form, "from")?;
                 let coding = param(&form, "coding").unwrap_or_default();
                 // Newer Jasmin adds `binary`: the content in hex, safest for UCS-2.
                 let raw: Vec<u8> = match param(&form, "binary").filter(|b| !b.is_empty()) {

@@ -4,13 +4,12 @@ use futures::future::BoxFuture;
 use serde::Deserialize;
 
 use super::http::{self as gh, enc, enc_bytes, utf16be};
-use super::webhook::{param, param_bytes, required, WebhookAuth};
+use super::webhook::{param, param_bytes, required, sender_param, WebhookAuth};
 use super::{
     Channel, Gateway, Inbound, Outbound, Receipt, SendError, WebhookError, WebhookEvent,
     WebhookRequest,
 };
 use crate::outbox::DeliveryStatus;
-use crate::phone::Sender;
 use crate::text::Encoding;
 
 /// The `[kannel]` section of a gateway file.
@@ -211,9 +210,7 @@ impl Gateway for Kannel {
         match event {
             // get-url: ...?from=%p&to=%P&text=%b&id=%I&time=%T&smsc=%i&coding=%c&charset=%C
             "mo" => {
-                let from = required(&form, "from")?;
-                let sender = Sender::classify(&from)
-                    .map_err(|e| WebhookError::BadRequest(format!("from: {e}")))?;
+                let sender = sender_param(&form, "from")?;
                 let raw = param_bytes(&form, "text").unwrap_or_default();
                 let coding = param(&form, "coding");
                 let charset = param(&form, "charset")

@@ -18,6 +18,7 @@ use crate::app::{App, AppState};
 use crate::http::error::ApiError;
 use crate::inbox::{self, MAX_TEXT_CHARS};
 use crate::outbox::{apply_report, DeliveryStatus, ReportKey};
+use crate::phone::Sender;
 use crate::with_db;
 
 /// Webhook bodies are small: one message, or one report.
@@ -193,6 +194,12 @@ pub fn required(form: &[(String, Vec<u8>)], name: &str) -> Result<String, Webhoo
     param(form, name)
         .filter(|v| !v.is_empty())
         .ok_or_else(|| WebhookError::BadRequest(format!("parameter `{name}` is missing")))
+}
+
+/// The sender in parameter `name`: a mobile, a short code or a sender name, else a 400.
+pub fn sender_param(form: &[(String, Vec<u8>)], name: &str) -> Result<Sender, WebhookError> {
+    let raw = required(form, name)?;
+    Sender::classify(&raw).map_err(|e| WebhookError::BadRequest(format!("{name}: {e}")))
 }
 
 /// What one webhook call carried.

@@ -86,6 +86,9 @@ async fn report_delivered(db: Db, gateway_id: String, provider_id: String) {
         match apply_report(&db, key.clone(), DeliveryStatus::Delivered, None).await {
             Ok(true) => return,
             Ok(false) => continue,
+            // Shutting down: the simulated network's report is lost, as a real one would be late;
+            // the message stays `sent`.
+            Err(sqlx::Error::PoolClosed) => return,
             Err(err) => {
                 tracing::warn!(%err, "simulator delivery report");
                 return;
