@@ -321,4 +321,30 @@ mod tests {
         let all = pages.join("\n");
         assert!((1..=8).all(|k| all.contains(&format!("\n{k}. "))));
     }
+
+    #[test]
+    fn lines_stay_whole_on_a_page_and_only_an_overlong_one_is_cut() {
+        let l = locales();
+        let lines: Vec<String> = (1..=8)
+            .map(|i| format!("Hỗ trợ số {i} đã giải ngân 40.000.000đ ngày 0{i}/10/2025"))
+            .chain(["dài ".repeat(80)])
+            .collect();
+        let pages = line_pages(&l, "vi", &lines);
+        assert!(pages.len() >= 4, "{pages:?}");
+        let mut seen = 0;
+        for (i, p) in pages.iter().enumerate() {
+            assert!(septets(p) + error_room(&l, "vi") <= MAX_SCREEN, "{p}");
+            assert_eq!(p.contains("\n9. Xem tiep\n"), i + 1 < pages.len(), "{p}");
+            for line in p.lines().filter(|x| x.starts_with("Ho tro so")) {
+                seen += 1;
+                assert!(
+                    line.ends_with("/10/2025"),
+                    "a record cut between pages: {line}"
+                );
+            }
+        }
+        assert_eq!(seen, 8);
+        let long: usize = pages.iter().map(|p| p.matches("dai").count()).sum();
+        assert_eq!(long, 80, "every word of the long line is shown");
+    }
 }
