@@ -127,7 +127,7 @@ async fn baseline() -> String {
     let router = Router::new().route(
         "/ussd",
         post(|_body: axum::body::Bytes| async {
-            "CON Loa xa. Bam so:\n4. Hoi ve luat hon nhan\n5. Ngon ngu/Language\n0. Thoat"
+            "CON Loa xa. Bam so:\n1. Tinh trang ho tro\n4. Hoi ve luat hon nhan\n5. Ngon ngu/Language\n0. Thoat"
         }),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -252,7 +252,12 @@ fn main() {
         let n = 2000;
         let t = Instant::now();
         for _ in 0..n {
-            let w = loa::dialog::ussd::walk::walk(&locales, "vi", &["4", "1", "9", "0", "0"]);
+            let w = loa::dialog::ussd::walk::walk(
+                &locales,
+                "vi",
+                &["4", "1", "9", "0", "0"],
+                &Default::default(),
+            );
             std::hint::black_box(w.clean);
         }
         println!(

@@ -12,3 +12,7 @@ ussd-exit = Exit
 ussd-goodbye = Thank you for using the commune loudspeaker. Goodbye!
 ussd-error-not-number = Please press the number of an item.
 ussd-error-no-option = There is no such item, choose again.
+
+## Main-menu option 1: support status (the records themselves use the TT wording in support.ftl).
+ussd-main-support = Support status
+ussd-support-officer = Commune officers: to look up a household, send an SMS with TT and its code, e.g. TT CG-0001.

@@ -13,3 +13,7 @@ ussd-exit = Thoát
 ussd-goodbye = Cảm ơn bạn đã dùng Loa xã. Hẹn gặp lại!
 ussd-error-not-number = Hãy bấm số của một mục.
 ussd-error-no-option = Không có mục này, chọn lại.
+
+## Main-menu option 1: support status (the records themselves use the TT wording in support.ftl).
+ussd-main-support = Tình trạng hỗ trợ
+ussd-support-officer = Cán bộ xã tra cứu một hộ: nhắn tin SMS TT và mã hộ, ví dụ TT CG-0001.

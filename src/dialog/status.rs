@@ -4,7 +4,7 @@ use crate::app::App;
 use crate::contacts::{self, Contact};
 use crate::features::catalogue;
 use crate::features::support::{self, Lookup, RecordView, Status, StatusChange};
-use crate::i18n::Msg;
+use crate::i18n::{Locales, Msg};
 use crate::inbox::InboxError;
 use crate::outbox::{NewMessage, OutboxError, Priority};
 use crate::phone::Msisdn;
@@ -59,6 +59,10 @@ fn with_separators(lang: &str, digits: &str) -> String {
 
 /// `40000000000` thousandths of VND → `40.000.000đ` (vi) or `40,000,000 VND` (en).
 pub fn amount(app: &App, lang: &str, milli: i64, unit: &str) -> String {
+    amount_in(&app.locales, lang, milli, unit)
+}
+
+fn amount_in(locales: &Locales, lang: &str, milli: i64, unit: &str) -> String {
     let int = with_separators(lang, &(milli / 1000).to_string());
     let frac = format!("{:03}", milli % 1000);
     let frac = frac.trim_end_matches('0');
@@ -73,12 +77,12 @@ pub fn amount(app: &App, lang: &str, milli: i64, unit: &str) -> String {
         "m2" => Msg::new("unit-m2"),
         _ => Msg::new("unit-ha"),
     };
-    app.locales.render(lang, &msg.arg("n", n))
+    locales.render(lang, &msg.arg("n", n))
 }
 
-fn content_name(app: &App, lang: &str, code: &str) -> String {
+fn content_name(locales: &Locales, lang: &str, code: &str) -> String {
     catalogue::get(code)
-        .map(|e| app.locales.render(lang, &e.short()))
+        .map(|e| locales.render(lang, &e.short()))
         .unwrap_or_else(|| code.to_string())
 }
 
@@ -92,8 +96,9 @@ fn short_reason(reason: Option<&str>) -> String {
     }
 }
 
-fn record_msg(app: &App, lang: &str, r: &RecordView) -> Msg {
-    let content = content_name(app, lang, &r.content_code);
+/// One record in words (the USSD screens use it too).
+pub fn record_msg(locales: &Locales, lang: &str, r: &RecordView) -> Msg {
+    let content = content_name(locales, lang, &r.content_code);
     let date = r.date.format("%d/%m/%Y").to_string();
     if r.status == Status::Rejected {
         return Msg::new("tt-record-rejected")
@@ -101,11 +106,11 @@ fn record_msg(app: &App, lang: &str, r: &RecordView) -> Msg {
             .arg("reason", short_reason(r.reason.as_deref()))
             .arg("date", date);
     }
-    let status = app.locales.render(lang, &Msg::new(r.status.msg_id()));
+    let status = locales.render(lang, &Msg::new(r.status.msg_id()));
     match (r.quantity_milli, r.unit.as_deref()) {
         (Some(q), Some(u)) => Msg::new("tt-record-amount")
             .arg("content", content)
-            .arg("amount", amount(app, lang, q, u))
+            .arg("amount", amount_in(locales, lang, q, u))
             .arg("status", status)
             .arg("date", date),
         _ => Msg::new("tt-record")
@@ -144,7 +149,7 @@ fn pieces(app: &App, contact: &Contact, lookup: &Lookup) -> Vec<String> {
                     let sep = if i + 1 == n { "." } else { ";" };
                     out.push(format!(
                         "{}{sep}",
-                        render(app, contact, &record_msg(app, lang, r))
+                        render(app, contact, &record_msg(&app.locales, lang, r))
                     ));
                 }
             }
@@ -243,7 +248,7 @@ pub async fn announce(app: &App, changes: &[StatusChange]) -> Result<usize, Outb
             };
             let contact = contacts::find_or_create(&app.db, &msisdn).await?;
             let lang = contact.lang().to_string();
-            let content = content_name(app, &lang, &ch.content_code);
+            let content = content_name(&app.locales, &lang, &ch.content_code);
             let amount = match &amount_row {
                 Some((Some(q), Some(u))) => format!(" {}", amount(app, &lang, *q, u)),
                 _ => String::new(),

@@ -1,13 +1,16 @@
 //! USSD as a phone walks it: every menu path through the simulator endpoint, sessions in the
-//! database shared by two instances, bad input, unknown and expired sessions.
+//! database shared by two instances, bad input, unknown and expired sessions, support status.
 
 use chrono::TimeDelta;
 use loa::text::is_gsm7;
 
+use loa::features::import::{self, Kind, Options};
+use loa::i18n::Msg;
+
 use crate::common::{self, TestApp, DEMO_PHONE};
 
 const MAIN_VI: &str =
-    "CON Loa xa. Bam so:\n4. Hoi ve luat hon nhan\n5. Ngon ngu/Language\n0. Thoat";
+    "CON Loa xa. Bam so:\n1. Tinh trang ho tro\n4. Hoi ve luat hon nhan\n5. Ngon ngu/Language\n0. Thoat";
 const MARRIAGE_VI: &str =
     "CON Luat Hon nhan va gia dinh:\n1. Tuoi ket hon\n2. Tao hon\n3. Ket hon can huyet\n0. Quay lai";
 const NOT_A_NUMBER_VI: &str = "Hay bam so cua mot muc.";
@@ -98,7 +101,7 @@ async fn every_path(apps: &[&TestApp], phone: &str) {
     assert_eq!(r[2], MAIN_VI);
     assert_eq!(r[4], "END English chosen. Thank you!");
     let r = walk(apps, &s(3), phone, &["4", "2"]).await;
-    assert_eq!(r[0], "CON Commune loudspeaker. Choose:\n4. Marriage law questions\n5. Language/Ngon ngu\n0. Exit");
+    assert_eq!(r[0], "CON Commune loudspeaker. Choose:\n1. Support status\n4. Marriage law questions\n5. Language/Ngon ngu\n0. Exit");
     assert!(
         r[2].starts_with("CON Child marriage is marrying"),
         "{}",
@@ -350,5 +353,120 @@ async fn a_ussd_gateway_webhook_answers_with_its_secret_only() {
         .await
         .expect("post");
     assert_eq!(res.status(), 404);
+    t.stop().await;
+}
+
+/// Option 1 pages through the whole answer: every page from `1` on, pressing 9 while there is more.
+async fn support_pages(t: &TestApp, session: &str, phone: &str) -> Vec<String> {
+    let mut text = String::from("1");
+    let mut pages = Vec::new();
+    loop {
+        let body = t.ussd(session, phone, &text).await;
+        let page = screen(&body).to_string();
+        assert!(body.starts_with("CON "), "{body}");
+        let more = page.contains("\n9. ");
+        pages.push(page);
+        if !more || pages.len() >= 20 {
+            return pages;
+        }
+        text.push_str("*9");
+    }
+}
+
+#[tokio::test]
+async fn support_status_for_a_linked_phone_newest_first_in_its_language() {
+    let t = common::spawn().await;
+    assert_eq!(t.ussd("ss-1", DEMO_PHONE, "").await, MAIN_VI);
+    let body = t.ussd("ss-1", DEMO_PHONE, "1").await;
+    let page = screen(&body);
+    assert!(page.starts_with("Ho CG-0001:\n"), "{body}");
+    let water = page.find("02/10/2025").expect("water record");
+    let house = page
+        .find("40.000.000d da giai ngan 15/09/2025")
+        .expect("housing record");
+    assert!(water < house, "newest first: {page}");
+    assert!(page.ends_with("\n0. Quay lai"), "{page}");
+    // A replayed request gets the same screen; 0 goes back to the main menu.
+    assert_eq!(t.ussd("ss-1", DEMO_PHONE, "1").await, body);
+    assert_eq!(t.ussd("ss-1", DEMO_PHONE, "1*0").await, MAIN_VI);
+    // As a dial string (*123*1#), and in English once the contact chose it.
+    assert_eq!(t.ussd("ss-2", DEMO_PHONE, "1").await, body);
+    t.ussd("ss-3", DEMO_PHONE, "5*2").await;
+    let en = t.ussd("ss-4", DEMO_PHONE, "1").await;
+    assert!(
+        screen(&en).starts_with("Household CG-0001:\n") && en.contains("40,000,000 VND"),
+        "{en}"
+    );
+    assert!(en.ends_with("\n0. Back"), "{en}");
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn support_status_for_a_phone_in_two_households_pages_through_both() {
+    let t = common::spawn().await;
+    // The demo has no phone in two households: 0912001001 becomes the phone of a second one
+    // with nine records.
+    let dir = tempfile::tempdir().expect("dir");
+    let hh = dir.path().join("ho.csv");
+    std::fs::write(
+        &hh,
+        "Mã hộ,Họ tên chủ hộ,Thôn/bản,Phân loại hộ,Số điện thoại\nCG-0009,Hoàng Thị Hoa,B010201,nghèo,0912 001 001\n",
+    )
+    .expect("write");
+    let mut rows = String::from("Mã hộ,Mã nội dung,Trạng thái,Số lượng,Đơn vị,Ngày\n");
+    for m in 1..=9 {
+        rows.push_str(&format!(
+            "CG-0009,DA3.TDA1.ND4,đã giải ngân,15,kg,0{m}/0{m}/2025\n"
+        ));
+    }
+    let ht = dir.path().join("ht.csv");
+    std::fs::write(&ht, rows).expect("write");
+    for (kind, path) in [(Kind::Households, &hh), (Kind::Support, &ht)] {
+        let r = import::run(&t.app.db, kind, path, &Options::default())
+            .await
+            .expect("import");
+        assert!(r.applied, "{}", r.render(&t.app.locales, "en"));
+    }
+
+    let pages = support_pages(&t, "two-1", DEMO_PHONE).await;
+    assert!(pages.len() >= 3, "eleven records need pages: {pages:?}");
+    let all = pages.join("\n");
+    let (a, b) = (all.find("Ho CG-0001:"), all.find("Ho CG-0009:"));
+    assert!(
+        matches!((a, b), (Some(a), Some(b)) if a < b),
+        "in sequence: {all}"
+    );
+    assert_eq!(all.matches("Gao bao ve rung 15kg").count(), 9, "{all}");
+    // Newest first within the household, across pages.
+    let first = all.find("09/09/2025").expect("newest");
+    let last = all.find("01/01/2025").expect("oldest");
+    assert!(first < last, "{all}");
+    // Back from any page is the main menu; the same page replayed is the same page.
+    let deep = "1*9*9";
+    assert_eq!(
+        t.ussd("two-1", DEMO_PHONE, deep).await,
+        format!("CON {}", pages[2])
+    );
+    assert_eq!(t.ussd("two-1", DEMO_PHONE, "1*9*9*0").await, MAIN_VI);
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn support_status_tells_a_stranger_how_to_register_and_an_officer_to_send_tt() {
+    let t = common::spawn().await;
+    let stranger = support_pages(&t, "st-1", "0977000111").await;
+    assert_eq!(stranger.len(), 1);
+    let how = loa::text::to_gsm7_lossy(&t.app.locales.render("vi", &Msg::new("tt-not-registered")));
+    assert_eq!(stranger[0], format!("{how}\n0. Quay lai"));
+    assert!(stranger[0].contains("UBND xa") && !stranger[0].contains("CG-"));
+
+    let officer = support_pages(&t, "st-2", "0912009003").await;
+    assert_eq!(officer.len(), 1);
+    assert!(
+        officer[0].contains("SMS TT") && officer[0].contains("TT CG-0001"),
+        "{}",
+        officer[0]
+    );
+    assert!(!officer[0].contains("Ho CG-"), "{}", officer[0]);
     t.stop().await;
 }

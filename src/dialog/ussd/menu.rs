@@ -6,6 +6,7 @@ use crate::app::App;
 use crate::contacts;
 use crate::features::marriage_law::{self, Topic};
 use crate::i18n::{msg_id, Locales, Msg};
+use crate::phone::Msisdn;
 
 /// A screen of fixed options.
 pub struct Menu {
@@ -32,6 +33,20 @@ pub enum Target {
     Topics(&'static Topics),
     /// A list known only at run time; choosing one calls the feature and ends the session.
     Choice(&'static Choice),
+    /// A text read from the database for the person asking (paged like a topic's text).
+    Live(&'static Live),
+}
+
+/// Reads a live text's lines for a phone, in a language.
+pub type FetchFn =
+    for<'a> fn(&'a App, &'a Msisdn, &'a str) -> BoxFuture<'a, Result<Vec<String>, sqlx::Error>>;
+
+/// The walk stays pure: it stops at a live target whose lines it was not given, the caller
+/// fetches them and walks the same inputs again. So the same inputs and the same database
+/// content give the same screen; a record changed between two presses of 9 may move pages.
+pub struct Live {
+    pub id: &'static str,
+    pub fetch: FetchFn,
 }
 
 pub struct Topics {
@@ -59,12 +74,17 @@ pub const BACK: u8 = 0;
 /// Key 9 shows the next page of a screen too long for one.
 pub const MORE: u8 = 9;
 
-/// The main menu by its fixed numbers: 1 support status, 2 legal aid and 3 prenatal checkups
-/// come with their features, each adding its entry here; the menu shows the entries present.
+/// The main menu by its fixed numbers: 2 legal aid and 3 prenatal checkups come with their
+/// features, each adding its entry here; the menu shows the entries present.
 pub static MAIN: Menu = Menu {
     id: "main",
     title: msg_id("ussd-main-title"),
     entries: &[
+        Entry {
+            key: 1,
+            label: msg_id("ussd-main-support"),
+            target: Target::Live(&SUPPORT),
+        },
         Entry {
             key: 4,
             label: msg_id("ussd-main-marriage"),
@@ -76,6 +96,11 @@ pub static MAIN: Menu = Menu {
             target: Target::Choice(&LANGUAGE),
         },
     ],
+};
+
+pub static SUPPORT: Live = Live {
+    id: "support",
+    fetch: super::status::fetch,
 };
 
 pub static MARRIAGE: Topics = Topics {

@@ -7,6 +7,7 @@
 
 pub mod menu;
 pub mod render;
+pub mod status;
 pub mod walk;
 
 #[cfg(test)]
@@ -20,7 +21,7 @@ use crate::db::Db;
 use crate::i18n::{Msg, FALLBACK};
 use crate::phone::Msisdn;
 use crate::{execute, with_db};
-use walk::{Outcome, Walk};
+use walk::{Fetched, Outcome, Walk};
 
 /// A session unanswered this long is over; its next request starts over at the main menu.
 pub const SESSION_SECONDS: i64 = 180;
@@ -95,7 +96,6 @@ pub async fn answer(app: &App, step: &Step<'_>, now: DateTime<Utc>) -> Result<Sc
     let inputs = inputs(step.text);
     let row = found.input_offset.zip(found.expires_at);
 
-    let from_start = || walk::walk(&app.locales, &lang, &inputs);
     let (offset, restarted, walked) = match row {
         // A live session: its inputs count from where it last started.
         Some((offset, expires_at)) if expires_at > now => {
@@ -106,7 +106,7 @@ pub async fn answer(app: &App, step: &Step<'_>, now: DateTime<Utc>) -> Result<Sc
         // Never seen: a dial string (`*123*4*1#` arrives as `4*1`) when it is a valid path,
         // else a session lost somewhere else, which starts over cleanly.
         None => {
-            let w = from_start();
+            let w = walk_live(app, step.phone, &lang, &inputs).await?;
             if w.clean {
                 (0, false, Some(w))
             } else {
@@ -117,11 +117,15 @@ pub async fn answer(app: &App, step: &Step<'_>, now: DateTime<Utc>) -> Result<Sc
     let Walk { outcome, .. } = match walked {
         Some(w) => w,
         // A request older than the session's last start (it arrived late) shows the main menu.
-        None => walk::walk(
-            &app.locales,
-            &lang,
-            inputs.get(offset..).unwrap_or_default(),
-        ),
+        None => {
+            walk_live(
+                app,
+                step.phone,
+                &lang,
+                inputs.get(offset..).unwrap_or_default(),
+            )
+            .await?
+        }
     };
 
     let (screen, screen_id) = match outcome {
@@ -135,7 +139,8 @@ pub async fn answer(app: &App, step: &Step<'_>, now: DateTime<Utc>) -> Result<Sc
                 id,
             )
         }
-        Outcome::Exit => {
+        // walk_live fetched every live text the inputs open, so the walk never stops at one.
+        Outcome::Exit | Outcome::Fetch(_) => {
             let text = render::plain(&app.locales, &lang, &Msg::new("ussd-goodbye"));
             (
                 Screen {
@@ -190,6 +195,26 @@ pub async fn answer(app: &App, step: &Step<'_>, now: DateTime<Utc>) -> Result<Sc
     })?;
     tracing::debug!(phone = %step.phone, screen = %screen_id, end = screen.end, "ussd step");
     Ok(screen)
+}
+
+/// Walks `inputs`, fetching for `phone` each live text they open (at most one per live target).
+async fn walk_live(
+    app: &App,
+    phone: &Msisdn,
+    lang: &str,
+    inputs: &[&str],
+) -> Result<Walk, UssdError> {
+    let mut live = Fetched::new();
+    loop {
+        let w = walk::walk(&app.locales, lang, inputs, &live);
+        match w.outcome {
+            Outcome::Fetch(l) if !live.contains_key(l.id) => {
+                let lines = (l.fetch)(app, phone, lang).await?;
+                live.insert(l.id, lines);
+            }
+            _ => return Ok(w),
+        }
+    }
 }
 
 /// Deletes session rows that expired before `now` minus [`KEEP_EXPIRED_HOURS`].

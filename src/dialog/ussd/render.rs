@@ -148,14 +148,61 @@ pub fn menu_pages(
     }
 }
 
-/// A text (a feature's content), cut between words into pages, each ending in "more" and back.
-pub fn text_pages(locales: &Locales, lang: &str, body: &str) -> Vec<String> {
+/// The room for a text on a page: the screen less the error line and the footer with "more".
+fn text_budget(locales: &Locales, lang: &str) -> usize {
     let with_more = footer(locales, lang, true, false).join("\n");
-    let last = footer(locales, lang, false, false).join("\n");
-    let budget = MAX_SCREEN
+    MAX_SCREEN
         .saturating_sub(error_room(locales, lang))
         .saturating_sub(septets(&with_more) + 1)
-        .max(20);
+        .max(20)
+}
+
+/// Chunks of text, each with the footer: "more" on all but the last, then back.
+fn with_footers(locales: &Locales, lang: &str, chunks: Vec<String>) -> Vec<String> {
+    let with_more = footer(locales, lang, true, false).join("\n");
+    let last = footer(locales, lang, false, false).join("\n");
+    let n = chunks.len();
+    chunks
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| format!("{c}\n{}", if i + 1 < n { &with_more } else { &last }))
+        .collect()
+}
+
+/// A text (a feature's content), cut between words into pages, each ending in "more" and back.
+pub fn text_pages(locales: &Locales, lang: &str, body: &str) -> Vec<String> {
+    with_footers(locales, lang, word_chunks(body, text_budget(locales, lang)))
+}
+
+/// Lines (records read from the database), unaccented, as many whole lines on a page as fit;
+/// only a line longer than a page is cut between words.
+pub fn line_pages(locales: &Locales, lang: &str, lines: &[String]) -> Vec<String> {
+    let budget = text_budget(locales, lang);
+    let mut chunks: Vec<String> = Vec::new();
+    let mut cur: Vec<String> = Vec::new();
+    for text in lines.iter().map(|l| line(l)).filter(|l| !l.is_empty()) {
+        let parts = if septets(&text) > budget {
+            word_chunks(&text, budget)
+        } else {
+            vec![text]
+        };
+        for part in parts {
+            cur.push(part);
+            if cur.len() > 1 && lines_len(&cur) > budget {
+                let part = cur.pop().unwrap_or_default();
+                chunks.push(std::mem::take(&mut cur).join("\n"));
+                cur.push(part);
+            }
+        }
+    }
+    if !cur.is_empty() || chunks.is_empty() {
+        chunks.push(cur.join("\n"));
+    }
+    with_footers(locales, lang, chunks)
+}
+
+/// `body` cut between words into chunks of at most `budget` septets.
+fn word_chunks(body: &str, budget: usize) -> Vec<String> {
     let mut chunks: Vec<String> = Vec::new();
     let mut cur: Vec<String> = Vec::new();
     // Words joined by spaces count as lines joined by newlines: one septet between two.
@@ -193,12 +240,7 @@ pub fn text_pages(locales: &Locales, lang: &str, body: &str) -> Vec<String> {
     if !cur.is_empty() || chunks.is_empty() {
         chunks.push(cur.join(" "));
     }
-    let n = chunks.len();
     chunks
-        .into_iter()
-        .enumerate()
-        .map(|(i, c)| format!("{c}\n{}", if i + 1 < n { &with_more } else { &last }))
-        .collect()
 }
 
 #[cfg(test)]
@@ -278,5 +320,31 @@ mod tests {
         }
         let all = pages.join("\n");
         assert!((1..=8).all(|k| all.contains(&format!("\n{k}. "))));
+    }
+
+    #[test]
+    fn lines_stay_whole_on_a_page_and_only_an_overlong_one_is_cut() {
+        let l = locales();
+        let lines: Vec<String> = (1..=8)
+            .map(|i| format!("Hỗ trợ số {i} đã giải ngân 40.000.000đ ngày 0{i}/10/2025"))
+            .chain(["dài ".repeat(80)])
+            .collect();
+        let pages = line_pages(&l, "vi", &lines);
+        assert!(pages.len() >= 4, "{pages:?}");
+        let mut seen = 0;
+        for (i, p) in pages.iter().enumerate() {
+            assert!(septets(p) + error_room(&l, "vi") <= MAX_SCREEN, "{p}");
+            assert_eq!(p.contains("\n9. Xem tiep\n"), i + 1 < pages.len(), "{p}");
+            for line in p.lines().filter(|x| x.starts_with("Ho tro so")) {
+                seen += 1;
+                assert!(
+                    line.ends_with("/10/2025"),
+                    "a record cut between pages: {line}"
+                );
+            }
+        }
+        assert_eq!(seen, 8);
+        let long: usize = pages.iter().map(|p| p.matches("dai").count()).sum();
+        assert_eq!(long, 80, "every word of the long line is shown");
     }
 }

@@ -3,7 +3,9 @@
 //! Pure: the same inputs in the same language always lead to the same screen, which is what lets
 //! any instance answer any step, and a replayed request get the screen it got before.
 
-use super::menu::{Choice, Entry, Target, Topics, BACK, MAIN, MORE};
+use std::collections::BTreeMap;
+
+use super::menu::{Choice, Entry, Live, Target, Topics, BACK, MAIN, MORE};
 use super::render::{self, InputError};
 use crate::i18n::{Locales, Msg};
 
@@ -25,7 +27,12 @@ pub enum Outcome {
         choice: &'static Choice,
         value: String,
     },
+    /// The inputs open a live text whose lines were not given: fetch them and walk again.
+    Fetch(&'static Live),
 }
+
+/// The lines of the live texts fetched for this request, by [`Live::id`].
+pub type Fetched = BTreeMap<&'static str, Vec<String>>;
 
 pub struct Walk {
     pub outcome: Outcome,
@@ -64,6 +71,7 @@ fn number(input: &str) -> Option<u32> {
 struct Ctx<'a> {
     locales: &'a Locales,
     lang: &'a str,
+    live: &'a Fetched,
 }
 
 impl Ctx<'_> {
@@ -96,8 +104,9 @@ impl Ctx<'_> {
         self.menu(MAIN.id, MAIN.title, options, Keys::Menu(MAIN.entries), true)
     }
 
-    fn open(&self, target: &'static Target) -> Frame {
-        match target {
+    /// The frame `target` opens, or the live text it needs first.
+    fn open(&self, target: &'static Target) -> Result<Frame, &'static Live> {
+        Ok(match target {
             Target::Menu(m) => {
                 let options = m
                     .entries
@@ -129,7 +138,16 @@ impl Ctx<'_> {
                 let values = list.into_iter().map(|(v, _)| v).collect();
                 self.menu(c.id, c.title, options, Keys::Choice(c, values), false)
             }
-        }
+            Target::Live(l) => {
+                let lines = self.live.get(l.id).ok_or(*l)?;
+                Frame {
+                    id: l.id.to_string(),
+                    pages: render::line_pages(self.locales, self.lang, lines),
+                    page: 0,
+                    keys: Keys::Text,
+                }
+            }
+        })
     }
 
     fn topic(&self, parent: &str, topic: &crate::features::marriage_law::Topic) -> Frame {
@@ -142,9 +160,13 @@ impl Ctx<'_> {
     }
 }
 
-/// Follows `inputs` from the main menu, in language `lang`.
-pub fn walk(locales: &Locales, lang: &str, inputs: &[&str]) -> Walk {
-    let ctx = Ctx { locales, lang };
+/// Follows `inputs` from the main menu, in language `lang`, with the live texts in `live`.
+pub fn walk(locales: &Locales, lang: &str, inputs: &[&str], live: &Fetched) -> Walk {
+    let ctx = Ctx {
+        locales,
+        lang,
+        live,
+    };
     let mut stack = vec![ctx.root()];
     let mut error = None;
     let mut clean = true;
@@ -174,10 +196,18 @@ pub fn walk(locales: &Locales, lang: &str, inputs: &[&str]) -> Walk {
                 continue;
             }
             n => match &top.keys {
-                Keys::Menu(entries) => entries
-                    .iter()
-                    .find(|e| u32::from(e.key) == n)
-                    .map(|e| ctx.open(&e.target)),
+                Keys::Menu(entries) => match entries.iter().find(|e| u32::from(e.key) == n) {
+                    Some(e) => match ctx.open(&e.target) {
+                        Ok(frame) => Some(frame),
+                        Err(l) => {
+                            return Walk {
+                                outcome: Outcome::Fetch(l),
+                                clean,
+                            }
+                        }
+                    },
+                    None => None,
+                },
                 Keys::Topics(t) => {
                     list_index(n, t.topics.len()).map(|i| ctx.topic(&top.id, &t.topics[i]))
                 }
