@@ -284,6 +284,7 @@ pub async fn announce(app: &App, changes: &[StatusChange]) -> Result<usize, Outb
                 queued += 1;
             }
         }
+        support::mark_announced(&app.db, ch.history_id).await?;
     }
     Ok(queued)
 }

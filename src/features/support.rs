@@ -196,8 +196,9 @@ pub async fn set_status(
             .execute(&mut *tx)
             .await?;
             let history_id: i64 = sqlx::query_scalar(
-                "INSERT INTO support_history (record_id, from_status, to_status, reason, changed_by, changed_at)
-                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                "INSERT INTO support_history
+                        (record_id, from_status, to_status, reason, changed_by, changed_at, announce_pending)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
             )
             .bind(record_id)
             .bind(from.as_str())
@@ -205,6 +206,7 @@ pub async fn set_status(
             .bind(reason)
             .bind(actor)
             .bind(now)
+            .bind(to.notifies())
             .fetch_one(&mut *tx)
             .await?;
             Some(StatusChange {
@@ -219,6 +221,62 @@ pub async fn set_status(
         }
     });
     Ok(change)
+}
+
+/// Changes whose SMS were never queued (the process stopped between the change and its
+/// announcement), older than `older_than`, oldest first.
+pub async fn pending_announcements(
+    db: &Db,
+    older_than: chrono::TimeDelta,
+) -> Result<Vec<StatusChange>, sqlx::Error> {
+    let before = crate::db::time::now() - older_than;
+    let rows: Vec<(
+        i64,
+        i64,
+        i64,
+        String,
+        Option<String>,
+        String,
+        Option<String>,
+    )> = with_db!(db, |pool| sqlx::query_as(
+        "SELECT h.id, h.record_id, r.household_id, r.content_code, h.from_status, h.to_status,
+                    h.reason
+               FROM support_history h JOIN support_records r ON r.id = h.record_id
+              WHERE h.announce_pending = $1 AND h.changed_at < $2
+              ORDER BY h.id LIMIT 500"
+    )
+    .bind(true)
+    .bind(before)
+    .fetch_all(pool)
+    .await)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(
+            |(history_id, record_id, household_id, content_code, from, to, reason)| {
+                Some(StatusChange {
+                    history_id,
+                    record_id,
+                    household_id,
+                    content_code,
+                    from: from.as_deref().and_then(Status::from_db),
+                    to: Status::from_db(&to)?,
+                    reason,
+                })
+            },
+        )
+        .collect())
+}
+
+/// Records that every SMS of change `history_id` is in the outbox.
+pub async fn mark_announced(db: &Db, history_id: i64) -> Result<(), sqlx::Error> {
+    crate::execute!(db, |pool| sqlx::query(
+        "UPDATE support_history SET announce_pending = $2 WHERE id = $1"
+    )
+    .bind(history_id)
+    .bind(false)
+    .execute(pool)
+    .await)?;
+    Ok(())
 }
 
 /// One line of a record's history.

@@ -57,3 +57,27 @@ pub async fn sweep_inbox(app: &App) {
         }
     }
 }
+
+/// Queues the SMS of support status changes that were recorded but never announced (the process
+/// stopped between the change and its messages). Keys make a repeat send nothing twice.
+pub async fn sweep_announcements(app: &App) {
+    let changes = match crate::features::support::pending_announcements(
+        &app.db,
+        TimeDelta::seconds(60),
+    )
+    .await
+    {
+        Ok(c) => c,
+        Err(err) => {
+            tracing::error!(%err, "announcement sweep");
+            return;
+        }
+    };
+    if changes.is_empty() {
+        return;
+    }
+    match crate::dialog::status::announce(app, &changes).await {
+        Ok(n) => tracing::info!(changes = changes.len(), queued = n, "announcement sweep"),
+        Err(err) => tracing::error!(%err, "announcement sweep"),
+    }
+}

@@ -25,6 +25,9 @@ const JOBS: &[(&str, &str, i64, JobFn)] = &[
     ("inbox-sweep", "*/30 * * * * *", 30, |app| {
         Box::pin(async move { housekeeping::sweep_inbox(&app).await })
     }),
+    ("announce-sweep", "15 * * * * *", 60, |app| {
+        Box::pin(async move { housekeeping::sweep_announcements(&app).await })
+    }),
 ];
 
 /// Starts every job. The scheduler's own store stays in memory; only the lease is shared.

@@ -494,3 +494,30 @@ async fn a_status_change_sends_one_sms_per_linked_phone_and_none_on_a_repeat() {
     assert_eq!(notices(&t.app).await, 3);
     t.stop().await;
 }
+
+#[tokio::test]
+async fn a_change_whose_sms_were_never_queued_is_announced_by_the_sweep_once() {
+    let t = common::spawn().await;
+    let id = record_id(&t.app, "CG0002|DA3.TDA1|").await;
+    // The change is recorded, then the process "dies" before announcing it.
+    support::set_status(&t.app.db, id, Status::Disbursed, None, "test")
+        .await
+        .expect("set")
+        .expect("a change");
+    assert_eq!(notices(&t.app).await, 0);
+    // Too recent for the sweep: the normal path may still be announcing it.
+    loa::scheduler::housekeeping::sweep_announcements(&t.app).await;
+    assert_eq!(notices(&t.app).await, 0);
+    loa::execute!(&t.app.db, |pool| sqlx::query(
+        "UPDATE support_history SET changed_at = $1"
+    )
+    .bind(chrono::Utc::now() - chrono::TimeDelta::minutes(5))
+    .execute(pool)
+    .await)
+    .expect("age the change");
+    loa::scheduler::housekeeping::sweep_announcements(&t.app).await;
+    assert_eq!(notices(&t.app).await, 2, "one SMS per linked phone");
+    loa::scheduler::housekeeping::sweep_announcements(&t.app).await;
+    assert_eq!(notices(&t.app).await, 2, "announced once");
+    t.stop().await;
+}

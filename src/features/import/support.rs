@@ -405,8 +405,10 @@ pub async fn import(
             };
             if from != Some(v.status) {
                 let history_id: i64 = sqlx::query_scalar(
-                    "INSERT INTO support_history (record_id, from_status, to_status, reason, changed_by, changed_at)
-                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                    "INSERT INTO support_history
+                            (record_id, from_status, to_status, reason, changed_by, changed_at,
+                             announce_pending)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
                 )
                 .bind(record_id)
                 .bind(from.map(Status::as_str))
@@ -414,6 +416,8 @@ pub async fn import(
                 .bind(&v.reason)
                 .bind(&actor)
                 .bind(now)
+                // A record's first appearance tells no one (see below).
+                .bind(from.is_some() && v.status.notifies())
                 .fetch_one(&mut *tx)
                 .await?;
                 // A record's first appearance tells no one: the first import of an office's
