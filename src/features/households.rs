@@ -92,6 +92,74 @@ pub async fn phones(db: &Db, household_id: i64) -> Result<Vec<String>, sqlx::Err
     .await)
 }
 
+/// A page of the households lying in `villages` (village codes), by code.
+pub async fn in_villages(
+    db: &Db,
+    villages: &[String],
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<Household>, sqlx::Error> {
+    if villages.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Placeholders numbered after limit and offset; a commune has tens of villages, not thousands.
+    let marks: Vec<String> = (0..villages.len()).map(|i| format!("${}", i + 3)).collect();
+    let sql = format!(
+        "{SELECT} WHERE village_code IN ({}) ORDER BY code LIMIT $1 OFFSET $2",
+        marks.join(", ")
+    );
+    with_db!(db, |pool| {
+        let mut q = sqlx::query_as(&sql).bind(limit).bind(offset);
+        for v in villages {
+            q = q.bind(v);
+        }
+        q.fetch_all(pool).await
+    })
+}
+
+/// Links `phone` to the household; false when it already was.
+pub async fn link_phone(db: &Db, household_id: i64, phone: &Msisdn) -> Result<bool, sqlx::Error> {
+    let now = crate::db::time::now();
+    let added = crate::with_tx!(db, |tx| {
+        sqlx::query(
+            "INSERT INTO contacts (msisdn, created_at, updated_at) VALUES ($1, $2, $2)
+             ON CONFLICT (msisdn) DO NOTHING",
+        )
+        .bind(phone.as_str())
+        .bind(&now)
+        .execute(&mut *tx)
+        .await?;
+        let contact: i64 = sqlx::query_scalar("SELECT id FROM contacts WHERE msisdn = $1")
+            .bind(phone.as_str())
+            .fetch_one(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO household_contacts (household_id, contact_id) VALUES ($1, $2)
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(household_id)
+        .bind(contact)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+    });
+    Ok(added > 0)
+}
+
+/// Unlinks `phone` from the household (the contact itself stays: it may be linked elsewhere and
+/// holds its consent); false when it was not linked.
+pub async fn unlink_phone(db: &Db, household_id: i64, phone: &Msisdn) -> Result<bool, sqlx::Error> {
+    let done = crate::execute!(db, |pool| sqlx::query(
+        "DELETE FROM household_contacts WHERE household_id = $1
+          AND contact_id IN (SELECT id FROM contacts WHERE msisdn = $2)"
+    )
+    .bind(household_id)
+    .bind(phone.as_str())
+    .execute(pool)
+    .await)?;
+    Ok(done > 0)
+}
+
 pub async fn count(db: &Db) -> Result<i64, sqlx::Error> {
     with_db!(db, |pool| sqlx::query_scalar(
         "SELECT COUNT(*) FROM households"

@@ -1,10 +1,10 @@
 //! The staff API for households and support (`/api/v1/…`): a bearer token from the configuration and a staff id scoping every call to that staff member's areas.
 
-use axum::extract::{FromRequestParts, Path, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -13,9 +13,11 @@ use sha2::{Digest, Sha256};
 use super::error::ApiError;
 use super::json::ApiJson;
 use crate::app::AppState;
+use crate::features::areas::{self, Level};
+use crate::features::households;
 use crate::features::staff::{self, Staff};
 use crate::features::support::{self, Status, SupportError};
-use crate::features::{areas, households};
+use crate::phone::Msisdn;
 use crate::with_db;
 
 /// The header naming the staff member a call is made for (their `staff.id`).
@@ -24,12 +26,19 @@ pub const STAFF_HEADER: &str = "x-loa-staff";
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/areas", get(list_areas))
+        .route("/api/v1/households", get(list_households))
         .route("/api/v1/households/{code}", get(household))
+        .route("/api/v1/households/{code}/support", get(household_support))
+        .route("/api/v1/households/{code}/contacts", post(link_contact))
+        .route(
+            "/api/v1/households/{code}/contacts/{phone}",
+            delete(unlink_contact),
+        )
         .route("/api/v1/support/{id}/status", post(set_status))
         .route("/api/v1/support/{id}/history", get(history))
 }
 
-fn refuse(status: StatusCode, code: &'static str, message: &str) -> Response {
+pub(super) fn refuse(status: StatusCode, code: &'static str, message: &str) -> Response {
     let body = json!({ "error": { "code": code, "message": message } });
     (status, Json(body)).into_response()
 }
@@ -116,6 +125,113 @@ async fn visible_household(
     }
 }
 
+/// Households listed per page by default, and at most.
+const PAGE: i64 = 50;
+const MAX_PAGE: i64 = 500;
+
+#[derive(Deserialize)]
+struct ListQuery {
+    village: Option<String>,
+    limit: Option<i64>,
+    offset: Option<i64>,
+}
+
+async fn list_households(
+    State(app): State<AppState>,
+    Caller(staff): Caller,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let limit = q.limit.unwrap_or(PAGE).clamp(1, MAX_PAGE);
+    let offset = q.offset.unwrap_or(0).max(0);
+    let mut villages = Vec::new();
+    for a in areas::all(&app.db).await? {
+        let wanted = q.village.as_deref().is_none_or(|v| v.trim() == a.code);
+        if a.level == Level::Village && wanted && staff::covers(&app.db, &staff, &a.code).await? {
+            villages.push(a.code);
+        }
+    }
+    if q.village.is_some() && villages.is_empty() {
+        return Err(ApiError::NotFound);
+    }
+    let mut out = Vec::new();
+    for h in households::in_villages(&app.db, &villages, limit, offset).await? {
+        let phones = households::phones(&app.db, h.id).await?;
+        out.push(json!({ "household": h, "phones": phones }));
+    }
+    Ok(Json(
+        json!({ "households": out, "limit": limit, "offset": offset }),
+    ))
+}
+
+async fn household_records(
+    app: &AppState,
+    h: &households::Household,
+) -> Result<Vec<support::RecordView>, ApiError> {
+    Ok(match support::status_for_household(&app.db, h).await? {
+        support::Lookup::Households(mut hs) if !hs.is_empty() => hs.remove(0).records,
+        _ => Vec::new(),
+    })
+}
+
+async fn household_support(
+    State(app): State<AppState>,
+    Caller(staff): Caller,
+    Path(code): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let h = visible_household(&app, &staff, &code).await?;
+    let records = household_records(&app, &h).await?;
+    Ok(Json(json!({ "household": h.code, "records": records })))
+}
+
+fn phone_of(raw: &str) -> Result<Msisdn, ApiError> {
+    Msisdn::parse(raw).map_err(|e| ApiError::bad_request("bad_phone", format!("phone: {e}")))
+}
+
+#[derive(Deserialize)]
+struct ContactBody {
+    phone: String,
+}
+
+async fn link_contact(
+    State(app): State<AppState>,
+    Caller(staff): Caller,
+    Path(code): Path<String>,
+    ApiJson(body): ApiJson<ContactBody>,
+) -> Result<Json<Value>, ApiError> {
+    let h = visible_household(&app, &staff, &code).await?;
+    let phone = phone_of(&body.phone)?;
+    let linked = households::link_phone(&app.db, h.id, &phone).await?;
+    if linked {
+        // No contact history table exists; the log keeps who did it, with the phone masked.
+        tracing::info!(staff = staff.id, household = %h.code, phone = %phone, "phone linked to household");
+    }
+    Ok(Json(json!({
+        "household": h.code,
+        "phone": phone.as_str(),
+        "changed": linked,
+        "phones": households::phones(&app.db, h.id).await?,
+    })))
+}
+
+async fn unlink_contact(
+    State(app): State<AppState>,
+    Caller(staff): Caller,
+    Path((code, raw)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let h = visible_household(&app, &staff, &code).await?;
+    let phone = phone_of(&raw)?;
+    let unlinked = households::unlink_phone(&app.db, h.id, &phone).await?;
+    if unlinked {
+        tracing::info!(staff = staff.id, household = %h.code, phone = %phone, "phone unlinked from household");
+    }
+    Ok(Json(json!({
+        "household": h.code,
+        "phone": phone.as_str(),
+        "changed": unlinked,
+        "phones": households::phones(&app.db, h.id).await?,
+    })))
+}
+
 async fn household(
     State(app): State<AppState>,
     Caller(staff): Caller,
@@ -123,10 +239,7 @@ async fn household(
 ) -> Result<Json<Value>, ApiError> {
     let h = visible_household(&app, &staff, &code).await?;
     let phones = households::phones(&app.db, h.id).await?;
-    let records = match support::status_for_household(&app.db, &h).await? {
-        support::Lookup::Households(mut hs) if !hs.is_empty() => hs.remove(0).records,
-        _ => Vec::new(),
-    };
+    let records = household_records(&app, &h).await?;
     Ok(Json(
         json!({ "household": h, "phones": phones, "records": records }),
     ))

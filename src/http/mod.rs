@@ -2,6 +2,7 @@
 
 pub mod error;
 pub mod households;
+pub mod imports;
 pub mod json;
 
 use std::time::Duration;
@@ -37,6 +38,8 @@ pub fn app(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
+        // Merged after the layers above: uploads have their own body limit and timeout.
+        .merge(imports::router())
         .with_state(state)
 }
 

@@ -4,6 +4,7 @@ mod areas;
 mod households;
 pub mod parse;
 mod places;
+pub mod scope;
 mod staff;
 mod support;
 pub mod table;
@@ -208,6 +209,30 @@ pub async fn run_table(
         Kind::Staff => staff::import(db, table, opts, &mut report, &bar).await?,
     }
     bar.finish_and_clear();
+    Ok(report)
+}
+
+/// Imports a table uploaded by `staff`: a row reaching outside their areas is a problem like
+/// any other, so such a file imports nothing and its report lists those rows too.
+pub async fn run_table_within(
+    db: &Db,
+    staff: &crate::features::staff::Staff,
+    kind: Kind,
+    table: &Table,
+    opts: &Options,
+) -> Result<Report, ImportError> {
+    let outside = scope::outside_areas(db, staff, kind, table, opts).await?;
+    if outside.is_empty() {
+        return run_table(db, kind, table, opts).await;
+    }
+    let checked = Options {
+        dry_run: true,
+        ..opts.clone()
+    };
+    let mut report = run_table(db, kind, table, &checked).await?;
+    report.problems.extend(outside);
+    report.problems.sort_by_key(|p| p.row);
+    report.dry_run = opts.dry_run;
     Ok(report)
 }
 

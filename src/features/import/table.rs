@@ -71,8 +71,20 @@ pub fn read_csv(bytes: &[u8]) -> Result<Table, ImportError> {
 }
 
 fn read_xlsx(path: &Path) -> Result<Table, ImportError> {
-    let mut book =
-        calamine::open_workbook_auto(path).map_err(|e| ImportError::Read(e.to_string()))?;
+    let book = calamine::open_workbook_auto(path).map_err(|e| ImportError::Read(e.to_string()))?;
+    read_book(book)
+}
+
+/// Reads a workbook already in memory (an upload through the API).
+pub fn read_xlsx_bytes(bytes: &[u8]) -> Result<Table, ImportError> {
+    let book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
+        .map_err(|e| ImportError::Read(e.to_string()))?;
+    read_book(book)
+}
+
+fn read_book<RS: std::io::Read + std::io::Seek>(
+    mut book: calamine::Sheets<RS>,
+) -> Result<Table, ImportError> {
     let range = book
         .worksheet_range_at(0)
         .ok_or_else(|| ImportError::Read("the workbook has no sheet".into()))?

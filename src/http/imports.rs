@@ -1,0 +1,162 @@
+//! Spreadsheet uploads through the staff API (`POST /api/v1/imports/{kind}`): the same importer as `loa import`, limited to a commune officer's areas.
+
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+
+use super::error::{rejection, ApiError};
+use super::households::{refuse, Caller};
+use crate::app::AppState;
+use crate::features::import::{self, ImportError, Kind, Options, Problem, Report};
+use crate::features::staff::Role;
+
+/// Largest spreadsheet accepted; 100,000 households as CSV are about 10 MiB.
+pub const MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
+/// A large file takes tens of seconds to validate and write.
+const IMPORT_TIMEOUT: Duration = Duration::from_secs(300);
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// Its own router: it sits outside the app's 64 KiB body limit and 15 s timeout.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/imports/{kind}", post(upload))
+        .layer(DefaultBodyLimit::disable())
+        .layer(RequestBodyLimitLayer::new(MAX_UPLOAD_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            IMPORT_TIMEOUT,
+        ))
+}
+
+#[derive(Deserialize)]
+struct ImportQuery {
+    dry_run: Option<bool>,
+    lang: Option<String>,
+}
+
+fn problems(app: &AppState, lang: &str, list: &[Problem]) -> Vec<Value> {
+    list.iter()
+        .map(|p| {
+            json!({
+                "row": p.row,
+                "column": p.column,
+                "problem": app.locales.render(lang, &p.problem),
+            })
+        })
+        .collect()
+}
+
+async fn upload(
+    State(app): State<AppState>,
+    Caller(staff): Caller,
+    Path(kind): Path<String>,
+    Query(q): Query<ImportQuery>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let body = match body {
+        Ok(b) => b,
+        Err(e) => return Ok(rejection(e.status(), e.body_text())),
+    };
+    let Some(kind) = Kind::parse(&kind) else {
+        return Err(ApiError::NotFound);
+    };
+    if staff.role != Role::CommuneOfficer {
+        return Ok(refuse(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "only a commune officer may import files",
+        ));
+    }
+    let lang = match q.lang.as_deref().unwrap_or("vi") {
+        l @ ("vi" | "en") => l.to_string(),
+        other => {
+            return Err(ApiError::bad_request(
+                "bad_lang",
+                format!("lang: `{other}` is not vi or en"),
+            ))
+        }
+    };
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    let table = match content_type.as_str() {
+        "text/csv" => import::table::read_csv(&body),
+        XLSX => import::table::read_xlsx_bytes(&body),
+        _ => {
+            return Ok(rejection(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                format!("send the file as text/csv or {XLSX}"),
+            ))
+        }
+    };
+    let table = match table {
+        Ok(t) => t,
+        Err(e @ (ImportError::Read(_) | ImportError::Format(_) | ImportError::TooLarge(_))) => {
+            return Err(ApiError::bad_request("bad_file", e.to_string()))
+        }
+        Err(ImportError::Db(e)) => return Err(e.into()),
+    };
+    let opts = Options {
+        dry_run: q.dry_run.unwrap_or(false),
+        header_map: Vec::new(),
+        progress: false,
+        actor: Some(format!("staff:{}", staff.id)),
+    };
+    let report = match import::run_table_within(&app.db, &staff, kind, &table, &opts).await {
+        Ok(r) => r,
+        Err(ImportError::Db(e)) => return Err(e.into()),
+        Err(e) => return Err(ApiError::bad_request("bad_file", e.to_string())),
+    };
+    let queued = if report.applied && !report.changes.is_empty() {
+        crate::dialog::status::announce(&app, &report.changes).await?
+    } else {
+        0
+    };
+    tracing::info!(
+        staff = staff.id,
+        kind = kind.as_str(),
+        rows = report.rows,
+        applied = report.applied,
+        problems = report.problems.len(),
+        "import uploaded"
+    );
+    let status = if report.ok() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((status, Json(body_of(&app, &lang, kind, &report, queued))).into_response())
+}
+
+fn body_of(app: &AppState, lang: &str, kind: Kind, r: &Report, queued: usize) -> Value {
+    json!({
+        "kind": kind,
+        "dry_run": r.dry_run,
+        "applied": r.applied,
+        "counts": {
+            "rows": r.rows,
+            "created": r.created,
+            "updated": r.updated,
+            "unchanged": r.unchanged,
+        },
+        "problems": problems(app, lang, &r.problems),
+        "notes": problems(app, lang, &r.notes),
+        "summary": r.render(&app.locales, lang).lines().last().unwrap_or("").to_string(),
+        "messages_queued": queued,
+    })
+}
