@@ -126,7 +126,7 @@ pub async fn link_phone(db: &Db, household_id: i64, phone: &Msisdn) -> Result<bo
              ON CONFLICT (msisdn) DO NOTHING",
         )
         .bind(phone.as_str())
-        .bind(&now)
+        .bind(now)
         .execute(&mut *tx)
         .await?;
         let contact: i64 = sqlx::query_scalar("SELECT id FROM contacts WHERE msisdn = $1")

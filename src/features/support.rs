@@ -223,6 +223,9 @@ pub async fn set_status(
     Ok(change)
 }
 
+/// history id, record id, household id, content, from, to, reason.
+type PendingRow = (i64, i64, i64, String, Option<String>, String, Option<String>);
+
 /// Changes whose SMS were never queued (the process stopped between the change and its
 /// announcement), older than `older_than`, oldest first.
 pub async fn pending_announcements(
@@ -230,15 +233,7 @@ pub async fn pending_announcements(
     older_than: chrono::TimeDelta,
 ) -> Result<Vec<StatusChange>, sqlx::Error> {
     let before = crate::db::time::now() - older_than;
-    let rows: Vec<(
-        i64,
-        i64,
-        i64,
-        String,
-        Option<String>,
-        String,
-        Option<String>,
-    )> = with_db!(db, |pool| sqlx::query_as(
+    let rows: Vec<PendingRow> = with_db!(db, |pool| sqlx::query_as(
         "SELECT h.id, h.record_id, r.household_id, r.content_code, h.from_status, h.to_status,
                     h.reason
                FROM support_history h JOIN support_records r ON r.id = h.record_id
