@@ -224,7 +224,15 @@ pub async fn set_status(
 }
 
 /// history id, record id, household id, content, from, to, reason.
-type PendingRow = (i64, i64, i64, String, Option<String>, String, Option<String>);
+type PendingRow = (
+    i64,
+    i64,
+    i64,
+    String,
+    Option<String>,
+    String,
+    Option<String>,
+);
 
 /// Changes whose SMS were never queued (the process stopped between the change and its
 /// announcement), older than `older_than`, oldest first.

@@ -619,3 +619,96 @@ async fn uploads_take_xlsx_and_files_larger_than_the_usual_body_limit() {
     assert_eq!(s, 413, "{b}");
     t.stop().await;
 }
+
+#[tokio::test]
+async fn area_and_staff_uploads_stay_within_the_officers_commune() {
+    let t = common::spawn_with(|c| c.api_token = Some(TOKEN.into())).await;
+    let officer = staff_id(&t, "+84912009003").await; // Cẩm Giàng (02008)
+    let areas = "Mã,Tên,Cấp,Mã cấp trên,Đặc biệt khó khăn,Khu vực\n\
+                 B010204,Bản Mới,thôn,02008,có,\n";
+    let (s, b) = upload(
+        &t,
+        "/api/v1/imports/areas",
+        TOKEN,
+        officer,
+        CSV,
+        areas.into(),
+    )
+    .await;
+    assert_eq!((s, b["counts"]["created"].clone()), (200, json!(1)), "{b}");
+
+    // Another commune's new village, a new commune, and renaming another commune.
+    let areas = "Mã,Tên,Cấp,Mã cấp trên,Đặc biệt khó khăn,Khu vực\n\
+                 B010205,Bản Khác,thôn,02008,có,\n\
+                 B010399,Bản Ngoài,thôn,01981,có,\n\
+                 09999,Xã Mới,xã,19,có,III\n\
+                 01981,Vĩnh Thông Mới,xã,19,có,III\n";
+    let (s, b) = upload(
+        &t,
+        "/api/v1/imports/areas?lang=en",
+        TOKEN,
+        officer,
+        CSV,
+        areas.into(),
+    )
+    .await;
+    assert_eq!(s, 422, "{b}");
+    let rows: Vec<(i64, String)> = b["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .map(|p| {
+            (
+                p["row"].as_i64().unwrap_or(0),
+                p["column"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            (3, "Mã cấp trên".to_string()),
+            (4, "Mã cấp trên".to_string()),
+            (5, "Mã".to_string())
+        ]
+    );
+    assert_eq!(
+        common::count(&t.app, "SELECT COUNT(*) FROM areas WHERE code = 'B010205'").await,
+        0,
+        "the good row of a refused file is not stored"
+    );
+
+    // Staff: a health worker for the officer's villages, yes; moving another commune's midwife, no.
+    let staff = "Số điện thoại,Họ tên,Vai trò,Địa bàn\n\
+                 0912009100,Nông Văn Mới,y tế thôn bản,B010201; B010204\n";
+    let (s, b) = upload(
+        &t,
+        "/api/v1/imports/staff",
+        TOKEN,
+        officer,
+        CSV,
+        staff.into(),
+    )
+    .await;
+    assert_eq!((s, b["counts"]["created"].clone()), (200, json!(1)), "{b}");
+    let staff = "Số điện thoại,Họ tên,Vai trò,Địa bàn\n\
+                 0912009002,Đàm Thị Lan,cô đỡ thôn bản,B010201\n\
+                 0912009101,Lò Thị Mới,cô đỡ thôn bản,B010301\n";
+    let (s, b) = upload(
+        &t,
+        "/api/v1/imports/staff",
+        TOKEN,
+        officer,
+        CSV,
+        staff.into(),
+    )
+    .await;
+    assert_eq!(s, 422, "{b}");
+    assert_eq!(b["problems"][0]["column"], "Số điện thoại");
+    assert_eq!(b["problems"][1]["column"], "Địa bàn");
+    assert!(
+        !b.to_string().contains("0912009002") && !b.to_string().contains("84912009002"),
+        "another commune's staff phone is shown masked: {b}"
+    );
+    t.stop().await;
+}
