@@ -95,6 +95,7 @@ impl From<crate::gateway::WebhookError> for ApiError {
 pub fn rejection(status: StatusCode, message: String) -> Response {
     let code = match status {
         StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+        StatusCode::REQUEST_TIMEOUT => "timeout",
         StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
         _ => "bad_request",
     };

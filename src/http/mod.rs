@@ -40,7 +40,32 @@ pub fn app(state: AppState) -> Router {
         ))
         // Merged after the layers above: uploads have their own body limit and timeout.
         .merge(imports::router())
+        .layer(axum::middleware::map_response(json_errors))
         .with_state(state)
+}
+
+/// The body-limit and time-out layers answer in plain text; API clients get the JSON error shape
+/// every other error has.
+async fn json_errors(res: axum::response::Response) -> axum::response::Response {
+    let status = res.status();
+    let is_json = res
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if is_json
+        || !matches!(
+            status,
+            StatusCode::PAYLOAD_TOO_LARGE | StatusCode::REQUEST_TIMEOUT
+        )
+    {
+        return res;
+    }
+    let message = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => "the request body is too large",
+        _ => "the request took too long and was stopped",
+    };
+    error::rejection(status, message.to_string())
 }
 
 async fn healthz() -> Json<serde_json::Value> {

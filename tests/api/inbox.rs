@@ -120,3 +120,24 @@ async fn a_message_stored_but_not_handled_is_answered_by_the_sweep() {
     assert_eq!(got.len(), 1);
     t.stop().await;
 }
+
+#[tokio::test]
+async fn an_oversized_body_is_a_json_413_and_stores_nothing() {
+    let t = common::spawn().await;
+    let body = json!({ "from": DEMO_PHONE, "text": "x".repeat(100 * 1024) });
+    let res = t
+        .client
+        .post(t.url("/simulator/api/sms"))
+        .json(&body)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 413);
+    let v: serde_json::Value = res.json().await.expect("json error body");
+    assert_eq!(v["error"]["code"], "too_large", "{v}");
+    assert_eq!(
+        common::count(&t.app, "SELECT COUNT(*) FROM inbound_messages").await,
+        0
+    );
+    t.stop().await;
+}
