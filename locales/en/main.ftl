@@ -28,7 +28,7 @@ language-name-hmn = H'Mông
 
 ## SMS replies
 
-help = Commune loudspeaker: NN vi to change language, KD for plain text, HUY to stop messages, DK to get them again.
+help = Commune loudspeaker: TT support status, NN vi language, KD plain text, HUY stop messages, DK get them again.
 unknown-command = Sorry, we did not understand. Send HD for help.
 language-set = Language set: { $name }. Send HD for help.
 language-list = Send NN and a language code: { $list }.

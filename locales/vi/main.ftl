@@ -31,7 +31,7 @@ language-name-hmn = Tiếng Mông
 
 ## SMS replies
 
-help = Loa xã: NN en đổi ngôn ngữ, KD nhắn không dấu, HUY ngừng nhận tin, DK nhận lại tin.
+help = Loa xã: TT tra cứu hỗ trợ, NN en đổi ngôn ngữ, KD nhắn không dấu, HUY ngừng nhận tin, DK nhận lại tin.
 unknown-command = Loa xã chưa hiểu tin nhắn. Nhắn HD để xem hướng dẫn.
 language-set = Đã chọn { $name }. Nhắn HD để xem hướng dẫn.
 language-list = Nhắn NN và mã ngôn ngữ: { $list }.
