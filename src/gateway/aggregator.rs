@@ -129,20 +129,12 @@ impl Gateway for Aggregator {
             if let Some(from) = &self.sender {
                 form.push_str(&format!("&from={}", enc(from)));
             }
-            let res = self
+            let request = self
                 .client
                 .post(&self.config.send_url)
                 .header("apiKey", &self.api_key)
-                .header(reqwest::header::ACCEPT, "application/json")
-                .header(
-                    reqwest::header::CONTENT_TYPE,
-                    "application/x-www-form-urlencoded",
-                )
-                .body(form)
-                .send()
-                .await
-                .map_err(gh::transport_error)?;
-            let (status, body) = gh::read_answer(res).await?;
+                .header(reqwest::header::ACCEPT, "application/json");
+            let (status, body) = gh::post_form(request, form).await?;
             let provider_id = send_outcome(status, &body)?;
             Ok(Receipt { provider_id })
         })

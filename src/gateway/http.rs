@@ -58,6 +58,24 @@ pub fn classify(status: StatusCode, answer: &str) -> Result<(), SendError> {
     }
 }
 
+/// Posts `form` as `application/x-www-form-urlencoded` with `request`'s headers and reads the
+/// provider's answer; the providers that take forms (Jasmin, aggregators) all go through here.
+pub async fn post_form(
+    request: reqwest::RequestBuilder,
+    form: String,
+) -> Result<(StatusCode, String), SendError> {
+    let res = request
+        .header(
+            reqwest::header::CONTENT_TYPE,
+            "application/x-www-form-urlencoded",
+        )
+        .body(form)
+        .send()
+        .await
+        .map_err(transport_error)?;
+    read_answer(res).await
+}
+
 /// Reads at most MAX_ANSWER_BYTES of an answer, lossily as text.
 pub async fn read_answer(res: reqwest::Response) -> Result<(StatusCode, String), SendError> {
     let status = res.status();

@@ -128,18 +128,8 @@ impl Gateway for Jasmin {
 
     fn send<'a>(&'a self, msg: &'a Outbound<'a>) -> BoxFuture<'a, Result<Receipt, SendError>> {
         Box::pin(async move {
-            let res = self
-                .client
-                .post(&self.config.send_url)
-                .header(
-                    reqwest::header::CONTENT_TYPE,
-                    "application/x-www-form-urlencoded",
-                )
-                .body(self.send_form(msg))
-                .send()
-                .await
-                .map_err(gh::transport_error)?;
-            let (status, answer) = gh::read_answer(res).await?;
+            let request = self.client.post(&self.config.send_url);
+            let (status, answer) = gh::post_form(request, self.send_form(msg)).await?;
             let provider_id = send_outcome(status, &answer)?;
             Ok(Receipt { provider_id })
         })
