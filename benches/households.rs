@@ -151,7 +151,7 @@ async fn main() -> anyhow::Result<()> {
     };
     let app = loa::server::open(config).await?;
     let opts = Options::default();
-    let r = import::run(&app.db, Kind::Areas, &areas, &opts).await?;
+    let r = import::run(&app.services.db, Kind::Areas, &areas, &opts).await?;
     anyhow::ensure!(r.applied, "areas not imported");
     for (kind, path, label) in [
         (Kind::Households, &hh, "households"),
@@ -159,8 +159,12 @@ async fn main() -> anyhow::Result<()> {
     ] {
         reset_peak();
         let t = Instant::now();
-        let r = import::run(&app.db, kind, path, &opts).await?;
-        anyhow::ensure!(r.applied, "{label}: {}", r.render(&app.locales, "en"));
+        let r = import::run(&app.services.db, kind, path, &opts).await?;
+        anyhow::ensure!(
+            r.applied,
+            "{label}: {}",
+            r.render(&app.services.locales, "en")
+        );
         println!(
             "  import {:>7} {label:<16}                 {:>8.2} s   peak {:>7.1} MiB",
             r.rows,
@@ -169,7 +173,7 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     let t = Instant::now();
-    let r = import::run(&app.db, Kind::Support, &sup, &opts).await?;
+    let r = import::run(&app.services.db, Kind::Support, &sup, &opts).await?;
     println!(
         "  re-import of the support file (all unchanged: {})   {:>8.2} s",
         r.unchanged == r.rows,
@@ -184,7 +188,7 @@ async fn main() -> anyhow::Result<()> {
     for q in 0..queries {
         let id = ((q * 7919) % n + 1) as i64;
         let t = Instant::now();
-        let _: Option<(i64, String)> = loa::with_db!(&app.db, |pool| sqlx::query_as(
+        let _: Option<(i64, String)> = loa::with_db!(&app.services.db, |pool| sqlx::query_as(
             "SELECT id, code FROM households WHERE id = $1"
         )
         .bind(id)
@@ -195,7 +199,7 @@ async fn main() -> anyhow::Result<()> {
     let mut feature = Vec::new();
     for p in &phones {
         let t = Instant::now();
-        let l = loa::features::support::status_for(&app.db, p, None).await?;
+        let l = loa::features::support::status_for(&app.services.db, p, None).await?;
         feature.push(t.elapsed());
         anyhow::ensure!(
             matches!(l, loa::features::support::Lookup::Households(_)),
@@ -205,13 +209,13 @@ async fn main() -> anyhow::Result<()> {
     let mut sms = Vec::new();
     for (i, p) in phones.iter().enumerate() {
         let t = Instant::now();
-        loa::dialog::sms::handle(&app, p, "TT", 1_000_000 + i as i64).await?;
+        loa::dialog::sms::handle(&app.services, p, "TT", 1_000_000 + i as i64).await?;
         sms.push(t.elapsed());
     }
     println!("TT with {n} households loaded:");
     line("baseline: one-row primary-key SELECT", base);
     line("support::status_for (feature function)", feature);
     line("dialog::sms::handle(\"TT\") (render + outbox)", sms);
-    app.db.close().await;
+    app.services.db.close().await;
     Ok(())
 }

@@ -206,7 +206,7 @@ async fn bench() -> Result<()> {
 
     let dir = tempfile::tempdir()?;
     let app = loa::server::open(config(dir.path())).await?;
-    loa::demo::load(&app.db).await?;
+    loa::demo::load(&app.services.db).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let running = loa::server::start(app.clone(), listener).await?;
     let sms_url = format!("http://{}/simulator/api/sms", running.addr);
@@ -223,17 +223,17 @@ async fn bench() -> Result<()> {
     let accepted = (loa_warm.ok + loa.ok) as i64;
     let reply = loa::outbox::Priority::Reply.rank();
     let handled = count(
-        &app.db,
+        &app.services.db,
         "SELECT COUNT(*) FROM inbound_messages WHERE status = 'handled' AND note = 'help'",
     )
     .await?;
     let replies = count(
-        &app.db,
+        &app.services.db,
         &format!("SELECT COUNT(*) FROM outbox WHERE priority = {reply}"),
     )
     .await?;
     let replies_sent = count(
-        &app.db,
+        &app.services.db,
         &format!(
             "SELECT COUNT(*) FROM outbox WHERE priority = {reply} AND status IN ('sent', 'delivered')"
         ),

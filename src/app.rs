@@ -1,28 +1,34 @@
-//! The application state every handler, job and the dispatcher share.
+//! Wiring at the top: builds each part from the configuration and hands it what it uses.
+//!
+//! [`App`] is the HTTP edge's state. Below the edge nothing takes it: the inbox, dialog and
+//! scheduler get [`Services`], the dispatcher its own [`Dispatcher`], each gateway its settings.
 
+use std::collections::HashMap;
 use std::num::NonZeroU32;
 use std::sync::Arc;
+use std::time::Duration;
 
-use chrono_tz::Tz;
+use chrono::TimeDelta;
 
 use crate::config::{Config, ConfigError};
 use crate::db::Db;
 use crate::dialog::keywords::{KeywordError, Keywords};
+use crate::dialog::Services;
+use crate::features::consent::ConsentGuard;
 use crate::gateway::simulator::Simulator;
-use crate::gateway::{GatewayHandle, Gateways};
+use crate::gateway::webhook::WebhookAuth;
+use crate::gateway::{files, Gateway, GatewayHandle, Gateways, ReportSink};
 use crate::i18n::{LoadError, Locales};
+use crate::outbox::dispatcher::{Dispatcher, Settings};
 use crate::outbox::Outbox;
+use crate::scheduler::Jobs;
 
 pub struct App {
-    pub db: Db,
+    pub services: Services,
     pub config: Config,
-    pub tz: Tz,
-    pub locales: Locales,
-    pub keywords: Keywords,
-    pub outbox: Outbox,
-    pub gateways: Gateways,
+    pub gateways: Arc<Gateways>,
     /// USSD aggregators by gateway id: they send no SMS, so they are not in `gateways`' routing.
-    pub ussd_gateways: std::collections::HashMap<String, crate::gateway::webhook::WebhookAuth>,
+    pub ussd_gateways: HashMap<String, WebhookAuth>,
     /// Names this process in leases and claims.
     pub instance: String,
 }
@@ -38,7 +44,7 @@ pub enum BuildError {
     #[error(transparent)]
     Keywords(#[from] KeywordError),
     #[error(transparent)]
-    GatewayFile(#[from] crate::gateway::files::GatewayFileError),
+    GatewayFile(#[from] files::GatewayFileError),
 }
 
 impl App {
@@ -56,40 +62,81 @@ impl App {
             config.dispatcher.reply_ttl_hours,
             config.dispatcher.bulk_ttl_hours,
         );
-        let mut gateways = Gateways::default();
-        if config.simulator.enabled {
-            let rate = NonZeroU32::new(config.simulator.rate).unwrap_or(NonZeroU32::MIN);
-            gateways.add(GatewayHandle::new(
-                Arc::new(Simulator::new(db.clone())),
-                rate,
-                Vec::new(),
-                0,
-            ));
-        }
-        let mut ussd_gateways = std::collections::HashMap::new();
-        for (path, file) in crate::gateway::files::read_dir(&config.gateway_dir)? {
-            if !file.enabled {
-                continue;
-            }
-            tracing::info!(gateway = %file.id, kind = %file.kind, file = %path.display(), "gateway");
-            if file.kind == crate::gateway::files::USSD {
-                let auth = crate::gateway::files::webhook_auth(&path, &file)?;
-                ussd_gateways.insert(file.id.clone(), auth);
-            } else {
-                gateways.add(crate::gateway::files::build(&path, &file, &db)?);
-            }
-        }
+        let (gateways, ussd_gateways) = gateways(&config, &db, &outbox)?;
         let instance = config.instance();
-        Ok(Arc::new(App {
+        let services = Services {
             db,
-            config,
-            tz,
-            locales,
-            keywords,
+            locales: Arc::new(locales),
+            keywords: Arc::new(keywords),
             outbox,
-            gateways,
+            tz,
+        };
+        Ok(Arc::new(App {
+            services,
+            config,
+            gateways: Arc::new(gateways),
             ussd_gateways,
             instance,
         }))
     }
+
+    /// The dispatcher of this instance, over its gateways.
+    pub fn dispatcher(&self) -> Dispatcher {
+        let cfg = &self.config.dispatcher;
+        Dispatcher {
+            db: self.services.db.clone(),
+            gateways: self.gateways.clone(),
+            wake: self.services.outbox.wake_signal(),
+            settings: Settings {
+                batch_size: cfg.batch_size,
+                lease: TimeDelta::seconds(cfg.lease_seconds as i64),
+                poll: Duration::from_millis(cfg.poll_millis),
+                concurrency: cfg.concurrency,
+                max_backoff: TimeDelta::seconds(cfg.max_backoff_seconds as i64),
+                quiet: self.config.quiet_window().unwrap_or_default(),
+                tz: self.services.tz,
+            },
+            holder: self.instance.clone(),
+            guard: Arc::new(ConsentGuard(self.services.db.clone())),
+        }
+    }
+
+    /// What the scheduler's jobs work with.
+    pub fn jobs(&self) -> Jobs {
+        Jobs {
+            services: self.services.clone(),
+            retention_days: self.config.retention_days,
+            instance: self.instance.clone(),
+        }
+    }
+}
+
+type GatewaySet = (Gateways, HashMap<String, WebhookAuth>);
+
+/// The simulator (when on) and every enabled gateway file: SMS gateways in the routing, USSD
+/// aggregators apart.
+fn gateways(config: &Config, db: &Db, outbox: &Outbox) -> Result<GatewaySet, BuildError> {
+    let reports: Arc<dyn ReportSink> = Arc::new(outbox.clone());
+    let simulated = |id: &str| -> Arc<dyn Gateway> {
+        Arc::new(Simulator::with_id(db.clone(), id, reports.clone()))
+    };
+    let mut sms = Gateways::default();
+    if config.simulator.enabled {
+        let rate = NonZeroU32::new(config.simulator.rate).unwrap_or(NonZeroU32::MIN);
+        let sim = Simulator::new(db.clone(), reports.clone());
+        sms.add(GatewayHandle::new(Arc::new(sim), rate, Vec::new(), 0));
+    }
+    let mut ussd = HashMap::new();
+    for (path, file) in files::read_dir(&config.gateway_dir)? {
+        if !file.enabled {
+            continue;
+        }
+        tracing::info!(gateway = %file.id, kind = %file.kind, file = %path.display(), "gateway");
+        if file.kind == files::USSD {
+            ussd.insert(file.id.clone(), files::webhook_auth(&path, &file)?);
+        } else {
+            sms.add(files::build(&path, &file, &simulated)?);
+        }
+    }
+    Ok((sms, ussd))
 }

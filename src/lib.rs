@@ -5,7 +5,6 @@
 
 pub mod app;
 pub mod config;
-pub mod contacts;
 pub mod db;
 pub mod demo;
 pub mod dialog;
@@ -15,6 +14,7 @@ pub mod hash;
 pub mod http;
 pub mod i18n;
 pub mod inbox;
+pub mod layers;
 pub mod outbox;
 pub mod phone;
 pub mod scheduler;

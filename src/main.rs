@@ -199,14 +199,21 @@ async fn import(
     };
     let report = import::run(&db, kind, file, &opts).await?;
     let app = loa::app::App::build(config, db.clone())?;
-    println!("{}", report.render(&app.locales, lang));
+    let svc = &app.services;
+    println!("{}", report.render(&svc.locales, lang));
     if !report.ok() {
         db.close().await;
         anyhow::bail!("{}: nothing imported", file.display());
     }
     if !report.changes.is_empty() {
         // Queued now, sent by the dispatcher of `loa serve`.
-        let queued = loa::dialog::status::announce(&app, &report.changes).await?;
+        let queued = loa::features::support::announce::announce(
+            &db,
+            &svc.locales,
+            &svc.outbox,
+            &report.changes,
+        )
+        .await?;
         eprintln!("{queued} status message(s) queued");
     }
     db.close().await;

@@ -1,6 +1,7 @@
 //! Running loa: the HTTP server, the dispatcher and the scheduler in one process, and stopping them cleanly.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -67,11 +68,8 @@ pub async fn start(app: AppState, listener: TcpListener) -> Result<Running, Serv
             }
         })
     };
-    let dispatcher = tokio::spawn(crate::outbox::dispatcher::run(
-        app.clone(),
-        shutdown.clone(),
-    ));
-    let scheduler = crate::scheduler::start(app.clone()).await?;
+    let dispatcher = tokio::spawn(Arc::new(app.dispatcher()).run(shutdown.clone()));
+    let scheduler = crate::scheduler::start(Arc::new(app.jobs())).await?;
     Ok(Running {
         addr,
         app,
@@ -92,7 +90,7 @@ impl Running {
         }
         let _ = self.http.await;
         let _ = self.dispatcher.await;
-        self.app.db.close().await;
+        self.app.services.db.close().await;
     }
 }
 
@@ -101,7 +99,7 @@ pub async fn serve(config: Config, demo: bool) -> Result<(), ServeError> {
     let listen = config.listen.clone();
     let app = open(config).await?;
     if demo {
-        let loaded = crate::demo::load(&app.db).await?;
+        let loaded = crate::demo::load(&app.services.db).await?;
         tracing::info!(
             areas = loaded.areas,
             households = loaded.households,

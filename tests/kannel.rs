@@ -207,7 +207,7 @@ allowed_ips = ["127.0.0.1"]
     config.simulator.enabled = false;
     config.gateway_dir = gw_dir;
     let app = loa::server::open(config).await.expect("open");
-    loa::demo::load(&app.db).await.expect("demo");
+    loa::demo::load(&app.services.db).await.expect("demo");
     let t = common::start_on(app, db, listener).await;
 
     let mut procs = Procs(Vec::new());
@@ -263,7 +263,7 @@ allowed_ips = ["127.0.0.1"]
     let got = loa::gateway::http::from_utf16be(&bytes).expect("valid UTF-16BE");
 
     // What loa meant to send: the reply row in the outbox.
-    let (id, text): (i64, String) = loa::with_db!(&t.app.db, |pool| sqlx::query_as(
+    let (id, text): (i64, String) = loa::with_db!(&t.app.services.db, |pool| sqlx::query_as(
         "SELECT id, text FROM outbox WHERE recipient = $1 ORDER BY id DESC LIMIT 1"
     )
     .bind(E164)
@@ -282,7 +282,7 @@ allowed_ips = ["127.0.0.1"]
     );
 
     // The inbound message came through Kannel's get-url, stored under this gateway.
-    let inbound: String = loa::with_db!(&t.app.db, |pool| sqlx::query_scalar(
+    let inbound: String = loa::with_db!(&t.app.services.db, |pool| sqlx::query_scalar(
         "SELECT text FROM inbound_messages WHERE gateway_id = $1"
     )
     .bind(GATEWAY_ID)
@@ -304,7 +304,7 @@ allowed_ips = ["127.0.0.1"]
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let gw: String = loa::with_db!(&t.app.db, |pool| sqlx::query_scalar(
+    let gw: String = loa::with_db!(&t.app.services.db, |pool| sqlx::query_scalar(
         "SELECT gateway_id FROM outbox WHERE id = $1"
     )
     .bind(id)

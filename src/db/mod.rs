@@ -16,24 +16,35 @@ pub enum Db {
     Postgres(PgPool),
 }
 
-/// Runs the same query code against whichever pool `db` holds.
+/// Runs the same query code against whichever pool `db` holds: `pool` names the pool of either
+/// backend inside the expression, which is compiled once per backend.
 ///
-/// `execute!(db, |pool| sqlx::query("…").execute(pool).await)`
+/// `with_db!(db, pool => sqlx::query_scalar("…").fetch_one(pool).await)`
 #[macro_export]
 macro_rules! with_db {
-    ($db:expr, |$pool:ident| $body:expr) => {
+    ($db:expr, $pool:ident => $body:expr) => {
         match $db {
             $crate::db::Db::Sqlite($pool) => $body,
             $crate::db::Db::Postgres($pool) => $body,
         }
     };
+    // The older spelling, kept while branches written with it are merged.
+    ($db:expr, |$pool:ident| $body:expr) => {
+        $crate::with_db!($db, $pool => $body)
+    };
 }
 
-/// Runs `$body` inside one write transaction and commits it. On SQLite the transaction starts with
-/// `BEGIN IMMEDIATE`, so that a read followed by a write waits for the lock instead of failing.
+/// Runs `$body` inside one write transaction and commits it; `tx` names the open transaction's
+/// connection. On SQLite the transaction starts with `BEGIN IMMEDIATE`, so that a read followed
+/// by a write waits for the lock instead of failing.
+///
+/// `with_tx!(db, tx => { sqlx::query("…").execute(&mut *tx).await?; … })`
 #[macro_export]
 macro_rules! with_tx {
     ($db:expr, |$tx:ident| $body:expr) => {
+        $crate::with_tx!($db, $tx => $body)
+    };
+    ($db:expr, $tx:ident => $body:expr) => {
         match $db {
             $crate::db::Db::Sqlite(pool) => {
                 let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
@@ -63,7 +74,7 @@ impl Db {
 
     /// A cheap round trip, for `/readyz`.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        crate::execute!(self, |pool| sqlx::query("SELECT 1").execute(pool).await).map(|_| ())
+        crate::execute!(self, pool => sqlx::query("SELECT 1").execute(pool).await).map(|_| ())
     }
 
     pub async fn close(&self) {
@@ -73,9 +84,14 @@ impl Db {
 
 /// Like [`with_db!`] for statements: the result is the number of rows affected, since the two
 /// backends' result types differ.
+///
+/// `execute!(db, pool => sqlx::query("…").bind(x).execute(pool).await)`
 #[macro_export]
 macro_rules! execute {
     ($db:expr, |$pool:ident| $body:expr) => {
+        $crate::execute!($db, $pool => $body)
+    };
+    ($db:expr, $pool:ident => $body:expr) => {
         match $db {
             $crate::db::Db::Sqlite($pool) => $body.map(|r| r.rows_affected()),
             $crate::db::Db::Postgres($pool) => $body.map(|r| r.rows_affected()),

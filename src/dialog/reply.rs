@@ -2,8 +2,8 @@
 
 use chrono::TimeDelta;
 
-use crate::app::App;
-use crate::contacts::{Contact, Script};
+use super::Services;
+use crate::features::contacts::Contact;
 use crate::i18n::Msg;
 use crate::outbox::{NewMessage, OutboxError, Priority};
 use crate::phone::Msisdn;
@@ -13,39 +13,30 @@ use crate::phone::Msisdn;
 const LOOP_LIMIT: i64 = 3;
 const LOOP_WINDOW_MINUTES: i64 = 10;
 
-/// Renders `msg` for `contact` (language chain, then script).
-pub fn render(app: &App, contact: &Contact, msg: &Msg) -> String {
-    let text = app.locales.render(contact.lang(), msg);
-    match contact.script {
-        Script::Full => text,
-        Script::Unaccented => crate::text::to_gsm7_lossy(&text),
-    }
-}
-
 /// Queues the reply to inbound message `inbound_id`. Returns false when the loop guard held it back.
 pub async fn reply(
-    app: &App,
+    svc: &Services,
     to: &Msisdn,
     contact: &Contact,
     msg: &Msg,
     inbound_id: i64,
 ) -> Result<bool, OutboxError> {
-    send(app, to, render(app, contact, msg), inbound_id).await
+    send(svc, to, contact.render(&svc.locales, msg), inbound_id).await
 }
 
 /// Queues an already rendered reply (several messages joined, as a `TT` page is).
 pub async fn send(
-    app: &App,
+    svc: &Services,
     to: &Msisdn,
     text: String,
     inbound_id: i64,
 ) -> Result<bool, OutboxError> {
     let since = crate::db::time::now() - TimeDelta::minutes(LOOP_WINDOW_MINUTES);
-    if app.outbox.recent_replies(to, &text, since).await? >= LOOP_LIMIT {
+    if svc.outbox.recent_replies(to, &text, since).await? >= LOOP_LIMIT {
         tracing::info!(to = %to, "loop guard: reply not sent");
         return Ok(false);
     }
-    app.outbox
+    svc.outbox
         .enqueue(NewMessage {
             recipient: to.clone(),
             text,

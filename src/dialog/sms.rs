@@ -2,27 +2,26 @@
 
 use super::keywords::Command;
 use super::reply::{self, reply};
-use crate::app::App;
-use crate::contacts::{self, Contact, Script};
-use crate::features::consent::{self, Action, Channel};
+use super::{DialogError, Services};
+use crate::features::consent::{self, Action, Source};
+use crate::features::contacts::{self, Contact, Script};
 use crate::i18n::{msg_id, Msg};
-use crate::inbox::InboxError;
 use crate::phone::Msisdn;
 
 /// Answers one SMS from `from`. Returns a short note for the inbox row (never the text itself).
 pub async fn handle(
-    app: &App,
+    svc: &Services,
     from: &Msisdn,
     text: &str,
     inbound_id: i64,
-) -> Result<&'static str, InboxError> {
-    let mut contact = contacts::find_or_create(&app.db, from).await?;
-    let parsed = app.keywords.parse(text);
+) -> Result<&'static str, DialogError> {
+    let mut contact = contacts::find_or_create(&svc.db, from).await?;
+    let parsed = svc.keywords.parse(text);
     let (msg, note) = match parsed.command {
         Some(Command::Help) => (Msg::new("help"), "help"),
-        Some(Command::Language) => language(app, &mut contact, &parsed.args).await?,
+        Some(Command::Language) => language(svc, &mut contact, &parsed.args).await?,
         Some(Command::Script) => {
-            contact.script = contacts::toggle_script(&app.db, contact.id, inbound_id).await?;
+            contact.script = contacts::toggle_script(&svc.db, contact.id, inbound_id).await?;
             let msg = match contact.script {
                 Script::Full => Msg::new("script-full"),
                 Script::Unaccented => Msg::new("script-unaccented"),
@@ -30,14 +29,14 @@ pub async fn handle(
             (msg, "script")
         }
         Some(Command::Stop) => {
-            consent_change(app, &contact, Action::OptOut, &parsed.args, inbound_id).await?
+            consent_change(svc, &contact, Action::OptOut, &parsed.args, inbound_id).await?
         }
         Some(Command::Start) => {
-            consent_change(app, &contact, Action::OptIn, &parsed.args, inbound_id).await?
+            consent_change(svc, &contact, Action::OptIn, &parsed.args, inbound_id).await?
         }
         Some(Command::Status) => {
-            let text = super::status::sms(app, &contact, from, &parsed.args).await?;
-            let sent = reply::send(app, from, text, inbound_id).await?;
+            let text = super::tt::sms(svc, &contact, from, &parsed.args).await?;
+            let sent = reply::send(svc, from, text, inbound_id).await?;
             return Ok(if sent {
                 "status"
             } else {
@@ -46,7 +45,7 @@ pub async fn handle(
         }
         None => (Msg::new("unknown-command"), "unknown"),
     };
-    let sent = reply(app, from, &contact, &msg, inbound_id).await?;
+    let sent = reply(svc, from, &contact, &msg, inbound_id).await?;
     Ok(if sent {
         note
     } else {
@@ -68,19 +67,19 @@ pub(crate) fn language_name(code: &str) -> Option<&'static str> {
 }
 
 async fn language(
-    app: &App,
+    svc: &Services,
     contact: &mut Contact,
     args: &[String],
-) -> Result<(Msg, &'static str), InboxError> {
-    let list = app.locales.languages().collect::<Vec<_>>().join(", ");
+) -> Result<(Msg, &'static str), DialogError> {
+    let list = svc.locales.languages().collect::<Vec<_>>().join(", ");
     let Some(code) = args.first().map(|a| a.to_lowercase()) else {
         return Ok((Msg::new("language-list").arg("list", list), "language list"));
     };
-    match language_name(&code).filter(|_| app.locales.has_language(&code)) {
+    match language_name(&code).filter(|_| svc.locales.has_language(&code)) {
         Some(name_id) => {
-            contacts::set_language(&app.db, contact.id, &code).await?;
+            contacts::set_language(&svc.db, contact.id, &code).await?;
             contact.language = Some(code.clone());
-            let name = app.locales.render(&code, &Msg::new(name_id));
+            let name = svc.locales.render(&code, &Msg::new(name_id));
             Ok((Msg::new("language-set").arg("name", name), "language set"))
         }
         None => Ok((
@@ -101,22 +100,22 @@ fn topic_name(topic: &str) -> &'static str {
 }
 
 async fn consent_change(
-    app: &App,
+    svc: &Services,
     contact: &Contact,
     action: Action,
     args: &[String],
     inbound_id: i64,
-) -> Result<(Msg, &'static str), InboxError> {
+) -> Result<(Msg, &'static str), DialogError> {
     // Anything after the keyword that is not a topic still means "all": a villager who writes
     // "HUY tin nhan" wants the messages to stop.
-    let topic = app.keywords.topic(args);
+    let topic = svc.keywords.topic(args);
     let scope = topic.unwrap_or(consent::ALL);
     consent::record(
-        &app.db,
+        &svc.db,
         contact.id,
         action,
         scope,
-        Channel::Sms,
+        Source::Sms,
         Some(inbound_id),
     )
     .await?;
@@ -125,11 +124,11 @@ async fn consent_change(
         (Action::OptIn, None) => Msg::new("started-all"),
         (Action::OptOut, Some(t)) => Msg::new("stopped-topic").arg(
             "topic",
-            app.locales.render(contact.lang(), &Msg::new(topic_name(t))),
+            svc.locales.render(contact.lang(), &Msg::new(topic_name(t))),
         ),
         (Action::OptIn, Some(t)) => Msg::new("started-topic").arg(
             "topic",
-            app.locales.render(contact.lang(), &Msg::new(topic_name(t))),
+            svc.locales.render(contact.lang(), &Msg::new(topic_name(t))),
         ),
     };
     let note = match action {

@@ -1,8 +1,10 @@
 //! The consent ledger: append-only opt-outs and opt-ins, for all messages or one topic.
 
+use futures::future::BoxFuture;
 use serde::Serialize;
 
 use crate::db::{time, Db};
+use crate::outbox::dispatcher::SendGuard;
 use crate::{execute, with_db};
 
 /// Topics a contact can opt out of one by one; every bulk or scheduled message names one.
@@ -27,20 +29,20 @@ impl Action {
     }
 }
 
-/// Where a consent came from, kept for the record.
+/// Where a consent came from, kept for the record (the `channel` column).
 #[derive(Clone, Copy, Debug)]
-pub enum Channel {
+pub enum Source {
     Sms,
     Ussd,
     Api,
 }
 
-impl Channel {
+impl Source {
     fn as_str(self) -> &'static str {
         match self {
-            Channel::Sms => "sms",
-            Channel::Ussd => "ussd",
-            Channel::Api => "api",
+            Source::Sms => "sms",
+            Source::Ussd => "ussd",
+            Source::Api => "api",
         }
     }
 }
@@ -52,10 +54,10 @@ pub async fn record(
     contact_id: i64,
     action: Action,
     scope: &str,
-    channel: Channel,
+    source: Source,
     inbound_id: Option<i64>,
 ) -> Result<(), sqlx::Error> {
-    execute!(db, |pool| sqlx::query(
+    execute!(db, pool => sqlx::query(
         "INSERT INTO consent_events (contact_id, action, scope, channel, inbound_id, created_at)
          VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT DO NOTHING"
@@ -63,7 +65,7 @@ pub async fn record(
     .bind(contact_id)
     .bind(action.as_str())
     .bind(scope)
-    .bind(channel.as_str())
+    .bind(source.as_str())
     .bind(inbound_id)
     .bind(time::now())
     .execute(pool)
@@ -74,7 +76,7 @@ pub async fn record(
 /// Whether a message on `topic` (None: a message with no topic, which only an all-scope
 /// opt-out blocks) may not go to `msisdn`. Replies never ask this.
 pub async fn blocks(db: &Db, msisdn: &str, topic: Option<&str>) -> Result<bool, sqlx::Error> {
-    let events: Vec<(String, String)> = with_db!(db, |pool| sqlx::query_as(
+    let events: Vec<(String, String)> = with_db!(db, pool => sqlx::query_as(
         "SELECT e.action, e.scope FROM consent_events e JOIN contacts c ON c.id = e.contact_id
           WHERE c.msisdn = $1 ORDER BY e.id"
     )
@@ -104,6 +106,20 @@ fn replay<'a>(events: impl Iterator<Item = (&'a str, &'a str)>, topic: Option<&s
         }
     }
     all_out || topic_out
+}
+
+/// The dispatcher's question, answered from the ledger: wired in at start-up, so the outbox
+/// never reads the consent tables itself.
+pub struct ConsentGuard(pub Db);
+
+impl SendGuard for ConsentGuard {
+    fn blocks<'a>(
+        &'a self,
+        recipient: &'a str,
+        topic: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<bool, sqlx::Error>> {
+        Box::pin(blocks(&self.0, recipient, topic))
+    }
 }
 
 #[cfg(test)]

@@ -81,6 +81,14 @@ pub async fn by_code(db: &Db, code: &str) -> Result<Option<Household>, sqlx::Err
         .await)
 }
 
+/// The code of household `id`.
+pub async fn code_of(db: &Db, id: i64) -> Result<Option<String>, sqlx::Error> {
+    with_db!(db, pool => sqlx::query_scalar("SELECT code FROM households WHERE id = $1")
+        .bind(id)
+        .fetch_optional(pool)
+        .await)
+}
+
 /// The phones linked to a household (E.164).
 pub async fn phones(db: &Db, household_id: i64) -> Result<Vec<String>, sqlx::Error> {
     with_db!(db, |pool| sqlx::query_scalar(

@@ -3,6 +3,7 @@
 pub mod areas;
 pub mod catalogue;
 pub mod consent;
+pub mod contacts;
 pub mod households;
 pub mod import;
 pub mod marriage_law;

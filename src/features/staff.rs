@@ -139,6 +139,37 @@ async fn with_areas(
     }))
 }
 
+/// Every area a staff member covers (their areas and all below them), worked out once per
+/// request so that a list of rows is checked without a query per row.
+#[derive(Clone, Debug, Default)]
+pub struct Scope {
+    covered: std::collections::HashSet<String>,
+}
+
+impl Scope {
+    pub fn covers(&self, area_code: &str) -> bool {
+        self.covered.contains(area_code)
+    }
+}
+
+/// The scope of `staff`: one recursive query down the area tree (`UNION` stops a cycle in bad data).
+pub async fn scope(db: &Db, staff: &Staff) -> Result<Scope, sqlx::Error> {
+    let codes: Vec<String> = with_db!(db, pool => sqlx::query_scalar(
+        "WITH RECURSIVE covered(code) AS (
+             SELECT area_code FROM staff_areas WHERE staff_id = $1
+             UNION
+             SELECT a.code FROM areas a JOIN covered c ON a.parent_code = c.code
+         )
+         SELECT code FROM covered"
+    )
+    .bind(staff.id)
+    .fetch_all(pool)
+    .await)?;
+    Ok(Scope {
+        covered: codes.into_iter().collect(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,5 +1,8 @@
 //! Support records (household × catalogue content): the status machine, the append-only history, and who may read them.
 
+pub mod announce;
+pub mod words;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
@@ -449,6 +452,28 @@ pub async fn status_for(
             code: code.to_string(),
         }
     })
+}
+
+/// The village of the household record `id` belongs to.
+pub async fn village_of_record(db: &Db, id: i64) -> Result<Option<String>, sqlx::Error> {
+    with_db!(db, pool => sqlx::query_scalar(
+        "SELECT h.village_code FROM support_records r JOIN households h ON h.id = r.household_id
+          WHERE r.id = $1"
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await)
+}
+
+/// The amount of record `id` (thousandths, unit), when it has one.
+pub async fn amount_of(db: &Db, id: i64) -> Result<Option<(i64, String)>, sqlx::Error> {
+    let row: Option<(Option<i64>, Option<String>)> = with_db!(db, pool => sqlx::query_as(
+        "SELECT quantity_milli, unit FROM support_records WHERE id = $1"
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await)?;
+    Ok(row.and_then(|(q, u)| q.zip(u)))
 }
 
 #[cfg(test)]

@@ -7,10 +7,9 @@ use serde::Deserialize;
 use super::http::{self as gh, enc};
 use super::webhook::{param, required, sender_param, WebhookAuth};
 use super::{
-    Channel, Gateway, Inbound, Outbound, Receipt, SendError, WebhookError, WebhookEvent,
-    WebhookRequest,
+    Channel, DeliveryStatus, Gateway, Inbound, Outbound, Receipt, SendError, WebhookError,
+    WebhookEvent, WebhookRequest,
 };
-use crate::outbox::DeliveryStatus;
 
 /// The `[aggregator]` section of a gateway file.
 #[derive(Clone, Debug, Deserialize)]

@@ -11,10 +11,9 @@ use sha2::Sha256;
 use super::http as gh;
 use super::webhook::WebhookAuth;
 use super::{
-    Channel, Gateway, Inbound, Outbound, Receipt, SendError, WebhookError, WebhookEvent,
-    WebhookRequest,
+    Channel, DeliveryStatus, Gateway, Inbound, Outbound, Receipt, SendError, WebhookError,
+    WebhookEvent, WebhookRequest,
 };
-use crate::outbox::DeliveryStatus;
 use crate::phone::Sender;
 
 /// Signed calls older or newer than this are refused (replays).

@@ -7,10 +7,9 @@ use serde::Deserialize;
 use super::http::{self as gh, enc, utf16be};
 use super::webhook::{param, param_bytes, required, sender_param, WebhookAuth};
 use super::{
-    Channel, Gateway, Inbound, Outbound, Receipt, SendError, WebhookError, WebhookEvent,
-    WebhookReply, WebhookRequest,
+    Channel, DeliveryStatus, Gateway, Inbound, Outbound, Receipt, SendError, WebhookError,
+    WebhookEvent, WebhookReply, WebhookRequest,
 };
-use crate::outbox::DeliveryStatus;
 use crate::text::Encoding;
 
 /// The `[jasmin]` section of a gateway file.

@@ -6,10 +6,9 @@ use serde::Deserialize;
 use super::http::{self as gh, enc, enc_bytes, utf16be};
 use super::webhook::{param, param_bytes, required, sender_param, WebhookAuth};
 use super::{
-    Channel, Gateway, Inbound, Outbound, Receipt, SendError, WebhookError, WebhookEvent,
-    WebhookRequest,
+    Channel, DeliveryStatus, Gateway, Inbound, Outbound, Receipt, SendError, WebhookError,
+    WebhookEvent, WebhookRequest,
 };
-use crate::outbox::DeliveryStatus;
 use crate::text::Encoding;
 
 /// The `[kannel]` section of a gateway file.

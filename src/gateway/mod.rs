@@ -1,5 +1,11 @@
 //! Gateways: the only code that knows a provider's wire format; one `Outbound` in, one provider call out.
+//!
+//! A leaf of the spine: a gateway parses a provider's webhook into an [`Inbound`] or a delivery
+//! report, and turns one [`Outbound`] into one provider call. It imports nothing from the inbox,
+//! the dialog, the outbox or the HTTP edge; where it must tell the outbox something (the
+//! simulated network's delivery reports) it goes through the [`ReportSink`] trait defined here.
 
+pub mod africas_talking_ussd;
 pub mod aggregator;
 pub mod android;
 pub mod breaker;
@@ -9,11 +15,10 @@ pub mod jasmin;
 pub mod kannel;
 pub mod registry;
 pub mod simulator;
-pub mod status;
-pub mod ussd_at;
 pub mod webhook;
 
 use futures::future::BoxFuture;
+use serde::Serialize;
 
 use crate::phone::Sender;
 use crate::text::Encoding;
@@ -64,6 +69,38 @@ impl Channel {
             Channel::Ussd { .. } => "ussd",
         }
     }
+}
+
+/// A gateway's word on a sent message, as a delivery report carries it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeliveryStatus {
+    /// Accepted by the network but not yet on the phone (Kannel "buffered", "submitted").
+    Sent,
+    Delivered,
+    Failed,
+}
+
+/// Where a gateway that reports by itself (the simulated network) hands its delivery reports.
+/// The outbox implements it; the gateway never learns what is behind it.
+pub trait ReportSink: Send + Sync {
+    /// Applies a report for the message the gateway knows as `provider_id`. `Ok(false)`: no
+    /// message (yet) has that id, or the report changed nothing.
+    fn report<'a>(
+        &'a self,
+        gateway_id: &'a str,
+        provider_id: &'a str,
+        status: DeliveryStatus,
+    ) -> BoxFuture<'a, Result<bool, ReportError>>;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// The database is closing (shutdown): the report is lost, as a late one would be.
+    #[error("closed")]
+    Closed,
+    #[error("{0}")]
+    Failed(String),
 }
 
 /// One message that reached loa, whatever the provider.

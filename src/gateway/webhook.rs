@@ -1,42 +1,17 @@
-//! `/webhooks/{gateway_id}/{event}`: checks who calls, hands the call to that gateway's adapter,
-//! stores what it parsed (inbox or delivery report), then answers as the provider expects.
+//! A webhook call as adapters see it: who may call ([`WebhookAuth`]), the request
+//! ([`WebhookRequest`]), what it carried ([`WebhookEvent`]) and the answer the provider expects.
+//! The HTTP handler that stores what was parsed is `http::webhooks`.
 
-use std::net::{IpAddr, SocketAddr};
-use std::sync::atomic::Ordering;
-use std::time::Duration;
+use std::net::IpAddr;
 
-use axum::body::Body;
-use axum::extract::{ConnectInfo, Path, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::Router;
 use subtle::ConstantTimeEq;
 
-use super::{GatewayHandle, Inbound};
-use crate::app::{App, AppState};
-use crate::http::error::ApiError;
-use crate::inbox::{self, MAX_TEXT_CHARS};
-use crate::outbox::{apply_report, DeliveryStatus, ReportKey};
+use super::{DeliveryStatus, Inbound};
 use crate::phone::Sender;
-use crate::with_db;
 
-/// Webhook bodies are small: one message, or one report.
-const MAX_WEBHOOK_BYTES: usize = 32 * 1024;
 /// Header that may carry the gateway's webhook secret.
 pub const SECRET_HEADER: &str = "x-loa-secret";
-/// A report can overtake the send it reports on (the provider answers the send, then reports at
-/// once, before the dispatcher has stored the provider's id); wait this long for the row.
-const REPORT_WAIT: Duration = Duration::from_millis(1500);
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/webhooks/{gateway_id}/{event}", get(hook).post(hook))
-        .route(
-            "/webhooks/{gateway_id}/{event}/{secret}",
-            get(hook_with_secret).post(hook_with_secret),
-        )
-}
 
 /// Who may call a gateway's webhooks: a shared secret and/or a list of source addresses.
 #[derive(Clone, Debug, Default)]
@@ -247,190 +222,6 @@ impl WebhookReply {
             content_type: "text/plain; charset=utf-8",
             body: body.into(),
         }
-    }
-}
-
-impl IntoResponse for WebhookReply {
-    fn into_response(self) -> Response {
-        (
-            self.status,
-            [(axum::http::header::CONTENT_TYPE, self.content_type)],
-            self.body,
-        )
-            .into_response()
-    }
-}
-
-async fn hook(
-    State(app): State<AppState>,
-    Path((gateway_id, event)): Path<(String, String)>,
-    req: Request,
-) -> Response {
-    handle(app, gateway_id, event, None, req).await
-}
-
-async fn hook_with_secret(
-    State(app): State<AppState>,
-    Path((gateway_id, event, secret)): Path<(String, String, String)>,
-    req: Request,
-) -> Response {
-    handle(app, gateway_id, event, Some(secret), req).await
-}
-
-async fn handle(
-    app: AppState,
-    gateway_id: String,
-    event: String,
-    path_secret: Option<String>,
-    req: Request,
-) -> Response {
-    let (parts, body) = req.into_parts();
-    let peer = parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip());
-    let body = match axum::body::to_bytes(Body::new(body), MAX_WEBHOOK_BYTES).await {
-        Ok(b) => b,
-        Err(_) => {
-            return crate::http::error::rejection(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!("webhook bodies are limited to {MAX_WEBHOOK_BYTES} bytes"),
-            )
-        }
-    };
-    let request = WebhookRequest {
-        method: &parts.method,
-        headers: &parts.headers,
-        query: parts.uri.query().unwrap_or(""),
-        body: &body,
-        peer,
-        path_secret: path_secret.as_deref(),
-    };
-    if event == USSD_EVENT {
-        if let Some(auth) = app.ussd_gateways.get(&gateway_id) {
-            return ussd_step(&app, &gateway_id, auth, &request).await;
-        }
-    }
-    let Some(handle) = app.gateways.get(&gateway_id).cloned() else {
-        return ApiError::NotFound.into_response();
-    };
-    let Some(auth) = handle.gateway.webhook_auth() else {
-        return ApiError::NotFound.into_response();
-    };
-    let parsed = auth
-        .check(&request)
-        .and_then(|()| handle.gateway.parse_webhook(&event, &request));
-    let events = match parsed {
-        Ok(events) => events,
-        Err(err) => {
-            handle
-                .counters
-                .webhook_rejected
-                .fetch_add(1, Ordering::Relaxed);
-            tracing::warn!(gateway = %gateway_id, %event, %err, "webhook refused");
-            return ApiError::from(err).into_response();
-        }
-    };
-    for ev in events {
-        if let Err(err) = store(&app, &handle, ev).await {
-            return err.into_response();
-        }
-    }
-    handle.gateway.webhook_reply(&event).into_response()
-}
-
-/// The event a USSD aggregator calls with each step of a session.
-const USSD_EVENT: &str = "ussd";
-
-/// One USSD step from a gateway of kind `ussd`: answered in the HTTP response (`CON …`/`END …`).
-async fn ussd_step(
-    app: &App,
-    gateway_id: &str,
-    auth: &WebhookAuth,
-    request: &WebhookRequest<'_>,
-) -> Response {
-    if let Err(err) = auth.check(request) {
-        tracing::warn!(gateway = %gateway_id, %err, "ussd webhook refused");
-        return ApiError::from(err).into_response();
-    }
-    match crate::gateway::ussd_at::handle_ussd(app, gateway_id, request.body).await {
-        Ok((status, text)) => (
-            status,
-            [(
-                axum::http::header::CONTENT_TYPE,
-                "text/plain; charset=utf-8",
-            )],
-            text,
-        )
-            .into_response(),
-        Err(err) => ApiError::from(err).into_response(),
-    }
-}
-
-async fn store(app: &App, handle: &GatewayHandle, event: WebhookEvent) -> Result<(), ApiError> {
-    match event {
-        WebhookEvent::Inbound(mut msg) => {
-            if msg.text.chars().count() > MAX_TEXT_CHARS {
-                msg.text = msg.text.chars().take(MAX_TEXT_CHARS).collect();
-            }
-            let received = inbox::receive(&app.db, &msg).await?;
-            handle.counters.inbound.fetch_add(1, Ordering::Relaxed);
-            if !received.duplicate {
-                // Stored: from here a failure is the inbox sweep's to retry; the provider gets its 200.
-                if let Err(err) = inbox::handle(app, received.id).await {
-                    tracing::warn!(%err, inbound_id = received.id, "handling deferred to the inbox sweep");
-                }
-            }
-            Ok(())
-        }
-        WebhookEvent::Report {
-            provider_id,
-            status,
-            error,
-        } => {
-            handle.counters.reports.fetch_add(1, Ordering::Relaxed);
-            report(app, handle.id(), &provider_id, status, error.as_deref()).await?;
-            Ok(())
-        }
-        WebhookEvent::Ignored(what) => {
-            tracing::debug!(gateway = %handle.id(), what, "webhook call ignored");
-            Ok(())
-        }
-    }
-}
-
-async fn report(
-    app: &App,
-    gateway_id: &str,
-    provider_id: &str,
-    status: DeliveryStatus,
-    error: Option<&str>,
-) -> Result<(), sqlx::Error> {
-    let key = ReportKey::Provider {
-        gateway_id,
-        provider_id,
-    };
-    let deadline = tokio::time::Instant::now() + REPORT_WAIT;
-    loop {
-        if apply_report(&app.db, key.clone(), status, error).await? {
-            return Ok(());
-        }
-        let known: i64 = with_db!(&app.db, |pool| sqlx::query_scalar(
-            "SELECT COUNT(*) FROM outbox WHERE gateway_id = $1 AND provider_id = $2"
-        )
-        .bind(gateway_id)
-        .bind(provider_id)
-        .fetch_one(pool)
-        .await)?;
-        if known > 0 {
-            // A repeat, or a late report that would move the message backwards: nothing to do.
-            return Ok(());
-        }
-        if tokio::time::Instant::now() >= deadline {
-            tracing::warn!(gateway = %gateway_id, %provider_id, ?status, "delivery report for an unknown message");
-            return Ok(());
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 

@@ -1,23 +1,42 @@
 //! The one mapping from library errors to HTTP responses: a status and a JSON error body.
+//!
+//! Every error a client sees has the shape `{"error": {"code": "...", "message": "..."}}`, built
+//! in one place ([`ApiError::into_response`]); axum's own rejections are turned into it too.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
-/// An error an API client sees: `{"error": {"code": "...", "message": "..."}}`.
+use crate::gateway::africas_talking_ussd::FormError;
+use crate::gateway::WebhookError;
+
+type Source = Box<dyn std::error::Error + Send + Sync>;
+
+/// An error an API client sees.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("{message}")]
     BadRequest { code: &'static str, message: String },
+    /// A caller that could not prove who it is (a token, a webhook's secret, source address or
+    /// signature).
+    #[error("{message}")]
+    Unauthorized { code: &'static str, message: String },
+    /// Known, but not allowed to do this.
+    #[error("{message}")]
+    Forbidden { code: &'static str, message: String },
     #[error("not found")]
     NotFound,
-    /// A caller that could not prove who it is (a webhook's secret, source address or signature).
     #[error("{0}")]
-    Unauthorized(String),
-    /// The cause is logged; the client learns only that it was on our side.
-    #[error("internal error")]
-    Internal(String),
+    TooLarge(String),
+    /// One of axum's rejections (a bad JSON body, a wrong content type, a time-out), kept with
+    /// the status axum chose.
+    #[error("{message}")]
+    Rejected { status: StatusCode, message: String },
+    /// The cause is logged with its chain of sources; the client learns only that it was on our
+    /// side.
+    #[error("internal error: {0}")]
+    Internal(#[source] Source),
 }
 
 impl ApiError {
@@ -27,29 +46,86 @@ impl ApiError {
             message: message.into(),
         }
     }
+
+    pub fn unauthorized(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::Unauthorized {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn forbidden(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::Forbidden {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// A framework rejection (status and message as axum gave them).
+    pub fn rejected(status: StatusCode, message: impl Into<String>) -> ApiError {
+        ApiError::Rejected {
+            status,
+            message: message.into(),
+        }
+    }
+
+    fn parts(&self) -> (StatusCode, &'static str, String) {
+        match self {
+            ApiError::BadRequest { code, message } => {
+                (StatusCode::BAD_REQUEST, code, message.clone())
+            }
+            ApiError::Unauthorized { code, message } => {
+                (StatusCode::UNAUTHORIZED, code, message.clone())
+            }
+            ApiError::Forbidden { code, message } => (StatusCode::FORBIDDEN, code, message.clone()),
+            ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found", "not found".into()),
+            ApiError::TooLarge(message) => {
+                (StatusCode::PAYLOAD_TOO_LARGE, "too_large", message.clone())
+            }
+            ApiError::Rejected { status, message } => {
+                (*status, rejection_code(*status), message.clone())
+            }
+            ApiError::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "internal error; the request was not completed".into(),
+            ),
+        }
+    }
+}
+
+fn rejection_code(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+        StatusCode::REQUEST_TIMEOUT => "timeout",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        _ => "bad_request",
+    }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, code, message) = match &self {
-            ApiError::BadRequest { code, message } => {
-                (StatusCode::BAD_REQUEST, *code, message.clone())
-            }
-            ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found", "not found".into()),
-            ApiError::Unauthorized(message) => {
-                (StatusCode::UNAUTHORIZED, "unauthorized", message.clone())
-            }
-            ApiError::Internal(cause) => {
-                tracing::error!(%cause, "request failed");
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "internal error; the request was not completed".into(),
-                )
-            }
-        };
+        if let ApiError::Internal(source) = &self {
+            tracing::error!(cause = %ErrorChain(source.as_ref()), "request failed");
+        }
+        let (status, code, message) = self.parts();
         let body = json!({ "error": { "code": code, "message": message } });
         (status, Json(body)).into_response()
+    }
+}
+
+/// An error and its sources, on one line, for the log.
+struct ErrorChain<'a>(&'a (dyn std::error::Error + 'static));
+
+impl std::fmt::Display for ErrorChain<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut next = self.0.source();
+        while let Some(e) = next {
+            write!(f, ": {e}")?;
+            next = e.source();
+        }
+        Ok(())
     }
 }
 
@@ -57,7 +133,7 @@ macro_rules! internal_from {
     ($($t:ty),*) => {$(
         impl From<$t> for ApiError {
             fn from(e: $t) -> ApiError {
-                ApiError::Internal(e.to_string())
+                ApiError::Internal(Box::new(e))
             }
         }
     )*};
@@ -66,39 +142,25 @@ macro_rules! internal_from {
 internal_from!(
     sqlx::Error,
     crate::inbox::InboxError,
-    crate::outbox::OutboxError
+    crate::outbox::OutboxError,
+    crate::dialog::DialogError
 );
 
-impl From<crate::gateway::ussd_at::UssdError> for ApiError {
-    fn from(e: crate::gateway::ussd_at::UssdError) -> ApiError {
-        match e {
-            crate::gateway::ussd_at::UssdError::Invalid { code, message } => {
-                ApiError::BadRequest { code, message }
-            }
-            other => ApiError::Internal(other.to_string()),
+impl From<FormError> for ApiError {
+    fn from(e: FormError) -> ApiError {
+        ApiError::BadRequest {
+            code: e.code,
+            message: e.message,
         }
     }
 }
 
-impl From<crate::gateway::WebhookError> for ApiError {
-    fn from(e: crate::gateway::WebhookError) -> ApiError {
-        use crate::gateway::WebhookError as W;
+impl From<WebhookError> for ApiError {
+    fn from(e: WebhookError) -> ApiError {
         match e {
-            W::Unauthorized(m) => ApiError::Unauthorized(m),
-            W::BadRequest(m) => ApiError::bad_request("bad_request", m),
-            W::UnknownEvent => ApiError::NotFound,
+            WebhookError::Unauthorized(m) => ApiError::unauthorized("unauthorized", m),
+            WebhookError::BadRequest(m) => ApiError::bad_request("bad_request", m),
+            WebhookError::UnknownEvent => ApiError::NotFound,
         }
     }
-}
-
-/// Turns axum's own rejections (bad JSON, wrong content type, too large) into the same body shape.
-pub fn rejection(status: StatusCode, message: String) -> Response {
-    let code = match status {
-        StatusCode::PAYLOAD_TOO_LARGE => "too_large",
-        StatusCode::REQUEST_TIMEOUT => "timeout",
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
-        _ => "bad_request",
-    };
-    let body = json!({ "error": { "code": code, "message": message } });
-    (status, Json(body)).into_response()
 }

@@ -2,8 +2,6 @@
 
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
@@ -15,10 +13,9 @@ use super::json::ApiJson;
 use crate::app::AppState;
 use crate::features::areas::{self, Level};
 use crate::features::households;
-use crate::features::staff::{self, Staff};
+use crate::features::staff::{self, Scope, Staff};
 use crate::features::support::{self, Status, SupportError};
 use crate::phone::Msisdn;
-use crate::with_db;
 
 /// The header naming the staff member a call is made for (their `staff.id`).
 pub const STAFF_HEADER: &str = "x-loa-staff";
@@ -38,26 +35,24 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/support/{id}/history", get(history))
 }
 
-pub(super) fn refuse(status: StatusCode, code: &'static str, message: &str) -> Response {
-    let body = json!({ "error": { "code": code, "message": message } });
-    (status, Json(body)).into_response()
-}
-
 /// Equal tokens, compared by their hashes so the time taken says nothing about the prefix.
 fn same_token(given: &str, expected: &str) -> bool {
     Sha256::digest(given.as_bytes()) == Sha256::digest(expected.as_bytes())
 }
 
-/// The staff member a request is made for, once its token and staff id are checked.
-pub struct Caller(pub Staff);
+/// The staff member a request is made for, once its token and staff id are checked, with the
+/// areas they cover.
+pub struct Caller {
+    pub staff: Staff,
+    pub scope: Scope,
+}
 
 impl FromRequestParts<AppState> for Caller {
-    type Rejection = Response;
+    type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, Response> {
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
         let Some(expected) = app.config.api_token.as_deref().filter(|t| !t.is_empty()) else {
-            return Err(refuse(
-                StatusCode::UNAUTHORIZED,
+            return Err(ApiError::unauthorized(
                 "api_disabled",
                 "the staff API is off: set api_token (LOA_API_TOKEN)",
             ));
@@ -69,8 +64,7 @@ impl FromRequestParts<AppState> for Caller {
             .and_then(|v| v.strip_prefix("Bearer "))
             .unwrap_or("");
         if !same_token(given.trim(), expected) {
-            return Err(refuse(
-                StatusCode::UNAUTHORIZED,
+            return Err(ApiError::unauthorized(
                 "unauthorized",
                 "missing or wrong bearer token",
             ));
@@ -80,49 +74,38 @@ impl FromRequestParts<AppState> for Caller {
             .get(STAFF_HEADER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<i64>().ok());
+        let db = &app.services.db;
         let staff = match id {
-            Some(id) => staff::by_id(&app.db, id)
-                .await
-                .map_err(|e| ApiError::from(e).into_response())?,
+            Some(id) => staff::by_id(db, id).await?,
             None => None,
         };
-        staff.map(Caller).ok_or_else(|| {
-            refuse(
-                StatusCode::FORBIDDEN,
+        let staff = staff.ok_or_else(|| {
+            ApiError::forbidden(
                 "unknown_staff",
                 "the x-loa-staff header must name a staff member",
             )
-        })
+        })?;
+        let scope = staff::scope(db, &staff).await?;
+        Ok(Caller { staff, scope })
     }
 }
 
-async fn list_areas(
-    State(app): State<AppState>,
-    Caller(staff): Caller,
-) -> Result<Json<Value>, ApiError> {
-    let mut out = Vec::new();
-    for a in areas::all(&app.db).await? {
-        if staff::covers(&app.db, &staff, &a.code).await? {
-            out.push(a);
-        }
-    }
+async fn list_areas(State(app): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
+    let mut out = areas::all(&app.services.db).await?;
+    out.retain(|a| caller.scope.covers(&a.code));
     Ok(Json(json!({ "areas": out })))
 }
 
 /// A household in the caller's areas, or 404 (the same answer as for no such household).
 async fn visible_household(
     app: &AppState,
-    staff: &Staff,
+    caller: &Caller,
     code: &str,
 ) -> Result<households::Household, ApiError> {
-    let h = households::by_code(&app.db, code)
+    households::by_code(&app.services.db, code)
         .await?
-        .ok_or(ApiError::NotFound)?;
-    if staff::covers(&app.db, staff, &h.village_code).await? {
-        Ok(h)
-    } else {
-        Err(ApiError::NotFound)
-    }
+        .filter(|h| caller.scope.covers(&h.village_code))
+        .ok_or(ApiError::NotFound)
 }
 
 /// Households listed per page by default, and at most.
@@ -138,24 +121,25 @@ struct ListQuery {
 
 async fn list_households(
     State(app): State<AppState>,
-    Caller(staff): Caller,
+    caller: Caller,
     Query(q): Query<ListQuery>,
 ) -> Result<Json<Value>, ApiError> {
+    let db = &app.services.db;
     let limit = q.limit.unwrap_or(PAGE).clamp(1, MAX_PAGE);
     let offset = q.offset.unwrap_or(0).max(0);
-    let mut villages = Vec::new();
-    for a in areas::all(&app.db).await? {
-        let wanted = q.village.as_deref().is_none_or(|v| v.trim() == a.code);
-        if a.level == Level::Village && wanted && staff::covers(&app.db, &staff, &a.code).await? {
-            villages.push(a.code);
-        }
-    }
+    let villages: Vec<String> = areas::all(db)
+        .await?
+        .into_iter()
+        .filter(|a| a.level == Level::Village && caller.scope.covers(&a.code))
+        .filter(|a| q.village.as_deref().is_none_or(|v| v.trim() == a.code))
+        .map(|a| a.code)
+        .collect();
     if q.village.is_some() && villages.is_empty() {
         return Err(ApiError::NotFound);
     }
     let mut out = Vec::new();
-    for h in households::in_villages(&app.db, &villages, limit, offset).await? {
-        let phones = households::phones(&app.db, h.id).await?;
+    for h in households::in_villages(db, &villages, limit, offset).await? {
+        let phones = households::phones(db, h.id).await?;
         out.push(json!({ "household": h, "phones": phones }));
     }
     Ok(Json(
@@ -167,18 +151,20 @@ async fn household_records(
     app: &AppState,
     h: &households::Household,
 ) -> Result<Vec<support::RecordView>, ApiError> {
-    Ok(match support::status_for_household(&app.db, h).await? {
-        support::Lookup::Households(mut hs) if !hs.is_empty() => hs.remove(0).records,
-        _ => Vec::new(),
-    })
+    Ok(
+        match support::status_for_household(&app.services.db, h).await? {
+            support::Lookup::Households(mut hs) if !hs.is_empty() => hs.remove(0).records,
+            _ => Vec::new(),
+        },
+    )
 }
 
 async fn household_support(
     State(app): State<AppState>,
-    Caller(staff): Caller,
+    caller: Caller,
     Path(code): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let h = visible_household(&app, &staff, &code).await?;
+    let h = visible_household(&app, &caller, &code).await?;
     let records = household_records(&app, &h).await?;
     Ok(Json(json!({ "household": h.code, "records": records })))
 }
@@ -194,70 +180,63 @@ struct ContactBody {
 
 async fn link_contact(
     State(app): State<AppState>,
-    Caller(staff): Caller,
+    caller: Caller,
     Path(code): Path<String>,
     ApiJson(body): ApiJson<ContactBody>,
 ) -> Result<Json<Value>, ApiError> {
-    let h = visible_household(&app, &staff, &code).await?;
+    let db = &app.services.db;
+    let h = visible_household(&app, &caller, &code).await?;
     let phone = phone_of(&body.phone)?;
-    let linked = households::link_phone(&app.db, h.id, &phone).await?;
+    let linked = households::link_phone(db, h.id, &phone).await?;
     if linked {
         // No contact history table exists; the log keeps who did it, with the phone masked.
-        tracing::info!(staff = staff.id, household = %h.code, phone = %phone, "phone linked to household");
+        tracing::info!(staff = caller.staff.id, household = %h.code, phone = %phone, "phone linked to household");
     }
     Ok(Json(json!({
         "household": h.code,
         "phone": phone.as_str(),
         "changed": linked,
-        "phones": households::phones(&app.db, h.id).await?,
+        "phones": households::phones(db, h.id).await?,
     })))
 }
 
 async fn unlink_contact(
     State(app): State<AppState>,
-    Caller(staff): Caller,
+    caller: Caller,
     Path((code, raw)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
-    let h = visible_household(&app, &staff, &code).await?;
+    let db = &app.services.db;
+    let h = visible_household(&app, &caller, &code).await?;
     let phone = phone_of(&raw)?;
-    let unlinked = households::unlink_phone(&app.db, h.id, &phone).await?;
+    let unlinked = households::unlink_phone(db, h.id, &phone).await?;
     if unlinked {
-        tracing::info!(staff = staff.id, household = %h.code, phone = %phone, "phone unlinked from household");
+        tracing::info!(staff = caller.staff.id, household = %h.code, phone = %phone, "phone unlinked from household");
     }
     Ok(Json(json!({
         "household": h.code,
         "phone": phone.as_str(),
         "changed": unlinked,
-        "phones": households::phones(&app.db, h.id).await?,
+        "phones": households::phones(db, h.id).await?,
     })))
 }
 
 async fn household(
     State(app): State<AppState>,
-    Caller(staff): Caller,
+    caller: Caller,
     Path(code): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let h = visible_household(&app, &staff, &code).await?;
-    let phones = households::phones(&app.db, h.id).await?;
+    let h = visible_household(&app, &caller, &code).await?;
+    let phones = households::phones(&app.services.db, h.id).await?;
     let records = household_records(&app, &h).await?;
     Ok(Json(
         json!({ "household": h, "phones": phones, "records": records }),
     ))
 }
 
-/// The household of record `id`, if the caller may see it.
-async fn visible_record(app: &AppState, staff: &Staff, id: i64) -> Result<(), ApiError> {
-    let village: Option<String> = with_db!(&app.db, |pool| {
-        sqlx::query_scalar(
-        "SELECT h.village_code FROM support_records r JOIN households h ON h.id = r.household_id
-          WHERE r.id = $1"
-    )
-    .bind(id)
-    .fetch_optional(pool)
-    .await
-    })?;
-    match village {
-        Some(v) if staff::covers(&app.db, staff, &v).await? => Ok(()),
+/// Whether the caller may see record `id` (its household's village is in their areas); 404 if not.
+async fn visible_record(app: &AppState, caller: &Caller, id: i64) -> Result<(), ApiError> {
+    match support::village_of_record(&app.services.db, id).await? {
+        Some(v) if caller.scope.covers(&v) => Ok(()),
         _ => Err(ApiError::NotFound),
     }
 }
@@ -270,16 +249,17 @@ struct StatusBody {
 
 async fn set_status(
     State(app): State<AppState>,
-    Caller(staff): Caller,
+    caller: Caller,
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<StatusBody>,
 ) -> Result<Json<Value>, ApiError> {
-    visible_record(&app, &staff, id).await?;
+    visible_record(&app, &caller, id).await?;
+    let svc = &app.services;
     let to = Status::parse(&body.status).ok_or_else(|| {
         ApiError::bad_request("bad_status", format!("status: unknown `{}`", body.status))
     })?;
-    let actor = format!("staff:{}", staff.id);
-    let change = match support::set_status(&app.db, id, to, body.reason.as_deref(), &actor).await {
+    let actor = format!("staff:{}", caller.staff.id);
+    let change = match support::set_status(&svc.db, id, to, body.reason.as_deref(), &actor).await {
         Ok(c) => c,
         Err(SupportError::NotFound(_)) => return Err(ApiError::NotFound),
         Err(e @ (SupportError::Transition { .. } | SupportError::ReasonRequired)) => {
@@ -288,7 +268,10 @@ async fn set_status(
         Err(SupportError::Db(e)) => return Err(e.into()),
     };
     let queued = match &change {
-        Some(c) => crate::dialog::status::announce(&app, std::slice::from_ref(c)).await?,
+        Some(c) => {
+            let changes = std::slice::from_ref(c);
+            support::announce::announce(&svc.db, &svc.locales, &svc.outbox, changes).await?
+        }
         None => 0,
     };
     Ok(Json(json!({
@@ -301,11 +284,10 @@ async fn set_status(
 
 async fn history(
     State(app): State<AppState>,
-    Caller(staff): Caller,
+    caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<Json<Value>, ApiError> {
-    visible_record(&app, &staff, id).await?;
-    Ok(Json(
-        json!({ "history": support::history(&app.db, id).await? }),
-    ))
+    visible_record(&app, &caller, id).await?;
+    let history = support::history(&app.services.db, id).await?;
+    Ok(Json(json!({ "history": history })))
 }

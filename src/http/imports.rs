@@ -14,11 +14,12 @@ use serde_json::{json, Value};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
-use super::error::{rejection, ApiError};
-use super::households::{refuse, Caller};
+use super::error::ApiError;
+use super::households::Caller;
 use crate::app::AppState;
 use crate::features::import::{self, ImportError, Kind, Options, Problem, Report};
 use crate::features::staff::Role;
+use crate::features::support::announce::announce;
 
 /// Largest spreadsheet accepted; 100,000 households as CSV are about 10 MiB.
 pub const MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
@@ -51,7 +52,7 @@ fn problems(app: &AppState, lang: &str, list: &[Problem]) -> Vec<Value> {
             json!({
                 "row": p.row,
                 "column": p.column,
-                "problem": app.locales.render(lang, &p.problem),
+                "problem": app.services.locales.render(lang, &p.problem),
             })
         })
         .collect()
@@ -59,7 +60,7 @@ fn problems(app: &AppState, lang: &str, list: &[Problem]) -> Vec<Value> {
 
 async fn upload(
     State(app): State<AppState>,
-    Caller(staff): Caller,
+    Caller { staff, .. }: Caller,
     Path(kind): Path<String>,
     Query(q): Query<ImportQuery>,
     headers: HeaderMap,
@@ -67,14 +68,13 @@ async fn upload(
 ) -> Result<Response, ApiError> {
     let body = match body {
         Ok(b) => b,
-        Err(e) => return Ok(rejection(e.status(), e.body_text())),
+        Err(e) => return Err(ApiError::rejected(e.status(), e.body_text())),
     };
     let Some(kind) = Kind::parse(&kind) else {
         return Err(ApiError::NotFound);
     };
     if staff.role != Role::CommuneOfficer {
-        return Ok(refuse(
-            StatusCode::FORBIDDEN,
+        return Err(ApiError::forbidden(
             "forbidden",
             "only a commune officer may import files",
         ));
@@ -98,7 +98,7 @@ async fn upload(
         "text/csv" => import::table::read_csv(&body),
         XLSX => import::table::read_xlsx_bytes(&body),
         _ => {
-            return Ok(rejection(
+            return Err(ApiError::rejected(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 format!("send the file as text/csv or {XLSX}"),
             ))
@@ -117,13 +117,14 @@ async fn upload(
         progress: false,
         actor: Some(format!("staff:{}", staff.id)),
     };
-    let report = match import::run_table_within(&app.db, &staff, kind, &table, &opts).await {
+    let svc = &app.services;
+    let report = match import::run_table_within(&svc.db, &staff, kind, &table, &opts).await {
         Ok(r) => r,
         Err(ImportError::Db(e)) => return Err(e.into()),
         Err(e) => return Err(ApiError::bad_request("bad_file", e.to_string())),
     };
     let queued = if report.applied && !report.changes.is_empty() {
-        crate::dialog::status::announce(&app, &report.changes).await?
+        announce(&svc.db, &svc.locales, &svc.outbox, &report.changes).await?
     } else {
         0
     };
@@ -156,7 +157,7 @@ fn body_of(app: &AppState, lang: &str, kind: Kind, r: &Report, queued: usize) ->
         },
         "problems": problems(app, lang, &r.problems),
         "notes": problems(app, lang, &r.notes),
-        "summary": r.render(&app.locales, lang).lines().last().unwrap_or("").to_string(),
+        "summary": r.render(&app.services.locales, lang).lines().last().unwrap_or("").to_string(),
         "messages_queued": queued,
     })
 }

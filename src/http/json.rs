@@ -2,7 +2,7 @@
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
 pub struct ApiJson<T>(pub T);
@@ -23,5 +23,5 @@ where
 }
 
 fn reject(r: JsonRejection) -> Response {
-    super::error::rejection(r.status(), r.body_text())
+    super::error::ApiError::rejected(r.status(), r.body_text()).into_response()
 }

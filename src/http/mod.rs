@@ -1,14 +1,24 @@
-//! The HTTP edge: one router for webhooks, the simulator and health checks.
+//! The HTTP edge: every axum handler of loa, in one router.
+//!
+//! Gateway webhooks (`webhooks`, `ussd`), the simulator (`simulator`), gateway state and metrics
+//! (`gateways`), the staff API (`households`, `imports`) and health checks. A handler parses the
+//! request (with a gateway's parser where it is a provider's call), calls the inbox, the dialog
+//! or a feature, and answers; errors become the JSON error body in `error`.
 
 pub mod error;
+pub mod gateways;
 pub mod households;
 pub mod imports;
 pub mod json;
+pub mod simulator;
+pub mod ussd;
+pub mod webhooks;
 
 use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
@@ -27,10 +37,10 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .merge(households::router())
-        .merge(crate::gateway::webhook::router())
-        .merge(crate::gateway::status::router());
+        .merge(webhooks::router())
+        .merge(gateways::router());
     if state.config.simulator.enabled {
-        router = router.merge(crate::gateway::simulator::routes::router());
+        router = router.merge(simulator::router());
     }
     router
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
@@ -65,7 +75,7 @@ async fn json_errors(res: axum::response::Response) -> axum::response::Response 
         StatusCode::PAYLOAD_TOO_LARGE => "the request body is too large",
         _ => "the request took too long and was stopped",
     };
-    error::rejection(status, message.to_string())
+    error::ApiError::rejected(status, message).into_response()
 }
 
 async fn healthz() -> Json<serde_json::Value> {
@@ -73,7 +83,7 @@ async fn healthz() -> Json<serde_json::Value> {
 }
 
 async fn readyz(State(app): State<AppState>) -> (StatusCode, Json<serde_json::Value>) {
-    match app.db.ping().await {
+    match app.services.db.ping().await {
         Ok(()) => (StatusCode::OK, Json(json!({ "status": "ready" }))),
         Err(err) => {
             tracing::warn!(%err, "not ready");

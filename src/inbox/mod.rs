@@ -1,13 +1,17 @@
 //! The inbox: an inbound message is stored (once) before its webhook is answered, then handled.
+//!
+//! `receive` is all a webhook waits for; `handle` hands a stored SMS to the dialog and marks the
+//! row, and the inbox sweep calls it again for rows a crash left unhandled.
+
+mod store;
 
 use chrono::TimeDelta;
 
-use crate::app::App;
 use crate::db::{time, Db};
+use crate::dialog::{self, DialogError, Services};
 use crate::gateway::Inbound;
 use crate::hash::text_hash;
 use crate::phone::Sender;
-use crate::{execute, with_db, with_tx};
 
 /// A message without a provider id counts as a repeat of one with the same sender and text
 /// received this recently (providers that give no id still retry).
@@ -20,93 +24,34 @@ pub const MAX_TEXT_CHARS: usize = 1530;
 pub enum InboxError {
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
-    #[error("outbox: {0}")]
-    Outbox(#[from] crate::outbox::OutboxError),
+    #[error("dialog: {0}")]
+    Dialog(#[from] DialogError),
 }
 
+/// The inbox's answer to a webhook: the stored row, and whether it was there already.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct Received {
+pub struct Stored {
     pub id: i64,
     /// True when this message was already stored; it is not handled again.
     pub duplicate: bool,
 }
 
 /// Stores `msg` unless it is a repeat. Returns once it is on disk.
-pub async fn receive(db: &Db, msg: &Inbound) -> Result<Received, InboxError> {
-    let sender = sender_column(&msg.sender);
-    let hash = text_hash(&msg.text);
-    let now = time::now();
-    const INSERT: &str = "INSERT INTO inbound_messages
-            (gateway_id, provider_id, channel, sender, text, text_hash, received_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
-         ON CONFLICT DO NOTHING
-         RETURNING id";
-    if let Some(provider_id) = &msg.provider_id {
-        let id: Option<i64> = with_db!(db, |pool| sqlx::query_scalar(INSERT)
-            .bind(&msg.gateway_id)
-            .bind(provider_id)
-            .bind(msg.channel.as_str())
-            .bind(&sender)
-            .bind(&msg.text)
-            .bind(&hash)
-            .bind(now)
-            .fetch_optional(pool)
-            .await)?;
-        if let Some(id) = id {
-            return Ok(Received {
-                id,
-                duplicate: false,
-            });
+pub async fn receive(db: &Db, msg: &Inbound) -> Result<Stored, InboxError> {
+    let row = store::NewRow {
+        msg,
+        sender: sender_column(&msg.sender),
+        hash: text_hash(&msg.text),
+        now: time::now(),
+    };
+    let stored = match &msg.provider_id {
+        Some(provider_id) => store::insert_with_id(db, &row, provider_id).await?,
+        None => {
+            let since = row.now - TimeDelta::seconds(NO_ID_WINDOW_SECONDS);
+            store::insert_unless_recent(db, &row, since).await?
         }
-        let id: i64 = with_db!(db, |pool| sqlx::query_scalar(
-            "SELECT id FROM inbound_messages WHERE gateway_id = $1 AND provider_id = $2"
-        )
-        .bind(&msg.gateway_id)
-        .bind(provider_id)
-        .fetch_one(pool)
-        .await)?;
-        return Ok(Received {
-            id,
-            duplicate: true,
-        });
-    }
-    let since = now - TimeDelta::seconds(NO_ID_WINDOW_SECONDS);
-    let received = with_tx!(db, |tx| {
-        let seen: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM inbound_messages
-              WHERE gateway_id = $1 AND sender = $2 AND text_hash = $3 AND received_at >= $4
-              LIMIT 1",
-        )
-        .bind(&msg.gateway_id)
-        .bind(&sender)
-        .bind(&hash)
-        .bind(since)
-        .fetch_optional(&mut *tx)
-        .await?;
-        match seen {
-            Some(id) => Received {
-                id,
-                duplicate: true,
-            },
-            None => {
-                let id: i64 = sqlx::query_scalar(INSERT)
-                    .bind(&msg.gateway_id)
-                    .bind(None::<String>)
-                    .bind(msg.channel.as_str())
-                    .bind(&sender)
-                    .bind(&msg.text)
-                    .bind(&hash)
-                    .bind(now)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                Received {
-                    id,
-                    duplicate: false,
-                }
-            }
-        }
-    });
-    Ok(received)
+    };
+    Ok(stored)
 }
 
 /// The sender as stored: E.164 for a mobile, the raw sender id otherwise.
@@ -117,56 +62,39 @@ fn sender_column(sender: &Sender) -> String {
     }
 }
 
-#[derive(sqlx::FromRow)]
-struct Pending {
-    sender: String,
-    text: Option<String>,
-    status: String,
-}
-
 /// Handles a stored SMS: the dialog answers, then the row is marked. Handling the same row twice
 /// (a crash between the two) is safe: replies and consent records are keyed on the inbound id.
-pub async fn handle(app: &App, id: i64) -> Result<(), InboxError> {
-    let row: Option<Pending> = with_db!(&app.db, |pool| sqlx::query_as(
-        "SELECT sender, text, status FROM inbound_messages WHERE id = $1"
-    )
-    .bind(id)
-    .fetch_optional(pool)
-    .await)?;
-    let Some(row) = row.filter(|r| r.status == "new") else {
+pub async fn handle(svc: &Services, id: i64) -> Result<(), InboxError> {
+    let Some(row) = store::pending(&svc.db, id).await? else {
         return Ok(());
     };
     let (status, note) = match (Sender::classify(&row.sender), row.text) {
         (Ok(Sender::Mobile(msisdn)), Some(text)) => {
-            let note = crate::dialog::sms::handle(app, &msisdn, &text, id).await?;
+            let note = dialog::sms::handle(svc, &msisdn, &text, id).await?;
             ("handled", note)
         }
         (Ok(_), _) => ("ignored", "sender is not a mobile number: never answered"),
         (Err(_), _) => ("ignored", "sender is not a valid number"),
     };
-    execute!(&app.db, |pool| sqlx::query(
-        "UPDATE inbound_messages SET status = $2, note = $3, handled_at = $4 WHERE id = $1"
-    )
-    .bind(id)
-    .bind(status)
-    .bind(note)
-    .bind(time::now())
-    .execute(pool)
-    .await)?;
+    store::mark(&svc.db, id, status, note).await?;
     Ok(())
+}
+
+/// Stores `msg` and, when it is new, answers it. A failure after storing is left to the inbox
+/// sweep, so the caller (a webhook) still answers 200: the message is safe.
+pub async fn receive_and_handle(svc: &Services, msg: &Inbound) -> Result<Stored, InboxError> {
+    let stored = receive(&svc.db, msg).await?;
+    if !stored.duplicate {
+        if let Err(err) = handle(svc, stored.id).await {
+            tracing::warn!(%err, inbound_id = stored.id, "handling deferred to the inbox sweep");
+        }
+    }
+    Ok(stored)
 }
 
 /// Messages stored but never handled (the process died between storing and answering), oldest first.
 pub async fn unhandled(db: &Db, older_than: TimeDelta) -> Result<Vec<i64>, InboxError> {
-    let before = time::now() - older_than;
-    let ids = with_db!(db, |pool| sqlx::query_scalar(
-        "SELECT id FROM inbound_messages WHERE status = 'new' AND channel = 'sms'
-            AND received_at < $1 ORDER BY id LIMIT 500"
-    )
-    .bind(before)
-    .fetch_all(pool)
-    .await)?;
-    Ok(ids)
+    Ok(store::unhandled(db, time::now() - older_than).await?)
 }
 
 /// Deletes the bodies of messages older than `before`; who sent what when stays.
@@ -174,12 +102,5 @@ pub async fn forget_bodies(
     db: &Db,
     before: chrono::DateTime<chrono::Utc>,
 ) -> Result<u64, InboxError> {
-    let done = execute!(db, |pool| sqlx::query(
-        "UPDATE inbound_messages SET text = NULL
-          WHERE received_at < $1 AND text IS NOT NULL AND status <> 'new'"
-    )
-    .bind(before)
-    .execute(pool)
-    .await)?;
-    Ok(done)
+    Ok(store::forget_bodies(db, before).await?)
 }

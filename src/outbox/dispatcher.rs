@@ -4,75 +4,177 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{NaiveTime, TimeDelta, Timelike};
+use chrono_tz::Tz;
+use futures::future::BoxFuture;
 use futures::StreamExt;
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use super::claim::{self, Claimed, Settle};
 use super::{retry, Priority};
-use crate::app::App;
-use crate::features::consent;
-use crate::gateway::{Outbound, SendError};
+use crate::db::Db;
+use crate::gateway::{Gateways, Outbound, SendError};
 use crate::text::Encoding;
 
-/// Runs until `shutdown` fires; then finishes the sends in flight and puts back what it had
-/// claimed but not started.
-pub async fn run(app: Arc<App>, shutdown: CancellationToken) {
-    let wake = app.outbox.wake_signal();
-    let cfg = &app.config.dispatcher;
-    let poll = Duration::from_millis(cfg.poll_millis);
-    let lease = TimeDelta::seconds(cfg.lease_seconds as i64);
-    let quiet = app.config.quiet_window().unwrap_or_default();
-    loop {
-        if shutdown.is_cancelled() {
-            break;
+/// Asked before a bulk or scheduled message goes out: whether the recipient opted out of it.
+/// The consent feature answers; the outbox does not read its tables.
+pub trait SendGuard: Send + Sync {
+    fn blocks<'a>(
+        &'a self,
+        recipient: &'a str,
+        topic: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<bool, sqlx::Error>>;
+}
+
+/// How the dispatcher paces itself, from the configuration.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub batch_size: u32,
+    pub lease: TimeDelta,
+    pub poll: Duration,
+    pub concurrency: usize,
+    pub max_backoff: TimeDelta,
+    /// Local times between which only replies go out; equal times: no quiet hours.
+    pub quiet: (NaiveTime, NaiveTime),
+    pub tz: Tz,
+}
+
+/// Everything one dispatcher needs, and nothing else of the application.
+pub struct Dispatcher {
+    pub db: Db,
+    pub gateways: Arc<Gateways>,
+    /// Notified on every enqueue.
+    pub wake: Arc<Notify>,
+    pub settings: Settings,
+    /// Names this process in leases.
+    pub holder: String,
+    pub guard: Arc<dyn SendGuard>,
+}
+
+impl Dispatcher {
+    /// Runs until `shutdown` fires; then finishes the sends in flight and puts back what it had
+    /// claimed but not started.
+    pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
+        while !shutdown.is_cancelled() {
+            if self.tick(&shutdown).await > 0 {
+                continue;
+            }
+            tokio::select! {
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(self.settings.poll) => {}
+                _ = shutdown.cancelled() => break,
+            }
         }
-        let min_priority = if in_quiet_hours(&app, quiet) {
+        tracing::info!("dispatcher stopped");
+    }
+
+    /// Claims one batch of due rows and settles each: returns how many it claimed, so a caller
+    /// (the loop above, or a test draining the queue) knows whether there was work.
+    pub async fn tick(&self, shutdown: &CancellationToken) -> usize {
+        let batch = match self.claim().await {
+            Ok(batch) => batch,
+            Err(err) => {
+                tracing::error!(%err, "claiming outbox rows");
+                return 0;
+            }
+        };
+        let n = batch.len();
+        futures::stream::iter(batch)
+            .for_each_concurrent(self.settings.concurrency, |row| async move {
+                let id = row.id;
+                let outcome = if shutdown.is_cancelled() {
+                    self.settle(id, Settle::Release).await
+                } else {
+                    self.send_one(row).await
+                };
+                if let Err(err) = outcome {
+                    tracing::error!(%err, outbox_id = id, "settling an outbox row");
+                }
+            })
+            .await;
+        n
+    }
+
+    async fn claim(&self) -> Result<Vec<Claimed>, sqlx::Error> {
+        let min_priority = if self.in_quiet_hours() {
             Priority::Reply.rank()
         } else {
             Priority::Bulk.rank()
         };
-        let batch = match claim::claim(
-            &app.db,
-            &app.instance,
-            lease,
+        let limit = claim_limit(self.gateways.total_rate(), self.settings.batch_size);
+        claim::claim(
+            &self.db,
+            &self.holder,
+            self.settings.lease,
             min_priority,
-            claim_limit(app.gateways.total_rate(), cfg.batch_size),
+            limit,
         )
         .await
-        {
-            Ok(batch) => batch,
-            Err(err) => {
-                tracing::error!(%err, "claiming outbox rows");
-                Vec::new()
-            }
-        };
-        if batch.is_empty() {
-            tokio::select! {
-                _ = wake.notified() => {}
-                _ = tokio::time::sleep(poll) => {}
-                _ = shutdown.cancelled() => break,
-            }
-            continue;
-        }
-        futures::stream::iter(batch)
-            .for_each_concurrent(cfg.concurrency, |row| {
-                let app = &app;
-                let shutdown = &shutdown;
-                async move {
-                    let id = row.id;
-                    let outcome = if shutdown.is_cancelled() {
-                        settle(app, id, Settle::Release).await
-                    } else {
-                        send_one(app, row).await
-                    };
-                    if let Err(err) = outcome {
-                        tracing::error!(%err, outbox_id = id, "settling an outbox row");
-                    }
-                }
-            })
-            .await;
     }
-    tracing::info!("dispatcher stopped");
+
+    fn in_quiet_hours(&self) -> bool {
+        let now = chrono::Utc::now().with_timezone(&self.settings.tz).time();
+        let (start, end) = self.settings.quiet;
+        is_quiet(now, start, end)
+    }
+
+    async fn settle(&self, id: i64, outcome: Settle<'_>) -> Result<(), sqlx::Error> {
+        claim::settle(&self.db, id, &self.holder, outcome).await
+    }
+
+    async fn send_one(&self, row: Claimed) -> Result<(), sqlx::Error> {
+        let Some(text) = row.text.as_deref() else {
+            let error = "body deleted by retention";
+            return self.settle(row.id, Settle::Failed { error }).await;
+        };
+        let is_reply = row.priority >= Priority::Reply.rank();
+        if !is_reply
+            && self
+                .guard
+                .blocks(&row.recipient, row.topic.as_deref())
+                .await?
+        {
+            let reason = "recipient opted out";
+            return self.settle(row.id, Settle::Cancelled { reason }).await;
+        }
+        // The first gateway for this number whose circuit is closed: failing gateways are skipped
+        // for their cool-down, and this message goes to the next one by prefix and priority.
+        let handle = match self.gateways.route_available(&row.recipient) {
+            Ok(h) => h.clone(),
+            Err(err) => return self.retry_later(&row, &err.to_string()).await,
+        };
+        let parts = u32::try_from(row.parts).unwrap_or(1);
+        handle.wait_for_rate(parts).await;
+        let msg = Outbound {
+            id: row.id,
+            to: &row.recipient,
+            text,
+            encoding: Encoding::parse(&row.encoding).unwrap_or(Encoding::Ucs2),
+            parts,
+        };
+        let result = handle.gateway.send(&msg).await;
+        handle.record(parts, result.as_ref().map(|_| ()));
+        match result {
+            Ok(receipt) => {
+                let sent = Settle::Sent {
+                    gateway_id: handle.gateway.id(),
+                    provider_id: &receipt.provider_id,
+                };
+                self.settle(row.id, sent).await
+            }
+            Err(SendError::Transient(e)) => self.retry_later(&row, &e).await,
+            Err(SendError::Permanent(e)) => self.settle(row.id, Settle::Failed { error: &e }).await,
+        }
+    }
+
+    async fn retry_later(&self, row: &Claimed, error: &str) -> Result<(), sqlx::Error> {
+        let at = crate::db::time::now() + retry::backoff(row.attempts, self.settings.max_backoff);
+        if at >= row.expires_at {
+            return self.settle(row.id, Settle::Expired { error }).await;
+        }
+        tracing::info!(outbox_id = row.id, attempts = row.attempts, %error, "send failed; will retry");
+        self.settle(row.id, Settle::Retry { at, error }).await
+    }
 }
 
 /// Rows to claim at once: what the gateways can send in about a quarter of a second. A larger
@@ -83,11 +185,6 @@ fn claim_limit(total_rate: u32, batch_size: u32) -> i64 {
 
 /// Quiet hours hold everything but replies; a window may wrap midnight (21:00–07:00), and a
 /// window whose start equals its end holds nothing.
-fn in_quiet_hours(app: &App, (start, end): (NaiveTime, NaiveTime)) -> bool {
-    let now = chrono::Utc::now().with_timezone(&app.tz).time();
-    is_quiet(now, start, end)
-}
-
 pub(crate) fn is_quiet(now: NaiveTime, start: NaiveTime, end: NaiveTime) -> bool {
     let now = now.with_nanosecond(0).unwrap_or(now);
     if start == end {
@@ -97,76 +194,6 @@ pub(crate) fn is_quiet(now: NaiveTime, start: NaiveTime, end: NaiveTime) -> bool
     } else {
         now >= start || now < end
     }
-}
-
-async fn settle(app: &App, id: i64, outcome: Settle<'_>) -> Result<(), sqlx::Error> {
-    claim::settle(&app.db, id, &app.instance, outcome).await
-}
-
-async fn send_one(app: &App, row: Claimed) -> Result<(), sqlx::Error> {
-    let Some(text) = row.text.as_deref() else {
-        return settle(
-            app,
-            row.id,
-            Settle::Failed {
-                error: "body deleted by retention",
-            },
-        )
-        .await;
-    };
-    let is_reply = row.priority >= Priority::Reply.rank();
-    if !is_reply && consent::blocks(&app.db, &row.recipient, row.topic.as_deref()).await? {
-        return settle(
-            app,
-            row.id,
-            Settle::Cancelled {
-                reason: "recipient opted out",
-            },
-        )
-        .await;
-    }
-    // The first gateway for this number whose circuit is closed: failing gateways are skipped
-    // for their cool-down, and this message goes to the next one by prefix and priority.
-    let handle = match app.gateways.route_available(&row.recipient) {
-        Ok(h) => h.clone(),
-        Err(err) => return retry_later(app, &row, &err.to_string()).await,
-    };
-    let parts = u32::try_from(row.parts).unwrap_or(1);
-    handle.wait_for_rate(parts).await;
-    let msg = Outbound {
-        id: row.id,
-        to: &row.recipient,
-        text,
-        encoding: Encoding::parse(&row.encoding).unwrap_or(Encoding::Ucs2),
-        parts,
-    };
-    let result = handle.gateway.send(&msg).await;
-    handle.record(parts, result.as_ref().map(|_| ()));
-    match result {
-        Ok(receipt) => {
-            settle(
-                app,
-                row.id,
-                Settle::Sent {
-                    gateway_id: handle.gateway.id(),
-                    provider_id: &receipt.provider_id,
-                },
-            )
-            .await
-        }
-        Err(SendError::Transient(e)) => retry_later(app, &row, &e).await,
-        Err(SendError::Permanent(e)) => settle(app, row.id, Settle::Failed { error: &e }).await,
-    }
-}
-
-async fn retry_later(app: &App, row: &Claimed, error: &str) -> Result<(), sqlx::Error> {
-    let max = TimeDelta::seconds(app.config.dispatcher.max_backoff_seconds as i64);
-    let at = crate::db::time::now() + retry::backoff(row.attempts, max);
-    if at >= row.expires_at {
-        return settle(app, row.id, Settle::Expired { error }).await;
-    }
-    tracing::info!(outbox_id = row.id, attempts = row.attempts, %error, "send failed; will retry");
-    settle(app, row.id, Settle::Retry { at, error }).await
 }
 
 #[cfg(test)]

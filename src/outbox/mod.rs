@@ -1,9 +1,14 @@
 //! The outbox: every outgoing message is a row here, and this is the only way out of loa.
+//!
+//! Features enqueue through [`Outbox`]; the [`dispatcher`] claims due rows and hands each to a
+//! gateway adapter. The SQL is in `store` (rows), `claim` (claiming and settling, the one place
+//! the backends differ) and `report` (delivery reports).
 
 mod claim;
 pub mod dispatcher;
 mod report;
 mod retry;
+pub mod store;
 
 use std::sync::Arc;
 
@@ -14,10 +19,10 @@ use tokio::sync::Notify;
 use crate::db::{time, Db};
 use crate::phone::Msisdn;
 use crate::text;
-use crate::{execute, with_db};
 
+pub use crate::gateway::DeliveryStatus;
 pub use claim::Claimed;
-pub use report::{apply_report, DeliveryStatus, ReportKey};
+pub use report::{apply_report, is_known, ReportKey};
 
 /// Replies to a person outrank reminders, which outrank bulk sends; only replies go out in quiet hours.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -126,7 +131,6 @@ impl Outbox {
     /// Stores `msg` unless its idempotency key is already there. Encoding and parts are computed
     /// here, once, from the final text.
     pub async fn enqueue(&self, msg: NewMessage) -> Result<Enqueued, OutboxError> {
-        let info = text::analyze(&msg.text);
         let now = time::now();
         let not_before = msg.not_before.unwrap_or(now);
         let ttl = if msg.priority == Priority::Reply {
@@ -135,42 +139,14 @@ impl Outbox {
             self.bulk_ttl
         };
         let expires_at = msg.expires_at.unwrap_or(not_before + ttl);
-        let inserted: Option<i64> = with_db!(&self.db, |pool| {
-            sqlx::query_scalar(
-            "INSERT INTO outbox (recipient, text, text_hash, encoding, parts, priority, topic, origin,
-                                 idempotency_key, not_before, expires_at, next_attempt_at,
-                                 created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $10, $12, $12)
-             ON CONFLICT (idempotency_key) DO NOTHING
-             RETURNING id"
-        )
-        .bind(msg.recipient.as_str())
-        .bind(&msg.text)
-        .bind(crate::hash::text_hash(&msg.text))
-        .bind(info.encoding.as_str())
-        .bind(info.parts as i64)
-        .bind(msg.priority.rank())
-        .bind(&msg.topic)
-        .bind(&msg.origin)
-        .bind(&msg.idempotency_key)
-        .bind(not_before)
-        .bind(expires_at)
-        .bind(now)
-        .fetch_optional(pool)
-        .await
-        })?;
-        let enqueued = match inserted {
-            Some(id) => Enqueued { id, created: true },
-            None => {
-                let id: i64 = with_db!(&self.db, |pool| sqlx::query_scalar(
-                    "SELECT id FROM outbox WHERE idempotency_key = $1"
-                )
-                .bind(&msg.idempotency_key)
-                .fetch_one(pool)
-                .await)?;
-                Enqueued { id, created: false }
-            }
+        let row = store::Row {
+            msg: &msg,
+            info: text::analyze(&msg.text),
+            not_before,
+            expires_at,
+            now,
         };
+        let enqueued = store::insert(&self.db, &row).await?;
         if enqueued.created {
             self.wake.notify_one();
         }
@@ -184,42 +160,16 @@ impl Outbox {
         text: &str,
         since: DateTime<Utc>,
     ) -> Result<i64, OutboxError> {
-        let n: i64 = with_db!(&self.db, |pool| sqlx::query_scalar(
-            "SELECT COUNT(*) FROM outbox
-              WHERE recipient = $1 AND text_hash = $2 AND priority = $3 AND created_at >= $4"
-        )
-        .bind(recipient.as_str())
-        .bind(crate::hash::text_hash(text))
-        .bind(Priority::Reply.rank())
-        .bind(since)
-        .fetch_one(pool)
-        .await)?;
-        Ok(n)
+        Ok(store::recent_replies(&self.db, recipient.as_str(), text, since).await?)
     }
 
     /// Marks rows whose time ran out; the dispatcher never claims them.
     pub async fn expire_due(&self) -> Result<u64, OutboxError> {
-        let now = time::now();
-        let done = execute!(&self.db, |pool| sqlx::query(
-            "UPDATE outbox SET status = 'expired', lease_until = NULL, updated_at = $1
-              WHERE expires_at <= $1
-                AND (status = 'queued' OR (status = 'sending' AND lease_until < $1))"
-        )
-        .bind(now)
-        .execute(pool)
-        .await)?;
-        Ok(done)
+        Ok(store::expire_due(&self.db, time::now()).await?)
     }
 
     /// Deletes the bodies of messages older than `before`; status, times and hashes stay.
     pub async fn forget_bodies(&self, before: DateTime<Utc>) -> Result<u64, OutboxError> {
-        let done = execute!(&self.db, |pool| sqlx::query(
-            "UPDATE outbox SET text = NULL WHERE created_at < $1 AND text IS NOT NULL
-                AND status NOT IN ('queued', 'sending')"
-        )
-        .bind(before)
-        .execute(pool)
-        .await)?;
-        Ok(done)
+        Ok(store::forget_bodies(&self.db, before).await?)
     }
 }

@@ -1,18 +1,11 @@
 //! Delivery reports: a gateway's word on a sent message, applied idempotently and never backwards.
 
-use serde::Serialize;
+use futures::future::BoxFuture;
 
+use super::Outbox;
 use crate::db::{time, Db};
-use crate::execute;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DeliveryStatus {
-    /// Accepted by the network but not yet on the phone (Kannel "buffered", "submitted").
-    Sent,
-    Delivered,
-    Failed,
-}
+use crate::gateway::{DeliveryStatus, ReportError, ReportSink};
+use crate::{execute, with_db};
 
 /// How the report names the message: by the provider's id, or by our own outbox id where the
 /// provider echoes a reference we gave it.
@@ -51,7 +44,7 @@ pub async fn apply_report(
         } => {
             let sql =
                 format!("{set} WHERE gateway_id = $3 AND provider_id = $4 AND status IN {from}");
-            execute!(db, |pool| sqlx::query(&sql)
+            execute!(db, pool => sqlx::query(&sql)
                 .bind(now)
                 .bind(error)
                 .bind(gateway_id)
@@ -61,7 +54,7 @@ pub async fn apply_report(
         }
         ReportKey::Outbox(id) => {
             let sql = format!("{set} WHERE id = $3 AND status IN {from}");
-            execute!(db, |pool| sqlx::query(&sql)
+            execute!(db, pool => sqlx::query(&sql)
                 .bind(now)
                 .bind(error)
                 .bind(id)
@@ -70,4 +63,40 @@ pub async fn apply_report(
         }
     };
     Ok(done > 0)
+}
+
+/// Whether a message sent through `gateway_id` carries `provider_id`: a report that finds no row
+/// to change is then a repeat (or late), not one that overtook its send.
+pub async fn is_known(db: &Db, gateway_id: &str, provider_id: &str) -> Result<bool, sqlx::Error> {
+    let n: i64 = with_db!(db, pool => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM outbox WHERE gateway_id = $1 AND provider_id = $2"
+    )
+    .bind(gateway_id)
+    .bind(provider_id)
+    .fetch_one(pool)
+    .await)?;
+    Ok(n > 0)
+}
+
+/// The simulated network reports through the outbox like any provider's webhook would.
+impl ReportSink for Outbox {
+    fn report<'a>(
+        &'a self,
+        gateway_id: &'a str,
+        provider_id: &'a str,
+        status: DeliveryStatus,
+    ) -> BoxFuture<'a, Result<bool, ReportError>> {
+        Box::pin(async move {
+            let key = ReportKey::Provider {
+                gateway_id,
+                provider_id,
+            };
+            apply_report(self.db(), key, status, None)
+                .await
+                .map_err(|e| match e {
+                    sqlx::Error::PoolClosed => ReportError::Closed,
+                    other => ReportError::Failed(other.to_string()),
+                })
+        })
+    }
 }

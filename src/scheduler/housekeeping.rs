@@ -2,24 +2,21 @@
 
 use chrono::TimeDelta;
 
-use crate::app::App;
 use crate::db::time;
-use crate::execute;
+use crate::dialog::Services;
+use crate::features::support;
+use crate::gateway::simulator;
 
 /// Expires rows whose time ran out and deletes bodies older than `retention_days`; metadata stays.
-pub async fn housekeeping(app: &App) {
-    let cutoff = time::now() - TimeDelta::days(i64::from(app.config.retention_days));
-    let expired = app.outbox.expire_due().await;
-    let outbox = app.outbox.forget_bodies(cutoff).await;
-    let inbox = crate::inbox::forget_bodies(&app.db, cutoff).await;
-    let simulator = crate::gateway::simulator::forget_bodies(&app.db, cutoff).await;
-    let runs = execute!(&app.db, |pool| sqlx::query(
-        "DELETE FROM job_runs WHERE started_at < $1"
-    )
-    .bind(time::now() - TimeDelta::days(7))
-    .execute(pool)
-    .await);
-    match crate::dialog::ussd::forget_expired(&app.db, time::now()).await {
+pub async fn housekeeping(svc: &Services, retention_days: u32) {
+    let db = &svc.db;
+    let cutoff = time::now() - TimeDelta::days(i64::from(retention_days));
+    let expired = svc.outbox.expire_due().await;
+    let outbox = svc.outbox.forget_bodies(cutoff).await;
+    let inbox = crate::inbox::forget_bodies(db, cutoff).await;
+    let simulator = simulator::store::forget_bodies(db, cutoff).await;
+    let runs = super::lease::forget_runs(db, time::now() - TimeDelta::days(7)).await;
+    match crate::dialog::ussd::forget_expired(db, time::now()).await {
         Ok(n) => tracing::info!(ussd_sessions = n, "expired USSD sessions deleted"),
         Err(err) => tracing::error!(%err, "housekeeping: USSD sessions"),
     }
@@ -43,8 +40,8 @@ pub async fn housekeeping(app: &App) {
 }
 
 /// Handles inbound SMS that were stored but not answered (the process stopped in between).
-pub async fn sweep_inbox(app: &App) {
-    let ids = match crate::inbox::unhandled(&app.db, TimeDelta::seconds(20)).await {
+pub async fn sweep_inbox(svc: &Services) {
+    let ids = match crate::inbox::unhandled(&svc.db, TimeDelta::seconds(20)).await {
         Ok(ids) => ids,
         Err(err) => {
             tracing::error!(%err, "inbox sweep");
@@ -52,7 +49,7 @@ pub async fn sweep_inbox(app: &App) {
         }
     };
     for id in ids {
-        if let Err(err) = crate::inbox::handle(app, id).await {
+        if let Err(err) = crate::inbox::handle(svc, id).await {
             tracing::error!(%err, inbound_id = id, "inbox sweep: handling failed");
         }
     }
@@ -60,13 +57,8 @@ pub async fn sweep_inbox(app: &App) {
 
 /// Queues the SMS of support status changes that were recorded but never announced (the process
 /// stopped between the change and its messages). Keys make a repeat send nothing twice.
-pub async fn sweep_announcements(app: &App) {
-    let changes = match crate::features::support::pending_announcements(
-        &app.db,
-        TimeDelta::seconds(60),
-    )
-    .await
-    {
+pub async fn sweep_announcements(svc: &Services) {
+    let changes = match support::pending_announcements(&svc.db, TimeDelta::seconds(60)).await {
         Ok(c) => c,
         Err(err) => {
             tracing::error!(%err, "announcement sweep");
@@ -76,7 +68,7 @@ pub async fn sweep_announcements(app: &App) {
     if changes.is_empty() {
         return;
     }
-    match crate::dialog::status::announce(app, &changes).await {
+    match support::announce::announce(&svc.db, &svc.locales, &svc.outbox, &changes).await {
         Ok(n) => tracing::info!(changes = changes.len(), queued = n, "announcement sweep"),
         Err(err) => tracing::error!(%err, "announcement sweep"),
     }

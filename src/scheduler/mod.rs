@@ -1,4 +1,7 @@
 //! The scheduler: cron jobs that find what is due and enqueue it; a lease row lets one instance run each slot.
+//!
+//! A job never sends: it calls a feature (or the inbox sweep), which enqueues with an
+//! idempotency key, so a slot run twice sends nothing twice.
 
 pub mod housekeeping;
 mod lease;
@@ -9,37 +12,48 @@ use std::sync::Arc;
 
 use tokio_cron_scheduler::{Job, JobScheduler, JobSchedulerError};
 
-use crate::app::App;
+use crate::dialog::Services;
 
 pub use housekeeping::housekeeping;
 pub use lease::claim_slot;
 
-type JobFn = fn(Arc<App>) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+/// What the jobs work with.
+pub struct Jobs {
+    pub services: Services,
+    /// Message bodies older than this many days are deleted.
+    pub retention_days: u32,
+    /// Names this process in job leases.
+    pub instance: String,
+}
+
+type JobFn = fn(Arc<Jobs>) -> Pin<Box<dyn Future<Output = ()> + Send>>;
 
 /// Each job: name, cron (seconds first, in the configured time zone), the length of its slot in
 /// seconds (the lease key is the time rounded down to it), and what it does.
 const JOBS: &[(&str, &str, i64, JobFn)] = &[
-    ("housekeeping", "0 17 * * * *", 60, |app| {
-        Box::pin(async move { housekeeping(&app).await })
+    ("housekeeping", "0 17 * * * *", 60, |jobs| {
+        Box::pin(async move { housekeeping(&jobs.services, jobs.retention_days).await })
     }),
-    ("inbox-sweep", "*/30 * * * * *", 30, |app| {
-        Box::pin(async move { housekeeping::sweep_inbox(&app).await })
+    ("inbox-sweep", "*/30 * * * * *", 30, |jobs| {
+        Box::pin(async move { housekeeping::sweep_inbox(&jobs.services).await })
     }),
-    ("announce-sweep", "15 * * * * *", 60, |app| {
-        Box::pin(async move { housekeeping::sweep_announcements(&app).await })
+    ("announce-sweep", "15 * * * * *", 60, |jobs| {
+        Box::pin(async move { housekeeping::sweep_announcements(&jobs.services).await })
     }),
 ];
 
 /// Starts every job. The scheduler's own store stays in memory; only the lease is shared.
-pub async fn start(app: Arc<App>) -> Result<JobScheduler, JobSchedulerError> {
+pub async fn start(jobs: Arc<Jobs>) -> Result<JobScheduler, JobSchedulerError> {
     let sched = JobScheduler::new().await?;
     for &(name, cron, slot_seconds, run) in JOBS {
-        let app = app.clone();
-        let job = Job::new_async_tz(cron, app.tz, move |_id, _lock| {
-            let app = app.clone();
+        let jobs = jobs.clone();
+        let tz = jobs.services.tz;
+        let job = Job::new_async_tz(cron, tz, move |_id, _lock| {
+            let jobs = jobs.clone();
             Box::pin(async move {
-                match claim_slot(&app, name, slot_seconds).await {
-                    Ok(true) => run(app).await,
+                let db = &jobs.services.db;
+                match claim_slot(db, &jobs.instance, name, slot_seconds).await {
+                    Ok(true) => run(jobs).await,
                     Ok(false) => tracing::debug!(job = name, "another instance runs this slot"),
                     Err(err) => tracing::error!(job = name, %err, "job lease"),
                 }

@@ -9,7 +9,10 @@ async fn help_language_script_and_consent_as_a_villager_sees_them() {
     let help = t.ask(DEMO_PHONE, "HD").await;
     assert_eq!(
         help["text"],
-        t.app.locales.render("vi", &loa::i18n::Msg::new("help"))
+        t.app
+            .services
+            .locales
+            .render("vi", &loa::i18n::Msg::new("help"))
     );
     assert!(
         help["text"].as_str().unwrap_or("").contains("ngôn ngữ"),
@@ -25,7 +28,10 @@ async fn help_language_script_and_consent_as_a_villager_sees_them() {
     let help_en = t.ask(DEMO_PHONE, "hd").await;
     assert_eq!(
         help_en["text"],
-        t.app.locales.render("en", &loa::i18n::Msg::new("help"))
+        t.app
+            .services
+            .locales
+            .render("en", &loa::i18n::Msg::new("help"))
     );
 
     let back = t.ask(DEMO_PHONE, "NN vi").await;
@@ -76,7 +82,10 @@ async fn an_opted_out_number_gets_replies_but_no_bulk_until_it_opts_in() {
     let help = t.ask(DEMO_PHONE, "HD").await;
     assert_eq!(
         help["text"],
-        t.app.locales.render("vi", &loa::i18n::Msg::new("help"))
+        t.app
+            .services
+            .locales
+            .render("vi", &loa::i18n::Msg::new("help"))
     );
 
     t.ask(DEMO_PHONE, "DK").await;
@@ -119,6 +128,7 @@ async fn unknown_text_and_unknown_language_get_short_help() {
     assert_eq!(
         r["text"],
         t.app
+            .services
             .locales
             .render("vi", &loa::i18n::Msg::new("unknown-command"))
     );
@@ -138,7 +148,10 @@ async fn a_minority_language_falls_back_to_vietnamese_message_by_message() {
     let help = t.ask(DEMO_PHONE, "HD").await;
     assert_eq!(
         help["text"],
-        t.app.locales.render("vi", &loa::i18n::Msg::new("help"))
+        t.app
+            .services
+            .locales
+            .render("vi", &loa::i18n::Msg::new("help"))
     );
     t.stop().await;
 }

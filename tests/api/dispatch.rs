@@ -53,7 +53,8 @@ async fn with_gateway(gw: Arc<Flaky>) -> common::TestApp {
     let app = Arc::into_inner(app).expect("sole owner");
     let mut app = app;
     let rate = NonZeroU32::new(100).expect("rate");
-    app.gateways
+    Arc::get_mut(&mut app.gateways)
+        .expect("sole owner of the gateways")
         .add(GatewayHandle::new(gw, rate, Vec::new(), 0));
     common::start(Arc::new(app), db).await
 }
@@ -81,6 +82,7 @@ async fn a_transient_error_is_retried_with_backoff_until_it_goes() {
     let t = with_gateway(gw.clone()).await;
     let e = t
         .app
+        .services
         .outbox
         .enqueue(message("retry-1", Priority::Reply))
         .await
@@ -111,12 +113,13 @@ async fn a_permanent_error_fails_the_message_with_the_reason() {
     let t = with_gateway(gw.clone()).await;
     let e = t
         .app
+        .services
         .outbox
         .enqueue(message("perm-1", Priority::Reply))
         .await
         .expect("enqueue");
     assert_eq!(t.settled_status(e.id).await, "failed");
-    let reason: Option<String> = loa::with_db!(&t.app.db, |pool| sqlx::query_scalar(
+    let reason: Option<String> = loa::with_db!(&t.app.services.db, |pool| sqlx::query_scalar(
         "SELECT last_error FROM outbox WHERE id = $1"
     )
     .bind(e.id)
@@ -138,7 +141,7 @@ async fn a_message_that_cannot_go_before_its_expiry_expires() {
     let t = with_gateway(gw).await;
     let mut m = message("exp-1", Priority::Reply);
     m.expires_at = Some(Utc::now() + TimeDelta::seconds(2));
-    let e = t.app.outbox.enqueue(m).await.expect("enqueue");
+    let e = t.app.services.outbox.enqueue(m).await.expect("enqueue");
     assert_eq!(t.settled_status(e.id).await, "expired");
     t.stop().await;
 }
@@ -148,12 +151,14 @@ async fn the_same_idempotency_key_is_one_row_and_one_send() {
     let t = common::spawn().await;
     let a = t
         .app
+        .services
         .outbox
         .enqueue(message("same-key", Priority::Bulk))
         .await
         .expect("a");
     let b = t
         .app
+        .services
         .outbox
         .enqueue(message("same-key", Priority::Bulk))
         .await
@@ -172,11 +177,12 @@ async fn a_row_left_sending_by_a_crash_is_sent_after_its_lease() {
     // A row some dead instance claimed: in `sending`, its lease run out.
     let e = t
         .app
+        .services
         .outbox
         .enqueue(message("crashed", Priority::Bulk))
         .await
         .expect("enqueue");
-    loa::execute!(&t.app.db, |pool| sqlx::query(
+    loa::execute!(&t.app.services.db, |pool| sqlx::query(
         "UPDATE outbox SET status = 'sending', claimed_by = 'dead', attempts = 1,
                 lease_until = $1 WHERE id = $2"
     )
@@ -240,13 +246,13 @@ async fn housekeeping_expires_rows_and_deletes_old_bodies_but_keeps_metadata() {
         ("simulator_received", "received_at"),
     ] {
         let sql = format!("UPDATE {} SET {} = $1", table_time.0, table_time.1);
-        loa::execute!(&t.app.db, |pool| sqlx::query(&sql)
+        loa::execute!(&t.app.services.db, |pool| sqlx::query(&sql)
             .bind(old)
             .execute(pool)
             .await)
         .expect("age rows");
     }
-    loa::scheduler::housekeeping(&t.app).await;
+    loa::scheduler::housekeeping(&t.app.services, t.app.config.retention_days).await;
     for table in ["outbox", "inbound_messages", "simulator_received"] {
         let left = common::count(
             &t.app,
@@ -263,11 +269,15 @@ async fn housekeeping_expires_rows_and_deletes_old_bodies_but_keeps_metadata() {
 #[tokio::test]
 async fn one_instance_wins_each_job_slot() {
     let t = common::spawn().await;
-    assert!(loa::scheduler::claim_slot(&t.app, "test-job", 3600)
-        .await
-        .expect("first"));
-    assert!(!loa::scheduler::claim_slot(&t.app, "test-job", 3600)
-        .await
-        .expect("second"));
+    assert!(
+        loa::scheduler::claim_slot(&t.app.services.db, &t.app.instance, "test-job", 3600)
+            .await
+            .expect("first")
+    );
+    assert!(
+        !loa::scheduler::claim_slot(&t.app.services.db, &t.app.instance, "test-job", 3600)
+            .await
+            .expect("second")
+    );
     t.stop().await;
 }

@@ -35,12 +35,13 @@ async fn spawn_files(files: &[String]) -> TestApp {
     }
     config.gateway_dir = dir.keep();
     let app = loa::server::open(config).await.expect("open");
-    loa::demo::load(&app.db).await.expect("demo");
+    loa::demo::load(&app.services.db).await.expect("demo");
     common::start(app, db).await
 }
 
 async fn reply(t: &TestApp, to: &str, text: &str) -> i64 {
     t.app
+        .services
         .outbox
         .enqueue(NewMessage {
             recipient: Msisdn::parse(to).expect("number"),
@@ -67,7 +68,7 @@ struct Row {
 }
 
 async fn row(t: &TestApp, id: i64) -> Row {
-    loa::with_db!(&t.app.db, |pool| sqlx::query_as(
+    loa::with_db!(&t.app.services.db, |pool| sqlx::query_as(
         "SELECT status, gateway_id, provider_id, last_error, attempts FROM outbox WHERE id = $1"
     )
     .bind(id)
@@ -445,7 +446,7 @@ async fn jasmin_sends_ucs2_as_hex_and_acks_callbacks() {
     )
     .await;
     assert_eq!((s, b.as_str()), (200, "ACK/Jasmin"));
-    let text: String = loa::with_db!(&t.app.db, |pool| sqlx::query_scalar(
+    let text: String = loa::with_db!(&t.app.services.db, |pool| sqlx::query_scalar(
         "SELECT text FROM inbound_messages WHERE gateway_id = 'jasmin-1'"
     )
     .fetch_one(pool)
@@ -680,6 +681,7 @@ async fn a_failing_gateway_is_skipped_then_takes_traffic_back_and_nothing_is_sen
     for i in 0..10 {
         first.push(
             t.app
+                .services
                 .outbox
                 .enqueue(bulk(i, "fo1"))
                 .await
@@ -753,6 +755,7 @@ async fn a_failing_gateway_is_skipped_then_takes_traffic_back_and_nothing_is_sen
     }
     let trial = t
         .app
+        .services
         .outbox
         .enqueue(bulk(99, "trial"))
         .await
@@ -766,6 +769,7 @@ async fn a_failing_gateway_is_skipped_then_takes_traffic_back_and_nothing_is_sen
     for i in 10..15 {
         second.push(
             t.app
+                .services
                 .outbox
                 .enqueue(bulk(i, "fo2"))
                 .await
@@ -815,6 +819,7 @@ async fn four_hundred_single_part_messages_at_20_parts_per_second_take_about_20_
     let started = Instant::now();
     for i in 0..400 {
         t.app
+            .services
             .outbox
             .enqueue(bulk(i, "rate"))
             .await

@@ -93,32 +93,32 @@ async fn the_samples_import_as_xlsx_and_as_csv_to_the_same_data_and_twice_change
     for (kind, file, text) in loa::demo::FILES {
         let xlsx = dir.path().join(file.replace(".csv", ".xlsx"));
         csv_to_xlsx(text, &xlsx);
-        let r = import_file(&app.db, kind, &xlsx).await;
-        assert!(r.ok(), "{file}: {}", r.render(&app.locales, "en"));
+        let r = import_file(&app.services.db, kind, &xlsx).await;
+        assert!(r.ok(), "{file}: {}", r.render(&app.services.locales, "en"));
         assert!(r.applied);
         assert_eq!(r.created, r.rows, "{file}");
         if kind == Kind::Areas {
             // 01969 was saved as the number 1969: matched, and the report says so.
-            let text = r.render(&app.locales, "en");
+            let text = r.render(&app.services.locales, "en");
             assert!(
                 text.contains("\"1969\"") && text.contains("\"01969\""),
                 "{text}"
             );
         }
     }
-    let after_xlsx = counts(&app.db).await;
+    let after_xlsx = counts(&app.services.db).await;
     assert_eq!(after_xlsx, [10, 8, 8, 8, 8, 7]);
-    let hh = loa::features::households::by_code(&app.db, "cg-0002")
+    let hh = loa::features::households::by_code(&app.services.db, "cg-0002")
         .await
         .expect("q")
         .expect("CG-0002");
     assert_eq!(
-        loa::features::households::phones(&app.db, hh.id)
+        loa::features::households::phones(&app.services.db, hh.id)
             .await
             .expect("phones"),
         vec!["+84388001002", "+84912001002"]
     );
-    let code: Option<String> = loa::with_db!(&app.db, |pool| sqlx::query_scalar(
+    let code: Option<String> = loa::with_db!(&app.services.db, |pool| sqlx::query_scalar(
         "SELECT code FROM areas WHERE code = '01969'"
     )
     .fetch_optional(pool)
@@ -129,14 +129,14 @@ async fn the_samples_import_as_xlsx_and_as_csv_to_the_same_data_and_twice_change
     // The same data again, from csv: nothing to change; and the xlsx again: nothing either.
     for (kind, file, text) in loa::demo::FILES {
         let csv = write(dir.path(), file, text);
-        let r = import_file(&app.db, kind, &csv).await;
+        let r = import_file(&app.services.db, kind, &csv).await;
         assert_eq!(
             (r.created, r.updated, r.unchanged),
             (0, 0, r.rows),
             "{file} as csv"
         );
         let r = import_file(
-            &app.db,
+            &app.services.db,
             kind,
             &dir.path().join(file.replace(".csv", ".xlsx")),
         )
@@ -147,15 +147,15 @@ async fn the_samples_import_as_xlsx_and_as_csv_to_the_same_data_and_twice_change
             "{file} as xlsx again"
         );
     }
-    assert_eq!(counts(&app.db).await, after_xlsx);
-    app.db.close().await;
+    assert_eq!(counts(&app.services.db).await, after_xlsx);
+    app.services.db.close().await;
     db.drop_db().await;
 }
 
 #[tokio::test]
 async fn a_bad_file_is_rejected_whole_with_row_column_and_problem() {
     let t = common::spawn().await;
-    let db = &t.app.db;
+    let db = &t.app.services.db;
     let before = counts(db).await;
     let dir = tempfile::tempdir().expect("dir");
 
@@ -182,7 +182,7 @@ async fn a_bad_file_is_rejected_whole_with_row_column_and_problem() {
         ]
     );
     assert!(!r.applied);
-    let en = r.render(&t.app.locales, "en");
+    let en = r.render(&t.app.services.locales, "en");
     assert!(
         en.contains("Row 3, column \"Thôn/bản\": no village with code \"B999999\""),
         "{en}"
@@ -192,7 +192,7 @@ async fn a_bad_file_is_rejected_whole_with_row_column_and_problem() {
         "{en}"
     );
     assert!(en.contains("Nothing imported"), "{en}");
-    let vi = r.render(&t.app.locales, "vi");
+    let vi = r.render(&t.app.services.locales, "vi");
     assert!(
         vi.contains("Dòng 3") && vi.contains("Không nhập gì"),
         "{vi}"
@@ -268,12 +268,18 @@ async fn tt_answers_a_linked_phone_and_tells_anyone_else_how_to_register() {
     let stranger = t.ask("0912999999", "tt").await;
     assert_eq!(
         stranger["text"],
-        t.app.locales.render("vi", &Msg::new("tt-not-registered"))
+        t.app
+            .services
+            .locales
+            .render("vi", &Msg::new("tt-not-registered"))
     );
     let probing = t.ask("0912999999", "TT CG-0001").await;
     assert_eq!(
         probing["text"],
-        t.app.locales.render("vi", &Msg::new("tt-not-registered"))
+        t.app
+            .services
+            .locales
+            .render("vi", &Msg::new("tt-not-registered"))
     );
 
     // A linked phone asking for another household learns nothing about it.
@@ -305,7 +311,11 @@ async fn tt_from_a_phone_in_two_households_and_paging() {
         "ho.csv",
         "Mã hộ,Họ tên chủ hộ,Thôn/bản,Phân loại hộ,Số điện thoại\nCG-0009,Hoàng Thị Hoa,B010201,nghèo,0912 001 001\n",
     );
-    assert!(import_file(&t.app.db, Kind::Households, &hh).await.applied);
+    assert!(
+        import_file(&t.app.services.db, Kind::Households, &hh)
+            .await
+            .applied
+    );
     let mut rows = String::from("Mã hộ,Mã nội dung,Trạng thái,Số lượng,Đơn vị,Ngày\n");
     for m in 1..=9 {
         rows.push_str(&format!(
@@ -313,8 +323,8 @@ async fn tt_from_a_phone_in_two_households_and_paging() {
         ));
     }
     let ht = write(dir.path(), "ht.csv", &rows);
-    let r = import_file(&t.app.db, Kind::Support, &ht).await;
-    assert!(r.applied, "{}", r.render(&t.app.locales, "en"));
+    let r = import_file(&t.app.services.db, Kind::Support, &ht).await;
+    assert!(r.applied, "{}", r.render(&t.app.services.locales, "en"));
 
     let mut seen = String::new();
     let first = t.ask("0912001001", "TT").await;
@@ -374,6 +384,7 @@ async fn a_commune_officer_may_ask_for_households_of_its_commune_only() {
     assert_eq!(
         elsewhere["text"],
         t.app
+            .services
             .locales
             .render("vi", &Msg::new("tt-no-access").arg("code", "VT0001"))
     );
@@ -381,6 +392,7 @@ async fn a_commune_officer_may_ask_for_households_of_its_commune_only() {
     assert_eq!(
         bare["text"],
         t.app
+            .services
             .locales
             .render("vi", &Msg::new("tt-officer-needs-code"))
     );
@@ -391,7 +403,7 @@ async fn a_commune_officer_may_ask_for_households_of_its_commune_only() {
 }
 
 async fn record_id(app: &loa::app::App, key_prefix: &str) -> i64 {
-    loa::with_db!(&app.db, |pool| sqlx::query_scalar::<_, i64>(
+    loa::with_db!(&app.services.db, |pool| sqlx::query_scalar::<_, i64>(
         "SELECT id FROM support_records WHERE record_key LIKE $1"
     )
     .bind(format!("{key_prefix}%"))
@@ -414,12 +426,12 @@ async fn a_status_change_sends_one_sms_per_linked_phone_and_none_on_a_repeat() {
     assert_eq!(notices(&t.app).await, 0, "loading records sends nothing");
     // CG-0002 has two phones.
     let id = record_id(&t.app, "CG0002|DA3.TDA1|").await;
-    let change = support::set_status(&t.app.db, id, Status::Disbursed, None, "test")
+    let change = support::set_status(&t.app.services.db, id, Status::Disbursed, None, "test")
         .await
         .expect("set")
         .expect("a change");
     assert_eq!(
-        loa::dialog::status::announce(&t.app, std::slice::from_ref(&change))
+        announce(&t.app, std::slice::from_ref(&change))
             .await
             .expect("announce"),
         2
@@ -433,18 +445,15 @@ async fn a_status_change_sends_one_sms_per_linked_phone_and_none_on_a_repeat() {
         );
     }
     // The same change announced again, and the same status set again: nothing more.
-    assert_eq!(
-        loa::dialog::status::announce(&t.app, &[change])
-            .await
-            .expect("again"),
-        0
-    );
-    let repeat = support::set_status(&t.app.db, id, Status::Disbursed, None, "test")
+    assert_eq!(announce(&t.app, &[change]).await.expect("again"), 0);
+    let repeat = support::set_status(&t.app.services.db, id, Status::Disbursed, None, "test")
         .await
         .expect("set");
     assert!(repeat.is_none());
     assert_eq!(notices(&t.app).await, 2);
-    let history = support::history(&t.app.db, id).await.expect("history");
+    let history = support::history(&t.app.services.db, id)
+        .await
+        .expect("history");
     assert_eq!(history.len(), 2);
     assert_eq!(history[1].from_status.as_deref(), Some("in_progress"));
     assert_eq!(history[1].to_status, "disbursed");
@@ -452,7 +461,7 @@ async fn a_status_change_sends_one_sms_per_linked_phone_and_none_on_a_repeat() {
 
     // Not allowed: back from disbursed; a rejection needs a reason.
     assert!(
-        support::set_status(&t.app.db, id, Status::Approved, None, "test")
+        support::set_status(&t.app.services.db, id, Status::Approved, None, "test")
             .await
             .is_err()
     );
@@ -462,7 +471,7 @@ async fn a_status_change_sends_one_sms_per_linked_phone_and_none_on_a_repeat() {
     // The office's sheet must agree with the change made above: going back is refused.
     let stale = loa::demo::SUPPORT.replace("VT-0001,DA1.ND2,đăng ký", "VT-0001,DA1.ND2,đã duyệt");
     let f = write(dir.path(), "stale.csv", &stale);
-    let r = import_file(&t.app.db, Kind::Support, &f).await;
+    let r = import_file(&t.app.services.db, Kind::Support, &f).await;
     assert_eq!(r.problems.len(), 1);
     assert_eq!(r.problems[0].problem.id, "import-bad-transition");
     assert!(!r.applied);
@@ -471,25 +480,20 @@ async fn a_status_change_sends_one_sms_per_linked_phone_and_none_on_a_repeat() {
         "CG-0002,DA3.TDA1,đã giải ngân",
     );
     let f = write(dir.path(), "ho-tro.csv", &updated);
-    let r = import_file(&t.app.db, Kind::Support, &f).await;
+    let r = import_file(&t.app.services.db, Kind::Support, &f).await;
     assert_eq!(
         (r.created, r.updated, r.changes.len()),
         (0, 1, 1),
         "{}",
-        r.render(&t.app.locales, "en")
+        r.render(&t.app.services.locales, "en")
     );
-    assert_eq!(
-        loa::dialog::status::announce(&t.app, &r.changes)
-            .await
-            .expect("announce"),
-        1
-    );
+    assert_eq!(announce(&t.app, &r.changes).await.expect("announce"), 1);
     let got = t.wait_for_messages("0912002001", 1).await;
     assert!(
         text(&got[0]).contains("VT-0001") && text(&got[0]).contains("duyệt"),
         "{got:#?}"
     );
-    let again = import_file(&t.app.db, Kind::Support, &f).await;
+    let again = import_file(&t.app.services.db, Kind::Support, &f).await;
     assert!(again.changes.is_empty() && again.updated == 0);
     assert_eq!(notices(&t.app).await, 3);
     t.stop().await;
@@ -500,24 +504,33 @@ async fn a_change_whose_sms_were_never_queued_is_announced_by_the_sweep_once() {
     let t = common::spawn().await;
     let id = record_id(&t.app, "CG0002|DA3.TDA1|").await;
     // The change is recorded, then the process "dies" before announcing it.
-    support::set_status(&t.app.db, id, Status::Disbursed, None, "test")
+    support::set_status(&t.app.services.db, id, Status::Disbursed, None, "test")
         .await
         .expect("set")
         .expect("a change");
     assert_eq!(notices(&t.app).await, 0);
     // Too recent for the sweep: the normal path may still be announcing it.
-    loa::scheduler::housekeeping::sweep_announcements(&t.app).await;
+    loa::scheduler::housekeeping::sweep_announcements(&t.app.services).await;
     assert_eq!(notices(&t.app).await, 0);
-    loa::execute!(&t.app.db, |pool| sqlx::query(
+    loa::execute!(&t.app.services.db, |pool| sqlx::query(
         "UPDATE support_history SET changed_at = $1"
     )
     .bind(chrono::Utc::now() - chrono::TimeDelta::minutes(5))
     .execute(pool)
     .await)
     .expect("age the change");
-    loa::scheduler::housekeeping::sweep_announcements(&t.app).await;
+    loa::scheduler::housekeeping::sweep_announcements(&t.app.services).await;
     assert_eq!(notices(&t.app).await, 2, "one SMS per linked phone");
-    loa::scheduler::housekeeping::sweep_announcements(&t.app).await;
+    loa::scheduler::housekeeping::sweep_announcements(&t.app.services).await;
     assert_eq!(notices(&t.app).await, 2, "announced once");
     t.stop().await;
+}
+
+/// The status SMS of `changes`, queued as the API and the importer queue them.
+async fn announce(
+    app: &loa::app::App,
+    changes: &[loa::features::support::StatusChange],
+) -> Result<usize, loa::outbox::OutboxError> {
+    let svc = &app.services;
+    loa::features::support::announce::announce(&svc.db, &svc.locales, &svc.outbox, changes).await
 }

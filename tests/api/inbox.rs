@@ -103,10 +103,10 @@ async fn a_message_stored_but_not_handled_is_answered_by_the_sweep() {
         text: "HD".into(),
         channel: loa::gateway::Channel::Sms,
     };
-    let r = loa::inbox::receive(&t.app.db, &inbound)
+    let r = loa::inbox::receive(&t.app.services.db, &inbound)
         .await
         .expect("receive");
-    loa::execute!(&t.app.db, |pool| sqlx::query(
+    loa::execute!(&t.app.services.db, |pool| sqlx::query(
         "UPDATE inbound_messages SET received_at = $1 WHERE id = $2"
     )
     .bind(chrono::Utc::now() - chrono::TimeDelta::minutes(5))
@@ -114,8 +114,8 @@ async fn a_message_stored_but_not_handled_is_answered_by_the_sweep() {
     .execute(pool)
     .await)
     .expect("age the row");
-    loa::scheduler::housekeeping::sweep_inbox(&t.app).await;
-    loa::scheduler::housekeeping::sweep_inbox(&t.app).await;
+    loa::scheduler::housekeeping::sweep_inbox(&t.app.services).await;
+    loa::scheduler::housekeeping::sweep_inbox(&t.app.services).await;
     let got = t.wait_for_messages(DEMO_PHONE, 1).await;
     assert_eq!(got.len(), 1);
     t.stop().await;

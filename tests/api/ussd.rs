@@ -228,7 +228,7 @@ async fn an_unknown_session_whose_text_is_no_path_starts_over_cleanly() {
 
 async fn expire(t: &TestApp, session: &str, ago: TimeDelta) {
     let at = loa::db::time::now() - ago;
-    loa::execute!(&t.app.db, |pool| sqlx::query(
+    loa::execute!(&t.app.services.db, |pool| sqlx::query(
         "UPDATE ussd_sessions SET expires_at = $1 WHERE session_id = $2"
     )
     .bind(at)
@@ -268,7 +268,7 @@ async fn a_session_expires_after_180_seconds_and_then_starts_over() {
     walk(&[&t], "e-2", DEMO_PHONE, &[]).await;
     expire(&t, "e-1", TimeDelta::hours(25)).await;
     expire(&t, "e-2", TimeDelta::hours(1)).await;
-    loa::scheduler::housekeeping(&t.app).await;
+    loa::scheduler::housekeeping(&t.app.services, t.app.config.retention_days).await;
     let left = common::count(
         &t.app,
         "SELECT COUNT(*) FROM ussd_sessions WHERE session_id IN ('e-1', 'e-2')",
@@ -422,10 +422,10 @@ async fn support_status_for_a_phone_in_two_households_pages_through_both() {
     let ht = dir.path().join("ht.csv");
     std::fs::write(&ht, rows).expect("write");
     for (kind, path) in [(Kind::Households, &hh), (Kind::Support, &ht)] {
-        let r = import::run(&t.app.db, kind, path, &Options::default())
+        let r = import::run(&t.app.services.db, kind, path, &Options::default())
             .await
             .expect("import");
-        assert!(r.applied, "{}", r.render(&t.app.locales, "en"));
+        assert!(r.applied, "{}", r.render(&t.app.services.locales, "en"));
     }
 
     let pages = support_pages(&t, "two-1", DEMO_PHONE).await;
@@ -456,7 +456,12 @@ async fn support_status_tells_a_stranger_how_to_register_and_an_officer_to_send_
     let t = common::spawn().await;
     let stranger = support_pages(&t, "st-1", "0977000111").await;
     assert_eq!(stranger.len(), 1);
-    let how = loa::text::to_gsm7_lossy(&t.app.locales.render("vi", &Msg::new("tt-not-registered")));
+    let how = loa::text::to_gsm7_lossy(
+        &t.app
+            .services
+            .locales
+            .render("vi", &Msg::new("tt-not-registered")),
+    );
     assert_eq!(stranger[0], format!("{how}\n0. Quay lai"));
     assert!(stranger[0].contains("UBND xa") && !stranger[0].contains("CG-"));
 

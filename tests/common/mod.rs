@@ -128,7 +128,7 @@ pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     let mut config = test_config(&db);
     tweak(&mut config);
     let app = loa::server::open(config).await.expect("open app");
-    loa::demo::load(&app.db).await.expect("demo data");
+    loa::demo::load(&app.services.db).await.expect("demo data");
     start(app, db).await
 }
 
@@ -309,7 +309,7 @@ impl TestApp {
 }
 
 pub async fn outbox_status(app: &App, id: i64) -> String {
-    loa::with_db!(&app.db, |pool| sqlx::query_scalar::<_, String>(
+    loa::with_db!(&app.services.db, |pool| sqlx::query_scalar::<_, String>(
         "SELECT status FROM outbox WHERE id = $1"
     )
     .bind(id)
@@ -319,7 +319,7 @@ pub async fn outbox_status(app: &App, id: i64) -> String {
 }
 
 pub async fn count(app: &App, sql: &str) -> i64 {
-    loa::with_db!(&app.db, |pool| sqlx::query_scalar::<_, i64>(sql)
+    loa::with_db!(&app.services.db, |pool| sqlx::query_scalar::<_, i64>(sql)
         .fetch_one(pool)
         .await)
     .expect("count")

@@ -2,8 +2,8 @@
 
 use futures::future::BoxFuture;
 
-use crate::app::App;
-use crate::contacts;
+use crate::dialog::Services;
+use crate::features::contacts;
 use crate::features::marriage_law::{self, Topic};
 use crate::i18n::{msg_id, Locales, Msg};
 use crate::phone::Msisdn;
@@ -38,8 +38,11 @@ pub enum Target {
 }
 
 /// Reads a live text's lines for a phone, in a language.
-pub type FetchFn =
-    for<'a> fn(&'a App, &'a Msisdn, &'a str) -> BoxFuture<'a, Result<Vec<String>, sqlx::Error>>;
+pub type FetchFn = for<'a> fn(
+    &'a Services,
+    &'a Msisdn,
+    &'a str,
+) -> BoxFuture<'a, Result<Vec<String>, sqlx::Error>>;
 
 /// The walk stays pure: it stops at a live target whose lines it was not given, the caller
 /// fetches them and walks the same inputs again. So the same inputs and the same database
@@ -56,7 +59,7 @@ pub struct Topics {
 }
 
 /// The side effect of a choice for a contact (by id), given the value chosen.
-pub type ApplyFn = for<'a> fn(&'a App, i64, &'a str) -> BoxFuture<'a, Result<(), sqlx::Error>>;
+pub type ApplyFn = for<'a> fn(&'a Services, i64, &'a str) -> BoxFuture<'a, Result<(), sqlx::Error>>;
 
 pub struct Choice {
     pub id: &'static str,
@@ -100,7 +103,7 @@ pub static MAIN: Menu = Menu {
 
 pub static SUPPORT: Live = Live {
     id: "support",
-    fetch: super::status::fetch,
+    fetch: super::support::fetch,
 };
 
 pub static MARRIAGE: Topics = Topics {
@@ -133,11 +136,11 @@ fn languages(locales: &Locales) -> Vec<(String, String)> {
 }
 
 fn set_language<'a>(
-    app: &'a App,
+    svc: &'a Services,
     contact_id: i64,
     code: &'a str,
 ) -> BoxFuture<'a, Result<(), sqlx::Error>> {
-    Box::pin(contacts::set_language(&app.db, contact_id, code))
+    Box::pin(contacts::set_language(&svc.db, contact_id, code))
 }
 
 fn language_set(locales: &Locales, code: &str) -> (String, Msg) {

@@ -7,32 +7,27 @@
 
 pub mod menu;
 pub mod render;
-pub mod status;
+mod sessions;
+pub mod support;
 pub mod walk;
 
 #[cfg(test)]
 mod tests;
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 
-use crate::app::App;
-use crate::contacts;
-use crate::db::Db;
+use super::{DialogError, Services};
+use crate::features::contacts;
 use crate::i18n::{Msg, FALLBACK};
 use crate::phone::Msisdn;
-use crate::{execute, with_db};
 use walk::{Fetched, Outcome, Walk};
+
+pub use sessions::forget_expired;
 
 /// A session unanswered this long is over; its next request starts over at the main menu.
 pub const SESSION_SECONDS: i64 = 180;
 /// Expired session rows are kept this long for auditing, then deleted by housekeeping.
 pub const KEEP_EXPIRED_HOURS: i64 = 24;
-
-#[derive(Debug, thiserror::Error)]
-pub enum UssdError {
-    #[error("database: {0}")]
-    Db(#[from] sqlx::Error),
-}
 
 /// One step of a session, whatever the gateway's wire format.
 #[derive(Clone, Debug)]
@@ -53,15 +48,6 @@ pub struct Screen {
     pub text: String,
 }
 
-/// A phone's contact and a session, either of which may not exist yet.
-#[derive(sqlx::FromRow)]
-struct Lookup {
-    contact_id: Option<i64>,
-    language: Option<String>,
-    input_offset: Option<i64>,
-    expires_at: Option<DateTime<Utc>>,
-}
-
 /// The inputs of a `text`: none for the first screen.
 pub fn inputs(text: &str) -> Vec<&str> {
     if text.is_empty() {
@@ -72,23 +58,17 @@ pub fn inputs(text: &str) -> Vec<&str> {
 }
 
 /// Answers one step at time `now` (tests move the clock).
-pub async fn answer(app: &App, step: &Step<'_>, now: DateTime<Utc>) -> Result<Screen, UssdError> {
+pub async fn answer(
+    svc: &Services,
+    step: &Step<'_>,
+    now: DateTime<Utc>,
+) -> Result<Screen, DialogError> {
     // The contact and the session in one round trip; a first contact is created.
-    let found: Lookup = with_db!(&app.db, |pool| sqlx::query_as(
-        "SELECT c.id AS contact_id, c.language, s.input_offset, s.expires_at
-           FROM (SELECT 1 AS one) AS x
-           LEFT JOIN contacts c ON c.msisdn = $1
-           LEFT JOIN ussd_sessions s ON s.gateway_id = $2 AND s.session_id = $3"
-    )
-    .bind(step.phone.as_str())
-    .bind(step.gateway_id)
-    .bind(step.session_id)
-    .fetch_one(pool)
-    .await)?;
+    let found = sessions::find(&svc.db, step).await?;
     let (contact_id, language) = match found.contact_id {
         Some(id) => (id, found.language),
         None => {
-            let c = contacts::find_or_create(&app.db, step.phone).await?;
+            let c = contacts::find_or_create(&svc.db, step.phone).await?;
             (c.id, c.language)
         }
     };
@@ -106,7 +86,7 @@ pub async fn answer(app: &App, step: &Step<'_>, now: DateTime<Utc>) -> Result<Sc
         // Never seen: a dial string (`*123*4*1#` arrives as `4*1`) when it is a valid path,
         // else a session lost somewhere else, which starts over cleanly.
         None => {
-            let w = walk_live(app, step.phone, &lang, &inputs).await?;
+            let w = walk_live(svc, step.phone, &lang, &inputs).await?;
             if w.clean {
                 (0, false, Some(w))
             } else {
@@ -119,7 +99,7 @@ pub async fn answer(app: &App, step: &Step<'_>, now: DateTime<Utc>) -> Result<Sc
         // A request older than the session's last start (it arrived late) shows the main menu.
         None => {
             walk_live(
-                app,
+                svc,
                 step.phone,
                 &lang,
                 inputs.get(offset..).unwrap_or_default(),
@@ -130,7 +110,7 @@ pub async fn answer(app: &App, step: &Step<'_>, now: DateTime<Utc>) -> Result<Sc
 
     let (screen, screen_id) = match outcome {
         Outcome::Screen { id, page, error } => {
-            let text = render::with_error(&app.locales, &lang, error, &page);
+            let text = render::with_error(&svc.locales, &lang, error, &page);
             (
                 Screen {
                     end: false,
@@ -141,7 +121,7 @@ pub async fn answer(app: &App, step: &Step<'_>, now: DateTime<Utc>) -> Result<Sc
         }
         // walk_live fetched every live text the inputs open, so the walk never stops at one.
         Outcome::Exit | Outcome::Fetch(_) => {
-            let text = render::plain(&app.locales, &lang, &Msg::new("ussd-goodbye"));
+            let text = render::plain(&svc.locales, &lang, &Msg::new("ussd-goodbye"));
             (
                 Screen {
                     end: true,
@@ -151,9 +131,9 @@ pub async fn answer(app: &App, step: &Step<'_>, now: DateTime<Utc>) -> Result<Sc
             )
         }
         Outcome::Pick { choice, value } => {
-            (choice.apply)(app, contact_id, &value).await?;
-            let (in_lang, msg) = (choice.done)(&app.locales, &value);
-            let text = render::plain(&app.locales, &in_lang, &msg);
+            (choice.apply)(svc, contact_id, &value).await?;
+            let (in_lang, msg) = (choice.done)(&svc.locales, &value);
+            let text = render::plain(&svc.locales, &in_lang, &msg);
             (
                 Screen {
                     end: true,
@@ -164,65 +144,34 @@ pub async fn answer(app: &App, step: &Step<'_>, now: DateTime<Utc>) -> Result<Sc
         }
     };
 
-    let ended_at = screen.end.then_some(now);
-    execute!(&app.db, |pool| {
-        sqlx::query(
-        "INSERT INTO ussd_sessions (gateway_id, session_id, msisdn, service_code, network_code,
-                input_offset, steps, restarts, last_screen, created_at, updated_at, expires_at, ended_at)
-         VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $9, $9, $10, $11)
-         ON CONFLICT (gateway_id, session_id) DO UPDATE SET
-                input_offset = excluded.input_offset,
-                steps = ussd_sessions.steps + 1,
-                restarts = ussd_sessions.restarts + excluded.restarts,
-                last_screen = excluded.last_screen,
-                updated_at = excluded.updated_at,
-                expires_at = excluded.expires_at,
-                ended_at = COALESCE(ussd_sessions.ended_at, excluded.ended_at)"
-    )
-    .bind(step.gateway_id)
-    .bind(step.session_id)
-    .bind(step.phone.as_str())
-    .bind(step.service_code)
-    .bind(step.network_code)
-    .bind(i64::try_from(offset).unwrap_or(i64::MAX))
-    .bind(i64::from(restarted))
-    .bind(&screen_id)
-    .bind(now)
-    .bind(now + TimeDelta::seconds(SESSION_SECONDS))
-    .bind(ended_at)
-    .execute(pool)
-    .await
-    })?;
+    let visit = sessions::Visit {
+        offset,
+        restarted,
+        screen_id: &screen_id,
+        now,
+        ended: screen.end,
+    };
+    sessions::record(&svc.db, step, &visit).await?;
     tracing::debug!(phone = %step.phone, screen = %screen_id, end = screen.end, "ussd step");
     Ok(screen)
 }
 
 /// Walks `inputs`, fetching for `phone` each live text they open (at most one per live target).
 async fn walk_live(
-    app: &App,
+    svc: &Services,
     phone: &Msisdn,
     lang: &str,
     inputs: &[&str],
-) -> Result<Walk, UssdError> {
+) -> Result<Walk, DialogError> {
     let mut live = Fetched::new();
     loop {
-        let w = walk::walk(&app.locales, lang, inputs, &live);
+        let w = walk::walk(&svc.locales, lang, inputs, &live);
         match w.outcome {
             Outcome::Fetch(l) if !live.contains_key(l.id) => {
-                let lines = (l.fetch)(app, phone, lang).await?;
+                let lines = (l.fetch)(svc, phone, lang).await?;
                 live.insert(l.id, lines);
             }
             _ => return Ok(w),
         }
     }
-}
-
-/// Deletes session rows that expired before `now` minus [`KEEP_EXPIRED_HOURS`].
-pub async fn forget_expired(db: &Db, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
-    execute!(db, |pool| sqlx::query(
-        "DELETE FROM ussd_sessions WHERE expires_at < $1"
-    )
-    .bind(now - TimeDelta::hours(KEEP_EXPIRED_HOURS))
-    .execute(pool)
-    .await)
 }

@@ -227,7 +227,7 @@ fn five_long_records() -> Lookup {
 }
 
 fn support_live(l: &Locales, lang: &str, lookup: &Lookup) -> Fetched {
-    Fetched::from([(SUPPORT.id, super::status::lines(l, lang, lookup))])
+    Fetched::from([(SUPPORT.id, super::support::lines(l, lang, lookup))])
 }
 
 /// Every page of option 1 (pressing 9 until the last), each checked with and without an error.

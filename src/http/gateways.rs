@@ -10,10 +10,9 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
 
-use super::{BreakerState, GatewayStatus};
+use super::error::ApiError;
 use crate::app::AppState;
-use crate::http::error::ApiError;
-use crate::with_db;
+use crate::gateway::{BreakerState, GatewayStatus};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -125,11 +124,7 @@ async fn metrics(State(app): State<AppState>) -> Result<impl IntoResponse, ApiEr
             s.id, s.rate
         );
     }
-    let by_status: Vec<(String, i64)> = with_db!(&app.db, |pool| sqlx::query_as(
-        "SELECT status, COUNT(*) FROM outbox GROUP BY status ORDER BY status"
-    )
-    .fetch_all(pool)
-    .await)?;
+    let by_status = crate::outbox::store::count_by_status(&app.services.db).await?;
     let _ = writeln!(
         out,
         "# HELP loa_outbox_messages Outbox rows by status.\n# TYPE loa_outbox_messages gauge"

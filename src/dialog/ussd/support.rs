@@ -6,8 +6,8 @@
 
 use futures::future::BoxFuture;
 
-use crate::app::App;
-use crate::dialog::status::record_msg;
+use crate::dialog::Services;
+use crate::features::support::words::record_msg;
 use crate::features::support::{self, Lookup};
 use crate::i18n::{Locales, Msg};
 use crate::phone::Msisdn;
@@ -46,12 +46,12 @@ pub fn lines(locales: &Locales, lang: &str, lookup: &Lookup) -> Vec<String> {
 
 /// Reads the status `phone` may see, with the same feature call as the SMS `TT`.
 pub fn fetch<'a>(
-    app: &'a App,
+    svc: &'a Services,
     phone: &'a Msisdn,
     lang: &'a str,
 ) -> BoxFuture<'a, Result<Vec<String>, sqlx::Error>> {
     Box::pin(async move {
-        let lookup = support::status_for(&app.db, phone, None).await?;
-        Ok(lines(&app.locales, lang, &lookup))
+        let lookup = support::status_for(&svc.db, phone, None).await?;
+        Ok(lines(&svc.locales, lang, &lookup))
     })
 }

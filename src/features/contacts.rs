@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::db::{time, Db};
+use crate::i18n::{Locales, Msg};
 use crate::phone::Msisdn;
 use crate::{execute, with_db};
 
@@ -68,13 +69,22 @@ impl Contact {
     pub fn lang(&self) -> &str {
         self.language.as_deref().unwrap_or(crate::i18n::FALLBACK)
     }
+
+    /// `msg` as this contact reads it: their language chain, then their script.
+    pub fn render(&self, locales: &Locales, msg: &Msg) -> String {
+        let text = locales.render(self.lang(), msg);
+        match self.script {
+            Script::Full => text,
+            Script::Unaccented => crate::text::to_gsm7_lossy(&text),
+        }
+    }
 }
 
 const SELECT: &str = "SELECT id, msisdn, language, script, created_at FROM contacts";
 
 pub async fn find(db: &Db, msisdn: &Msisdn) -> Result<Option<Contact>, sqlx::Error> {
     let sql = format!("{SELECT} WHERE msisdn = $1");
-    let row: Option<Row> = with_db!(db, |pool| sqlx::query_as(&sql)
+    let row: Option<Row> = with_db!(db, pool => sqlx::query_as(&sql)
         .bind(msisdn.as_str())
         .fetch_optional(pool)
         .await)?;
@@ -87,7 +97,7 @@ pub async fn find_or_create(db: &Db, msisdn: &Msisdn) -> Result<Contact, sqlx::E
         return Ok(c);
     }
     let now = time::now();
-    execute!(db, |pool| sqlx::query(
+    execute!(db, pool => sqlx::query(
         "INSERT INTO contacts (msisdn, created_at, updated_at) VALUES ($1, $2, $2)
          ON CONFLICT (msisdn) DO NOTHING"
     )
@@ -99,7 +109,7 @@ pub async fn find_or_create(db: &Db, msisdn: &Msisdn) -> Result<Contact, sqlx::E
 }
 
 pub async fn set_language(db: &Db, id: i64, lang: &str) -> Result<(), sqlx::Error> {
-    execute!(db, |pool| sqlx::query(
+    execute!(db, pool => sqlx::query(
         "UPDATE contacts SET language = $2, updated_at = $3 WHERE id = $1"
     )
     .bind(id)
@@ -113,7 +123,7 @@ pub async fn set_language(db: &Db, id: i64, lang: &str) -> Result<(), sqlx::Erro
 /// Flips the script preference once per inbound message: handling the same message again (after a
 /// crash) leaves it as the first handling set it.
 pub async fn toggle_script(db: &Db, id: i64, inbound_id: i64) -> Result<Script, sqlx::Error> {
-    execute!(db, |pool| sqlx::query(
+    execute!(db, pool => sqlx::query(
         "UPDATE contacts
             SET script = CASE script WHEN 'full' THEN 'unaccented' ELSE 'full' END,
                 script_changed_by = $2, updated_at = $3
@@ -124,7 +134,7 @@ pub async fn toggle_script(db: &Db, id: i64, inbound_id: i64) -> Result<Script, 
     .bind(time::now())
     .execute(pool)
     .await)?;
-    let script: String = with_db!(db, |pool| sqlx::query_scalar(
+    let script: String = with_db!(db, pool => sqlx::query_scalar(
         "SELECT script FROM contacts WHERE id = $1"
     )
     .bind(id)

@@ -6,12 +6,8 @@
 //! screen when the session is over. USSD is synchronous, so the screen goes back in the HTTP
 //! response and never through the outbox. Most USSD aggregators copy this convention.
 
-use axum::http::StatusCode;
 use serde::Deserialize;
 
-use crate::app::App;
-use crate::db::time;
-use crate::dialog::ussd::{self, Screen, Step};
 use crate::phone::Msisdn;
 
 /// Session ids and codes are echoed into our tables; keep them short.
@@ -20,17 +16,16 @@ const MAX_CODE_CHARS: usize = 40;
 /// A session's whole history: hundreds of inputs, more than any person types in 180 s.
 pub const MAX_TEXT_CHARS: usize = 1000;
 
+/// The request is not a USSD step loa can read: the edge answers 400 and stores nothing.
 #[derive(Debug, thiserror::Error)]
-pub enum UssdError {
-    /// The request is not a USSD step loa can read: 400, nothing stored.
-    #[error("{message}")]
-    Invalid { code: &'static str, message: String },
-    #[error(transparent)]
-    Dialog(#[from] ussd::UssdError),
+#[error("{message}")]
+pub struct FormError {
+    pub code: &'static str,
+    pub message: String,
 }
 
-fn invalid(code: &'static str, message: impl Into<String>) -> UssdError {
-    UssdError::Invalid {
+fn invalid(code: &'static str, message: impl Into<String>) -> FormError {
+    FormError {
         code,
         message: message.into(),
     }
@@ -75,17 +70,8 @@ impl UssdReply {
     }
 }
 
-impl From<Screen> for UssdReply {
-    fn from(s: Screen) -> UssdReply {
-        UssdReply {
-            end: s.end,
-            text: s.text,
-        }
-    }
-}
-
 /// Reads a form body (`application/x-www-form-urlencoded`).
-pub fn parse(body: &[u8]) -> Result<UssdRequest, UssdError> {
+pub fn parse(body: &[u8]) -> Result<UssdRequest, FormError> {
     let form: Form = serde_urlencoded::from_bytes(body)
         .map_err(|e| invalid("bad_form", format!("not a USSD form: {e}")))?;
     let session_id = form
@@ -128,35 +114,6 @@ pub fn parse(body: &[u8]) -> Result<UssdRequest, UssdError> {
     })
 }
 
-/// Answers one USSD step posted to gateway `gateway_id`: the webhook router calls this for a
-/// gateway of kind `ussd` (after authenticating the request), the simulator for its own.
-pub async fn handle_ussd(
-    app: &App,
-    gateway_id: &str,
-    body: &[u8],
-) -> Result<(StatusCode, String), UssdError> {
-    let req = parse(body)?;
-    let reply = answer(app, gateway_id, &req).await?;
-    Ok((StatusCode::OK, reply.to_wire()))
-}
-
-/// The dialog's answer to a parsed step.
-pub async fn answer(
-    app: &App,
-    gateway_id: &str,
-    req: &UssdRequest,
-) -> Result<UssdReply, UssdError> {
-    let step = Step {
-        gateway_id,
-        session_id: &req.session_id,
-        phone: &req.phone,
-        service_code: &req.service_code,
-        network_code: req.network_code.as_deref(),
-        text: &req.text,
-    };
-    Ok(ussd::answer(app, &step, time::now()).await?.into())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,7 +147,7 @@ mod tests {
     #[test]
     fn refuses_what_is_not_a_step() {
         let code = |body: &[u8]| match parse(body) {
-            Err(UssdError::Invalid { code, .. }) => code,
+            Err(FormError { code, .. }) => code,
             other => panic!("{other:?}"),
         };
         assert_eq!(code(&form(&[("phoneNumber", "0912001001")])), "bad_session");
@@ -225,100 +182,6 @@ mod tests {
             text: "Bye".into(),
         };
         assert_eq!(r.to_wire(), "END Bye");
-    }
-
-    fn sqlite_app(rt: &tokio::runtime::Runtime, dir: &tempfile::TempDir) -> crate::app::AppState {
-        let url = format!("sqlite://{}/ussd.db", dir.path().display());
-        rt.block_on(async {
-            let db = crate::db::connect(&url).await.expect("db");
-            crate::db::migrate(&db).await.expect("migrate");
-            crate::app::App::build(crate::config::Config::default(), db).expect("app")
-        })
-    }
-
-    fn runtime() -> tokio::runtime::Runtime {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime")
-    }
-
-    /// The clock moved, not waited for: a step within 180 s of the last goes on, one later starts over.
-    #[test]
-    fn a_session_lives_180_seconds_after_its_last_step() {
-        let rt = runtime();
-        let dir = tempfile::tempdir().expect("dir");
-        let app = sqlite_app(&rt, &dir);
-        let phone = Msisdn::parse("0912001001").expect("phone");
-        let at = |text: &'static str, secs: i64| {
-            let step = Step {
-                gateway_id: "g",
-                session_id: "clock",
-                phone: &phone,
-                service_code: "*123#",
-                network_code: None,
-                text,
-            };
-            let now = time::now() + chrono::TimeDelta::seconds(secs);
-            rt.block_on(ussd::answer(&app, &step, now))
-                .expect("answer")
-                .text
-        };
-        let main = at("", 0);
-        let marriage = at("4", 179);
-        assert_ne!(main, marriage);
-        assert_eq!(
-            at("4*0", 179 + 179),
-            main,
-            "179 s after the last step: still the session"
-        );
-        assert_eq!(at("4*0*4", 358 + 181), main, "181 s: expired, starts over");
-        assert_eq!(
-            at("4*0*4*4", 539 + 10),
-            marriage,
-            "and goes on from the new start"
-        );
-    }
-
-    /// The whole handler, on a real (SQLite) database, with any `text` a phone or a fuzzer sends:
-    /// never a panic or an error, always one CON/END screen of at most 182 GSM-7 characters.
-    #[test]
-    fn the_handler_answers_any_text_with_one_screen() {
-        use crate::dialog::ussd::render::{septets, MAX_SCREEN};
-        use proptest::test_runner::{Config, TestRunner};
-
-        let rt = runtime();
-        let dir = tempfile::tempdir().expect("dir");
-        let app = sqlite_app(&rt, &dir);
-        let text = prop_oneof![
-            any::<String>(),
-            "[0-9*#a-z ]{0,80}",
-            "[0-9]{1,2}(\\*[0-9]{1,2}){0,20}",
-            "(4|5|0|9|1|2|3|x)(\\*(4|5|0|9|1|2|3|x)){0,30}",
-        ];
-        let phones = prop_oneof![Just("0912001001"), Just("+84961234567")];
-        let mut runner = TestRunner::new(Config::with_cases(256));
-        runner
-            .run(&(text, 0u8..6, phones), |(text, session, phone)| {
-                let body = form(&[
-                    ("sessionId", &format!("fuzz-{session}")),
-                    ("phoneNumber", phone),
-                    ("text", &text),
-                ]);
-                let (status, reply) = rt
-                    .block_on(handle_ussd(&app, "fuzz", &body))
-                    .map_err(|e| TestCaseError::fail(format!("{text:?}: {e}")))?;
-                prop_assert_eq!(status, StatusCode::OK);
-                let screen = reply
-                    .strip_prefix("CON ")
-                    .or_else(|| reply.strip_prefix("END "))
-                    .ok_or_else(|| TestCaseError::fail(format!("no CON/END: {reply:?}")))?;
-                prop_assert!(crate::text::is_gsm7(screen), "{:?}", screen);
-                prop_assert!(septets(screen) <= MAX_SCREEN, "{}", screen);
-                prop_assert!(!screen.trim().is_empty());
-                Ok(())
-            })
-            .expect("fuzz");
     }
 
     proptest! {

@@ -6,11 +6,11 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
-use super::{received_by, Received, ID};
+use super::error::ApiError;
+use super::json::ApiJson;
 use crate::app::AppState;
+use crate::gateway::simulator::{store, PhoneMessage, ID};
 use crate::gateway::{Channel, Inbound};
-use crate::http::error::ApiError;
-use crate::http::json::ApiJson;
 use crate::inbox::{self, MAX_TEXT_CHARS};
 use crate::outbox::{NewMessage, Priority};
 use crate::phone::{Msisdn, Sender};
@@ -33,8 +33,8 @@ pub fn router() -> Router<AppState> {
 async fn ussd(
     State(app): State<AppState>,
     body: axum::body::Bytes,
-) -> Result<(axum::http::StatusCode, String), ApiError> {
-    Ok(crate::gateway::ussd_at::handle_ussd(&app, ID, &body).await?)
+) -> Result<axum::response::Response, ApiError> {
+    super::ussd::step(&app.services, ID, &body).await
 }
 
 async fn page() -> Html<&'static str> {
@@ -91,16 +91,10 @@ async fn sms(
         text: body.text,
         channel: Channel::Sms,
     };
-    let received = inbox::receive(&app.db, &inbound).await?;
-    if !received.duplicate {
-        // Stored: from here on a failure is retried by the inbox sweep, so the phone gets its 200.
-        if let Err(err) = inbox::handle(&app, received.id).await {
-            tracing::warn!(%err, inbound_id = received.id, "handling deferred to the inbox sweep");
-        }
-    }
+    let stored = inbox::receive_and_handle(&app.services, &inbound).await?;
     Ok(Json(SmsAccepted {
-        inbound_id: received.id,
-        duplicate: received.duplicate,
+        inbound_id: stored.id,
+        duplicate: stored.duplicate,
     }))
 }
 
@@ -108,6 +102,14 @@ async fn sms(
 struct MessagesQuery {
     to: String,
     limit: Option<i64>,
+}
+
+/// One SMS a simulated phone received, with the status loa holds for it now.
+#[derive(Serialize)]
+struct Received {
+    #[serde(flatten)]
+    message: PhoneMessage,
+    status: String,
 }
 
 #[derive(Serialize)]
@@ -123,7 +125,20 @@ async fn messages(
     let to = Msisdn::parse(&q.to)
         .map_err(|e| ApiError::bad_request("bad_number", format!("to: {e}")))?;
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
-    let messages = received_by(&app.db, to.as_str(), limit).await?;
+    let db = &app.services.db;
+    let got = store::received_by(db, to.as_str(), limit).await?;
+    let ids: Vec<i64> = got.iter().map(|m| m.outbox_id).collect();
+    let status: std::collections::HashMap<i64, String> = crate::outbox::store::statuses(db, &ids)
+        .await?
+        .into_iter()
+        .collect();
+    let messages = got
+        .into_iter()
+        .map(|message| Received {
+            status: status.get(&message.outbox_id).cloned().unwrap_or_default(),
+            message,
+        })
+        .collect();
     Ok(Json(MessagesOut { messages }))
 }
 
@@ -179,6 +194,7 @@ async fn broadcast(
     let mut queued = Vec::with_capacity(recipients.len());
     for to in recipients {
         let e = app
+            .services
             .outbox
             .enqueue(NewMessage {
                 idempotency_key: format!("broadcast:{key}:{}", to.as_str()),

@@ -1,0 +1,201 @@
+//! `/webhooks/{gateway_id}/{event}`: checks who calls, hands the call to that gateway's adapter,
+//! stores what it parsed (inbox or delivery report), then answers as the provider expects.
+
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Path, Request, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+
+use super::error::ApiError;
+use crate::app::{App, AppState};
+use crate::gateway::webhook::{WebhookAuth, WebhookEvent, WebhookReply, WebhookRequest};
+use crate::gateway::{DeliveryStatus, GatewayHandle};
+use crate::inbox::{self, MAX_TEXT_CHARS};
+use crate::outbox::{self, ReportKey};
+
+/// Webhook bodies are small: one message, or one report.
+const MAX_WEBHOOK_BYTES: usize = 32 * 1024;
+/// A report can overtake the send it reports on (the provider answers the send, then reports at
+/// once, before the dispatcher has stored the provider's id); wait this long for the row.
+const REPORT_WAIT: Duration = Duration::from_millis(1500);
+/// The event a USSD aggregator calls with each step of a session.
+const USSD_EVENT: &str = "ussd";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/webhooks/{gateway_id}/{event}", get(hook).post(hook))
+        .route(
+            "/webhooks/{gateway_id}/{event}/{secret}",
+            get(hook_with_secret).post(hook_with_secret),
+        )
+}
+
+impl IntoResponse for WebhookReply {
+    fn into_response(self) -> Response {
+        (
+            self.status,
+            [(axum::http::header::CONTENT_TYPE, self.content_type)],
+            self.body,
+        )
+            .into_response()
+    }
+}
+
+async fn hook(
+    State(app): State<AppState>,
+    Path((gateway_id, event)): Path<(String, String)>,
+    req: Request,
+) -> Response {
+    handle(app, gateway_id, event, None, req).await
+}
+
+async fn hook_with_secret(
+    State(app): State<AppState>,
+    Path((gateway_id, event, secret)): Path<(String, String, String)>,
+    req: Request,
+) -> Response {
+    handle(app, gateway_id, event, Some(secret), req).await
+}
+
+async fn handle(
+    app: AppState,
+    gateway_id: String,
+    event: String,
+    path_secret: Option<String>,
+    req: Request,
+) -> Response {
+    let (parts, body) = req.into_parts();
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    let Ok(body) = axum::body::to_bytes(Body::new(body), MAX_WEBHOOK_BYTES).await else {
+        let message = format!("webhook bodies are limited to {MAX_WEBHOOK_BYTES} bytes");
+        return ApiError::TooLarge(message).into_response();
+    };
+    let request = WebhookRequest {
+        method: &parts.method,
+        headers: &parts.headers,
+        query: parts.uri.query().unwrap_or(""),
+        body: &body,
+        peer,
+        path_secret: path_secret.as_deref(),
+    };
+    if event == USSD_EVENT {
+        if let Some(auth) = app.ussd_gateways.get(&gateway_id) {
+            return ussd_step(&app, &gateway_id, auth, &request).await;
+        }
+    }
+    match sms_event(&app, &gateway_id, &event, &request).await {
+        Ok(reply) => reply.into_response(),
+        Err(err) => err.into_response(),
+    }
+}
+
+/// A call to an SMS gateway's webhook: parsed by its adapter, stored, answered its way.
+async fn sms_event(
+    app: &App,
+    gateway_id: &str,
+    event: &str,
+    request: &WebhookRequest<'_>,
+) -> Result<WebhookReply, ApiError> {
+    let handle = app.gateways.get(gateway_id).ok_or(ApiError::NotFound)?;
+    let auth = handle.gateway.webhook_auth().ok_or(ApiError::NotFound)?;
+    let parsed = auth
+        .check(request)
+        .and_then(|()| handle.gateway.parse_webhook(event, request));
+    let events = parsed.map_err(|err| {
+        let rejected = &handle.counters.webhook_rejected;
+        rejected.fetch_add(1, Ordering::Relaxed);
+        tracing::warn!(gateway = %gateway_id, %event, %err, "webhook refused");
+        ApiError::from(err)
+    })?;
+    for ev in events {
+        store(app, handle, ev).await?;
+    }
+    Ok(handle.gateway.webhook_reply(event))
+}
+
+/// One USSD step from a gateway of kind `ussd`: answered in the HTTP response (`CON …`/`END …`).
+async fn ussd_step(
+    app: &App,
+    gateway_id: &str,
+    auth: &WebhookAuth,
+    request: &WebhookRequest<'_>,
+) -> Response {
+    if let Err(err) = auth.check(request) {
+        tracing::warn!(gateway = %gateway_id, %err, "ussd webhook refused");
+        return ApiError::from(err).into_response();
+    }
+    super::ussd::step(&app.services, gateway_id, request.body)
+        .await
+        .into_response()
+}
+
+async fn store(app: &App, handle: &GatewayHandle, event: WebhookEvent) -> Result<(), ApiError> {
+    match event {
+        WebhookEvent::Inbound(mut msg) => {
+            if msg.text.chars().count() > MAX_TEXT_CHARS {
+                msg.text = msg.text.chars().take(MAX_TEXT_CHARS).collect();
+            }
+            inbox::receive_and_handle(&app.services, &msg).await?;
+            handle.counters.inbound.fetch_add(1, Ordering::Relaxed);
+        }
+        WebhookEvent::Report {
+            provider_id,
+            status,
+            error,
+        } => {
+            handle.counters.reports.fetch_add(1, Ordering::Relaxed);
+            let report = Report {
+                gateway_id: handle.id(),
+                provider_id: &provider_id,
+                status,
+                error: error.as_deref(),
+            };
+            report.apply(app).await?;
+        }
+        WebhookEvent::Ignored(what) => {
+            tracing::debug!(gateway = %handle.id(), what, "webhook call ignored");
+        }
+    }
+    Ok(())
+}
+
+struct Report<'a> {
+    gateway_id: &'a str,
+    provider_id: &'a str,
+    status: DeliveryStatus,
+    error: Option<&'a str>,
+}
+
+impl Report<'_> {
+    /// Applies the report, waiting a little for a send it overtook.
+    async fn apply(&self, app: &App) -> Result<(), sqlx::Error> {
+        let db = &app.services.db;
+        let key = ReportKey::Provider {
+            gateway_id: self.gateway_id,
+            provider_id: self.provider_id,
+        };
+        let deadline = tokio::time::Instant::now() + REPORT_WAIT;
+        loop {
+            if outbox::apply_report(db, key.clone(), self.status, self.error).await? {
+                return Ok(());
+            }
+            if outbox::is_known(db, self.gateway_id, self.provider_id).await? {
+                // A repeat, or a late report that would move the message backwards: nothing to do.
+                return Ok(());
+            }
+            if tokio::time::Instant::now() >= deadline {
+                tracing::warn!(gateway = %self.gateway_id, provider_id = %self.provider_id, status = ?self.status, "delivery report for an unknown message");
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}

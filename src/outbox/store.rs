@@ -1,0 +1,115 @@
+//! The outbox table: inserting rows once per idempotency key, counting, expiring and forgetting.
+
+use chrono::{DateTime, Utc};
+
+use super::{Enqueued, NewMessage, Priority};
+use crate::db::Db;
+use crate::hash::text_hash;
+use crate::text::SmsInfo;
+use crate::{execute, with_db};
+
+/// A message with what the outbox worked out for it, ready to be a row.
+pub struct Row<'a> {
+    pub msg: &'a NewMessage,
+    pub info: SmsInfo,
+    pub not_before: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub now: DateTime<Utc>,
+}
+
+/// Inserts the row unless its idempotency key exists; either way, the row's id.
+pub async fn insert(db: &Db, row: &Row<'_>) -> Result<Enqueued, sqlx::Error> {
+    let msg = row.msg;
+    let inserted: Option<i64> = with_db!(db, pool => sqlx::query_scalar(
+        "INSERT INTO outbox (recipient, text, text_hash, encoding, parts, priority, topic, origin,
+                             idempotency_key, not_before, expires_at, next_attempt_at,
+                             created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $10, $12, $12)
+         ON CONFLICT (idempotency_key) DO NOTHING
+         RETURNING id"
+    )
+    .bind(msg.recipient.as_str())
+    .bind(&msg.text)
+    .bind(text_hash(&msg.text))
+    .bind(row.info.encoding.as_str())
+    .bind(row.info.parts as i64)
+    .bind(msg.priority.rank())
+    .bind(&msg.topic)
+    .bind(&msg.origin)
+    .bind(&msg.idempotency_key)
+    .bind(row.not_before)
+    .bind(row.expires_at)
+    .bind(row.now)
+    .fetch_optional(pool)
+    .await)?;
+    if let Some(id) = inserted {
+        return Ok(Enqueued { id, created: true });
+    }
+    let id: i64 = with_db!(db, pool => sqlx::query_scalar(
+        "SELECT id FROM outbox WHERE idempotency_key = $1"
+    )
+    .bind(&msg.idempotency_key)
+    .fetch_one(pool)
+    .await)?;
+    Ok(Enqueued { id, created: false })
+}
+
+/// Replies with this exact text to `recipient` since `since`.
+pub async fn recent_replies(
+    db: &Db,
+    recipient: &str,
+    text: &str,
+    since: DateTime<Utc>,
+) -> Result<i64, sqlx::Error> {
+    with_db!(db, pool => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM outbox
+          WHERE recipient = $1 AND text_hash = $2 AND priority = $3 AND created_at >= $4"
+    )
+    .bind(recipient)
+    .bind(text_hash(text))
+    .bind(Priority::Reply.rank())
+    .bind(since)
+    .fetch_one(pool)
+    .await)
+}
+
+pub async fn expire_due(db: &Db, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
+    execute!(db, pool => sqlx::query(
+        "UPDATE outbox SET status = 'expired', lease_until = NULL, updated_at = $1
+          WHERE expires_at <= $1
+            AND (status = 'queued' OR (status = 'sending' AND lease_until < $1))"
+    )
+    .bind(now)
+    .execute(pool)
+    .await)
+}
+
+pub async fn forget_bodies(db: &Db, before: DateTime<Utc>) -> Result<u64, sqlx::Error> {
+    execute!(db, pool => sqlx::query(
+        "UPDATE outbox SET text = NULL WHERE created_at < $1 AND text IS NOT NULL
+            AND status NOT IN ('queued', 'sending')"
+    )
+    .bind(before)
+    .execute(pool)
+    .await)
+}
+
+/// Rows per status, for `/metrics`.
+pub async fn count_by_status(db: &Db) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    with_db!(db, pool => sqlx::query_as(
+        "SELECT status, COUNT(*) FROM outbox GROUP BY status ORDER BY status"
+    )
+    .fetch_all(pool)
+    .await)
+}
+
+/// The current status of each row in `ids` (missing ids are left out).
+pub async fn statuses(db: &Db, ids: &[i64]) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    // Integers only, formatted here: nothing from outside reaches the statement's text.
+    let sql = format!("SELECT id, status FROM outbox WHERE id IN ({list})");
+    with_db!(db, pool => sqlx::query_as(&sql).fetch_all(pool).await)
+}
