@@ -45,7 +45,7 @@ impl App {
     /// Everything but the database comes from `config`; the database is opened (and migrated) by
     /// the caller, so tests can hand in their own.
     pub fn build(config: Config, db: Db) -> Result<AppState, BuildError> {
-        let tz = config.tz()?;
+        let tz = config.timezone;
         let locales = match &config.locales_dir {
             Some(dir) => Locales::from_dir(dir)?,
             None => Locales::embedded()?,

@@ -21,7 +21,7 @@ pub async fn run(app: Arc<App>, shutdown: CancellationToken) {
     let cfg = &app.config.dispatcher;
     let poll = Duration::from_millis(cfg.poll_millis);
     let lease = TimeDelta::seconds(cfg.lease_seconds as i64);
-    let quiet = app.config.quiet_window().unwrap_or_default();
+    let quiet = app.config.quiet_window();
     loop {
         if shutdown.is_cancelled() {
             break;
