@@ -143,12 +143,12 @@ fn config(dir: &std::path::Path) -> loa::config::Config {
     let defaults = Config::default();
     Config {
         database_url: format!("sqlite://{}/loa.db", dir.display()),
-        listen: "127.0.0.1:0".into(),
+        listen: ([127, 0, 0, 1], 0).into(),
         gateway_dir: dir.join("no-gateways"),
         instance_id: Some("bench".into()),
         quiet_hours: QuietHours {
-            start: "00:00".into(),
-            end: "00:00".into(),
+            start: chrono::NaiveTime::MIN,
+            end: chrono::NaiveTime::MIN,
         },
         simulator: SimulatorConfig {
             rate: 1000,

@@ -156,7 +156,7 @@ fn main() {
         };
         let config = loa::config::Config {
             database_url: db_url,
-            listen: "127.0.0.1:0".into(),
+            listen: ([127, 0, 0, 1], 0).into(),
             ..Default::default()
         };
         let app = loa::server::open(config).await.expect("open loa");

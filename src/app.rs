@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use chrono::TimeDelta;
 
-use crate::config::{Config, ConfigError};
+use crate::config::Config;
 use crate::db::Db;
 use crate::dialog::keywords::{KeywordError, Keywords};
 use crate::dialog::Services;
@@ -38,8 +38,6 @@ pub type AppState = Arc<App>;
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
     #[error(transparent)]
-    Config(#[from] ConfigError),
-    #[error(transparent)]
     Locales(#[from] LoadError),
     #[error(transparent)]
     Keywords(#[from] KeywordError),
@@ -51,7 +49,7 @@ impl App {
     /// Everything but the database comes from `config`; the database is opened (and migrated) by
     /// the caller, so tests can hand in their own.
     pub fn build(config: Config, db: Db) -> Result<AppState, BuildError> {
-        let tz = config.tz()?;
+        let tz = config.timezone;
         let locales = match &config.locales_dir {
             Some(dir) => Locales::from_dir(dir)?,
             None => Locales::embedded()?,
@@ -93,7 +91,7 @@ impl App {
                 poll: Duration::from_millis(cfg.poll_millis),
                 concurrency: cfg.concurrency,
                 max_backoff: TimeDelta::seconds(cfg.max_backoff_seconds as i64),
-                quiet: self.config.quiet_window().unwrap_or_default(),
+                quiet: self.config.quiet_window(),
                 tz: self.services.tz,
             },
             holder: self.instance.clone(),

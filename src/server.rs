@@ -96,7 +96,7 @@ impl Running {
 
 /// `loa serve`: runs until SIGTERM or Ctrl-C.
 pub async fn serve(config: Config, demo: bool) -> Result<(), ServeError> {
-    let listen = config.listen.clone();
+    let listen = config.listen;
     let app = open(config).await?;
     if demo {
         let loaded = crate::demo::load(&app.services.db).await?;
@@ -112,7 +112,7 @@ pub async fn serve(config: Config, demo: bool) -> Result<(), ServeError> {
     let listener = TcpListener::bind(&listen)
         .await
         .map_err(|source| ServeError::Listen {
-            addr: listen.clone(),
+            addr: listen.to_string(),
             source,
         })?;
     let running = start(app, listener).await?;

@@ -100,9 +100,9 @@ fn replace_db_name(url: &str, name: &str) -> String {
 pub fn test_config(db: &TestDb) -> Config {
     let mut c = Config::default();
     c.database_url = db.url.clone();
-    c.listen = "127.0.0.1:0".into();
-    c.quiet_hours.start = "00:00".into();
-    c.quiet_hours.end = "00:00".into();
+    c.listen = ([127, 0, 0, 1], 0).into();
+    c.quiet_hours.start = chrono::NaiveTime::MIN;
+    c.quiet_hours.end = chrono::NaiveTime::MIN;
     c.dispatcher.poll_millis = 50;
     c.dispatcher.lease_seconds = 2;
     c.simulator.rate = 1000;
