@@ -69,14 +69,11 @@ pub async fn load(db: &Db) -> Result<Loaded, DemoError> {
             Kind::Staff => loaded.staff = report.rows,
         }
     }
-    loaded.contacts = crate::with_db!(db, |pool| sqlx::query_scalar::<_, i64>(
-        "SELECT COUNT(*) FROM contacts"
-    )
-    .fetch_one(pool)
-    .await)
-    .map_err(|e| DemoError::Import {
-        file: "contacts",
-        source: e.into(),
-    })? as usize;
+    loaded.contacts = crate::features::contacts::count(db)
+        .await
+        .map_err(|e| DemoError::Import {
+            file: "contacts",
+            source: e.into(),
+        })? as usize;
     Ok(loaded)
 }

@@ -48,7 +48,7 @@ pub async fn upsert_all(db: &Db, mut areas: Vec<Area>) -> Result<(), sqlx::Error
     areas.sort_by_key(|a| a.level);
     let now = time::now();
     for a in &areas {
-        execute!(db, |pool| {
+        execute!(db, pool => {
             sqlx::query(
             "INSERT INTO areas (code, name, level, parent_code, especially_difficult, region, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -72,7 +72,7 @@ pub async fn upsert_all(db: &Db, mut areas: Vec<Area>) -> Result<(), sqlx::Error
 }
 
 pub async fn count(db: &Db) -> Result<i64, sqlx::Error> {
-    with_db!(db, |pool| sqlx::query_scalar("SELECT COUNT(*) FROM areas")
+    with_db!(db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM areas")
         .fetch_one(pool)
         .await)
 }
@@ -81,7 +81,7 @@ type AreaRow = (String, String, String, Option<String>, bool, Option<String>);
 
 /// Every area, by code.
 pub async fn all(db: &Db) -> Result<Vec<Area>, sqlx::Error> {
-    let rows: Vec<AreaRow> = with_db!(db, |pool| {
+    let rows: Vec<AreaRow> = with_db!(db, pool => {
         sqlx::query_as(
         "SELECT code, name, level, parent_code, especially_difficult, region FROM areas ORDER BY code"
     )

@@ -91,6 +91,13 @@ pub async fn find(db: &Db, msisdn: &Msisdn) -> Result<Option<Contact>, sqlx::Err
     Ok(row.map(Contact::from))
 }
 
+/// How many phones loa knows.
+pub async fn count(db: &Db) -> Result<i64, sqlx::Error> {
+    with_db!(db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM contacts")
+        .fetch_one(pool)
+        .await)
+}
+
 /// The contact for `msisdn`, created on first contact.
 pub async fn find_or_create(db: &Db, msisdn: &Msisdn) -> Result<Contact, sqlx::Error> {
     if let Some(c) = find(db, msisdn).await? {

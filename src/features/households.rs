@@ -66,7 +66,7 @@ pub async fn of_phone(db: &Db, phone: &Msisdn) -> Result<Vec<Household>, sqlx::E
         "{SELECT} WHERE id IN (SELECT hc.household_id FROM household_contacts hc
             JOIN contacts c ON c.id = hc.contact_id WHERE c.msisdn = $1) ORDER BY code"
     );
-    with_db!(db, |pool| sqlx::query_as(&sql)
+    with_db!(db, pool => sqlx::query_as(&sql)
         .bind(phone.as_str())
         .fetch_all(pool)
         .await)
@@ -75,7 +75,7 @@ pub async fn of_phone(db: &Db, phone: &Msisdn) -> Result<Vec<Household>, sqlx::E
 /// The household whose code is `code` in any spelling (see [`code_key`]).
 pub async fn by_code(db: &Db, code: &str) -> Result<Option<Household>, sqlx::Error> {
     let sql = format!("{SELECT} WHERE code_key = $1");
-    with_db!(db, |pool| sqlx::query_as(&sql)
+    with_db!(db, pool => sqlx::query_as(&sql)
         .bind(code_key(code))
         .fetch_optional(pool)
         .await)
@@ -91,7 +91,7 @@ pub async fn code_of(db: &Db, id: i64) -> Result<Option<String>, sqlx::Error> {
 
 /// The phones linked to a household (E.164).
 pub async fn phones(db: &Db, household_id: i64) -> Result<Vec<String>, sqlx::Error> {
-    with_db!(db, |pool| sqlx::query_scalar(
+    with_db!(db, pool => sqlx::query_scalar(
         "SELECT c.msisdn FROM household_contacts hc JOIN contacts c ON c.id = hc.contact_id
           WHERE hc.household_id = $1 ORDER BY c.msisdn"
     )
@@ -116,7 +116,7 @@ pub async fn in_villages(
         "{SELECT} WHERE village_code IN ({}) ORDER BY code LIMIT $1 OFFSET $2",
         marks.join(", ")
     );
-    with_db!(db, |pool| {
+    with_db!(db, pool => {
         let mut q = sqlx::query_as(&sql).bind(limit).bind(offset);
         for v in villages {
             q = q.bind(v);
@@ -128,7 +128,7 @@ pub async fn in_villages(
 /// Links `phone` to the household; false when it already was.
 pub async fn link_phone(db: &Db, household_id: i64, phone: &Msisdn) -> Result<bool, sqlx::Error> {
     let now = crate::db::time::now();
-    let added = crate::with_tx!(db, |tx| {
+    let added = crate::with_tx!(db, tx => {
         sqlx::query(
             "INSERT INTO contacts (msisdn, created_at, updated_at) VALUES ($1, $2, $2)
              ON CONFLICT (msisdn) DO NOTHING",
@@ -157,7 +157,7 @@ pub async fn link_phone(db: &Db, household_id: i64, phone: &Msisdn) -> Result<bo
 /// Unlinks `phone` from the household (the contact itself stays: it may be linked elsewhere and
 /// holds its consent); false when it was not linked.
 pub async fn unlink_phone(db: &Db, household_id: i64, phone: &Msisdn) -> Result<bool, sqlx::Error> {
-    let done = crate::execute!(db, |pool| sqlx::query(
+    let done = crate::execute!(db, pool => sqlx::query(
         "DELETE FROM household_contacts WHERE household_id = $1
           AND contact_id IN (SELECT id FROM contacts WHERE msisdn = $2)"
     )
@@ -169,7 +169,7 @@ pub async fn unlink_phone(db: &Db, household_id: i64, phone: &Msisdn) -> Result<
 }
 
 pub async fn count(db: &Db) -> Result<i64, sqlx::Error> {
-    with_db!(db, |pool| sqlx::query_scalar(
+    with_db!(db, pool => sqlx::query_scalar(
         "SELECT COUNT(*) FROM households"
     )
     .fetch_one(pool)

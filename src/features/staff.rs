@@ -74,7 +74,7 @@ pub struct Staff {
 
 /// The staff member using `phone`, if any.
 pub async fn by_phone(db: &Db, phone: &Msisdn) -> Result<Option<Staff>, sqlx::Error> {
-    let row: Option<(i64, String, String)> = with_db!(db, |pool| sqlx::query_as(
+    let row: Option<(i64, String, String)> = with_db!(db, pool => sqlx::query_as(
         "SELECT id, name, role FROM staff WHERE msisdn = $1"
     )
     .bind(phone.as_str())
@@ -85,7 +85,7 @@ pub async fn by_phone(db: &Db, phone: &Msisdn) -> Result<Option<Staff>, sqlx::Er
 
 /// The staff member with id `id`, if any.
 pub async fn by_id(db: &Db, id: i64) -> Result<Option<Staff>, sqlx::Error> {
-    let row: Option<(i64, String, String)> = with_db!(db, |pool| sqlx::query_as(
+    let row: Option<(i64, String, String)> = with_db!(db, pool => sqlx::query_as(
         "SELECT id, name, role FROM staff WHERE id = $1"
     )
     .bind(id)
@@ -104,7 +104,7 @@ pub async fn covers(db: &Db, staff: &Staff, area_code: &str) -> Result<bool, sql
         if staff.areas.contains(&c) {
             return Ok(true);
         }
-        code = with_db!(db, |pool| sqlx::query_scalar::<_, Option<String>>(
+        code = with_db!(db, pool => sqlx::query_scalar::<_, Option<String>>(
             "SELECT parent_code FROM areas WHERE code = $1"
         )
         .bind(&c)
@@ -125,7 +125,7 @@ async fn with_areas(
     let Some(role) = Role::from_db(&role) else {
         return Ok(None);
     };
-    let areas: Vec<String> = with_db!(db, |pool| sqlx::query_scalar(
+    let areas: Vec<String> = with_db!(db, pool => sqlx::query_scalar(
         "SELECT area_code FROM staff_areas WHERE staff_id = $1 ORDER BY area_code"
     )
     .bind(id)

@@ -49,7 +49,7 @@ pub async fn claim(
                         ORDER BY priority DESC, id LIMIT $5 {lock})
          {RETURNING}"
     );
-    let mut rows: Vec<Claimed> = with_db!(db, |pool| sqlx::query_as(&sql)
+    let mut rows: Vec<Claimed> = with_db!(db, pool => sqlx::query_as(&sql)
         .bind(now + lease)
         .bind(holder)
         .bind(now)
@@ -102,7 +102,7 @@ pub async fn settle(
                 "UPDATE outbox SET status = 'sent', gateway_id = $3, provider_id = $4, sent_at = $5,
                         updated_at = $5, lease_until = NULL, last_error = NULL {GUARD}"
             );
-            execute!(db, |pool| sqlx::query(&sql)
+            execute!(db, pool => sqlx::query(&sql)
                 .bind(id)
                 .bind(holder)
                 .bind(gateway_id)
@@ -116,7 +116,7 @@ pub async fn settle(
                 "UPDATE outbox SET status = 'queued', next_attempt_at = $3, last_error = $4,
                         updated_at = $5, lease_until = NULL {GUARD}"
             );
-            execute!(db, |pool| sqlx::query(&sql)
+            execute!(db, pool => sqlx::query(&sql)
                 .bind(id)
                 .bind(holder)
                 .bind(at)
@@ -137,7 +137,7 @@ pub async fn settle(
                 "UPDATE outbox SET status = $3, last_error = $4, updated_at = $5,
                         lease_until = NULL {GUARD}"
             );
-            execute!(db, |pool| sqlx::query(&sql)
+            execute!(db, pool => sqlx::query(&sql)
                 .bind(id)
                 .bind(holder)
                 .bind(status)
@@ -151,7 +151,7 @@ pub async fn settle(
                 "UPDATE outbox SET status = 'queued', attempts = attempts - 1, updated_at = $3,
                         lease_until = NULL {GUARD}"
             );
-            execute!(db, |pool| sqlx::query(&sql)
+            execute!(db, pool => sqlx::query(&sql)
                 .bind(id)
                 .bind(holder)
                 .bind(now)
