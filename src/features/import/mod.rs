@@ -8,6 +8,8 @@ pub mod scope;
 mod staff;
 mod support;
 pub mod table;
+#[cfg(test)]
+mod tests;
 
 use std::path::Path;
 
