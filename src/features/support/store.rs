@@ -1,0 +1,196 @@
+//! The SQL of support records and their history; the rules that decide what to write are in `support` and `import::support`.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::tx::{on_tx, Tx};
+use super::{HistoryRow, RecordView, Status, StatusChange};
+use crate::db::Db;
+use crate::{execute, with_db};
+
+/// One line to append to a record's history.
+pub struct History<'a> {
+    pub record_id: i64,
+    pub from: Option<Status>,
+    pub to: Status,
+    pub reason: Option<&'a str>,
+    pub changed_by: &'a str,
+    pub changed_at: DateTime<Utc>,
+    /// Whether the household still has to hear of it (the sweep re-sends what stays pending).
+    pub announce: bool,
+}
+
+/// Appends to a record's history and returns the line's id: every status change, from the
+/// staff API and from an import alike, goes through here.
+pub async fn append_history(tx: &mut Tx<'_>, h: &History<'_>) -> Result<i64, sqlx::Error> {
+    on_tx!(tx, conn => sqlx::query_scalar(
+        "INSERT INTO support_history
+                (record_id, from_status, to_status, reason, changed_by, changed_at, announce_pending)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(h.record_id)
+    .bind(h.from.map(Status::as_str))
+    .bind(h.to.as_str())
+    .bind(h.reason)
+    .bind(h.changed_by)
+    .bind(h.changed_at)
+    .bind(h.announce)
+    .fetch_one(conn)
+    .await)
+}
+
+/// The status, household and content of record `id`, read inside the transaction that will change it.
+pub async fn record_head(
+    tx: &mut Tx<'_>,
+    id: i64,
+) -> Result<Option<(Status, i64, String)>, sqlx::Error> {
+    let row: Option<(String, i64, String)> = on_tx!(tx, conn => sqlx::query_as(
+        "SELECT status, household_id, content_code FROM support_records WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await)?;
+    Ok(row.map(|(status, household, content)| {
+        let status = Status::from_db(&status).unwrap_or(Status::Registered);
+        (status, household, content)
+    }))
+}
+
+pub async fn set_record_status(
+    tx: &mut Tx<'_>,
+    id: i64,
+    to: Status,
+    reason: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    on_tx!(tx, conn => sqlx::query(
+        "UPDATE support_records SET status = $2, reason = $3, updated_at = $4 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(to.as_str())
+    .bind(reason)
+    .bind(now)
+    .execute(conn)
+    .await
+    .map(drop))
+}
+
+/// A `support_records` row as stored.
+#[derive(sqlx::FromRow)]
+struct Stored {
+    id: i64,
+    content_code: String,
+    status: String,
+    reason: Option<String>,
+    quantity_milli: Option<i64>,
+    unit: Option<String>,
+    record_date: NaiveDate,
+}
+
+const COLUMNS: &str = "id, content_code, status, reason, quantity_milli, unit, record_date";
+
+impl Stored {
+    fn view(self) -> RecordView {
+        RecordView {
+            id: self.id,
+            status: Status::from_db(&self.status).unwrap_or(Status::Registered),
+            content_code: self.content_code,
+            reason: self.reason,
+            quantity_milli: self.quantity_milli,
+            unit: self.unit,
+            date: self.record_date,
+        }
+    }
+}
+
+/// A household's records, newest first, at most `limit`.
+pub async fn records_of(
+    db: &Db,
+    household_id: i64,
+    limit: i64,
+) -> Result<Vec<RecordView>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM support_records WHERE household_id = $1
+          ORDER BY record_date DESC, id DESC LIMIT $2"
+    );
+    let rows: Vec<Stored> = with_db!(db, |pool| sqlx::query_as(&sql)
+        .bind(household_id)
+        .bind(limit)
+        .fetch_all(pool)
+        .await)?;
+    Ok(rows.into_iter().map(Stored::view).collect())
+}
+
+pub async fn history(db: &Db, record_id: i64) -> Result<Vec<HistoryRow>, sqlx::Error> {
+    with_db!(db, |pool| sqlx::query_as(
+        "SELECT id, from_status, to_status, reason, changed_by, changed_at FROM support_history
+          WHERE record_id = $1 ORDER BY id"
+    )
+    .bind(record_id)
+    .fetch_all(pool)
+    .await)
+}
+
+/// history id, record id, household id, content, from, to, reason.
+type PendingRow = (
+    i64,
+    i64,
+    i64,
+    String,
+    Option<String>,
+    String,
+    Option<String>,
+);
+
+/// Changes still to announce that were made before `before`, oldest first, at most 500.
+pub async fn pending(db: &Db, before: DateTime<Utc>) -> Result<Vec<StatusChange>, sqlx::Error> {
+    let rows: Vec<PendingRow> = with_db!(db, |pool| sqlx::query_as(
+        "SELECT h.id, h.record_id, r.household_id, r.content_code, h.from_status, h.to_status,
+                    h.reason
+               FROM support_history h JOIN support_records r ON r.id = h.record_id
+              WHERE h.announce_pending = $1 AND h.changed_at < $2
+              ORDER BY h.id LIMIT 500"
+    )
+    .bind(true)
+    .bind(before)
+    .fetch_all(pool)
+    .await)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(
+            |(history_id, record_id, household_id, content_code, from, to, reason)| {
+                Some(StatusChange {
+                    history_id,
+                    record_id,
+                    household_id,
+                    content_code,
+                    from: from.as_deref().and_then(Status::from_db),
+                    to: Status::from_db(&to)?,
+                    reason,
+                })
+            },
+        )
+        .collect())
+}
+
+pub async fn mark_announced(db: &Db, history_id: i64) -> Result<(), sqlx::Error> {
+    execute!(db, |pool| sqlx::query(
+        "UPDATE support_history SET announce_pending = $2 WHERE id = $1"
+    )
+    .bind(history_id)
+    .bind(false)
+    .execute(pool)
+    .await)?;
+    Ok(())
+}
+
+/// The parent of area `code` (None for a province or an unknown code). It reads `areas`, which
+/// the areas feature owns: it moves to that feature's store once there is one.
+pub async fn area_parent(db: &Db, code: &str) -> Result<Option<String>, sqlx::Error> {
+    let parent: Option<Option<String>> = with_db!(db, |pool| sqlx::query_scalar(
+        "SELECT parent_code FROM areas WHERE code = $1"
+    )
+    .bind(code)
+    .fetch_optional(pool)
+    .await)?;
+    Ok(parent.flatten())
+}
