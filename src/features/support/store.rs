@@ -1,11 +1,28 @@
 //! The SQL of support records and their history; the rules that decide what to write are in `support` and `import::support`.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::tx::{on_tx, Tx};
-use super::{HistoryRow, RecordView, Status, StatusChange};
+use super::{parse_unit, HistoryRow, RecordView, Status, StatusChange};
 use crate::db::Db;
+use crate::features::catalogue;
 use crate::{execute, with_db};
+
+/// A record's fields as an import compares and writes them (its key and id aside).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Record {
+    pub household_id: i64,
+    pub content: &'static str,
+    pub status: Status,
+    pub reason: Option<String>,
+    /// Thousandths of `unit`.
+    pub quantity_milli: Option<i64>,
+    pub unit: Option<&'static str>,
+    pub date: NaiveDate,
+    pub note: Option<String>,
+}
 
 /// One line to append to a record's history.
 pub struct History<'a> {
@@ -74,21 +91,73 @@ pub async fn set_record_status(
     .map(drop))
 }
 
+/// Inserts the record under `key` (the file's record number, or household|content|date), or
+/// updates the one stored under it; returns its id.
+pub async fn save_record(
+    tx: &mut Tx<'_>,
+    key: &str,
+    r: &Record,
+    now: DateTime<Utc>,
+) -> Result<i64, sqlx::Error> {
+    on_tx!(tx, conn => sqlx::query_scalar(
+        "INSERT INTO support_records (record_key, household_id, content_code, status, reason,
+             quantity_milli, unit, record_date, note, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         ON CONFLICT (record_key) DO UPDATE SET household_id = excluded.household_id,
+             content_code = excluded.content_code, status = excluded.status,
+             reason = excluded.reason, quantity_milli = excluded.quantity_milli,
+             unit = excluded.unit, record_date = excluded.record_date, note = excluded.note,
+             updated_at = excluded.updated_at
+         RETURNING id",
+    )
+    .bind(key)
+    .bind(r.household_id)
+    .bind(r.content)
+    .bind(r.status.as_str())
+    .bind(&r.reason)
+    .bind(r.quantity_milli)
+    .bind(r.unit)
+    .bind(r.date)
+    .bind(&r.note)
+    .bind(now)
+    .fetch_one(conn)
+    .await)
+}
+
 /// A `support_records` row as stored.
 #[derive(sqlx::FromRow)]
 struct Stored {
     id: i64,
+    record_key: String,
+    household_id: i64,
     content_code: String,
     status: String,
     reason: Option<String>,
     quantity_milli: Option<i64>,
     unit: Option<String>,
     record_date: NaiveDate,
+    note: Option<String>,
 }
 
-const COLUMNS: &str = "id, content_code, status, reason, quantity_milli, unit, record_date";
+const COLUMNS: &str = "id, record_key, household_id, content_code, status, reason, \
+                       quantity_milli, unit, record_date, note";
 
 impl Stored {
+    /// As an import compares it: None when this version does not know its content or status.
+    fn record(self) -> Option<(String, Record)> {
+        let record = Record {
+            household_id: self.household_id,
+            content: catalogue::get(&self.content_code)?.code,
+            status: Status::from_db(&self.status)?,
+            reason: self.reason,
+            quantity_milli: self.quantity_milli,
+            unit: self.unit.as_deref().and_then(parse_unit),
+            date: self.record_date,
+            note: self.note,
+        };
+        Some((self.record_key, record))
+    }
+
     fn view(self) -> RecordView {
         RecordView {
             id: self.id,
@@ -100,6 +169,14 @@ impl Stored {
             date: self.record_date,
         }
     }
+}
+
+/// Every record by its key: what an import compares its rows with. A record whose content or
+/// status this version does not know is left out.
+pub async fn records_by_key(db: &Db) -> Result<HashMap<String, Record>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM support_records");
+    let rows: Vec<Stored> = with_db!(db, |pool| sqlx::query_as(&sql).fetch_all(pool).await)?;
+    Ok(rows.into_iter().filter_map(Stored::record).collect())
 }
 
 /// A household's records, newest first, at most `limit`.
