@@ -2,6 +2,7 @@
 
 pub mod connect;
 pub mod time;
+pub mod tx;
 
 pub use connect::{connect, migrate, Backend};
 

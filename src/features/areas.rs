@@ -2,8 +2,8 @@
 
 use serde::Serialize;
 
-use crate::db::{time, Db};
-use crate::{execute, with_db};
+use crate::db::Db;
+use crate::with_db;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -41,34 +41,6 @@ pub struct Area {
     pub parent_code: Option<String>,
     pub especially_difficult: bool,
     pub region: Option<String>,
-}
-
-/// Inserts or updates `areas`, parents before children so each parent exists when its child arrives.
-pub async fn upsert_all(db: &Db, mut areas: Vec<Area>) -> Result<(), sqlx::Error> {
-    areas.sort_by_key(|a| a.level);
-    let now = time::now();
-    for a in &areas {
-        execute!(db, pool => {
-            sqlx::query(
-            "INSERT INTO areas (code, name, level, parent_code, especially_difficult, region, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)
-             ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level,
-                 parent_code = excluded.parent_code,
-                 especially_difficult = excluded.especially_difficult,
-                 region = excluded.region, updated_at = excluded.updated_at"
-        )
-        .bind(&a.code)
-        .bind(&a.name)
-        .bind(a.level.as_str())
-        .bind(&a.parent_code)
-        .bind(a.especially_difficult)
-        .bind(&a.region)
-        .bind(now)
-        .execute(pool)
-        .await
-        })?;
-    }
-    Ok(())
 }
 
 pub async fn count(db: &Db) -> Result<i64, sqlx::Error> {

@@ -94,27 +94,6 @@ pub async fn by_id(db: &Db, id: i64) -> Result<Option<Staff>, sqlx::Error> {
     with_areas(db, row).await
 }
 
-/// Whether `staff` covers `area_code`: the area itself or one of its ancestors is among its areas
-/// (a commune officer covers the commune's villages; a provincial officer the whole province).
-pub async fn covers(db: &Db, staff: &Staff, area_code: &str) -> Result<bool, sqlx::Error> {
-    let mut code = Some(area_code.to_string());
-    // Province → commune → village: three levels; the bound stops a cycle in bad data.
-    for _ in 0..4 {
-        let Some(c) = code else { return Ok(false) };
-        if staff.areas.contains(&c) {
-            return Ok(true);
-        }
-        code = with_db!(db, pool => sqlx::query_scalar::<_, Option<String>>(
-            "SELECT parent_code FROM areas WHERE code = $1"
-        )
-        .bind(&c)
-        .fetch_optional(pool)
-        .await)?
-        .flatten();
-    }
-    Ok(false)
-}
-
 async fn with_areas(
     db: &Db,
     row: Option<(i64, String, String)>,

@@ -2,15 +2,13 @@
 
 use std::collections::HashMap;
 
-use indicatif::ProgressBar;
-
-use super::places::{Found, Place, Places};
-use super::table::{Field, Table};
-use super::{find_columns, parse, should_write, ImportError, Options, Report};
-use crate::db::{time, Db};
-use crate::features::areas::{Area, Level};
+use super::driver::{Checked, Importer, Row, Writing};
+use super::places::{Place, Places};
+use super::table::Field;
+use super::{parse, store};
+use crate::db::Db;
+use crate::features::areas::{self, Area, Level};
 use crate::i18n::Msg;
-use crate::{with_db, with_tx};
 
 const CODE: usize = 0;
 const NAME: usize = 1;
@@ -20,42 +18,18 @@ const DIFFICULT: usize = 4;
 const REGION: usize = 5;
 
 pub const FIELDS: &[Field] = &[
-    Field {
-        name: "code",
-        header: "Mã",
-        required: true,
-        aliases: &["Mã", "Mã địa bàn", "Mã đơn vị", "Code"],
-    },
-    Field {
-        name: "name",
-        header: "Tên",
-        required: true,
-        aliases: &["Tên", "Tên địa bàn", "Tên đơn vị", "Name"],
-    },
-    Field {
-        name: "level",
-        header: "Cấp",
-        required: true,
-        aliases: &["Cấp", "Cấp hành chính", "Level"],
-    },
-    Field {
-        name: "parent",
-        header: "Mã cấp trên",
-        required: true,
-        aliases: &["Mã cấp trên", "Thuộc", "Mã xã", "Parent", "Parent code"],
-    },
-    Field {
-        name: "difficult",
-        header: "Đặc biệt khó khăn",
-        required: false,
-        aliases: &["Đặc biệt khó khăn", "ĐBKK", "Especially difficult"],
-    },
-    Field {
-        name: "region",
-        header: "Khu vực",
-        required: false,
-        aliases: &["Khu vực", "KV", "Region"],
-    },
+    Field::required("code", &["Mã", "Mã địa bàn", "Mã đơn vị", "Code"]),
+    Field::required("name", &["Tên", "Tên địa bàn", "Tên đơn vị", "Name"]),
+    Field::required("level", &["Cấp", "Cấp hành chính", "Level"]),
+    Field::required(
+        "parent",
+        &["Mã cấp trên", "Thuộc", "Mã xã", "Parent", "Parent code"],
+    ),
+    Field::optional(
+        "difficult",
+        &["Đặc biệt khó khăn", "ĐBKK", "Especially difficult"],
+    ),
+    Field::optional("region", &["Khu vực", "KV", "Region"]),
 ];
 
 /// Digits of a national code at each level (province 2, commune 5); villages have no national code.
@@ -82,199 +56,142 @@ fn region(s: &str) -> Option<Option<String>> {
     }
 }
 
-type Stored = (String, String, Option<String>, bool, Option<String>);
-type AreaRow = (String, String, String, Option<String>, bool, Option<String>);
-
-pub async fn import(
-    db: &Db,
-    table: &Table,
-    opts: &Options,
-    report: &mut Report,
-    bar: &ProgressBar,
-) -> Result<(), ImportError> {
-    let Some(cols) = find_columns(table, FIELDS, opts, report) else {
-        return Ok(());
-    };
-    let mut places = Places::load(db).await?;
-    // First pass: every row's own code and level, so a village may name a commune further down.
-    let mut parsed: Vec<Option<(String, Level)>> = Vec::new();
-    let mut first_row: HashMap<String, usize> = HashMap::new();
-    for (row, cells) in &table.rows {
-        let raw = cols.get(cells, CODE);
-        let level_raw = cols.get(cells, LEVEL);
-        let level = Level::from_vietnamese(level_raw);
-        if level.is_none() {
-            report.problem(
-                *row,
-                cols.header(LEVEL),
-                Msg::new("import-unknown-level").arg("value", level_raw),
-            );
+/// The code as stored: a national code a spreadsheet kept as a number gets its leading zeros
+/// back, and the report notes it.
+fn national_code(row: &mut Row<'_>, raw: &str, level: Option<Level>) -> String {
+    match level.and_then(national_len) {
+        Some(n) if parse::digits_only(raw) && raw.len() < n => {
+            let code = format!("{raw:0>n$}");
+            let note = Msg::new("import-note-padded")
+                .arg("value", raw)
+                .arg("code", code.clone());
+            row.note(CODE, note);
+            code
         }
-        if raw.is_empty() {
-            report.problem(*row, cols.header(CODE), Msg::new("import-required"));
-            parsed.push(None);
-            continue;
-        }
-        let mut code = raw.to_string();
-        if let Some(n) = level.and_then(national_len) {
-            if parse::digits_only(raw) && raw.len() < n {
-                code = format!("{raw:0>n$}");
-                report.note(
-                    *row,
-                    cols.header(CODE),
-                    Msg::new("import-note-padded")
-                        .arg("value", raw)
-                        .arg("code", code.clone()),
-                );
-            }
-        }
-        if let Some(first) = first_row.get(&code) {
-            report.problem(
-                *row,
-                cols.header(CODE),
-                Msg::new("import-duplicate")
-                    .arg("value", code.clone())
-                    .num("first", *first as i64),
-            );
-        } else {
-            first_row.insert(code.clone(), *row);
-        }
-        if let Some(l) = level {
-            places.insert(code.clone(), Place { level: l });
-        }
-        parsed.push(level.map(|l| (code, l)));
+        _ => raw.to_string(),
     }
-    let mut areas = Vec::new();
-    for ((row, cells), p) in table.rows.iter().zip(parsed) {
-        let Some((code, level)) = p else { continue };
-        let name = cols.get(cells, NAME);
-        if name.is_empty() {
-            report.problem(*row, cols.header(NAME), Msg::new("import-required"));
-        }
-        let parent_raw = cols.get(cells, PARENT);
-        let parent = if parent_raw.is_empty() {
+}
+
+/// Whether a row says what is stored already.
+fn same(a: &Area, b: &Area) -> bool {
+    (
+        &a.name,
+        a.level,
+        &a.parent_code,
+        a.especially_difficult,
+        &a.region,
+    ) == (
+        &b.name,
+        b.level,
+        &b.parent_code,
+        b.especially_difficult,
+        &b.region,
+    )
+}
+
+pub(crate) struct Areas {
+    /// The stored places, and (after the survey) the file's own.
+    places: Places,
+    stored: HashMap<String, Area>,
+    /// Each surveyed row's code and level, by row number.
+    surveyed: HashMap<usize, (String, Level)>,
+}
+
+impl Areas {
+    /// The parent a row names, which must be a known place of a higher level.
+    fn parent(&self, row: &mut Row<'_>, level: Level) -> Option<String> {
+        let raw = row.get(PARENT);
+        if raw.is_empty() {
             if level != Level::Province {
-                report.problem(*row, cols.header(PARENT), Msg::new("import-required"));
+                row.problem(PARENT, Msg::new("import-required"));
             }
-            None
-        } else {
-            match places.find(parent_raw) {
-                None => {
-                    report.problem(
-                        *row,
-                        cols.header(PARENT),
-                        Msg::new("import-unknown-area").arg("value", parent_raw),
-                    );
-                    None
-                }
-                Some(found) => {
-                    let c = match found {
-                        Found::Exact(c) => c,
-                        Found::Padded(c) => {
-                            report.note(
-                                *row,
-                                cols.header(PARENT),
-                                Msg::new("import-note-padded")
-                                    .arg("value", parent_raw)
-                                    .arg("code", c.clone()),
-                            );
-                            c
-                        }
-                    };
-                    if places.get(&c).is_some_and(|p| p.level >= level) {
-                        report.problem(
-                            *row,
-                            cols.header(PARENT),
-                            Msg::new("import-bad-parent").arg("value", c.clone()),
-                        );
-                    }
-                    Some(c)
-                }
-            }
+            return None;
+        }
+        let Some(code) = row.place(&self.places, PARENT, raw) else {
+            row.invalid(PARENT, Msg::new("import-unknown-area"));
+            return None;
         };
-        let difficult = match parse::yes_no(cols.get(cells, DIFFICULT)) {
-            Some(b) => b,
-            None => {
-                report.problem(
-                    *row,
-                    cols.header(DIFFICULT),
-                    Msg::new("import-bad-yes-no").arg("value", cols.get(cells, DIFFICULT)),
-                );
-                false
-            }
-        };
-        let region = region(cols.get(cells, REGION)).unwrap_or_else(|| {
-            report.problem(
-                *row,
-                cols.header(REGION),
-                Msg::new("import-bad-region").arg("value", cols.get(cells, REGION)),
+        if self.places.get(&code).is_some_and(|p| p.level >= level) {
+            row.problem(
+                PARENT,
+                Msg::new("import-bad-parent").arg("value", code.clone()),
             );
+        }
+        Some(code)
+    }
+}
+
+impl Importer for Areas {
+    type Item = Area;
+    const FIELDS: &'static [Field] = FIELDS;
+
+    async fn load(db: &Db) -> Result<Self, sqlx::Error> {
+        let stored = areas::all(db).await?;
+        Ok(Areas {
+            places: Places::from_areas(&stored),
+            stored: stored.into_iter().map(|a| (a.code.clone(), a)).collect(),
+            surveyed: HashMap::new(),
+        })
+    }
+
+    /// Every row's own code and level first, so that a village may name a commune further down.
+    fn survey(&mut self, row: &mut Row<'_>) {
+        let level = Level::from_vietnamese(row.get(LEVEL));
+        if level.is_none() {
+            row.invalid(LEVEL, Msg::new("import-unknown-level"));
+        }
+        let Some(raw) = row.required(CODE) else {
+            return;
+        };
+        let code = national_code(row, raw, level);
+        if let Some(first) = row.repeats(&code) {
+            let problem = Msg::new("import-duplicate")
+                .arg("value", code.clone())
+                .num("first", first as i64);
+            row.problem(CODE, problem);
+        }
+        if let Some(level) = level {
+            self.places.insert(code.clone(), Place { level });
+            self.surveyed.insert(row.number, (code, level));
+        }
+    }
+
+    fn check(&mut self, row: &mut Row<'_>) -> Checked<Area> {
+        let Some((code, level)) = self.surveyed.remove(&row.number) else {
+            return Checked::Skip;
+        };
+        let name = row.required(NAME).unwrap_or_default();
+        let parent_code = self.parent(row, level);
+        let especially_difficult = parse::yes_no(row.get(DIFFICULT)).unwrap_or_else(|| {
+            row.invalid(DIFFICULT, Msg::new("import-bad-yes-no"));
+            false
+        });
+        let region = region(row.get(REGION)).unwrap_or_else(|| {
+            row.invalid(REGION, Msg::new("import-bad-region"));
             None
         });
-        areas.push(Area {
+        let area = Area {
             code,
             name: name.to_string(),
             level,
-            parent_code: parent,
-            especially_difficult: difficult,
+            parent_code,
+            especially_difficult,
             region,
-        });
-    }
-    let stored: Vec<AreaRow> = with_db!(db, |pool| sqlx::query_as(
-        "SELECT code, name, level, parent_code, especially_difficult, region FROM areas"
-    )
-    .fetch_all(pool)
-    .await)?;
-    let stored: HashMap<String, Stored> = stored
-        .into_iter()
-        .map(|(c, n, l, p, d, r)| (c, (n, l, p, d, r)))
-        .collect();
-    let mut changed = Vec::new();
-    for a in areas {
-        let now: Stored = (
-            a.name.clone(),
-            a.level.as_str().to_string(),
-            a.parent_code.clone(),
-            a.especially_difficult,
-            a.region.clone(),
-        );
-        match stored.get(&a.code) {
-            None => report.created += 1,
-            Some(s) if *s == now => {
-                report.unchanged += 1;
-                continue;
-            }
-            Some(_) => report.updated += 1,
+        };
+        match self.stored.get(&area.code) {
+            None => Checked::Created(area),
+            Some(s) if same(s, &area) => Checked::Unchanged,
+            Some(_) => Checked::Updated(area),
         }
-        changed.push(a);
     }
-    if !should_write(opts, report) {
-        return Ok(());
+
+    /// Parents before children, so each parent exists when its child arrives.
+    async fn prepare(&mut self, _db: &Db, items: &mut Vec<Area>) -> Result<(), sqlx::Error> {
+        items.sort_by_key(|a| a.level);
+        Ok(())
     }
-    changed.sort_by_key(|a| a.level);
-    let now = time::now();
-    with_tx!(db, |tx| {
-        for a in &changed {
-            sqlx::query(
-                "INSERT INTO areas (code, name, level, parent_code, especially_difficult, region, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)
-                 ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level,
-                     parent_code = excluded.parent_code,
-                     especially_difficult = excluded.especially_difficult,
-                     region = excluded.region, updated_at = excluded.updated_at",
-            )
-            .bind(&a.code)
-            .bind(&a.name)
-            .bind(a.level.as_str())
-            .bind(&a.parent_code)
-            .bind(a.especially_difficult)
-            .bind(&a.region)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            bar.inc(1);
-        }
-    });
-    report.applied = true;
-    Ok(())
+
+    async fn write(&mut self, area: &Area, w: &mut Writing<'_>) -> Result<(), sqlx::Error> {
+        store::upsert_area(&mut w.tx, area, w.now).await
+    }
 }

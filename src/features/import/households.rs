@@ -1,17 +1,17 @@
 //! `loa import households`: households with their village, poverty class, members and phones.
 
 use std::collections::{BTreeSet, HashMap};
+use std::ops::RangeInclusive;
 
-use indicatif::ProgressBar;
-
-use super::places::{Found, Places};
-use super::table::{Field, Table};
-use super::{find_columns, parse, should_write, ImportError, Options, Report};
-use crate::db::{time, Db};
+use super::driver::{Checked, Importer, Row, Writing};
+use super::parse;
+use super::places::Places;
+use super::store::{self, Household, StoredHousehold};
+use super::table::Field;
+use crate::db::Db;
 use crate::features::areas::Level;
 use crate::features::households::{code_key, Poverty};
 use crate::i18n::Msg;
-use crate::{with_db, with_tx};
 
 const CODE: usize = 0;
 const HEAD: usize = 1;
@@ -22,30 +22,24 @@ const YEAR: usize = 5;
 const MEMBERS: usize = 6;
 const PHONES: usize = 7;
 
+/// How offices head the household code column; support files name households the same way.
+pub const CODE_SPELLINGS: &[&str] = &["Mã hộ", "Mã hộ gia đình", "Mã HGĐ", "Household code"];
+
 pub const FIELDS: &[Field] = &[
-    Field {
-        name: "code",
-        header: "Mã hộ",
-        required: true,
-        aliases: &["Mã hộ", "Mã hộ gia đình", "Mã HGĐ", "Household code"],
-    },
-    Field {
-        name: "head",
-        header: "Họ tên chủ hộ",
-        required: true,
-        aliases: &[
+    Field::required("code", CODE_SPELLINGS),
+    Field::required(
+        "head",
+        &[
             "Họ tên chủ hộ",
             "Chủ hộ",
             "Tên chủ hộ",
             "Họ và tên chủ hộ",
             "Head",
         ],
-    },
-    Field {
-        name: "village",
-        header: "Thôn/bản",
-        required: true,
-        aliases: &[
+    ),
+    Field::required(
+        "village",
+        &[
             "Thôn/bản",
             "Thôn",
             "Bản",
@@ -54,57 +48,32 @@ pub const FIELDS: &[Field] = &[
             "Xóm",
             "Village",
         ],
-    },
-    Field {
-        name: "ethnic",
-        header: "Dân tộc",
-        required: false,
-        aliases: &["Dân tộc", "Ethnic group"],
-    },
-    Field {
-        name: "poverty",
-        header: "Phân loại hộ",
-        required: false,
-        aliases: &[
+    ),
+    Field::optional("ethnic", &["Dân tộc", "Ethnic group"]),
+    Field::optional(
+        "poverty",
+        &[
             "Phân loại hộ",
             "Phân loại",
             "Hộ nghèo/cận nghèo",
             "Poverty class",
         ],
-    },
-    Field {
-        name: "year",
-        header: "Năm phân loại",
-        required: false,
-        aliases: &["Năm phân loại", "Năm", "Year"],
-    },
-    Field {
-        name: "members",
-        header: "Số nhân khẩu",
-        required: false,
-        aliases: &["Số nhân khẩu", "Nhân khẩu", "Số khẩu", "Members"],
-    },
-    Field {
-        name: "phones",
-        header: "Số điện thoại",
-        required: false,
-        aliases: &["Số điện thoại", "Điện thoại", "SĐT", "Phone", "Phones"],
-    },
+    ),
+    Field::optional("year", &["Năm phân loại", "Năm", "Year"]),
+    Field::optional(
+        "members",
+        &["Số nhân khẩu", "Nhân khẩu", "Số khẩu", "Members"],
+    ),
+    Field::optional(
+        "phones",
+        &["Số điện thoại", "Điện thoại", "SĐT", "Phone", "Phones"],
+    ),
 ];
 
-#[derive(Clone, Debug, PartialEq)]
-struct Values {
-    head: String,
-    village: String,
-    ethnic: Option<String>,
-    poverty: &'static str,
-    year: Option<i64>,
-    members: Option<i64>,
-}
-
-struct Item {
+/// A household row to write; what changed decides which statements run.
+pub(crate) struct Item {
     code: String,
-    values: Values,
+    fields: Household,
     phones: BTreeSet<String>,
     /// None: a new household.
     id: Option<i64>,
@@ -112,305 +81,196 @@ struct Item {
     write_links: bool,
 }
 
-type StoredRow = (
-    i64,
-    String,
-    String,
-    String,
-    Option<String>,
-    String,
-    Option<i64>,
-    Option<i64>,
-);
-
-fn small_number(s: &str, range: std::ops::RangeInclusive<i64>) -> Result<Option<i64>, ()> {
-    if s.trim().is_empty() {
-        return Ok(None);
-    }
-    match s.trim().parse::<i64>() {
-        Ok(n) if range.contains(&n) => Ok(Some(n)),
-        _ => Err(()),
-    }
+pub(crate) struct Households {
+    places: Places,
+    /// By code as written.
+    stored: HashMap<String, StoredHousehold>,
+    /// The code each stored code key belongs to: `cg 0001` is not a new household beside `CG-0001`.
+    key_owner: HashMap<String, String>,
+    /// Contact ids by phone, loaded once there is something to write.
+    contacts: HashMap<String, i64>,
 }
 
-pub async fn import(
-    db: &Db,
-    table: &Table,
-    opts: &Options,
-    report: &mut Report,
-    bar: &ProgressBar,
-) -> Result<(), ImportError> {
-    let Some(cols) = find_columns(table, FIELDS, opts, report) else {
-        return Ok(());
-    };
-    let places = Places::load(db).await?;
-    let stored: Vec<StoredRow> = with_db!(db, |pool| {
-        sqlx::query_as(
-        "SELECT id, code, head_name, village_code, ethnic_group, poverty_class, poverty_year, members
-           FROM households"
-    )
-    .fetch_all(pool)
-    .await
-    })?;
-    let links: Vec<(i64, String)> = with_db!(db, |pool| {
-        sqlx::query_as(
-        "SELECT hc.household_id, c.msisdn FROM household_contacts hc JOIN contacts c ON c.id = hc.contact_id"
-    )
-    .fetch_all(pool)
-    .await
-    })?;
-    let mut stored_links: HashMap<i64, BTreeSet<String>> = HashMap::new();
-    for (h, m) in links {
-        stored_links.entry(h).or_default().insert(m);
-    }
-    let mut key_owner: HashMap<String, String> = HashMap::new();
-    let mut stored_by_code: HashMap<String, (i64, Values)> = HashMap::new();
-    for (id, code, head, village, ethnic, poverty, year, members) in stored {
-        key_owner.insert(code_key(&code), code.clone());
-        let poverty = Poverty::parse(&poverty.replace('_', " "))
-            .unwrap_or(Poverty::None)
-            .as_str();
-        stored_by_code.insert(
-            code,
-            (
-                id,
-                Values {
-                    head,
-                    village,
-                    ethnic,
-                    poverty,
-                    year,
-                    members,
-                },
-            ),
-        );
+impl Households {
+    /// The household code of a row, unless it is missing or repeats an earlier row.
+    fn code(&self, row: &mut Row<'_>) -> Option<String> {
+        let code = row.required(CODE)?;
+        let key = code_key(code);
+        if let Some(first) = row.repeats(&key) {
+            let problem = Msg::new("import-duplicate")
+                .arg("value", code)
+                .num("first", first as i64);
+            row.problem(CODE, problem);
+            return None;
+        }
+        if self.key_owner.get(&key).is_some_and(|owner| owner != code) {
+            row.invalid(CODE, Msg::new("import-duplicate-code"));
+        }
+        Some(code.to_string())
     }
 
-    let mut first_row: HashMap<String, usize> = HashMap::new();
-    let mut items = Vec::new();
-    for (row, cells) in &table.rows {
-        let row = *row;
-        let code = cols.get(cells, CODE).to_string();
-        if code.is_empty() {
-            report.problem(row, cols.header(CODE), Msg::new("import-required"));
-            continue;
-        }
-        let key = code_key(&code);
-        if let Some(first) = first_row.get(&key) {
-            report.problem(
-                row,
-                cols.header(CODE),
-                Msg::new("import-duplicate")
-                    .arg("value", code.clone())
-                    .num("first", *first as i64),
-            );
-            continue;
-        }
-        first_row.insert(key.clone(), row);
-        if key_owner.get(&key).is_some_and(|owner| *owner != code) {
-            report.problem(
-                row,
-                cols.header(CODE),
-                Msg::new("import-duplicate-code").arg("value", code.clone()),
-            );
-        }
-        let head = cols.get(cells, HEAD);
-        if head.is_empty() {
-            report.problem(row, cols.header(HEAD), Msg::new("import-required"));
-        }
-        let village_raw = cols.get(cells, VILLAGE);
-        let village = match places.find(village_raw) {
-            _ if village_raw.is_empty() => {
-                report.problem(row, cols.header(VILLAGE), Msg::new("import-required"));
-                String::new()
-            }
-            None => {
-                report.problem(
-                    row,
-                    cols.header(VILLAGE),
-                    Msg::new("import-unknown-village").arg("value", village_raw),
-                );
-                String::new()
-            }
-            Some(found) => {
-                let c = match found {
-                    Found::Exact(c) => c,
-                    Found::Padded(c) => {
-                        report.note(
-                            row,
-                            cols.header(VILLAGE),
-                            Msg::new("import-note-padded")
-                                .arg("value", village_raw)
-                                .arg("code", c.clone()),
-                        );
-                        c
-                    }
-                };
-                if places.get(&c).is_some_and(|p| p.level != Level::Village) {
-                    report.problem(
-                        row,
-                        cols.header(VILLAGE),
-                        Msg::new("import-not-a-village").arg("value", c.clone()),
-                    );
-                }
-                c
-            }
+    /// The village a row names: a known place, and a village.
+    fn village(&self, row: &mut Row<'_>) -> String {
+        let Some(raw) = row.required(VILLAGE) else {
+            return String::new();
         };
-        let poverty_raw = cols.get(cells, POVERTY);
-        let poverty = Poverty::parse(poverty_raw).unwrap_or_else(|| {
-            report.problem(
-                row,
-                cols.header(POVERTY),
-                Msg::new("import-unknown-poverty").arg("value", poverty_raw),
+        let Some(code) = row.place(&self.places, VILLAGE, raw) else {
+            row.invalid(VILLAGE, Msg::new("import-unknown-village"));
+            return String::new();
+        };
+        if self
+            .places
+            .get(&code)
+            .is_some_and(|p| p.level != Level::Village)
+        {
+            row.problem(
+                VILLAGE,
+                Msg::new("import-not-a-village").arg("value", code.clone()),
             );
+        }
+        code
+    }
+
+    /// Everything a row says of the household but its code and phones.
+    fn fields(&self, row: &mut Row<'_>) -> Household {
+        let head = row.required(HEAD).unwrap_or_default();
+        let village = self.village(row);
+        let poverty = Poverty::parse(row.get(POVERTY)).unwrap_or_else(|| {
+            row.invalid(POVERTY, Msg::new("import-unknown-poverty"));
             Poverty::None
         });
-        let year = small_number(cols.get(cells, YEAR), 1990..=2100).unwrap_or_else(|()| {
-            report.problem(
-                row,
-                cols.header(YEAR),
-                Msg::new("import-bad-number").arg("value", cols.get(cells, YEAR)),
-            );
-            None
-        });
-        let members = small_number(cols.get(cells, MEMBERS), 1..=99).unwrap_or_else(|()| {
-            report.problem(
-                row,
-                cols.header(MEMBERS),
-                Msg::new("import-bad-number").arg("value", cols.get(cells, MEMBERS)),
-            );
-            None
-        });
-        let mut phones = BTreeSet::new();
-        for p in parse::phones(cols.get(cells, PHONES)) {
-            match p {
-                Ok(m) => {
-                    phones.insert(m.as_str().to_string());
-                }
-                Err(bad) => report.problem(
-                    row,
-                    cols.header(PHONES),
-                    Msg::new("import-bad-phone").arg("value", bad),
-                ),
-            }
-        }
-        let ethnic = cols.get(cells, ETHNIC);
-        let values = Values {
+        let year = number(row, YEAR, 1990..=2100);
+        let members = number(row, MEMBERS, 1..=99);
+        let ethnic = row.get(ETHNIC);
+        Household {
             head: head.to_string(),
             village,
             ethnic: (!ethnic.is_empty()).then(|| ethnic.to_string()),
             poverty: poverty.as_str(),
             year,
             members,
-        };
-        let (id, write_row, write_links) = match stored_by_code.get(&code) {
-            None => (None, true, !phones.is_empty()),
-            Some((id, old)) => {
-                let empty = BTreeSet::new();
-                let links = stored_links.get(id).unwrap_or(&empty);
-                (Some(*id), *old != values, *links != phones)
-            }
-        };
-        match (id, write_row || write_links) {
-            (None, _) => report.created += 1,
-            (Some(_), true) => report.updated += 1,
-            (Some(_), false) => report.unchanged += 1,
         }
-        if write_row || write_links {
-            items.push(Item {
+    }
+}
+
+/// A whole number in `range`, or None for an empty cell.
+fn number(row: &mut Row<'_>, field: usize, range: RangeInclusive<i64>) -> Option<i64> {
+    let cell = row.get(field).trim();
+    if cell.is_empty() {
+        return None;
+    }
+    match cell.parse::<i64>() {
+        Ok(n) if range.contains(&n) => Some(n),
+        _ => {
+            row.invalid(field, Msg::new("import-bad-number"));
+            None
+        }
+    }
+}
+
+/// Every phone a row lists, in E.164.
+fn phones(row: &mut Row<'_>) -> BTreeSet<String> {
+    let mut phones = BTreeSet::new();
+    for p in parse::phones(row.get(PHONES)) {
+        match p {
+            Ok(m) => {
+                phones.insert(m.as_str().to_string());
+            }
+            Err(bad) => row.problem(PHONES, Msg::new("import-bad-phone").arg("value", bad)),
+        }
+    }
+    phones
+}
+
+impl Importer for Households {
+    type Item = Item;
+    const FIELDS: &'static [Field] = FIELDS;
+
+    async fn load(db: &Db) -> Result<Self, sqlx::Error> {
+        let mut key_owner = HashMap::new();
+        let mut stored = HashMap::new();
+        for h in store::households(db).await? {
+            key_owner.insert(code_key(&h.code), h.code.clone());
+            stored.insert(h.code.clone(), h);
+        }
+        Ok(Households {
+            places: Places::load(db).await?,
+            stored,
+            key_owner,
+            contacts: HashMap::new(),
+        })
+    }
+
+    fn check(&mut self, row: &mut Row<'_>) -> Checked<Item> {
+        let Some(code) = self.code(row) else {
+            return Checked::Skip;
+        };
+        let fields = self.fields(row);
+        let phones = phones(row);
+        let Some(old) = self.stored.get(&code) else {
+            let write_links = !phones.is_empty();
+            return Checked::Created(Item {
                 code,
-                values,
+                fields,
                 phones,
-                id,
-                write_row,
+                id: None,
+                write_row: true,
                 write_links,
             });
+        };
+        let (write_row, write_links) = (old.fields != fields, old.phones != phones);
+        if !write_row && !write_links {
+            return Checked::Unchanged;
         }
+        let id = Some(old.id);
+        Checked::Updated(Item {
+            code,
+            fields,
+            phones,
+            id,
+            write_row,
+            write_links,
+        })
     }
-    if !should_write(opts, report) {
-        return Ok(());
+
+    /// Contacts are loaded only for a file that will be written.
+    async fn prepare(&mut self, db: &Db, _items: &mut Vec<Item>) -> Result<(), sqlx::Error> {
+        self.contacts = store::contact_ids(db).await?;
+        Ok(())
     }
-    let contacts: Vec<(String, i64)> =
-        with_db!(db, |pool| sqlx::query_as("SELECT msisdn, id FROM contacts")
-            .fetch_all(pool)
-            .await)?;
-    let mut contacts: HashMap<String, i64> = contacts.into_iter().collect();
-    bar.set_length(items.len() as u64);
-    let now = time::now();
-    with_tx!(db, |tx| {
-        for it in &items {
-            let v = &it.values;
-            let id = match it.id {
-                None => sqlx::query_scalar::<_, i64>(
-                    "INSERT INTO households (code, code_key, head_name, village_code, ethnic_group,
-                             poverty_class, poverty_year, members, updated_at)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-                )
-                .bind(&it.code)
-                .bind(code_key(&it.code))
-                .bind(&v.head)
-                .bind(&v.village)
-                .bind(&v.ethnic)
-                .bind(v.poverty)
-                .bind(v.year)
-                .bind(v.members)
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await?,
-                Some(id) => {
-                    if it.write_row {
-                        sqlx::query(
-                            "UPDATE households SET head_name = $2, village_code = $3, ethnic_group = $4,
-                                 poverty_class = $5, poverty_year = $6, members = $7, updated_at = $8
-                              WHERE id = $1",
-                        )
-                        .bind(id)
-                        .bind(&v.head)
-                        .bind(&v.village)
-                        .bind(&v.ethnic)
-                        .bind(v.poverty)
-                        .bind(v.year)
-                        .bind(v.members)
-                        .bind(now)
-                        .execute(&mut *tx)
-                        .await?;
-                    }
-                    id
+
+    async fn write(&mut self, it: &Item, w: &mut Writing<'_>) -> Result<(), sqlx::Error> {
+        let id = match it.id {
+            Some(id) if !it.write_row => id,
+            _ => store::save_household(&mut w.tx, &it.code, &it.fields, w.now).await?,
+        };
+        if it.write_links {
+            self.link_phones(id, &it.phones, w).await?;
+        }
+        Ok(())
+    }
+}
+
+impl Households {
+    /// Makes `phones` the phones of household `id`, with a new contact for a phone that has none.
+    async fn link_phones(
+        &mut self,
+        id: i64,
+        phones: &BTreeSet<String>,
+        w: &mut Writing<'_>,
+    ) -> Result<(), sqlx::Error> {
+        store::unlink_phones(&mut w.tx, id).await?;
+        for phone in phones {
+            let contact = match self.contacts.get(phone) {
+                Some(c) => *c,
+                None => {
+                    let c = store::insert_contact(&mut w.tx, phone, w.now).await?;
+                    self.contacts.insert(phone.clone(), c);
+                    c
                 }
             };
-            if it.write_links {
-                sqlx::query("DELETE FROM household_contacts WHERE household_id = $1")
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
-                for phone in &it.phones {
-                    let contact = match contacts.get(phone) {
-                        Some(c) => *c,
-                        None => {
-                            let c: i64 = sqlx::query_scalar(
-                                "INSERT INTO contacts (msisdn, created_at, updated_at) VALUES ($1, $2, $2)
-                                 RETURNING id",
-                            )
-                            .bind(phone)
-                            .bind(now)
-                            .fetch_one(&mut *tx)
-                            .await?;
-                            contacts.insert(phone.clone(), c);
-                            c
-                        }
-                    };
-                    sqlx::query(
-                        "INSERT INTO household_contacts (household_id, contact_id) VALUES ($1, $2)",
-                    )
-                    .bind(id)
-                    .bind(contact)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-            }
-            bar.inc(1);
+            store::link_phone(&mut w.tx, id, contact).await?;
         }
-    });
-    report.applied = true;
-    Ok(())
+        Ok(())
+    }
 }

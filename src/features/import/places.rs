@@ -3,8 +3,7 @@
 use std::collections::HashMap;
 
 use crate::db::Db;
-use crate::features::areas::Level;
-use crate::with_db;
+use crate::features::areas::{self, Area, Level};
 
 #[derive(Clone, Debug)]
 pub struct Place {
@@ -28,20 +27,15 @@ pub enum Found {
 
 impl Places {
     pub async fn load(db: &Db) -> Result<Places, sqlx::Error> {
-        let rows: Vec<(String, String)> =
-            with_db!(db, |pool| sqlx::query_as("SELECT code, level FROM areas")
-                .fetch_all(pool)
-                .await)?;
+        Ok(Places::from_areas(&areas::all(db).await?))
+    }
+
+    pub fn from_areas(areas: &[Area]) -> Places {
         let mut p = Places::default();
-        for (code, level) in rows {
-            let level = match level.as_str() {
-                "province" => Level::Province,
-                "commune" => Level::Commune,
-                _ => Level::Village,
-            };
-            p.insert(code, Place { level });
+        for a in areas {
+            p.insert(a.code.clone(), Place { level: a.level });
         }
-        Ok(p)
+        p
     }
 
     pub fn insert(&mut self, code: String, place: Place) {

@@ -3,42 +3,28 @@
 use std::collections::HashMap;
 
 use super::places::{Found, Places};
-use super::table::{self, Table};
-use super::{areas, households, staff, support, ImportError, Kind, Options, Problem};
+use super::staff::listed_areas;
+use super::table::{self, Columns, Field, Table};
+use super::{store, ImportError, Kind, Options, Problem};
 use crate::db::Db;
+use crate::features::households::code_key;
 use crate::features::staff::{self as staff_feature, Staff};
 use crate::i18n::Msg;
-use crate::with_db;
 
-/// Coverage answers by area code, so a file of 100,000 rows asks the database once per area.
-struct Cover<'a> {
-    db: &'a Db,
-    staff: &'a Staff,
-    known: HashMap<String, bool>,
+/// The caller's areas, worked out once for the whole file (one query, whatever its rows).
+struct Cover {
+    scope: staff_feature::Scope,
 }
 
-impl Cover<'_> {
+impl Cover {
     async fn covers(&mut self, area: &str) -> Result<bool, sqlx::Error> {
-        if let Some(&c) = self.known.get(area) {
-            return Ok(c);
-        }
-        let c = staff_feature::covers(self.db, self.staff, area).await?;
-        self.known.insert(area.to_string(), c);
-        Ok(c)
+        Ok(self.scope.covers(area))
     }
 }
 
 fn resolve(places: &Places, code: &str) -> Option<String> {
     match places.find(code.trim())? {
         Found::Exact(c) | Found::Padded(c) => Some(c),
-    }
-}
-
-fn outside(row: usize, column: &str, value: &str) -> Problem {
-    Problem {
-        row,
-        column: column.to_string(),
-        problem: Msg::new("import-outside-area").arg("value", value.to_string()),
     }
 }
 
@@ -52,115 +38,134 @@ pub async fn outside_areas(
     table: &Table,
     opts: &Options,
 ) -> Result<Vec<Problem>, ImportError> {
-    let fields = match kind {
-        Kind::Areas => areas::FIELDS,
-        Kind::Households => households::FIELDS,
-        Kind::Support => support::FIELDS,
-        Kind::Staff => staff::FIELDS,
-    };
+    let fields = kind.fields();
     // A missing column is the import's problem to report; nothing can be checked without it.
     let Ok(cols) = table::columns(table, fields, &opts.header_map) else {
         return Ok(Vec::new());
     };
-    let field = |name: &str| fields.iter().position(|f| f.name == name).unwrap_or(0);
-    let places = Places::load(db).await?;
-    let mut cover = Cover {
-        db,
-        staff,
-        known: HashMap::new(),
+    let village_of = match kind {
+        Kind::Households | Kind::Support => store::household_villages(db).await?,
+        Kind::Areas | Kind::Staff => HashMap::new(),
     };
-    let village_of: HashMap<String, String> = match kind {
-        Kind::Households | Kind::Support => {
-            with_db!(db, |pool| sqlx::query_as::<_, (String, String)>(
-                "SELECT code_key, village_code FROM households"
-            )
-            .fetch_all(pool)
-            .await)?
-            .into_iter()
-            .collect()
-        }
-        _ => HashMap::new(),
+    let mut scope = Scope {
+        db,
+        fields,
+        cols,
+        places: Places::load(db).await?,
+        village_of,
+        cover: Cover {
+            scope: staff_feature::scope(db, staff).await?,
+        },
     };
     let mut problems = Vec::new();
     for (row, cells) in &table.rows {
-        let row = *row;
-        match kind {
-            Kind::Households | Kind::Support => {
-                let hh = if kind == Kind::Households {
-                    field("code")
-                } else {
-                    field("household")
-                };
-                let code = cols.get(cells, hh);
-                // An existing household stays where it is unless the caller covers it.
-                if let Some(v) = village_of.get(&crate::features::households::code_key(code)) {
-                    if !cover.covers(v).await? {
-                        problems.push(outside(row, cols.header(hh), code));
-                        continue;
-                    }
-                }
-                if kind == Kind::Households {
-                    let vi = field("village");
-                    let village = cols.get(cells, vi);
-                    if let Some(v) = resolve(&places, village) {
-                        if !cover.covers(&v).await? {
-                            problems.push(outside(row, cols.header(vi), village));
-                        }
-                    }
-                }
-            }
-            Kind::Areas => {
-                let (ci, pi) = (field("code"), field("parent"));
-                let code = cols.get(cells, ci);
-                if let Some(c) = resolve(&places, code) {
-                    if !cover.covers(&c).await? {
-                        problems.push(outside(row, cols.header(ci), code));
-                    }
-                    continue;
-                }
-                let parent = cols.get(cells, pi);
-                let ok = match resolve(&places, parent) {
-                    Some(p) => cover.covers(&p).await?,
-                    None => false,
-                };
-                if !ok {
-                    problems.push(outside(row, cols.header(pi), parent));
-                }
-            }
-            Kind::Staff => {
-                let (phi, ai) = (field("phone"), field("areas"));
-                let listed = cols.get(cells, ai);
-                let mut bad = None;
-                for a in listed
-                    .split([';', ',', '\n'])
-                    .map(str::trim)
-                    .filter(|a| !a.is_empty())
-                {
-                    if let Some(c) = resolve(&places, a) {
-                        if !cover.covers(&c).await? {
-                            bad = Some(a.to_string());
-                            break;
-                        }
-                    }
-                }
-                if let Some(a) = bad {
-                    problems.push(outside(row, cols.header(ai), &a));
-                    continue;
-                }
-                // Someone already serving elsewhere is not the caller's to move.
-                let phone = cols.get(cells, phi);
-                if let Some(Ok(m)) = super::parse::phones(phone).into_iter().next() {
-                    if let Some(other) = staff_feature::by_phone(db, &m).await? {
-                        for a in &other.areas {
-                            if !cover.covers(a).await? {
-                                problems.push(outside(row, cols.header(phi), &m.masked()));
-                                break;
-                            }
-                        }
-                    }
+        let problem = match kind {
+            Kind::Households => scope.household(*row, cells).await?,
+            Kind::Support => scope.household_of(*row, cells, "household").await?,
+            Kind::Areas => scope.area(*row, cells).await?,
+            Kind::Staff => scope.staff(*row, cells).await?,
+        };
+        problems.extend(problem);
+    }
+    Ok(problems)
+}
+
+/// What the rows of one upload are checked with.
+struct Scope<'a> {
+    db: &'a Db,
+    fields: &'static [Field],
+    cols: Columns,
+    places: Places,
+    /// Stored households' villages by code key.
+    village_of: HashMap<String, String>,
+    cover: Cover,
+}
+
+type Outside = Result<Option<Problem>, sqlx::Error>;
+
+impl Scope<'_> {
+    /// The index of the field named `name`.
+    fn field(&self, name: &str) -> usize {
+        self.fields.iter().position(|f| f.name == name).unwrap_or(0)
+    }
+
+    fn outside(&self, row: usize, field: usize, value: &str) -> Problem {
+        Problem {
+            row,
+            column: self.cols.header(field).to_string(),
+            problem: Msg::new("import-outside-area").arg("value", value.to_string()),
+        }
+    }
+
+    /// The place a row names in field `name` must be covered, when it is known.
+    async fn covered(&mut self, row: usize, cells: &[String], name: &str) -> Outside {
+        let field = self.field(name);
+        let value = self.cols.get(cells, field);
+        let Some(code) = resolve(&self.places, value) else {
+            return Ok(None);
+        };
+        let ok = self.cover.covers(&code).await?;
+        Ok((!ok).then(|| self.outside(row, field, value)))
+    }
+
+    /// An existing household stays where it is unless the caller covers it.
+    async fn household_of(&mut self, row: usize, cells: &[String], name: &str) -> Outside {
+        let field = self.field(name);
+        let code = self.cols.get(cells, field);
+        let Some(village) = self.village_of.get(&code_key(code)) else {
+            return Ok(None);
+        };
+        let ok = self.cover.covers(village).await?;
+        Ok((!ok).then(|| self.outside(row, field, code)))
+    }
+
+    /// A household row: where the household is, and where the row moves it.
+    async fn household(&mut self, row: usize, cells: &[String]) -> Outside {
+        match self.household_of(row, cells, "code").await? {
+            Some(p) => Ok(Some(p)),
+            None => self.covered(row, cells, "village").await,
+        }
+    }
+
+    /// A known area must be covered; a new one must have a covered parent.
+    async fn area(&mut self, row: usize, cells: &[String]) -> Outside {
+        let code = self.cols.get(cells, self.field("code"));
+        if resolve(&self.places, code).is_some() {
+            return self.covered(row, cells, "code").await;
+        }
+        let field = self.field("parent");
+        let parent = self.cols.get(cells, field);
+        let ok = match resolve(&self.places, parent) {
+            Some(p) => self.cover.covers(&p).await?,
+            None => false,
+        };
+        Ok((!ok).then(|| self.outside(row, field, parent)))
+    }
+
+    /// Every area a staff row lists must be covered, and someone already serving elsewhere is
+    /// not the caller's to move.
+    async fn staff(&mut self, row: usize, cells: &[String]) -> Outside {
+        let field = self.field("areas");
+        for a in listed_areas(self.cols.get(cells, field)) {
+            if let Some(c) = resolve(&self.places, a) {
+                if !self.cover.covers(&c).await? {
+                    return Ok(Some(self.outside(row, field, a)));
                 }
             }
         }
+        let field = self.field("phone");
+        let phone = self.cols.get(cells, field);
+        let Some(Ok(m)) = super::parse::phones(phone).into_iter().next() else {
+            return Ok(None);
+        };
+        let Some(other) = staff_feature::by_phone(self.db, &m).await? else {
+            return Ok(None);
+        };
+        for a in &other.areas {
+            if !self.cover.covers(a).await? {
+                return Ok(Some(self.outside(row, field, &m.masked())));
+            }
+        }
+        Ok(None)
     }
-    Ok(problems)
 }

@@ -47,11 +47,21 @@ pub fn read_csv(bytes: &[u8]) -> Result<Table, ImportError> {
         .flexible(true)
         .has_headers(false)
         .from_reader(bytes);
-    let mut headers = None;
-    let mut rows = Vec::new();
-    for (i, rec) in reader.records().enumerate() {
+    from_rows(reader.records().enumerate().map(|(i, rec)| {
         let rec = rec.map_err(|e| ImportError::Read(e.to_string()))?;
-        let cells: Vec<String> = rec.iter().map(|c| c.trim().to_string()).collect();
+        Ok((i + 1, rec.iter().map(|c| c.trim().to_string()).collect()))
+    }))
+}
+
+/// A table from numbered rows of cells: the first row is the header, blank rows are left out,
+/// and reading stops at [`MAX_ROWS`].
+fn from_rows(
+    rows: impl Iterator<Item = Result<(usize, Vec<String>), ImportError>>,
+) -> Result<Table, ImportError> {
+    let mut headers = None;
+    let mut out = Vec::new();
+    for row in rows {
+        let (number, cells) = row?;
         if headers.is_none() {
             headers = Some(cells);
             continue;
@@ -59,14 +69,14 @@ pub fn read_csv(bytes: &[u8]) -> Result<Table, ImportError> {
         if cells.iter().all(String::is_empty) {
             continue;
         }
-        if rows.len() >= MAX_ROWS {
+        if out.len() >= MAX_ROWS {
             return Err(ImportError::TooLarge(MAX_ROWS));
         }
-        rows.push((i + 1, cells));
+        out.push((number, cells));
     }
     Ok(Table {
         headers: headers.unwrap_or_default(),
-        rows,
+        rows: out,
     })
 }
 
@@ -89,27 +99,13 @@ fn read_book<RS: std::io::Read + std::io::Seek>(
         .worksheet_range_at(0)
         .ok_or_else(|| ImportError::Read("the workbook has no sheet".into()))?
         .map_err(|e| ImportError::Read(e.to_string()))?;
-    let mut headers = None;
-    let mut rows = Vec::new();
     let start = range.start().map_or(0, |(r, _)| r as usize);
-    for (i, row) in range.rows().enumerate() {
-        let cells: Vec<String> = row.iter().map(cell_text).collect();
-        if headers.is_none() {
-            headers = Some(cells);
-            continue;
-        }
-        if cells.iter().all(String::is_empty) {
-            continue;
-        }
-        if rows.len() >= MAX_ROWS {
-            return Err(ImportError::TooLarge(MAX_ROWS));
-        }
-        rows.push((start + i + 1, cells));
-    }
-    Ok(Table {
-        headers: headers.unwrap_or_default(),
-        rows,
-    })
+    from_rows(
+        range
+            .rows()
+            .enumerate()
+            .map(|(i, row)| Ok((start + i + 1, row.iter().map(cell_text).collect()))),
+    )
 }
 
 /// A cell as the office typed it: whole numbers without `.0` (a code typed as a number keeps
@@ -147,6 +143,29 @@ pub struct Field {
     pub header: &'static str,
     pub required: bool,
     pub aliases: &'static [&'static str],
+}
+
+impl Field {
+    /// A column every file must have. Its first spelling is the header reports show when the
+    /// file spells it some other way, or lacks it.
+    pub const fn required(name: &'static str, aliases: &'static [&'static str]) -> Field {
+        Field {
+            name,
+            header: aliases[0],
+            required: true,
+            aliases,
+        }
+    }
+
+    /// A column a file may leave out: its cells read as empty.
+    pub const fn optional(name: &'static str, aliases: &'static [&'static str]) -> Field {
+        Field {
+            name,
+            header: aliases[0],
+            required: false,
+            aliases,
+        }
+    }
 }
 
 /// Where each field is in this file (None: the optional column is absent).

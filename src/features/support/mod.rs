@@ -1,17 +1,21 @@
 //! Support records (household × catalogue content): the status machine, the append-only history, and who may read them.
 
 pub mod announce;
+pub(crate) mod store;
 pub mod words;
+
+pub use store::{amount_of, village_of_record};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
+use crate::db::tx::Tx;
 use crate::db::{time, Db};
 use crate::features::households::{self, Household};
 use crate::features::staff::{self, Role};
 use crate::i18n::msg_id;
 use crate::phone::Msisdn;
-use crate::{with_db, with_tx};
+use crate::with_tx;
 
 /// registered → approved → in progress → disbursed / completed; or rejected (with a reason).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -168,74 +172,54 @@ pub async fn set_status(
     if to == Status::Rejected && reason.is_none() {
         return Err(SupportError::ReasonRequired);
     }
-    let now = time::now();
-    let change = with_tx!(db, |tx| {
-        let row: Option<(String, i64, String)> = sqlx::query_as(
-            "SELECT status, household_id, content_code FROM support_records WHERE id = $1",
-        )
-        .bind(record_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some((from, household_id, content_code)) = row else {
-            return Err(SupportError::NotFound(record_id));
-        };
-        let from = Status::from_db(&from).unwrap_or(Status::Registered);
-        if from == to {
-            None
-        } else {
-            if !from.can_move_to(to) {
-                return Err(SupportError::Transition {
-                    from: from.as_str(),
-                    to: to.as_str(),
-                });
-            }
-            sqlx::query(
-                "UPDATE support_records SET status = $2, reason = $3, updated_at = $4 WHERE id = $1",
-            )
-            .bind(record_id)
-            .bind(to.as_str())
-            .bind(reason)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            let history_id: i64 = sqlx::query_scalar(
-                "INSERT INTO support_history
-                        (record_id, from_status, to_status, reason, changed_by, changed_at, announce_pending)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-            )
-            .bind(record_id)
-            .bind(from.as_str())
-            .bind(to.as_str())
-            .bind(reason)
-            .bind(actor)
-            .bind(now)
-            .bind(to.notifies())
-            .fetch_one(&mut *tx)
-            .await?;
-            Some(StatusChange {
-                history_id,
-                record_id,
-                household_id,
-                content_code,
-                from: Some(from),
-                to,
-                reason: reason.map(str::to_string),
-            })
-        }
+    let change = with_tx!(db, tx => {
+        move_status(&mut Tx::from(tx), record_id, to, reason, actor).await?
     });
     Ok(change)
 }
 
-/// history id, record id, household id, content, from, to, reason.
-type PendingRow = (
-    i64,
-    i64,
-    i64,
-    String,
-    Option<String>,
-    String,
-    Option<String>,
-);
+/// The body of [`set_status`], inside its transaction.
+async fn move_status(
+    tx: &mut Tx<'_>,
+    record_id: i64,
+    to: Status,
+    reason: Option<&str>,
+    actor: &str,
+) -> Result<Option<StatusChange>, SupportError> {
+    let Some((from, household_id, content_code)) = store::record_head(tx, record_id).await? else {
+        return Err(SupportError::NotFound(record_id));
+    };
+    if from == to {
+        return Ok(None);
+    }
+    if !from.can_move_to(to) {
+        return Err(SupportError::Transition {
+            from: from.as_str(),
+            to: to.as_str(),
+        });
+    }
+    let now = time::now();
+    store::set_record_status(tx, record_id, to, reason, now).await?;
+    let history = store::History {
+        record_id,
+        from: Some(from),
+        to,
+        reason,
+        changed_by: actor,
+        changed_at: now,
+        announce: to.notifies(),
+    };
+    let history_id = store::append_history(tx, &history).await?;
+    Ok(Some(StatusChange {
+        history_id,
+        record_id,
+        household_id,
+        content_code,
+        from: Some(from),
+        to,
+        reason: reason.map(str::to_string),
+    }))
+}
 
 /// Changes whose SMS were never queued (the process stopped between the change and its
 /// announcement), older than `older_than`, oldest first.
@@ -243,46 +227,12 @@ pub async fn pending_announcements(
     db: &Db,
     older_than: chrono::TimeDelta,
 ) -> Result<Vec<StatusChange>, sqlx::Error> {
-    let before = crate::db::time::now() - older_than;
-    let rows: Vec<PendingRow> = with_db!(db, |pool| sqlx::query_as(
-        "SELECT h.id, h.record_id, r.household_id, r.content_code, h.from_status, h.to_status,
-                    h.reason
-               FROM support_history h JOIN support_records r ON r.id = h.record_id
-              WHERE h.announce_pending = $1 AND h.changed_at < $2
-              ORDER BY h.id LIMIT 500"
-    )
-    .bind(true)
-    .bind(before)
-    .fetch_all(pool)
-    .await)?;
-    Ok(rows
-        .into_iter()
-        .filter_map(
-            |(history_id, record_id, household_id, content_code, from, to, reason)| {
-                Some(StatusChange {
-                    history_id,
-                    record_id,
-                    household_id,
-                    content_code,
-                    from: from.as_deref().and_then(Status::from_db),
-                    to: Status::from_db(&to)?,
-                    reason,
-                })
-            },
-        )
-        .collect())
+    store::pending(db, time::now() - older_than).await
 }
 
 /// Records that every SMS of change `history_id` is in the outbox.
 pub async fn mark_announced(db: &Db, history_id: i64) -> Result<(), sqlx::Error> {
-    crate::execute!(db, |pool| sqlx::query(
-        "UPDATE support_history SET announce_pending = $2 WHERE id = $1"
-    )
-    .bind(history_id)
-    .bind(false)
-    .execute(pool)
-    .await)?;
-    Ok(())
+    store::mark_announced(db, history_id).await
 }
 
 /// One line of a record's history.
@@ -296,14 +246,9 @@ pub struct HistoryRow {
     pub changed_at: DateTime<Utc>,
 }
 
+/// A record's history, oldest first.
 pub async fn history(db: &Db, record_id: i64) -> Result<Vec<HistoryRow>, sqlx::Error> {
-    with_db!(db, |pool| sqlx::query_as(
-        "SELECT id, from_status, to_status, reason, changed_by, changed_at FROM support_history
-          WHERE record_id = $1 ORDER BY id"
-    )
-    .bind(record_id)
-    .fetch_all(pool)
-    .await)
+    store::history(db, record_id).await
 }
 
 /// A support record as a household sees it.
@@ -345,47 +290,11 @@ pub enum Lookup {
 /// The most records returned per household (a household has a handful; this bounds the answer).
 const MAX_RECORDS: i64 = 100;
 
-type RecordRow = (
-    i64,
-    String,
-    String,
-    Option<String>,
-    Option<i64>,
-    Option<String>,
-    NaiveDate,
-);
-
-async fn records(db: &Db, household_id: i64) -> Result<Vec<RecordView>, sqlx::Error> {
-    let rows: Vec<RecordRow> = with_db!(db, |pool| sqlx::query_as(
-        "SELECT id, content_code, status, reason, quantity_milli, unit, record_date
-           FROM support_records WHERE household_id = $1
-          ORDER BY record_date DESC, id DESC LIMIT $2"
-    )
-    .bind(household_id)
-    .bind(MAX_RECORDS)
-    .fetch_all(pool)
-    .await)?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(id, content_code, status, reason, quantity_milli, unit, date)| RecordView {
-                id,
-                content_code,
-                status: Status::from_db(&status).unwrap_or(Status::Registered),
-                reason,
-                quantity_milli,
-                unit,
-                date,
-            },
-        )
-        .collect())
-}
-
 async fn with_records(db: &Db, hs: Vec<Household>) -> Result<Lookup, sqlx::Error> {
     let mut out = Vec::with_capacity(hs.len());
     for h in hs {
         out.push(HouseholdStatus {
-            records: records(db, h.id).await?,
+            records: store::records_of(db, h.id, MAX_RECORDS).await?,
             code: h.code,
         });
     }
@@ -402,13 +311,8 @@ async fn officer_covers(db: &Db, areas: &[String], h: &Household) -> Result<bool
     if areas.contains(&h.village_code) {
         return Ok(true);
     }
-    let parent: Option<Option<String>> = with_db!(db, |pool| sqlx::query_scalar(
-        "SELECT parent_code FROM areas WHERE code = $1"
-    )
-    .bind(&h.village_code)
-    .fetch_optional(pool)
-    .await)?;
-    Ok(parent.flatten().is_some_and(|c| areas.contains(&c)))
+    let parent = store::area_parent(db, &h.village_code).await?;
+    Ok(parent.is_some_and(|c| areas.contains(&c)))
 }
 
 /// The support status `phone` may see: the households it is linked to, or (`household`
@@ -452,28 +356,6 @@ pub async fn status_for(
             code: code.to_string(),
         }
     })
-}
-
-/// The village of the household record `id` belongs to.
-pub async fn village_of_record(db: &Db, id: i64) -> Result<Option<String>, sqlx::Error> {
-    with_db!(db, pool => sqlx::query_scalar(
-        "SELECT h.village_code FROM support_records r JOIN households h ON h.id = r.household_id
-          WHERE r.id = $1"
-    )
-    .bind(id)
-    .fetch_optional(pool)
-    .await)
-}
-
-/// The amount of record `id` (thousandths, unit), when it has one.
-pub async fn amount_of(db: &Db, id: i64) -> Result<Option<(i64, String)>, sqlx::Error> {
-    let row: Option<(Option<i64>, Option<String>)> = with_db!(db, pool => sqlx::query_as(
-        "SELECT quantity_milli, unit FROM support_records WHERE id = $1"
-    )
-    .bind(id)
-    .fetch_optional(pool)
-    .await)?;
-    Ok(row.and_then(|(q, u)| q.zip(u)))
 }
 
 #[cfg(test)]

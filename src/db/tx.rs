@@ -1,0 +1,47 @@
+//! An open write transaction on either backend, as a value that store functions can take.
+//!
+//! `with_tx!` hands its body the connection of the transaction it opened, a different type on
+//! each backend; a store function called from that body needs one type to accept. [`Tx`] is
+//! that type, and [`on_tx!`] runs a query on the arm it holds, as `with_db!` does for a pool, so
+//! each statement is still written once. It serves every store that writes inside a caller's
+//! transaction (the support history, the importers).
+
+use sqlx::{PgConnection, SqliteConnection};
+
+/// The connection of an open transaction: `Tx::from(tx)` inside `with_tx!(db, tx => …)`.
+pub enum Tx<'a> {
+    Sqlite(&'a mut SqliteConnection),
+    Postgres(&'a mut PgConnection),
+}
+
+impl<'a> From<&'a mut SqliteConnection> for Tx<'a> {
+    fn from(c: &'a mut SqliteConnection) -> Self {
+        Tx::Sqlite(c)
+    }
+}
+
+impl<'a> From<&'a mut PgConnection> for Tx<'a> {
+    fn from(c: &'a mut PgConnection) -> Self {
+        Tx::Postgres(c)
+    }
+}
+
+/// Runs the same query code on the connection a `&mut Tx` holds: `conn` names it inside the
+/// expression, which is compiled once per backend.
+///
+/// `on_tx!(tx, conn => sqlx::query_scalar("…").bind(x).fetch_one(conn).await)`
+macro_rules! on_tx {
+    ($tx:expr, $conn:ident => $body:expr) => {
+        match $tx {
+            $crate::db::tx::Tx::Sqlite(c) => {
+                let $conn = &mut **c;
+                $body
+            }
+            $crate::db::tx::Tx::Postgres(c) => {
+                let $conn = &mut **c;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use on_tx;
