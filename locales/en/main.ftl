@@ -7,6 +7,7 @@ kw-language = LANG, LANGUAGE
 kw-script = PLAIN
 kw-stop = STOP, UNSUBSCRIBE
 kw-start = START, SUBSCRIBE
+kw-confirm = OK, YES
 
 ## Consent topics
 
@@ -39,3 +40,8 @@ stopped-all = You will no longer get notices, campaigns or reminders. Send DK to
 stopped-topic = You will no longer get { $topic }. Send DK to get them again.
 started-all = You will get messages from the commune again. Send HUY to stop.
 started-topic = You will get { $topic } again. Send HUY to stop.
+
+## Confirming a preview (a notice, a campaign) with OK.
+
+confirm-nothing = There is nothing waiting for your OK.
+confirm-late = More than { $minutes } minutes have passed, so nothing was sent. Send the command again for a new preview, then OK.

@@ -10,6 +10,7 @@ kw-language = NN, NGON NGU
 kw-script = KD, KHONG DAU
 kw-stop = HUY, DUNG, TU CHOI
 kw-start = DK, DANG KY
+kw-confirm = OK, DONG Y
 
 ## Consent topics, as a villager names them after HUY or DK (HUY TB: stop notices only).
 
@@ -42,3 +43,8 @@ stopped-all = Bạn đã ngừng nhận tin thông báo, vận động và nhắ
 stopped-topic = Bạn đã ngừng nhận tin { $topic }. Nhắn DK để nhận lại.
 started-all = Bạn sẽ nhận lại tin của Loa xã. Nhắn HUY để ngừng.
 started-topic = Bạn sẽ nhận lại tin { $topic }. Nhắn HUY để ngừng.
+
+## Confirming a preview (a notice, a campaign) with OK.
+
+confirm-nothing = Không có tin nào chờ xác nhận.
+confirm-late = Đã quá { $minutes } phút nên tin chưa được gửi. Gửi lại lệnh để xem trước rồi nhắn OK.

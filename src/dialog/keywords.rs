@@ -11,6 +11,8 @@ pub enum Command {
     Stop,
     Start,
     Status,
+    /// `OK`: do what the last preview showed.
+    Confirm,
 }
 
 /// Fluent ids whose values are comma-separated aliases, and the command each names.
@@ -21,6 +23,7 @@ pub const COMMAND_IDS: &[(&str, Command)] = &[
     (msg_id("kw-stop"), Command::Stop),
     (msg_id("kw-start"), Command::Start),
     (msg_id("kw-status"), Command::Status),
+    (msg_id("kw-confirm"), Command::Confirm),
 ];
 
 /// Fluent ids of the aliases of each consent topic (`HUY TB` stops notices only).

@@ -43,6 +43,7 @@ pub async fn handle(
                 "loop guard held the reply"
             });
         }
+        Some(Command::Confirm) => super::confirm::handle(svc, from).await?,
         None => (Msg::new("unknown-command"), "unknown"),
     };
     let sent = reply(svc, from, &contact, &msg, inbound_id).await?;

@@ -1,7 +1,9 @@
 //! Features: each owns its tables and rules, and knows nothing of SMS or USSD.
 
 pub mod areas;
+pub mod audit;
 pub mod catalogue;
+pub mod confirm;
 pub mod consent;
 pub mod contacts;
 pub mod households;

@@ -1,4 +1,4 @@
-//! Staff and workers reachable by SMS (village health workers, midwives, commune officers, legal aid), with roles scoped to areas.
+//! Staff and workers reachable by SMS (village health workers, midwives, commune officers, commune health staff, legal aid, admins, monitors), with roles scoped to areas.
 
 use serde::Serialize;
 
@@ -12,8 +12,24 @@ pub enum Role {
     VillageHealthWorker,
     VillageMidwife,
     CommuneOfficer,
+    /// Commune health station staff (trạm y tế xã): the health workers' work, for a whole commune.
+    CommuneHealth,
     LegalAid,
+    /// Everything, everywhere (the province's or the office's administrator).
+    Admin,
+    /// Figures only, no personal data (district, province, Fatherland Front).
+    Monitor,
 }
+
+const ROLES: [Role; 7] = [
+    Role::VillageHealthWorker,
+    Role::VillageMidwife,
+    Role::CommuneOfficer,
+    Role::CommuneHealth,
+    Role::LegalAid,
+    Role::Admin,
+    Role::Monitor,
+];
 
 impl Role {
     pub fn as_str(self) -> &'static str {
@@ -21,19 +37,20 @@ impl Role {
             Role::VillageHealthWorker => "village_health_worker",
             Role::VillageMidwife => "village_midwife",
             Role::CommuneOfficer => "commune_officer",
+            Role::CommuneHealth => "commune_health",
             Role::LegalAid => "legal_aid",
+            Role::Admin => "admin",
+            Role::Monitor => "monitor",
         }
     }
 
     pub fn from_db(s: &str) -> Option<Role> {
-        [
-            Role::VillageHealthWorker,
-            Role::VillageMidwife,
-            Role::CommuneOfficer,
-            Role::LegalAid,
-        ]
-        .into_iter()
-        .find(|r| r.as_str() == s)
+        ROLES.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// Village health workers and midwives: they follow the pregnant women of their villages.
+    pub fn is_village_health(self) -> bool {
+        matches!(self, Role::VillageHealthWorker | Role::VillageMidwife)
     }
 
     /// As offices write it: y tế thôn bản, cô đỡ thôn bản, cán bộ xã, trợ giúp pháp lý, and
@@ -58,6 +75,14 @@ impl Role {
             | "tro giup vien phap ly"
             | "legal aid"
             | "legal aid officer" => Some(Role::LegalAid),
+            "can bo y te xa"
+            | "y te xa"
+            | "tram y te xa"
+            | "tram y te"
+            | "commune health"
+            | "commune health staff" => Some(Role::CommuneHealth),
+            "quan tri" | "quan tri vien" | "admin" | "administrator" => Some(Role::Admin),
+            "giam sat" | "theo doi" | "monitor" | "programme monitor" => Some(Role::Monitor),
             _ => None,
         }
     }
@@ -122,17 +147,24 @@ async fn with_areas(
 /// request so that a list of rows is checked without a query per row.
 #[derive(Clone, Debug, Default)]
 pub struct Scope {
+    everywhere: bool,
     covered: std::collections::HashSet<String>,
 }
 
 impl Scope {
     pub fn covers(&self, area_code: &str) -> bool {
-        self.covered.contains(area_code)
+        self.everywhere || self.covered.contains(area_code)
     }
 }
 
 /// The scope of `staff`: one recursive query down the area tree (`UNION` stops a cycle in bad data).
 pub async fn scope(db: &Db, staff: &Staff) -> Result<Scope, sqlx::Error> {
+    if staff.role == Role::Admin {
+        return Ok(Scope {
+            everywhere: true,
+            ..Scope::default()
+        });
+    }
     let codes: Vec<String> = with_db!(db, pool => sqlx::query_scalar(
         "WITH RECURSIVE covered(code) AS (
              SELECT area_code FROM staff_areas WHERE staff_id = $1
@@ -145,6 +177,7 @@ pub async fn scope(db: &Db, staff: &Staff) -> Result<Scope, sqlx::Error> {
     .fetch_all(pool)
     .await)?;
     Ok(Scope {
+        everywhere: false,
         covered: codes.into_iter().collect(),
     })
 }
@@ -164,12 +197,10 @@ mod tests {
         assert_eq!(Role::parse("trợ giúp pháp lý"), Some(Role::LegalAid));
         assert_eq!(Role::parse("TGPL"), Some(Role::LegalAid));
         assert_eq!(Role::parse("chủ tịch"), None);
-        for r in [
-            Role::VillageHealthWorker,
-            Role::VillageMidwife,
-            Role::CommuneOfficer,
-            Role::LegalAid,
-        ] {
+        assert_eq!(Role::parse("Trạm y tế xã"), Some(Role::CommuneHealth));
+        assert_eq!(Role::parse("quản trị"), Some(Role::Admin));
+        assert_eq!(Role::parse("giám sát"), Some(Role::Monitor));
+        for r in ROLES {
             assert_eq!(Role::from_db(r.as_str()), Some(r));
         }
     }

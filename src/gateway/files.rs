@@ -33,6 +33,10 @@ pub struct GatewayFile {
     /// Higher is tried first when no prefix matches.
     #[serde(default)]
     pub priority: i32,
+    /// What one SMS part costs through this gateway, in VND (the contract's price); bulk sends
+    /// show their cost from it before they go. 0: unknown.
+    #[serde(default)]
+    pub price_per_part: u32,
     #[serde(default = "yes")]
     pub enabled: bool,
     /// Sender id or short code put in `from` (e.g. "9029"); none: the gateway's default.
@@ -289,7 +293,8 @@ pub fn build(
         file.prefixes.clone(),
         file.priority,
     )
-    .with_breaker(file.circuit))
+    .with_breaker(file.circuit)
+    .with_price(file.price_per_part))
 }
 
 #[cfg(test)]

@@ -17,6 +17,8 @@ pub struct GatewayHandle {
     pub prefixes: Vec<String>,
     /// Higher is tried first when no prefix matches.
     pub priority: i32,
+    /// VND per SMS part (0: unknown).
+    pub price_per_part: u32,
     rate: NonZeroU32,
     limiter: DefaultDirectRateLimiter,
     pub breaker: Breaker,
@@ -43,6 +45,7 @@ pub struct GatewayStatus {
     pub kind: &'static str,
     pub rate: u32,
     pub priority: i32,
+    pub price_per_part: u32,
     pub prefixes: Vec<String>,
     pub state: BreakerState,
     /// Seconds until an open circuit lets traffic through again.
@@ -73,6 +76,7 @@ impl GatewayHandle {
             gateway,
             prefixes,
             priority,
+            price_per_part: 0,
             rate,
             limiter: RateLimiter::direct(quota),
             breaker: Breaker::new(BreakerConfig::default()),
@@ -83,6 +87,11 @@ impl GatewayHandle {
 
     pub fn with_breaker(mut self, config: BreakerConfig) -> Self {
         self.breaker = Breaker::new(config);
+        self
+    }
+
+    pub fn with_price(mut self, vnd_per_part: u32) -> Self {
+        self.price_per_part = vnd_per_part;
         self
     }
 
@@ -128,6 +137,7 @@ impl GatewayHandle {
             kind: self.gateway.kind(),
             rate: self.rate(),
             priority: self.priority,
+            price_per_part: self.price_per_part,
             prefixes: self.prefixes.clone(),
             state: self.breaker.state(),
             open_for_seconds: self.breaker.open_for().map(|d| d.as_secs_f64()),
@@ -220,6 +230,14 @@ impl Gateways {
             .into_iter()
             .find(|g| g.breaker.try_acquire())
             .ok_or(RouteError::AllOpen)
+    }
+
+    /// What `parts` SMS parts to `to` cost in VND through the gateway that would take them
+    /// (0 when that gateway's price is unknown or no gateway is configured).
+    pub fn cost(&self, to: &str, parts: u64) -> u64 {
+        self.route(to)
+            .map(|g| u64::from(g.price_per_part) * parts)
+            .unwrap_or(0)
     }
 
     /// The gateway whose prefix matches `to` (longest prefix wins), else the highest priority one.

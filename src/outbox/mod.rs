@@ -22,6 +22,9 @@ use crate::text;
 
 pub use crate::gateway::DeliveryStatus;
 pub use claim::Claimed;
+
+/// Rows in one `enqueue_many` statement: 14 binds a row stays far below either backend's limit.
+pub const BATCH: usize = 500;
 pub use report::{apply_report, is_known, ReportKey};
 
 /// Replies to a person outrank reminders, which outrank bulk sends; only replies go out in quiet hours.
@@ -131,26 +134,56 @@ impl Outbox {
     /// Stores `msg` unless its idempotency key is already there. Encoding and parts are computed
     /// here, once, from the final text.
     pub async fn enqueue(&self, msg: NewMessage) -> Result<Enqueued, OutboxError> {
+        let row = self.row(&msg, time::now());
+        let enqueued = store::insert(&self.db, &row).await?;
+        if enqueued.created {
+            self.wake.notify_one();
+        }
+        Ok(enqueued)
+    }
+
+    /// Stores many messages (a notice, a campaign step) in statements of at most [`BATCH`] rows,
+    /// each its own short transaction, so a large send never holds the SQLite writer long enough
+    /// to delay a villager's reply. Returns how many were new (repeated keys are skipped).
+    pub async fn enqueue_many(&self, msgs: &[NewMessage]) -> Result<u64, OutboxError> {
         let now = time::now();
+        let mut created = 0;
+        for chunk in msgs.chunks(BATCH) {
+            let rows: Vec<store::Row> = chunk.iter().map(|m| self.row(m, now)).collect();
+            created += store::insert_many(&self.db, &rows).await?;
+            // Let replies in between two chunks.
+            tokio::task::yield_now().await;
+        }
+        if created > 0 {
+            self.wake.notify_one();
+        }
+        Ok(created)
+    }
+
+    /// Cancels what is still queued of `origin` and below it (`notice:12` cancels `notice:12:…`).
+    pub async fn cancel(&self, origin: &str) -> Result<u64, OutboxError> {
+        Ok(store::cancel_origin(&self.db, origin, time::now()).await?)
+    }
+
+    /// Rows of `origin` and below it by status (`queued`, `sent`, `delivered`, …).
+    pub async fn figures(&self, origin: &str) -> Result<Vec<(String, i64)>, OutboxError> {
+        Ok(store::count_origin(&self.db, origin).await?)
+    }
+
+    fn row<'a>(&self, msg: &'a NewMessage, now: DateTime<Utc>) -> store::Row<'a> {
         let not_before = msg.not_before.unwrap_or(now);
         let ttl = if msg.priority == Priority::Reply {
             self.reply_ttl
         } else {
             self.bulk_ttl
         };
-        let expires_at = msg.expires_at.unwrap_or(not_before + ttl);
-        let row = store::Row {
-            msg: &msg,
+        store::Row {
+            msg,
             info: text::analyze(&msg.text),
             not_before,
-            expires_at,
+            expires_at: msg.expires_at.unwrap_or(not_before + ttl),
             now,
-        };
-        let enqueued = store::insert(&self.db, &row).await?;
-        if enqueued.created {
-            self.wake.notify_one();
         }
-        Ok(enqueued)
     }
 
     /// How many replies with this exact text went to `recipient` since `since` (the loop guard).

@@ -54,6 +54,90 @@ pub async fn insert(db: &Db, row: &Row<'_>) -> Result<Enqueued, sqlx::Error> {
     Ok(Enqueued { id, created: false })
 }
 
+/// Columns of an outbox row as `insert_many` writes them, in order.
+const COLUMNS: &str = "recipient, text, text_hash, encoding, parts, priority, topic, origin,
+     idempotency_key, not_before, expires_at, next_attempt_at, created_at, updated_at";
+const PER_ROW: usize = 14;
+
+/// Inserts `rows` in one statement (rows whose idempotency key exists are skipped); returns how
+/// many were new. The caller keeps `rows` small enough for one statement's binds.
+pub async fn insert_many(db: &Db, rows: &[Row<'_>]) -> Result<u64, sqlx::Error> {
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let values: Vec<String> = (0..rows.len())
+        .map(|r| {
+            let n: Vec<String> = (1..=PER_ROW)
+                .map(|c| format!("${}", r * PER_ROW + c))
+                .collect();
+            format!("({})", n.join(", "))
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO outbox ({COLUMNS}) VALUES {} ON CONFLICT (idempotency_key) DO NOTHING",
+        values.join(", ")
+    );
+    execute!(db, pool => {
+        let mut q = sqlx::query(&sql);
+        for row in rows {
+            let m = row.msg;
+            q = q
+                .bind(m.recipient.as_str())
+                .bind(&m.text)
+                .bind(text_hash(&m.text))
+                .bind(row.info.encoding.as_str())
+                .bind(row.info.parts as i64)
+                .bind(m.priority.rank())
+                .bind(&m.topic)
+                .bind(&m.origin)
+                .bind(&m.idempotency_key)
+                .bind(row.not_before)
+                .bind(row.expires_at)
+                .bind(row.not_before)
+                .bind(row.now)
+                .bind(row.now);
+        }
+        q.execute(pool).await
+    })
+}
+
+/// The origins below `origin` (`notice:12:…`) as a half-open range, so the index on `origin`
+/// serves the lookup on both backends (`:` and `;` are neighbours in every collation loa uses).
+fn below(origin: &str) -> (String, String) {
+    (format!("{origin}:"), format!("{origin};"))
+}
+
+/// Cancels the rows of `origin` (or of any origin below it, `origin:…`) that are still queued; a
+/// row already being sent goes on.
+pub async fn cancel_origin(db: &Db, origin: &str, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
+    let (from, to) = below(origin);
+    execute!(db, pool => sqlx::query(
+        "UPDATE outbox SET status = 'cancelled', last_error = 'cancelled', updated_at = $4
+          WHERE status = 'queued' AND (origin = $1 OR (origin >= $2 AND origin < $3))"
+    )
+    .bind(origin)
+    .bind(from)
+    .bind(to)
+    .bind(now)
+    .execute(pool)
+    .await)
+}
+
+/// Rows of `origin` (and below it) by status, for delivery figures.
+pub async fn count_origin(db: &Db, origin: &str) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    let (from, to) = below(origin);
+    with_db!(db, pool => sqlx::query_as(
+        "SELECT status, COUNT(*) FROM outbox
+          WHERE origin = $1 OR (origin >= $2 AND origin < $3)
+          GROUP BY status ORDER BY status"
+    )
+    .bind(origin)
+    .bind(from)
+    .bind(to)
+    .fetch_all(pool)
+    .await)
+}
+
 /// Replies with this exact text to `recipient` since `since`.
 pub async fn recent_replies(
     db: &Db,

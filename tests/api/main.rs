@@ -9,5 +9,6 @@ mod gateways;
 mod households;
 mod households_api;
 mod inbox;
+mod shared;
 mod simulator;
 mod ussd;
