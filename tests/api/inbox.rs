@@ -15,7 +15,7 @@ async fn the_same_provider_id_three_times_is_one_message_and_one_reply() {
     assert_eq!(third["duplicate"], true);
     assert_eq!(first["inbound_id"], third["inbound_id"]);
     t.wait_for_messages(DEMO_PHONE, 1).await;
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    t.settle().await;
     assert_eq!(t.messages(DEMO_PHONE).await.len(), 1);
     assert_eq!(
         common::count(&t.app, "SELECT COUNT(*) FROM inbound_messages").await,
