@@ -228,7 +228,7 @@ async fn an_unknown_session_whose_text_is_no_path_starts_over_cleanly() {
 
 async fn expire(t: &TestApp, session: &str, ago: TimeDelta) {
     let at = loa::db::time::now() - ago;
-    loa::execute!(&t.app.services.db, |pool| sqlx::query(
+    loa::execute!(&t.app.services.db, pool => sqlx::query(
         "UPDATE ussd_sessions SET expires_at = $1 WHERE session_id = $2"
     )
     .bind(at)
