@@ -105,6 +105,7 @@ impl App {
             services: self.services.clone(),
             retention_days: self.config.retention_days,
             instance: self.instance.clone(),
+            holidays: self.config.legal_aid.holidays.clone(),
         }
     }
 }

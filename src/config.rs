@@ -42,6 +42,18 @@ pub struct Config {
     /// Bearer token of the staff API (`/api/v1/…`); unset, the API refuses every request.
     #[serde(default)]
     pub api_token: Option<Secret>,
+    #[serde(default)]
+    pub legal_aid: LegalAidConfig,
+}
+
+/// Legal aid: what counts as a working day for the reminder of unassigned requests.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LegalAidConfig {
+    /// Public holidays, written "YYYY-MM-DD" (Saturdays and Sundays are never working days).
+    /// Tết and the Hùng Kings' day move with the lunar calendar: list each year's days.
+    #[serde(default)]
+    pub holidays: Vec<chrono::NaiveDate>,
 }
 
 /// Local times, written "HH:MM", between which only replies go out; equal times mean none.
@@ -110,6 +122,7 @@ impl Default for Config {
                 bulk_ttl_hours: 72,
             },
             api_token: None,
+            legal_aid: LegalAidConfig::default(),
         }
     }
 }
@@ -536,6 +549,22 @@ mod tests {
     }
 
     #[test]
+    fn legal_aid_holidays_are_dates_in_the_file_or_a_variable() {
+        let day = |s: &str| s.parse::<chrono::NaiveDate>().expect("date");
+        let c =
+            with_file("[legal_aid]\nholidays = [\"2026-04-30\", \"2026-05-01\"]\n").expect("loads");
+        assert_eq!(
+            c.legal_aid.holidays,
+            vec![day("2026-04-30"), day("2026-05-01")]
+        );
+        let c = with_env(&[("LOA_LEGAL_AID__HOLIDAYS", "[\"2026-09-02\"]")]).expect("loads");
+        assert_eq!(c.legal_aid.holidays, vec![day("2026-09-02")]);
+        let err = with_file("[legal_aid]\nholidays = [\"30/04/2026\"]\n").unwrap_err();
+        assert!(err.to_string().contains("legal_aid.holidays"), "{err}");
+        assert!(Config::default().legal_aid.holidays.is_empty());
+    }
+
+    #[test]
     fn variables_override_the_file() {
         let c = load(
             Some("timezone = \"Asia/Bangkok\"\nretention_days = 30\n"),
@@ -718,6 +747,9 @@ mod tests {
                 bulk_ttl_hours: 17,
             },
             api_token: Some("t0ken".into()),
+            legal_aid: LegalAidConfig {
+                holidays: vec![chrono::NaiveDate::from_ymd_opt(2026, 9, 2).expect("date")],
+            },
         };
         let mut env = Vec::new();
         flatten(
@@ -752,6 +784,17 @@ mod tests {
             Value::Num(_, n) => {
                 let n = n.to_u128().expect("unsigned");
                 out.push((format!("LOA_{}", env_name(path)), n.to_string()));
+            }
+            // A list of texts, written as TOML writes it: `["2026-09-02"]`.
+            Value::Array(_, items) => {
+                let texts: Vec<String> = items
+                    .iter()
+                    .map(|v| format!("{:?}", v.as_str().expect("a list of texts")))
+                    .collect();
+                out.push((
+                    format!("LOA_{}", env_name(path)),
+                    format!("[{}]", texts.join(", ")),
+                ));
             }
             other => panic!("no variable form for {other:?} at {path:?}"),
         }
