@@ -76,6 +76,14 @@ async fn call(
     )
 }
 
+async fn get(t: &TestApp, path: &str, staff: &str) -> (u16, Value) {
+    call(t, "GET", path, staff, None).await
+}
+
+async fn post(t: &TestApp, path: &str, staff: &str, body: Value) -> (u16, Value) {
+    call(t, "POST", path, staff, Some(body)).await
+}
+
 fn text(m: &Value) -> String {
     m["text"].as_str().unwrap_or_default().to_string()
 }
@@ -104,14 +112,7 @@ async fn one_message_intake_is_call_only_and_never_repeats_the_description() {
         "{reply}"
     );
     assert!(!reply.to_lowercase().contains("bạo lực"), "{reply}");
-    let (s, b) = call(
-        &t,
-        "GET",
-        &format!("/api/v1/legal-aid/requests/{r}"),
-        OFFICER,
-        None,
-    )
-    .await;
+    let (s, b) = get(&t, &format!("/api/v1/legal-aid/requests/{r}"), OFFICER).await;
     assert_eq!(s, 200, "{b}");
     assert_eq!(b["request"]["description"], SECRET);
     assert_eq!(b["request"]["category"], "domestic_violence");
@@ -180,12 +181,10 @@ async fn the_short_exchange_in_each_mode_sends_exactly_what_the_mode_allows() {
     t.settle().await;
     let other = texts(&t, OTHER).await;
     assert_eq!(other.len(), 2, "{other:?}");
-    let (s, b) = call(
+    let (s, b) = get(
         &t,
-        "GET",
         "/api/v1/legal-aid/requests?category=domestic_violence",
         OFFICER,
-        None,
     )
     .await;
     assert_eq!(s, 200);
@@ -226,14 +225,7 @@ async fn the_wrong_phone_hears_what_an_unknown_reference_hears_and_cannot_withdr
     );
     let wrong_withdraw = text(&t.ask(OTHER, &format!("TGPL HUY {r}")).await);
     assert_eq!(wrong_withdraw, wrong);
-    let (_, b) = call(
-        &t,
-        "GET",
-        &format!("/api/v1/legal-aid/requests/{r}"),
-        OFFICER,
-        None,
-    )
-    .await;
+    let (_, b) = get(&t, &format!("/api/v1/legal-aid/requests/{r}"), OFFICER).await;
     assert_eq!(b["request"]["status"], "received");
 
     let withdrawn = text(&t.ask(VILLAGER, &format!("TGPL HUY {r}")).await);
@@ -241,14 +233,7 @@ async fn the_wrong_phone_hears_what_an_unknown_reference_hears_and_cannot_withdr
         withdrawn,
         format!("Đã rút yêu cầu {r}. Khi cần, nhắn TGPL để gửi yêu cầu mới.")
     );
-    let (_, b) = call(
-        &t,
-        "GET",
-        &format!("/api/v1/legal-aid/requests/{r}"),
-        OFFICER,
-        None,
-    )
-    .await;
+    let (_, b) = get(&t, &format!("/api/v1/legal-aid/requests/{r}"), OFFICER).await;
     assert_eq!(b["request"]["status"], "withdrawn");
     let last = &b["history"][1];
     assert_eq!(
@@ -317,12 +302,11 @@ async fn officers_assign_and_move_requests_and_the_requester_hears_as_the_mode_a
     let officer = staff_id(&t, OFFICER).await;
     let base = "/api/v1/legal-aid/requests";
 
-    let (s, b) = call(
+    let (s, b) = post(
         &t,
-        "POST",
         &format!("{base}/{r}/status"),
         OFFICER,
-        Some(json!({"status": "contacted"})),
+        json!({"status": "contacted"}),
     )
     .await;
     assert_eq!(
@@ -331,34 +315,31 @@ async fn officers_assign_and_move_requests_and_the_requester_hears_as_the_mode_a
         "assign first"
     );
     let elsewhere = staff_id(&t, ELSEWHERE).await;
-    let (s, b) = call(
+    let (s, b) = post(
         &t,
-        "POST",
         &format!("{base}/{r}/assign"),
         ADMIN,
-        Some(json!({"officer": elsewhere})),
+        json!({"officer": elsewhere}),
     )
     .await;
     assert_eq!((s, b["error"]["code"].as_str()), (400, Some("bad_officer")));
 
-    let (s, b) = call(
+    let (s, b) = post(
         &t,
-        "POST",
         &format!("{base}/{r}/assign"),
         ADMIN,
-        Some(json!({"officer": officer, "notify": true})),
+        json!({"officer": officer, "notify": true}),
     )
     .await;
     assert_eq!(s, 200, "{b}");
     assert_eq!(b["request"]["status"], "assigned");
     assert_eq!(b["message_queued"], true);
     for step in ["contacted", "in_progress", "resolved"] {
-        let (s, b) = call(
+        let (s, b) = post(
             &t,
-            "POST",
             &format!("{base}/{r}/status"),
             OFFICER,
-            Some(json!({"status": step, "notify": true})),
+            json!({"status": step, "notify": true}),
         )
         .await;
         assert_eq!(
@@ -367,50 +348,45 @@ async fn officers_assign_and_move_requests_and_the_requester_hears_as_the_mode_a
             "{b}"
         );
     }
-    let (s, _) = call(
+    let (s, _) = post(
         &t,
-        "POST",
         &format!("{base}/{r}/status"),
         OFFICER,
-        Some(json!({"status": "contacted"})),
+        json!({"status": "contacted"}),
     )
     .await;
     assert_eq!(s, 400, "nothing leaves resolved");
-    let (s, _) = call(
+    let (s, _) = post(
         &t,
-        "POST",
         &format!("{base}/{r}/notes"),
         OFFICER,
-        Some(json!({"text": "Đã gọi, hẹn thứ Hai"})),
+        json!({"text": "Đã gọi, hẹn thứ Hai"}),
     )
     .await;
     assert_eq!(s, 200);
-    let (s, _) = call(
+    let (s, _) = post(
         &t,
-        "POST",
         &format!("{base}/{r}/eligibility"),
         OFFICER,
-        Some(json!({"group": "ethnic_minority_difficult_area"})),
+        json!({"group": "ethnic_minority_difficult_area"}),
     )
     .await;
     assert_eq!(s, 200);
-    let (s, _) = call(
+    let (s, _) = post(
         &t,
-        "POST",
         &format!("{base}/{r}/eligibility"),
         OFFICER,
-        Some(json!({"group": "rich"})),
+        json!({"group": "rich"}),
     )
     .await;
     assert_eq!(s, 400);
 
     // Call only: changes are made, no SMS goes.
-    let (_, b) = call(
+    let (_, b) = post(
         &t,
-        "POST",
         &format!("{base}/{r2}/assign"),
         OFFICER,
-        Some(json!({"officer": officer, "notify": true})),
+        json!({"officer": officer, "notify": true}),
     )
     .await;
     assert_eq!(b["message_queued"], false);
@@ -430,7 +406,7 @@ async fn officers_assign_and_move_requests_and_the_requester_hears_as_the_mode_a
     assert_eq!(t.messages(VILLAGER).await.len(), 7);
     assert_eq!(t.messages(OTHER).await.len(), 1, "the neutral line only");
 
-    let (_, b) = call(&t, "GET", &format!("{base}/{r}"), OFFICER, None).await;
+    let (_, b) = get(&t, &format!("{base}/{r}"), OFFICER).await;
     let moves: Vec<&str> = b["history"]
         .as_array()
         .expect("history")
@@ -457,7 +433,7 @@ async fn officers_assign_and_move_requests_and_the_requester_hears_as_the_mode_a
         "ethnic_minority_difficult_area"
     );
 
-    let (s, b) = call(&t, "GET", "/api/v1/legal-aid/figures", OFFICER, None).await;
+    let (s, b) = get(&t, "/api/v1/legal-aid/figures", OFFICER).await;
     assert_eq!(s, 200);
     let labour: i64 = b["figures"]
         .as_array()
@@ -477,53 +453,37 @@ async fn other_roles_and_other_provinces_are_refused_and_every_read_is_audited()
     let r = reference(&text(&t.ask(VILLAGER, "TGPL 1").await));
     let path = format!("/api/v1/legal-aid/requests/{r}");
     for who in [COMMUNE_OFFICER, HEALTH_WORKER, ELSEWHERE] {
-        let (s, _) = call(&t, "GET", &path, who, None).await;
+        let (s, _) = get(&t, &path, who).await;
         assert_eq!(s, 404, "{who}");
-        let (s, b) = call(&t, "GET", "/api/v1/legal-aid/requests", who, None).await;
+        let (s, b) = get(&t, "/api/v1/legal-aid/requests", who).await;
         assert!(
             s == 404 || b["requests"].as_array().is_some_and(|a| a.is_empty()),
             "{who}: {s} {b}"
         );
-        let (s, _) = call(
+        let (s, _) = post(
             &t,
-            "POST",
             &format!("{path}/status"),
             who,
-            Some(json!({"status": "withdrawn"})),
+            json!({"status": "withdrawn"}),
         )
         .await;
         assert_eq!(s, 404, "{who}");
     }
-    let (s, _) = call(
-        &t,
-        "GET",
-        "/api/v1/legal-aid/figures",
-        COMMUNE_OFFICER,
-        None,
-    )
-    .await;
+    let (s, _) = get(&t, "/api/v1/legal-aid/figures", COMMUNE_OFFICER).await;
     assert_eq!(s, 403);
 
-    call(&t, "GET", "/api/v1/legal-aid/requests", OFFICER, None).await;
-    call(&t, "GET", &path, OFFICER, None).await;
-    call(
+    get(&t, "/api/v1/legal-aid/requests", OFFICER).await;
+    get(&t, &path, OFFICER).await;
+    post(
         &t,
-        "POST",
         &format!("{path}/notes"),
         OFFICER,
-        Some(json!({"text": "ghi chú"})),
+        json!({"text": "ghi chú"}),
     )
     .await;
-    let (s, _) = call(&t, "GET", "/api/v1/legal-aid/audit", OFFICER, None).await;
+    let (s, _) = get(&t, "/api/v1/legal-aid/audit", OFFICER).await;
     assert_eq!(s, 403, "the audit log is for admins");
-    let (s, b) = call(
-        &t,
-        "GET",
-        &format!("/api/v1/legal-aid/audit?request={r}"),
-        ADMIN,
-        None,
-    )
-    .await;
+    let (s, b) = get(&t, &format!("/api/v1/legal-aid/audit?request={r}"), ADMIN).await;
     assert_eq!(s, 200);
     let officer = format!("staff:{}", staff_id(&t, OFFICER).await);
     let lines: Vec<(String, String)> = b["entries"]
@@ -618,12 +578,11 @@ async fn an_unassigned_request_reminds_its_officers_after_two_working_days_once_
 
     // Once assigned, no more reminders.
     let officer = staff_id(&t, OFFICER).await;
-    call(
+    post(
         &t,
-        "POST",
         &format!("/api/v1/legal-aid/requests/{r}/assign"),
         OFFICER,
-        Some(json!({"officer": officer})),
+        json!({"officer": officer}),
     )
     .await;
     assert_eq!(remind(at("2026-05-08", 8)).await.expect("remind"), 0);
