@@ -35,17 +35,13 @@ pub async fn handle(svc: &Services, said: &Said<'_>) -> Result<&'static str, Dia
     let (from, text, args) = (said.from, said.text, said.args);
     let Some(first) = args.first() else {
         store::draft_start(&svc.db, from).await?;
-        return answer(
-            svc,
-            &said,
-            Some(ask_category()),
-            "legal aid: asked category",
-        )
-        .await;
+        return answer(svc, said, Some(ask_category()), "legal aid: asked category").await;
     };
     if let Some(n) = small_number(first) {
         // Inside an exchange, a category continues it; otherwise it is the one-message form.
-        let words_before = super::keywords::normalize(text).len() - args.len();
+        let words_before = super::keywords::normalize(text)
+            .len()
+            .saturating_sub(args.len());
         let description = after_words(text, words_before + 1);
         return match store::draft(&svc.db, from).await? {
             Some(_) => category_chosen(svc, said, n, description).await,

@@ -20,6 +20,9 @@ fn start_of(tz: Tz, day: NaiveDate) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
+/// Month, province, commune, category, status.
+type Cell = (String, Option<String>, Option<String>, String, String);
+
 /// Counts of requests created in local month `month` (every month when None), one row per
 /// month, province, commune, category and status, in that order.
 pub async fn figures(
@@ -35,8 +38,7 @@ pub async fn figures(
         (start_of(tz, m), start_of(tz, next))
     });
     let (from, to) = range.unwrap_or((None, None));
-    let mut counts: BTreeMap<(String, Option<String>, Option<String>, String, String), i64> =
-        BTreeMap::new();
+    let mut counts: BTreeMap<Cell, i64> = BTreeMap::new();
     for (created, province, commune, category, status) in store::facts(db, from, to).await? {
         let month = created.with_timezone(&tz).format("%Y-%m").to_string();
         *counts

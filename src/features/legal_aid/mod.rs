@@ -371,10 +371,10 @@ pub async fn withdraw(db: &Db, reference: &str, phone: &Msisdn) -> Result<Withdr
     if req.status.is_closed() {
         return Ok(Withdrawal::Closed(req));
     }
-    match store::change(db, &req, Status::Withdrawn, req.assigned_to, "requester").await {
-        Err(LegalAidError::Db(e)) => return Err(e),
-        // Moved meanwhile (an officer closed it): report what it is now.
-        Ok(_) | Err(_) => {}
+    // A conflict means it moved meanwhile (an officer closed it): what it is now is reported.
+    let change = store::change(db, &req, Status::Withdrawn, req.assigned_to, "requester");
+    if let Err(LegalAidError::Db(e)) = change.await {
+        return Err(e);
     }
     let now = store::by_id(db, req.id).await?.unwrap_or(req);
     Ok(if now.status == Status::Withdrawn {
