@@ -83,6 +83,9 @@ pub struct DispatcherConfig {
     pub batch_size: u32,
     /// A row left in `sending` longer than this (a crash) is claimed again.
     pub lease_seconds: u64,
+    /// One instance sends at a time; it renews its hold on sending this often in thirds, and
+    /// another instance takes over this long after the holder stopped renewing.
+    pub hold_seconds: u64,
     /// How often the dispatcher looks for due rows when nothing woke it.
     pub poll_millis: u64,
     /// Sends in flight at once, over all gateways.
@@ -115,6 +118,7 @@ impl Default for Config {
             dispatcher: DispatcherConfig {
                 batch_size: 50,
                 lease_seconds: 60,
+                hold_seconds: 15,
                 poll_millis: 500,
                 concurrency: 8,
                 max_backoff_seconds: 900,
@@ -419,6 +423,7 @@ impl Config {
         for (key, value) in [
             ("dispatcher.batch_size", d.batch_size as u64),
             ("dispatcher.lease_seconds", d.lease_seconds),
+            ("dispatcher.hold_seconds", d.hold_seconds),
             ("dispatcher.poll_millis", d.poll_millis),
             ("dispatcher.concurrency", d.concurrency as u64),
             ("dispatcher.max_backoff_seconds", d.max_backoff_seconds),
@@ -740,6 +745,7 @@ mod tests {
             dispatcher: DispatcherConfig {
                 batch_size: 11,
                 lease_seconds: 12,
+                hold_seconds: 18,
                 poll_millis: 13,
                 concurrency: 14,
                 max_backoff_seconds: 15,

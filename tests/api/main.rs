@@ -9,6 +9,7 @@ mod gateways;
 mod households;
 mod households_api;
 mod inbox;
+mod instances;
 mod legal_aid;
 mod shared;
 mod simulator;

@@ -119,6 +119,7 @@ pub fn test_config(db: &TestDb) -> Config {
     c.quiet_hours.end = chrono::NaiveTime::MIN;
     c.dispatcher.poll_millis = 50;
     c.dispatcher.lease_seconds = 2;
+    c.dispatcher.hold_seconds = 3;
     c.simulator.rate = 1000;
     c.instance_id = Some(format!("test-{}", uuid::Uuid::new_v4().simple()));
     c
