@@ -180,6 +180,13 @@ impl TestApp {
         self.db.drop_db().await;
     }
 
+    /// Stops this instance's dispatcher as a crash would (no clean-up, the dispatch lease kept).
+    pub fn crash_dispatcher(&self) {
+        if let Some(r) = &self.running {
+            r.crash_dispatcher();
+        }
+    }
+
     /// Stops this instance (gracefully) and starts a new one on the same database.
     pub async fn restart(mut self) -> TestApp {
         let config = self.app.config.clone();
