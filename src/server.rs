@@ -118,13 +118,7 @@ pub async fn serve(config: Config, demo: bool) -> Result<(), ServeError> {
     let running = start(app, listener).await?;
     tracing::info!(addr = %running.addr, "loa is listening");
     if demo {
-        crate::demo::banner::print(
-            &running.app.services.db,
-            &running.app.services.locales,
-            "vi",
-            running.addr,
-        )
-        .await;
+        crate::demo::banner::print(&running.app, "vi", running.addr).await;
     }
     shutdown_signal().await;
     tracing::info!("stopping");

@@ -19,3 +19,4 @@ sim-duplicate = Duplicate: the same text from this phone within { $seconds } sec
 sim-held-quiet = Held in the quiet hours ({ $start }–{ $end }): goes at { $time }.
 sim-held-retry = Not sent yet: next try at { $time }.
 sim-queued = Waiting to be sent.
+demo-banner-api-off = The staff API ({ $url }) is off: set LOA_API_TOKEN (or api_token in the configuration file), then send Authorization: Bearer <token> and x-loa-staff: <staff id> above.

@@ -20,3 +20,4 @@ sim-duplicate = Tin trùng: cùng nội dung từ số này trong { $seconds } g
 sim-held-quiet = Đang giữ trong giờ yên lặng ({ $start }–{ $end }): gửi lúc { $time }.
 sim-held-retry = Gửi chưa được: thử lại lúc { $time }.
 sim-queued = Đang chờ gửi.
+demo-banner-api-off = API cho cán bộ ({ $url }) đang tắt: đặt LOA_API_TOKEN (hoặc api_token trong tệp cấu hình), rồi gửi Authorization: Bearer <token> và x-loa-staff: <mã cán bộ> ở trên.

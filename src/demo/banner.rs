@@ -81,6 +81,7 @@ pub async fn lines(
     locales: &Locales,
     lang: &str,
     base: &str,
+    api_on: bool,
 ) -> Result<Vec<String>, sqlx::Error> {
     let render = |m: Msg| locales.render(lang, &m);
     let mut out = vec![
@@ -92,21 +93,26 @@ pub async fn lines(
     for p in &phones {
         out.push(format!("  {}  {}", p.number, p.who));
     }
-    out.push(render(
-        Msg::new("demo-banner-api").arg("url", format!("{base}/api/v1/")),
-    ));
+    let api = if api_on {
+        Msg::new("demo-banner-api")
+    } else {
+        Msg::new("demo-banner-api-off")
+    };
+    out.push(render(api.arg("url", format!("{base}/api/v1/"))));
     out.push(render(Msg::new("demo-banner-stop")));
     Ok(out)
 }
 
 /// Prints the banner on stdout; a database error only costs the banner (logged).
-pub async fn print(db: &Db, locales: &Locales, lang: &str, addr: std::net::SocketAddr) {
+pub async fn print(app: &crate::app::App, lang: &str, addr: std::net::SocketAddr) {
     let mut addr = addr;
     if addr.ip().is_unspecified() {
         addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
     }
     let base = format!("http://{addr}");
-    match lines(db, locales, lang, &base).await {
+    let svc = &app.services;
+    let api_on = app.config.api_token.is_some();
+    match lines(&svc.db, &svc.locales, lang, &base, api_on).await {
         Ok(lines) => println!("\n{}\n", lines.join("\n")),
         Err(err) => tracing::warn!(%err, "demo banner"),
     }
