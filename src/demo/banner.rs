@@ -103,16 +103,15 @@ pub async fn lines(
     Ok(out)
 }
 
-/// Prints the banner on stdout; a database error only costs the banner (logged).
-pub async fn print(app: &crate::app::App, lang: &str, addr: std::net::SocketAddr) {
+/// Prints the banner on stdout for the server listening on `addr`; `api_on` says whether the
+/// staff API has a token. A database error only costs the banner (logged).
+pub async fn print(db: &Db, locales: &Locales, api_on: bool, addr: std::net::SocketAddr) {
     let mut addr = addr;
     if addr.ip().is_unspecified() {
         addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
     }
     let base = format!("http://{addr}");
-    let svc = &app.services;
-    let api_on = app.config.api_token.is_some();
-    match lines(&svc.db, &svc.locales, lang, &base, api_on).await {
+    match lines(db, locales, "vi", &base, api_on).await {
         Ok(lines) => println!("\n{}\n", lines.join("\n")),
         Err(err) => tracing::warn!(%err, "demo banner"),
     }

@@ -1,5 +1,5 @@
 //! The `loa` command as a person at a terminal (or a script) meets it: the demo's start-up
-//! output, `GET /`, and the small tools speaking Vietnamese by default.
+//! output, `GET /`, the small tools speaking Vietnamese by default, and the README a clone reads.
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Stdio};
@@ -162,4 +162,29 @@ fn import_refuses_a_tcvn3_file_with_advice_in_vietnamese() {
     let (code, out, err) = run(dir.path(), &["import", "households", &path]);
     assert_ne!(code, Some(0), "{out}");
     assert!(err.contains("TCVN3") && err.contains("CSV UTF-8"), "{err}");
+}
+#[test]
+fn readme_links_stay_inside_the_repository() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for doc in ["README.md", "locales/README.md", "gateway-config/README.md"] {
+        let text = std::fs::read_to_string(root.join(doc)).expect("read the document");
+        let dir = root
+            .join(doc)
+            .parent()
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_default();
+        for (i, _) in text.match_indices("](") {
+            let rest = &text[i + 2..];
+            let target = &rest[..rest.find(')').unwrap_or(rest.len())];
+            let path = target.split('#').next().unwrap_or("");
+            if path.is_empty() || path.contains("://") || path.starts_with("mailto:") {
+                continue;
+            }
+            let full = dir.join(path);
+            assert!(
+                full.exists() && full.starts_with(root) && !path.contains(".."),
+                "{doc} links to {target:?}, which a clone does not have"
+            );
+        }
+    }
 }
