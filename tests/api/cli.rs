@@ -74,6 +74,7 @@ fn serve_demo_says_where_to_go_and_who_the_demo_phones_are() {
         "0912001001  người dân, hộ CG-0001 (Hoàng Văn Thụ)",
         "0912009003  cán bộ xã Hoàng Văn Quyết (02008), mã cán bộ (x-loa-staff) 3",
         "0912009001  y tế thôn bản Hà Thị Duyên",
+        "0912001005  một số điện thoại trong các hộ CG-0004, CG-0005",
         "0912999999  người lạ",
         "LOA_API_TOKEN",
     ] {

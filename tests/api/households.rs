@@ -107,7 +107,7 @@ async fn the_samples_import_as_xlsx_and_as_csv_to_the_same_data_and_twice_change
         }
     }
     let after_xlsx = counts(&app.services.db).await;
-    assert_eq!(after_xlsx, [10, 8, 8, 8, 8, 7]);
+    assert_eq!(after_xlsx, [10, 8, 9, 8, 8, 7]);
     let hh = loa::features::households::by_code(&app.services.db, "cg-0002")
         .await
         .expect("q")

@@ -129,7 +129,7 @@ fn utf16_without_mark(bytes: &[u8]) -> Option<Source> {
 
 /// An 8-bit file: Windows-1258, unless its letters give away a TCVN3 or VNI font.
 fn legacy(bytes: &[u8]) -> Result<(String, Source), Refusal> {
-    if bytes.iter().any(|&b| b == 0) {
+    if bytes.contains(&0) {
         return Err(Refusal::Unknown);
     }
     let text = WINDOWS_1258
