@@ -124,6 +124,13 @@ pub async fn serve(config: Config, demo: bool) -> Result<(), ServeError> {
         })?;
     let running = start(app, listener).await?;
     tracing::info!(addr = %running.addr, "loa is listening");
+    if demo {
+        let (svc, api_on) = (
+            &running.app.services,
+            running.app.config.api_token.is_some(),
+        );
+        crate::demo::banner::print(&svc.db, &svc.locales, api_on, running.addr).await;
+    }
     shutdown_signal().await;
     tracing::info!("stopping");
     running.stop().await;

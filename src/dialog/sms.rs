@@ -42,7 +42,7 @@ pub async fn handle(
             consent_change(svc, &contact, Action::OptIn, &parsed.args, inbound_id).await?
         }
         Some(Command::Status) => {
-            let text = super::tt::sms(svc, &contact, from, &parsed.args).await?;
+            let text = super::tt::sms(svc, &contact, from, text, &parsed.args).await?;
             let sent = reply::send(svc, from, text, inbound_id).await?;
             return Ok(if sent {
                 "status"
@@ -80,6 +80,23 @@ pub(crate) fn language_name(code: &str) -> Option<&'static str> {
     })
 }
 
+/// How far a language is translated, for the confirmation of a choice: a language not (fully)
+/// translated says the messages come in Vietnamese until it is (`loa locales` shows how far).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Translated {
+    Fully,
+    Partly,
+    Not,
+}
+
+pub(crate) fn translated(locales: &crate::i18n::Locales, code: &str) -> Translated {
+    match locales.coverage_of(code) {
+        Some(c) if c.translated >= c.total => Translated::Fully,
+        Some(c) if c.translated > 0 => Translated::Partly,
+        _ => Translated::Not,
+    }
+}
+
 async fn language(
     svc: &Services,
     contact: &mut Contact,
@@ -94,7 +111,13 @@ async fn language(
             contacts::set_language(&svc.db, contact.id, &code).await?;
             contact.language = Some(code.clone());
             let name = svc.locales.render(&code, &Msg::new(name_id));
-            Ok((Msg::new("language-set").arg("name", name), "language set"))
+            let msg = match translated(&svc.locales, &code) {
+                Translated::Fully => Msg::new("language-set"),
+                Translated::Partly => Msg::new("language-set-partial"),
+                Translated::Not => Msg::new("language-set-fallback"),
+            };
+            let msg = msg.arg("name", name);
+            Ok((msg, "language set"))
         }
         None => Ok((
             Msg::new("language-unknown")

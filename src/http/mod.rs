@@ -35,6 +35,7 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 /// The whole HTTP application, apart from `main`, so that tests drive it in process.
 pub fn app(state: AppState) -> Router {
     let mut router = Router::new()
+        .route("/", get(root))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .merge(households::router())
@@ -78,6 +79,23 @@ async fn json_errors(res: axum::response::Response) -> axum::response::Response 
         _ => "the request took too long and was stopped",
     };
     error::ApiError::rejected(status, message).into_response()
+}
+
+/// `GET /`: somewhere useful. The phone simulator when it is on (the demo); otherwise what this
+/// is and where its parts are.
+async fn root(State(app): State<AppState>) -> axum::response::Response {
+    if app.config.simulator.enabled {
+        return axum::response::Redirect::temporary("/simulator").into_response();
+    }
+    Json(json!({
+        "service": "loa",
+        "version": env!("CARGO_PKG_VERSION"),
+        "health": "/healthz",
+        "ready": "/readyz",
+        "api": "/api/v1/",
+        "metrics": "/metrics",
+    }))
+    .into_response()
 }
 
 async fn healthz() -> Json<serde_json::Value> {

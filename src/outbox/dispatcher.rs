@@ -243,6 +243,30 @@ pub(crate) fn is_quiet(now: NaiveTime, start: NaiveTime, end: NaiveTime) -> bool
     }
 }
 
+/// When a message of `priority`, due at `due`, may go at the earliest, given quiet hours
+/// (`start`–`end` local time in `tz`): `due` itself, or the end of the quiet hours it falls in.
+/// Replies are never held.
+pub fn may_go_at(
+    due: chrono::DateTime<chrono::Utc>,
+    priority: i64,
+    tz: chrono_tz::Tz,
+    (start, end): (NaiveTime, NaiveTime),
+) -> chrono::DateTime<chrono::Utc> {
+    let local = due.with_timezone(&tz);
+    if priority >= Priority::Reply.rank() || !is_quiet(local.time(), start, end) {
+        return due;
+    }
+    // The quiet hours end at `end` today, or tomorrow when that is already past.
+    let mut day = local.date_naive();
+    if local.time() >= end {
+        day = day.succ_opt().unwrap_or(day);
+    }
+    day.and_time(end)
+        .and_local_timezone(tz)
+        .earliest()
+        .map_or(due, |t| t.with_timezone(&chrono::Utc))
+}
+
 #[cfg(test)]
 mod tests {
     use super::is_quiet;
@@ -258,6 +282,31 @@ mod tests {
         assert_eq!(super::claim_limit(20, 50), 5);
         assert_eq!(super::claim_limit(1000, 50), 50);
         assert_eq!(super::claim_limit(0, 50), 1);
+    }
+
+    #[test]
+    fn held_messages_go_when_the_quiet_hours_end() {
+        use super::may_go_at;
+        use crate::outbox::Priority;
+        use chrono::TimeZone;
+        let tz = chrono_tz::Asia::Ho_Chi_Minh;
+        let window = (t(21, 0), t(7, 0));
+        let local = |d, h, m| tz.with_ymd_and_hms(2025, 11, d, h, m, 0).unwrap().to_utc();
+        let bulk = Priority::Bulk.rank();
+        assert_eq!(
+            may_go_at(local(3, 22, 15), bulk, tz, window),
+            local(4, 7, 0)
+        );
+        assert_eq!(may_go_at(local(4, 5, 0), bulk, tz, window), local(4, 7, 0));
+        assert_eq!(
+            may_go_at(local(4, 12, 0), bulk, tz, window),
+            local(4, 12, 0)
+        );
+        let reply = Priority::Reply.rank();
+        assert_eq!(
+            may_go_at(local(3, 22, 15), reply, tz, window),
+            local(3, 22, 15)
+        );
     }
 
     #[test]

@@ -3,6 +3,8 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod browser;
+mod cli;
 mod dialog;
 mod dispatch;
 mod gateways;

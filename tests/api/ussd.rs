@@ -108,7 +108,15 @@ async fn every_path(apps: &[&TestApp], phone: &str) {
         r[2]
     );
     let r = walk(apps, &s(4), phone, &["5", "1"]).await;
-    assert_eq!(r[2], "END Da chon Tieng Viet. Cam on ban!");
+    assert!(r[1].contains("\n1. Tieng Viet\n"), "{}", r[1]);
+    assert_eq!(r[2], "END Da chon tieng Viet. Cam on ban!");
+    // A language with no translation yet says so.
+    let r = walk(apps, &s(6), phone, &["5", "6"]).await;
+    assert!(
+        r[2].starts_with("END Da chon tieng Mong. Chua co ban dich"),
+        "{}",
+        r[2]
+    );
     assert_eq!(walk(apps, &s(5), phone, &[]).await[0], MAIN_VI);
 }
 
@@ -117,7 +125,7 @@ async fn every_menu_path_as_a_phone_walks_it() {
     let t = common::spawn().await;
     every_path(&[&t], DEMO_PHONE).await;
     let rows = common::count(&t.app, "SELECT COUNT(*) FROM ussd_sessions").await;
-    assert_eq!(rows, 5);
+    assert_eq!(rows, 6);
     let steps = common::count(&t.app, "SELECT MAX(steps) FROM ussd_sessions").await;
     assert_eq!(steps, 13);
     // USSD answers in the HTTP response; nothing goes through the outbox.

@@ -168,9 +168,21 @@ fn languages(locales: &Locales) -> Vec<(String, String)> {
         .filter(|code| locales.has_language(code))
         .filter_map(|code| {
             let id = crate::dialog::sms::language_name(code)?;
-            Some((code.to_string(), locales.render(code, &Msg::new(id))))
+            Some((
+                code.to_string(),
+                capitalized(&locales.render(code, &Msg::new(id))),
+            ))
         })
         .collect()
+}
+
+/// A name as a menu line starts it ("tiếng Việt" → "Tiếng Việt").
+fn capitalized(name: &str) -> String {
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 fn set_language<'a>(
@@ -185,8 +197,11 @@ fn language_set(locales: &Locales, code: &str) -> (String, Msg) {
     let name = crate::dialog::sms::language_name(code)
         .map(|id| locales.render(code, &Msg::new(id)))
         .unwrap_or_else(|| code.to_string());
-    (
-        code.to_string(),
-        Msg::new("ussd-language-set").arg("name", name),
-    )
+    use crate::dialog::sms::{translated, Translated};
+    let msg = match translated(locales, code) {
+        Translated::Fully => Msg::new("ussd-language-set"),
+        Translated::Partly => Msg::new("ussd-language-set-partial"),
+        Translated::Not => Msg::new("ussd-language-set-fallback"),
+    };
+    (code.to_string(), msg.arg("name", name))
 }
