@@ -151,6 +151,7 @@ fn config(dir: &std::path::Path) -> loa::config::Config {
             end: chrono::NaiveTime::MIN,
         },
         simulator: SimulatorConfig {
+            enabled: true,
             rate: 1000,
             ..defaults.simulator
         },

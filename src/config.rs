@@ -17,7 +17,8 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 /// Everything `loa serve` needs. Every field has a default, so no file at all is a valid setup:
-/// the embedded default (SQLite under `./data/`, the simulator gateway, 127.0.0.1:8080).
+/// the embedded default (SQLite under `./data/`, the gateways of `gateway-config/`,
+/// 127.0.0.1:8080). `loa serve --demo` turns simulator mode on.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
@@ -56,6 +57,9 @@ pub struct QuietHours {
     pub end: NaiveTime,
 }
 
+/// Simulator mode: the built-in simulated phone network is the only gateway, and
+/// `/simulator/…` (SMS as any phone, broadcasts, USSD) is served. For training, demos and tests;
+/// off by default, on with `loa serve --demo`. Refused beside real gateway files.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SimulatorConfig {
@@ -97,7 +101,7 @@ impl Default for Config {
                 end: NaiveTime::from_hms_opt(7, 0, 0).expect("a time of day"),
             },
             simulator: SimulatorConfig {
-                enabled: true,
+                enabled: false,
                 rate: 100,
             },
             dispatcher: DispatcherConfig {
@@ -705,7 +709,7 @@ mod tests {
                 end: hm(5, 45),
             },
             simulator: SimulatorConfig {
-                enabled: false,
+                enabled: true,
                 rate: 3,
             },
             dispatcher: DispatcherConfig {

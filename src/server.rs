@@ -94,11 +94,18 @@ impl Running {
     }
 }
 
-/// `loa serve`: runs until SIGTERM or Ctrl-C.
-pub async fn serve(config: Config, demo: bool) -> Result<(), ServeError> {
+/// `loa serve`: runs until SIGTERM or Ctrl-C. `demo` is simulator mode with the demo data.
+pub async fn serve(mut config: Config, demo: bool) -> Result<(), ServeError> {
     let listen = config.listen;
+    if demo {
+        config.simulator.enabled = true;
+    }
     let app = open(config).await?;
     if demo {
+        tracing::warn!(
+            "DEMO: loa serve --demo runs on the demo communes and households with the simulator; \
+             nothing reaches a real phone"
+        );
         let loaded = crate::demo::load(&app.services.db).await?;
         tracing::info!(
             areas = loaded.areas,
@@ -115,6 +122,11 @@ pub async fn serve(config: Config, demo: bool) -> Result<(), ServeError> {
             addr: listen.to_string(),
             source,
         })?;
+    let line = app.gateway_line();
+    match app.mode() {
+        crate::gateway::mode::Mode::Simulator => tracing::warn!("{line}"),
+        crate::gateway::mode::Mode::Live => tracing::info!("{line}"),
+    }
     let running = start(app, listener).await?;
     tracing::info!(addr = %running.addr, "loa is listening");
     shutdown_signal().await;

@@ -141,7 +141,11 @@ impl Dispatcher {
         // for their cool-down, and this message goes to the next one by prefix and priority.
         let handle = match self.gateways.route_available(&row.recipient) {
             Ok(h) => h.clone(),
-            Err(err) => return self.retry_later(&row, &err.to_string()).await,
+            Err(err) => {
+                // Never marked sent: the message waits in the queue for a gateway.
+                self.gateways.record_unroutable();
+                return self.retry_later(&row, &err.to_string()).await;
+            }
         };
         let parts = u32::try_from(row.parts).unwrap_or(1);
         handle.wait_for_rate(parts).await;

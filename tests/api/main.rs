@@ -10,4 +10,5 @@ mod households;
 mod households_api;
 mod inbox;
 mod simulator;
+mod simulator_mode;
 mod ussd;

@@ -95,7 +95,8 @@ fn replace_db_name(url: &str, name: &str) -> String {
     }
 }
 
-/// The configuration tests run with: no quiet hours, fast polling, short leases.
+/// The configuration tests run with: simulator mode (the default is real gateways), no quiet
+/// hours, fast polling, short leases.
 #[allow(clippy::field_reassign_with_default)]
 pub fn test_config(db: &TestDb) -> Config {
     let mut c = Config::default();
@@ -105,6 +106,7 @@ pub fn test_config(db: &TestDb) -> Config {
     c.quiet_hours.end = chrono::NaiveTime::MIN;
     c.dispatcher.poll_millis = 50;
     c.dispatcher.lease_seconds = 2;
+    c.simulator.enabled = true;
     c.simulator.rate = 1000;
     c.instance_id = Some(format!("test-{}", uuid::Uuid::new_v4().simple()));
     c
