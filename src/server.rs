@@ -68,7 +68,13 @@ pub async fn start(app: AppState, listener: TcpListener) -> Result<Running, Serv
             }
         })
     };
-    let dispatcher = tokio::spawn(Arc::new(app.dispatcher()).run(shutdown.clone()));
+    let dispatcher = {
+        let d = Arc::new(app.dispatcher());
+        let token = shutdown.clone();
+        tokio::spawn(supervise("dispatcher", shutdown.clone(), move || {
+            d.clone().run(token.clone())
+        }))
+    };
     let scheduler = crate::scheduler::start(Arc::new(app.jobs())).await?;
     Ok(Running {
         addr,
@@ -91,6 +97,37 @@ impl Running {
         let _ = self.http.await;
         let _ = self.dispatcher.await;
         self.app.services.db.close().await;
+    }
+}
+
+/// How long a task that panicked waits before it starts again (a panic that recurs at once
+/// must not spin).
+const RESTART_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Runs the task `make` builds until it returns or `shutdown` fires; a panic is logged (with
+/// its message) and the task is started again, so that a server never answers 200 while
+/// nothing sends.
+async fn supervise<F, Fut>(name: &'static str, shutdown: CancellationToken, make: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    loop {
+        match tokio::spawn(make()).await {
+            Ok(()) => return,
+            Err(err) if err.is_panic() => {
+                let message = crate::http::panic_message(err.into_panic().as_ref());
+                tracing::error!(task = name, panic = %message, "task panicked; starting it again");
+            }
+            Err(err) => {
+                tracing::error!(task = name, %err, "task stopped");
+                return;
+            }
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(RESTART_AFTER) => {}
+        }
     }
 }
 

@@ -56,7 +56,35 @@ pub fn app(state: AppState) -> Router {
         .merge(imports::router())
         .fallback(unknown_route)
         .layer(axum::middleware::map_response(json_errors))
+        .layer(catch_panic())
         .with_state(state)
+}
+
+/// A handler that panics answers 500 in the JSON error shape and is logged; the server goes on.
+fn catch_panic() -> tower_http::catch_panic::CatchPanicLayer<fn(Panic) -> axum::response::Response>
+{
+    tower_http::catch_panic::CatchPanicLayer::custom(panicked as fn(Panic) -> _)
+}
+
+type Panic = Box<dyn std::any::Any + Send + 'static>;
+
+/// What a panic said, for the log.
+pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(no message)".into())
+}
+
+fn panicked(panic: Panic) -> axum::response::Response {
+    let message = panic_message(panic.as_ref());
+    tracing::error!(panic = %message, "a request handler panicked");
+    error::ApiError::rejected(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal error; the request was not completed",
+    )
+    .into_response()
 }
 
 /// Outside simulator mode `/simulator/…` is refused, saying why, rather than being an open door
@@ -106,6 +134,37 @@ async fn json_errors(res: axum::response::Response) -> axum::response::Response 
         _ => text.chars().take(MAX_ERROR_TEXT).collect(),
     };
     error::ApiError::rejected(status, message).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn a_panicking_handler_is_a_json_500_and_the_router_goes_on() {
+        async fn boom() -> &'static str {
+            panic!("boom")
+        }
+        let router = Router::new()
+            .route("/boom", get(boom))
+            .route("/ok", get(|| async { "ok" }))
+            .layer(catch_panic());
+        let req = |p: &str| {
+            axum::http::Request::get(p)
+                .body(axum::body::Body::empty())
+                .expect("request")
+        };
+        let res = router.clone().oneshot(req("/boom")).await.expect("answer");
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = axum::body::to_bytes(res.into_body(), 4096)
+            .await
+            .expect("body");
+        let v: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
+        assert_eq!(v["error"]["code"], "internal");
+        let res = router.oneshot(req("/ok")).await.expect("answer");
+        assert_eq!(res.status(), StatusCode::OK);
+    }
 }
 
 async fn healthz() -> Json<serde_json::Value> {

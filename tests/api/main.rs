@@ -9,6 +9,7 @@ mod gateways;
 mod households;
 mod households_api;
 mod inbox;
+mod panics;
 mod simulator;
 mod simulator_mode;
 mod ussd;
