@@ -55,6 +55,7 @@ pub fn app(state: AppState) -> Router {
         // Merged after the layers above: uploads have their own body limit and timeout.
         .merge(imports::router())
         .fallback(unknown_route)
+        .layer(axum::middleware::from_fn(refuse_controls_in_uri))
         .layer(axum::middleware::map_response(json_errors))
         .layer(catch_panic())
         .with_state(state)
@@ -96,6 +97,28 @@ async fn simulator_off() -> error::ApiError {
                   simulator.enabled = true); this loa sends through real gateways"
             .into(),
     }
+}
+
+/// A path or query value with a control character (`%00` …) is refused before any handler reads
+/// it (PostgreSQL cannot compare with NUL). Webhooks are left to their handler, which stores a
+/// provider's message with such characters removed.
+async fn refuse_controls_in_uri(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let uri = req.uri();
+    if !uri.path().starts_with("/webhooks/") {
+        let raw = [uri.path(), uri.query().unwrap_or("")];
+        for part in raw {
+            let decoded = percent_encoding::percent_decode_str(part).decode_utf8_lossy();
+            let plus_free = decoded.replace('+', " ");
+            if let Some(c) = crate::text::first_control(&plus_free) {
+                let message = format!("the address contains the control character {c}");
+                return error::ApiError::bad_request("control_character", message).into_response();
+            }
+        }
+    }
+    next.run(req).await
 }
 
 async fn unknown_route() -> error::ApiError {

@@ -14,9 +14,10 @@ use axum::Router;
 use super::error::ApiError;
 use crate::app::{App, AppState};
 use crate::gateway::webhook::{WebhookAuth, WebhookEvent, WebhookReply, WebhookRequest};
-use crate::gateway::{DeliveryStatus, GatewayHandle};
+use crate::gateway::{Channel, DeliveryStatus, GatewayHandle, Inbound};
 use crate::inbox::{self, MAX_TEXT_CHARS};
 use crate::outbox::{self, ReportKey};
+use crate::text::strip_controls;
 
 /// Webhook bodies are small: one message, or one report.
 const MAX_WEBHOOK_BYTES: usize = 32 * 1024;
@@ -140,9 +141,7 @@ async fn ussd_step(
 async fn store(app: &App, handle: &GatewayHandle, event: WebhookEvent) -> Result<(), ApiError> {
     match event {
         WebhookEvent::Inbound(mut msg) => {
-            if msg.text.chars().count() > MAX_TEXT_CHARS {
-                msg.text = msg.text.chars().take(MAX_TEXT_CHARS).collect();
-            }
+            clean_inbound(&mut msg);
             inbox::receive_and_handle(&app.services, &msg).await?;
             handle.counters.inbound.fetch_add(1, Ordering::Relaxed);
         }
@@ -152,6 +151,8 @@ async fn store(app: &App, handle: &GatewayHandle, event: WebhookEvent) -> Result
             error,
         } => {
             handle.counters.reports.fetch_add(1, Ordering::Relaxed);
+            let provider_id = clean_id(&provider_id).unwrap_or_default();
+            let error = error.map(|e| strip_controls(&e).into_owned());
             let report = Report {
                 gateway_id: handle.id(),
                 provider_id: &provider_id,
@@ -165,6 +166,24 @@ async fn store(app: &App, handle: &GatewayHandle, event: WebhookEvent) -> Result
         }
     }
     Ok(())
+}
+
+/// What a gateway brings is stored, never refused for its characters (the provider would send
+/// it again forever): control characters are removed, over-long text cut to the limit.
+fn clean_inbound(msg: &mut Inbound) {
+    msg.text = strip_controls(&msg.text)
+        .chars()
+        .take(MAX_TEXT_CHARS)
+        .collect();
+    msg.provider_id = msg.provider_id.as_deref().and_then(clean_id);
+    if let Channel::Ussd { session_id } = &mut msg.channel {
+        *session_id = strip_controls(session_id).into_owned();
+    }
+}
+
+/// A provider's id without control characters; none when nothing is left.
+fn clean_id(id: &str) -> Option<String> {
+    Some(strip_controls(id).trim().to_string()).filter(|s| !s.is_empty())
 }
 
 struct Report<'a> {

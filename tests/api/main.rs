@@ -3,6 +3,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod controls;
 mod dialog;
 mod dispatch;
 mod gateways;

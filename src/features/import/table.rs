@@ -61,7 +61,13 @@ fn from_rows(
     let mut headers = None;
     let mut out = Vec::new();
     for row in rows {
-        let (number, cells) = row?;
+        let (number, mut cells) = row?;
+        // NUL and other control characters: no office means them, and PostgreSQL refuses NUL.
+        for cell in &mut cells {
+            if let std::borrow::Cow::Owned(clean) = crate::text::strip_controls(cell) {
+                *cell = clean;
+            }
+        }
         if headers.is_none() {
             headers = Some(cells);
             continue;
