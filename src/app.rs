@@ -13,7 +13,7 @@ use chrono::TimeDelta;
 use crate::config::Config;
 use crate::db::Db;
 use crate::dialog::keywords::{KeywordError, Keywords};
-use crate::dialog::Services;
+use crate::dialog::{ReplyBudget, Services};
 use crate::features::consent::ConsentGuard;
 use crate::gateway::mode::{self, Mode};
 use crate::gateway::simulator::Simulator;
@@ -69,6 +69,10 @@ impl App {
             keywords: Arc::new(keywords),
             outbox,
             tz,
+            replies: ReplyBudget {
+                replies: i64::from(config.replies.budget),
+                window_minutes: i64::from(config.replies.window_minutes),
+            },
         };
         Ok(Arc::new(App {
             services,

@@ -40,6 +40,7 @@ pub struct Config {
     pub quiet_hours: QuietHours,
     pub simulator: SimulatorConfig,
     pub dispatcher: DispatcherConfig,
+    pub replies: RepliesConfig,
     /// Bearer token of the staff API (`/api/v1/…`); unset, the API refuses every request.
     #[serde(default)]
     pub api_token: Option<Secret>,
@@ -66,6 +67,16 @@ pub struct SimulatorConfig {
     pub enabled: bool,
     /// SMS parts per second the simulated network accepts.
     pub rate: u32,
+}
+
+/// The reply budget of one phone number: at most `budget` replies in `window_minutes`, then one
+/// "try later" line, then nothing until the window has passed. Counted in the database, so
+/// several instances share it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RepliesConfig {
+    pub budget: u32,
+    pub window_minutes: u32,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -112,6 +123,10 @@ impl Default for Config {
                 max_backoff_seconds: 900,
                 reply_ttl_hours: 24,
                 bulk_ttl_hours: 72,
+            },
+            replies: RepliesConfig {
+                budget: 10,
+                window_minutes: 10,
             },
             api_token: None,
         }
@@ -845,6 +860,10 @@ mod tests {
                 max_backoff_seconds: 15,
                 reply_ttl_hours: 16,
                 bulk_ttl_hours: 17,
+            },
+            replies: RepliesConfig {
+                budget: 18,
+                window_minutes: 19,
             },
             api_token: Some("t0ken".into()),
         };

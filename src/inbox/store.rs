@@ -3,6 +3,8 @@
 use chrono::{DateTime, Utc};
 
 use super::Stored;
+use crate::db::lock::xact_lock;
+use crate::db::tx::Tx;
 use crate::db::Db;
 use crate::gateway::Inbound;
 use crate::{execute, with_db, with_tx};
@@ -57,14 +59,18 @@ pub async fn insert_with_id(
     })
 }
 
-/// Without one, the same sender and text since `since` is a repeat.
+/// Without one, the same sender and text since `since` is a repeat. The check and the insert
+/// hold one lock per (gateway, sender, text), so two instances given the same message at once
+/// store it once.
 pub async fn insert_unless_recent(
     db: &Db,
     row: &NewRow<'_>,
     since: DateTime<Utc>,
 ) -> Result<Stored, sqlx::Error> {
     let msg = row.msg;
+    let key = format!("inbox:{}:{}:{}", msg.gateway_id, row.sender, row.hash);
     let stored = with_tx!(db, tx => {
+        xact_lock(&mut Tx::from(&mut *tx), &key).await?;
         let seen: Option<i64> = sqlx::query_scalar(
             "SELECT id FROM inbound_messages
               WHERE gateway_id = $1 AND sender = $2 AND text_hash = $3 AND received_at >= $4

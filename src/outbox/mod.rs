@@ -16,9 +16,12 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;
 use tokio::sync::Notify;
 
+use crate::db::lock::xact_lock;
+use crate::db::tx::Tx;
 use crate::db::{time, Db};
 use crate::phone::Msisdn;
 use crate::text;
+use crate::with_tx;
 
 pub use crate::gateway::DeliveryStatus;
 pub use claim::Claimed;
@@ -58,6 +61,15 @@ pub struct NewMessage {
     pub idempotency_key: String,
     pub not_before: Option<DateTime<Utc>>,
     pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// The replies one recipient got lately, as a reply's guards count them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RecentReplies {
+    /// With the same text, in the loop guard's window.
+    pub same_text: i64,
+    /// All of them, in the reply budget's window.
+    pub total: i64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -131,36 +143,55 @@ impl Outbox {
     /// Stores `msg` unless its idempotency key is already there. Encoding and parts are computed
     /// here, once, from the final text.
     pub async fn enqueue(&self, msg: NewMessage) -> Result<Enqueued, OutboxError> {
-        let now = time::now();
-        let not_before = msg.not_before.unwrap_or(now);
-        let ttl = if msg.priority == Priority::Reply {
-            self.reply_ttl
-        } else {
-            self.bulk_ttl
-        };
-        let expires_at = msg.expires_at.unwrap_or(not_before + ttl);
-        let row = store::Row {
-            msg: &msg,
-            info: text::analyze(&msg.text),
-            not_before,
-            expires_at,
-            now,
-        };
-        let enqueued = store::insert(&self.db, &row).await?;
+        let enqueued = store::insert(&self.db, &self.row(&msg, time::now())).await?;
         if enqueued.created {
             self.wake.notify_one();
         }
         Ok(enqueued)
     }
 
-    /// How many replies with this exact text went to `recipient` since `since` (the loop guard).
-    pub async fn recent_replies(
+    /// A reply to `recipient`, decided by `choose` from the replies it got lately (those with
+    /// the text `text` since `same_since`, all since `all_since`): the count and the insert hold
+    /// one lock per recipient (see `db::lock`), so instances sharing a database count each
+    /// other's replies exactly. `choose` gives the message to queue, or none.
+    pub async fn enqueue_reply(
         &self,
         recipient: &Msisdn,
         text: &str,
-        since: DateTime<Utc>,
-    ) -> Result<i64, OutboxError> {
-        Ok(store::recent_replies(&self.db, recipient.as_str(), text, since).await?)
+        (same_since, all_since): (DateTime<Utc>, DateTime<Utc>),
+        choose: impl FnOnce(RecentReplies) -> Option<NewMessage>,
+    ) -> Result<Option<Enqueued>, OutboxError> {
+        let key = format!("reply:{}", recipient.as_str());
+        let to = recipient.as_str();
+        let enqueued = with_tx!(&self.db, tx => {
+            let mut tx = Tx::from(tx);
+            xact_lock(&mut tx, &key).await?;
+            let recent = store::recent_replies_tx(&mut tx, to, text, same_since, all_since).await?;
+            match choose(recent) {
+                Some(msg) => Some(store::insert_tx(&mut tx, &self.row(&msg, time::now())).await?),
+                None => None,
+            }
+        });
+        if enqueued.is_some_and(|e| e.created) {
+            self.wake.notify_one();
+        }
+        Ok(enqueued)
+    }
+
+    fn row<'m>(&self, msg: &'m NewMessage, now: DateTime<Utc>) -> store::Row<'m> {
+        let not_before = msg.not_before.unwrap_or(now);
+        let ttl = if msg.priority == Priority::Reply {
+            self.reply_ttl
+        } else {
+            self.bulk_ttl
+        };
+        store::Row {
+            msg,
+            info: text::analyze(&msg.text),
+            not_before,
+            expires_at: msg.expires_at.unwrap_or(not_before + ttl),
+            now,
+        }
     }
 
     /// Marks rows whose time ran out; the dispatcher never claims them.

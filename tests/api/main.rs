@@ -10,6 +10,7 @@ mod gateways;
 mod households;
 mod households_api;
 mod inbox;
+mod instances;
 mod panics;
 mod simulator;
 mod simulator_mode;

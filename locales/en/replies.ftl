@@ -1,0 +1,3 @@
+# The reply budget: a number that drew many replies in a short time gets this line once, then
+# nothing until the window has passed (loa would otherwise answer a loop or a prank without end).
+reply-budget-try-later = Loa has answered many of your messages. Please write again in { $minutes } minutes.
