@@ -3,7 +3,6 @@
 
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
-use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Path, Request, State};
@@ -16,14 +15,11 @@ use crate::app::{App, AppState};
 use crate::gateway::webhook::{WebhookAuth, WebhookEvent, WebhookReply, WebhookRequest};
 use crate::gateway::{Channel, DeliveryStatus, GatewayHandle, Inbound};
 use crate::inbox::{self, MAX_TEXT_CHARS};
-use crate::outbox::{self, ReportKey};
+use crate::outbox;
 use crate::text::strip_controls;
 
 /// Webhook bodies are small: one message, or one report.
 const MAX_WEBHOOK_BYTES: usize = 32 * 1024;
-/// A report can overtake the send it reports on (the provider answers the send, then reports at
-/// once, before the dispatcher has stored the provider's id); wait this long for the row.
-const REPORT_WAIT: Duration = Duration::from_millis(1500);
 /// The event a USSD aggregator calls with each step of a session.
 const USSD_EVENT: &str = "ussd";
 
@@ -194,27 +190,20 @@ struct Report<'a> {
 }
 
 impl Report<'_> {
-    /// Applies the report, waiting a little for a send it overtook.
+    /// Applies the report, or keeps it for a send not yet recorded (see `outbox::receive_report`).
     async fn apply(&self, app: &App) -> Result<(), sqlx::Error> {
         let db = &app.services.db;
-        let key = ReportKey::Provider {
-            gateway_id: self.gateway_id,
-            provider_id: self.provider_id,
-        };
-        let deadline = tokio::time::Instant::now() + REPORT_WAIT;
-        loop {
-            if outbox::apply_report(db, key.clone(), self.status, self.error).await? {
-                return Ok(());
-            }
-            if outbox::is_known(db, self.gateway_id, self.provider_id).await? {
-                // A repeat, or a late report that would move the message backwards: nothing to do.
-                return Ok(());
-            }
-            if tokio::time::Instant::now() >= deadline {
-                tracing::warn!(gateway = %self.gateway_id, provider_id = %self.provider_id, status = ?self.status, "delivery report for an unknown message");
-                return Ok(());
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+        let received = outbox::receive_report(
+            db,
+            self.gateway_id,
+            self.provider_id,
+            self.status,
+            self.error,
+        )
+        .await?;
+        if received == outbox::Received::Kept {
+            tracing::info!(gateway = %self.gateway_id, status = ?self.status, "delivery report before its send was recorded: kept");
         }
+        Ok(())
     }
 }

@@ -160,11 +160,15 @@ impl Dispatcher {
         handle.record(parts, result.as_ref().map(|_| ()));
         match result {
             Ok(receipt) => {
+                let gateway_id = handle.gateway.id();
                 let sent = Settle::Sent {
-                    gateway_id: handle.gateway.id(),
+                    gateway_id,
                     provider_id: &receipt.provider_id,
                 };
-                self.settle(row.id, sent).await
+                self.settle(row.id, sent).await?;
+                // Reports that overtook this send were kept; now they find it.
+                super::report::apply_early(&self.db, gateway_id, &receipt.provider_id).await?;
+                Ok(())
             }
             Err(SendError::Transient(e)) => self.retry_later(&row, &e).await,
             Err(SendError::Permanent(e)) => self.settle(row.id, Settle::Failed { error: &e }).await,

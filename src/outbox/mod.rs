@@ -25,7 +25,9 @@ use crate::with_tx;
 
 pub use crate::gateway::DeliveryStatus;
 pub use claim::Claimed;
-pub use report::{apply_report, is_known, ReportKey};
+pub use report::{
+    apply_early, apply_report, forget_early_before, is_known, receive_report, Received, ReportKey,
+};
 
 /// Replies to a person outrank reminders, which outrank bulk sends; only replies go out in quiet hours.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]

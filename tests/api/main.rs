@@ -6,6 +6,7 @@ mod common;
 mod controls;
 mod dialog;
 mod dispatch;
+mod early_reports;
 mod gateways;
 mod households;
 mod households_api;

@@ -7,8 +7,6 @@ use std::sync::Arc;
 
 use futures::future::BoxFuture;
 use loa::gateway::{Gateway, GatewayHandle, Outbound, Receipt, SendError};
-use loa::outbox::{NewMessage, Priority};
-use loa::phone::Msisdn;
 
 use crate::common::{self, TestDb, DEMO_PHONE};
 
@@ -54,23 +52,11 @@ async fn the_dispatcher_starts_again_after_a_panic() {
             0,
         ));
     let t = common::start(Arc::new(app), db).await;
-    let enqueue = |key: &'static str| {
-        t.app.services.outbox.enqueue(NewMessage {
-            recipient: Msisdn::parse(DEMO_PHONE).expect("number"),
-            text: "Da nhan".into(),
-            priority: Priority::Reply,
-            topic: None,
-            origin: "test".into(),
-            idempotency_key: key.into(),
-            not_before: None,
-            expires_at: None,
-        })
-    };
-    let first = enqueue("panic-1").await.expect("enqueue").id;
+    let first = t.enqueue_reply(DEMO_PHONE, "Da nhan").await;
     // The first send panics; the dispatcher comes back, and the row left in `sending` is taken
     // again once its lease (2 s in tests) runs out.
     assert_eq!(t.settled_status(first).await, "sent");
-    let second = enqueue("panic-2").await.expect("enqueue").id;
+    let second = t.enqueue_reply(DEMO_PHONE, "Da nhan").await;
     assert_eq!(t.settled_status(second).await, "sent");
     t.stop().await;
 }

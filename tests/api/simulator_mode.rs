@@ -5,8 +5,6 @@ use std::sync::Once;
 use std::time::{Duration, Instant};
 
 use loa::config::Config;
-use loa::outbox::{NewMessage, Priority};
-use loa::phone::Msisdn;
 use serde_json::{json, Value};
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -89,23 +87,7 @@ async fn a_reply_no_real_gateway_takes_stays_queued_and_never_goes_to_the_simula
         "{}",
         t.app.gateway_line()
     );
-    let id = t
-        .app
-        .services
-        .outbox
-        .enqueue(NewMessage {
-            recipient: Msisdn::parse(DEMO_PHONE).expect("number"),
-            text: "Da nhan".into(),
-            priority: Priority::Reply,
-            topic: None,
-            origin: "test".into(),
-            idempotency_key: "sm-1".into(),
-            not_before: None,
-            expires_at: None,
-        })
-        .await
-        .expect("enqueue")
-        .id;
+    let id = t.enqueue_reply(DEMO_PHONE, "Da nhan").await;
     // The gateway fails once, its circuit opens; the retry then finds no gateway at all.
     let until = Instant::now() + Duration::from_secs(15);
     while !metrics(&t)

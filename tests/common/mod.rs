@@ -214,6 +214,26 @@ impl TestApp {
         body
     }
 
+    /// Queues a reply to `to` straight into the outbox (no inbound message): its outbox id.
+    pub async fn enqueue_reply(&self, to: &str, text: &str) -> i64 {
+        self.app
+            .services
+            .outbox
+            .enqueue(loa::outbox::NewMessage {
+                recipient: loa::phone::Msisdn::parse(to).expect("number"),
+                text: text.into(),
+                priority: loa::outbox::Priority::Reply,
+                topic: None,
+                origin: "test".into(),
+                idempotency_key: uuid::Uuid::new_v4().to_string(),
+                not_before: None,
+                expires_at: None,
+            })
+            .await
+            .expect("enqueue")
+            .id
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
