@@ -13,6 +13,7 @@ mod households_api;
 mod inbox;
 mod instances;
 mod panics;
+mod scopes;
 mod simulator;
 mod simulator_mode;
 mod ussd;
