@@ -117,12 +117,7 @@ async fn post_json(t: &TestApp, path: &str, staff: Option<i64>, body: Value) -> 
 #[tokio::test]
 async fn what_staff_and_tools_send_with_nul_is_refused_naming_it() {
     let t = common::spawn_with(|c| c.api_token = Some(TOKEN.into())).await;
-    let officer: i64 = loa::with_db!(&t.app.services.db, |pool| sqlx::query_scalar(
-        "SELECT id FROM staff WHERE msisdn = '+84912009003'"
-    )
-    .fetch_one(pool)
-    .await)
-    .expect("officer");
+    let officer = common::staff_id(&t, "+84912009003").await;
     let record: i64 = loa::with_db!(&t.app.services.db, |pool| sqlx::query_scalar(
         "SELECT id FROM support_records WHERE record_key LIKE 'CG0002|DA3.TDA1|%'"
     )

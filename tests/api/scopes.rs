@@ -7,20 +7,10 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::common::{self, TestApp};
+use crate::common::{self, staff_id, TestApp};
 
 const TOKEN: &str = "test-token-scope";
 const CSV: &str = "text/csv";
-
-async fn staff_id(t: &TestApp, msisdn: &str) -> i64 {
-    loa::with_db!(&t.app.services.db, |pool| sqlx::query_scalar::<_, i64>(
-        "SELECT id FROM staff WHERE msisdn = $1"
-    )
-    .bind(msisdn)
-    .fetch_one(pool)
-    .await)
-    .expect("staff")
-}
 
 async fn call(
     t: &TestApp,
