@@ -50,7 +50,21 @@ impl App {
     /// Everything but the database comes from `config`; the database is opened (and migrated) by
     /// the caller, so tests can hand in their own.
     pub fn build(config: Config, db: Db) -> Result<AppState, BuildError> {
-        let tz = config.timezone;
+        let services = App::services(&config, db.clone())?;
+        let (gateways, ussd_gateways) = gateways(&config, &db, &services.outbox)?;
+        let instance = config.instance();
+        Ok(Arc::new(App {
+            services,
+            config,
+            gateways: Arc::new(gateways),
+            ussd_gateways,
+            instance,
+        }))
+    }
+
+    /// What features, the dialog and the scheduler work with, without any gateway: enough for
+    /// `loa import` (which queues SMS for `loa serve` to send) to check before it writes.
+    pub fn services(config: &Config, db: Db) -> Result<Services, BuildError> {
         let locales = match &config.locales_dir {
             Some(dir) => Locales::from_dir(dir)?,
             None => Locales::embedded()?,
@@ -61,26 +75,17 @@ impl App {
             config.dispatcher.reply_ttl_hours,
             config.dispatcher.bulk_ttl_hours,
         );
-        let (gateways, ussd_gateways) = gateways(&config, &db, &outbox)?;
-        let instance = config.instance();
-        let services = Services {
+        Ok(Services {
             db,
             locales: Arc::new(locales),
             keywords: Arc::new(keywords),
             outbox,
-            tz,
+            tz: config.timezone,
             replies: ReplyBudget {
                 replies: i64::from(config.replies.budget),
                 window_minutes: i64::from(config.replies.window_minutes),
             },
-        };
-        Ok(Arc::new(App {
-            services,
-            config,
-            gateways: Arc::new(gateways),
-            ussd_gateways,
-            instance,
-        }))
+        })
     }
 
     /// The dispatcher of this instance, over its gateways.

@@ -191,6 +191,9 @@ async fn import(
         .collect::<anyhow::Result<Vec<_>>>()?;
     let db = loa::db::connect(&config.database_url).await?;
     loa::db::migrate(&db).await.context("migrating")?;
+    // Everything the import needs after writing (locales, keywords, the outbox) is built and
+    // checked before it writes; gateways are `loa serve`'s and are not read here.
+    let svc = loa::app::App::services(&config, db.clone())?;
     let opts = Options {
         dry_run,
         header_map,
@@ -198,23 +201,32 @@ async fn import(
         actor: None,
     };
     let report = import::run(&db, kind, file, &opts).await?;
-    let app = loa::app::App::build(config, db.clone())?;
-    let svc = &app.services;
     println!("{}", report.render(&svc.locales, lang));
     if !report.ok() {
         db.close().await;
         anyhow::bail!("{}: nothing imported", file.display());
     }
     if !report.changes.is_empty() {
-        // Queued now, sent by the dispatcher of `loa serve`.
-        let queued = loa::features::support::announce::announce(
+        // Queued now, sent by the dispatcher of `loa serve`. The changes are committed and
+        // marked to announce: if queuing fails here, `loa serve` queues them within a minute.
+        match loa::features::support::announce::announce(
             &db,
             &svc.locales,
             &svc.outbox,
             &report.changes,
         )
-        .await?;
-        eprintln!("{queued} status message(s) queued");
+        .await
+        {
+            Ok(queued) => eprintln!("{queued} status message(s) queued"),
+            Err(err) => {
+                db.close().await;
+                anyhow::bail!(
+                    "{}: the data ARE imported; queuing the status SMS failed ({err}); \
+                     `loa serve` queues them within a minute",
+                    file.display()
+                );
+            }
+        }
     }
     db.close().await;
     Ok(())

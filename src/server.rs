@@ -144,14 +144,21 @@ pub async fn serve(mut config: Config, demo: bool) -> Result<(), ServeError> {
              nothing reaches a real phone"
         );
         let loaded = crate::demo::load(&app.services.db).await?;
-        tracing::info!(
-            areas = loaded.areas,
-            households = loaded.households,
-            support = loaded.support,
-            staff = loaded.staff,
-            contacts = loaded.contacts,
-            "demo data loaded"
-        );
+        if loaded.kept {
+            tracing::info!(
+                areas = loaded.areas,
+                "demo data: the database has data already; left as it is"
+            );
+        } else {
+            tracing::info!(
+                areas = loaded.areas,
+                households = loaded.households,
+                support = loaded.support,
+                staff = loaded.staff,
+                contacts = loaded.contacts,
+                "demo data loaded"
+            );
+        }
     }
     let listener = TcpListener::bind(&listen)
         .await

@@ -32,6 +32,9 @@ pub enum ApiError {
     Missing { code: &'static str, message: String },
     #[error("{0}")]
     TooLarge(String),
+    /// A file read within bounds (rows, columns, cells) went past one: 422, naming it.
+    #[error("{0}")]
+    OverLimit(String),
     /// One of axum's rejections (a bad JSON body, a wrong content type, a time-out), kept with
     /// the status axum chose.
     #[error("{message}")]
@@ -86,6 +89,11 @@ impl ApiError {
             ApiError::TooLarge(message) => {
                 (StatusCode::PAYLOAD_TOO_LARGE, "too_large", message.clone())
             }
+            ApiError::OverLimit(message) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "over_limit",
+                message.clone(),
+            ),
             ApiError::Rejected { status, message } => {
                 (*status, rejection_code(*status), message.clone())
             }

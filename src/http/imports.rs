@@ -111,7 +111,10 @@ async fn upload(
     };
     let table = match table {
         Ok(t) => t,
-        Err(e @ (ImportError::Read(_) | ImportError::Format(_) | ImportError::TooLarge(_))) => {
+        Err(e @ (ImportError::TooLarge(_) | ImportError::OverLimit(_))) => {
+            return Err(ApiError::OverLimit(e.to_string()))
+        }
+        Err(e @ (ImportError::Read(_) | ImportError::Format(_))) => {
             return Err(ApiError::bad_request("bad_file", e.to_string()))
         }
         Err(ImportError::Db(e)) => return Err(e.into()),

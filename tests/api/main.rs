@@ -4,6 +4,7 @@
 mod common;
 
 mod controls;
+mod demo;
 mod dialog;
 mod dispatch;
 mod early_reports;

@@ -8,6 +8,7 @@
 mod areas;
 mod driver;
 mod households;
+pub mod limits;
 pub mod parse;
 mod places;
 mod report;
@@ -72,10 +73,13 @@ impl Kind {
 pub enum ImportError {
     #[error("cannot read the file: {0}")]
     Read(String),
-    #[error("unknown file type `{0}`: give a .csv or .xlsx file")]
+    #[error("unknown file type `{0}`: give a .csv, .xlsx or .ods file")]
     Format(String),
     #[error("the file has more than {0} rows")]
     TooLarge(usize),
+    /// Past one of the bounds in [`limits`]: the text says which, and where.
+    #[error("the file is past a limit: {0}")]
+    OverLimit(#[from] limits::OverLimit),
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
 }
