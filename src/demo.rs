@@ -22,7 +22,7 @@ pub const FILES: [(Kind, &str, &str); 4] = [
 pub enum DemoError {
     #[error("demo file {file}: {report}")]
     Rejected { file: &'static str, report: String },
-    #[error("demo file {file}: {source}")]
+    #[error("demo file {file}")]
     Import {
         file: &'static str,
         source: ImportError,

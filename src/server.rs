@@ -19,12 +19,12 @@ pub enum ServeError {
     Build(#[from] BuildError),
     #[error(transparent)]
     Demo(#[from] crate::demo::DemoError),
-    #[error("cannot listen on {addr}: {source}")]
+    #[error("cannot listen on {addr}")]
     Listen {
         addr: String,
         source: std::io::Error,
     },
-    #[error("scheduler: {0}")]
+    #[error("scheduler")]
     Scheduler(#[from] tokio_cron_scheduler::JobSchedulerError),
 }
 

@@ -106,7 +106,7 @@ pub const RESERVED_ID: &str = "simulator";
 
 #[derive(Debug, thiserror::Error)]
 pub enum GatewayFileError {
-    #[error("cannot read gateway folder {path}: {source}")]
+    #[error("cannot read gateway folder {path}")]
     Io {
         path: PathBuf,
         source: std::io::Error,

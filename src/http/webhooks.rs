@@ -177,9 +177,18 @@ fn clean_inbound(msg: &mut Inbound) {
     }
 }
 
-/// A provider's id without control characters; none when nothing is left.
+/// Longest provider id kept (they are echoed into our tables; real ones are under 64).
+const MAX_PROVIDER_ID_CHARS: usize = 200;
+
+/// A provider's id without control characters, cut to [`MAX_PROVIDER_ID_CHARS`]; none when
+/// nothing is left.
 fn clean_id(id: &str) -> Option<String> {
-    Some(strip_controls(id).trim().to_string()).filter(|s| !s.is_empty())
+    let id: String = strip_controls(id)
+        .trim()
+        .chars()
+        .take(MAX_PROVIDER_ID_CHARS)
+        .collect();
+    Some(id).filter(|s| !s.is_empty())
 }
 
 struct Report<'a> {

@@ -27,9 +27,29 @@ pub fn first_control(text: &str) -> Option<String> {
         .map(|c| format!("U+{:04X}", u32::from(c)))
 }
 
+/// A cell as a CSV export writes it: text that a spreadsheet would run as a formula (`=`, `+`,
+/// `-`, `@` first, or a tab or carriage return first) gets a leading `'`, which spreadsheets
+/// show as text. Every CSV export goes through this.
+pub fn csv_cell(value: &str) -> Cow<'_, str> {
+    match value.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => Cow::Owned(format!("'{value}")),
+        _ => Cow::Borrowed(value),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn formula_looking_cells_are_neutralised() {
+        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(csv_cell("+84912001001"), "'+84912001001");
+        assert_eq!(csv_cell("-1"), "'-1");
+        assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_cell("Hộ CG-0001"), "Hộ CG-0001");
+        assert_eq!(csv_cell(""), "");
+    }
 
     #[test]
     fn nul_and_other_controls_go_and_whitespace_stays() {

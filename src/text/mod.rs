@@ -13,7 +13,7 @@ mod oracle_tests;
 #[cfg(test)]
 mod testgen;
 
-pub use controls::{first_control, is_unwanted_control, strip_controls};
+pub use controls::{csv_cell, first_control, is_unwanted_control, strip_controls};
 pub use encoding::Encoding;
 pub use gsm7::{gsm7_septets, is_gsm7};
 pub use lossy::to_gsm7_lossy;

@@ -8,6 +8,7 @@ mod demo;
 mod dialog;
 mod dispatch;
 mod early_reports;
+mod edges;
 mod gateways;
 mod households;
 mod households_api;

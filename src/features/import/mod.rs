@@ -79,9 +79,15 @@ pub enum ImportError {
     TooLarge(usize),
     /// Past one of the bounds in [`limits`]: the text says which, and where.
     #[error("the file is past a limit: {0}")]
-    OverLimit(#[from] limits::OverLimit),
-    #[error("database: {0}")]
+    OverLimit(limits::OverLimit),
+    #[error("database")]
     Db(#[from] sqlx::Error),
+}
+
+impl From<limits::OverLimit> for ImportError {
+    fn from(e: limits::OverLimit) -> Self {
+        ImportError::OverLimit(e)
+    }
 }
 
 #[derive(Clone, Debug, Default)]
