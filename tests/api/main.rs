@@ -9,6 +9,7 @@ mod dialog;
 mod dispatch;
 mod early_reports;
 mod edges;
+mod fuzz;
 mod gateways;
 mod households;
 mod households_api;
