@@ -153,7 +153,6 @@ fn config(dir: &std::path::Path) -> loa::config::Config {
         simulator: SimulatorConfig {
             enabled: true,
             rate: 1000,
-            ..defaults.simulator
         },
         dispatcher: DispatcherConfig {
             poll_millis: 50,

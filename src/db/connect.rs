@@ -175,8 +175,7 @@ mod tests {
         let started = std::time::Instant::now();
         let err = connect("postgres://loa:s3cret@127.0.0.1:1/loa")
             .await
-            .err()
-            .expect("nothing listens on port 1");
+            .expect_err("nothing listens on port 1");
         let text = chain(&err);
         assert!(
             text.contains("127.0.0.1:1") && text.contains("database loa"),
@@ -196,7 +195,7 @@ mod tests {
         let file = dir.path().join("f");
         std::fs::write(&file, "a file, not a folder").expect("write");
         let url = format!("sqlite://{}/sub/loa.db", file.display());
-        let text = chain(&connect(&url).await.err().expect("cannot create"));
+        let text = chain(&connect(&url).await.expect_err("cannot create"));
         assert!(text.contains(&file.display().to_string()), "{text}");
     }
 

@@ -159,6 +159,23 @@ async fn json_errors(res: axum::response::Response) -> axum::response::Response 
     error::ApiError::rejected(status, message).into_response()
 }
 
+async fn healthz() -> Json<serde_json::Value> {
+    Json(json!({ "status": "ok" }))
+}
+
+async fn readyz(State(app): State<AppState>) -> (StatusCode, Json<serde_json::Value>) {
+    match app.services.db.ping().await {
+        Ok(()) => (StatusCode::OK, Json(json!({ "status": "ready" }))),
+        Err(err) => {
+            tracing::warn!(%err, "not ready");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({ "status": "database unavailable" })),
+            )
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,22 +204,5 @@ mod tests {
         assert_eq!(v["error"]["code"], "internal");
         let res = router.oneshot(req("/ok")).await.expect("answer");
         assert_eq!(res.status(), StatusCode::OK);
-    }
-}
-
-async fn healthz() -> Json<serde_json::Value> {
-    Json(json!({ "status": "ok" }))
-}
-
-async fn readyz(State(app): State<AppState>) -> (StatusCode, Json<serde_json::Value>) {
-    match app.services.db.ping().await {
-        Ok(()) => (StatusCode::OK, Json(json!({ "status": "ready" }))),
-        Err(err) => {
-            tracing::warn!(%err, "not ready");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({ "status": "database unavailable" })),
-            )
-        }
     }
 }
