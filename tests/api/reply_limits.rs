@@ -1,5 +1,5 @@
 //! Two instances on one database, as behind a load balancer: repeats, the loop guard and the reply
-//! reply budget are as exact as on one (locks in the database, not a read then a write).
+//! budget are as exact as on one (locks in the database, not a read then a write).
 
 use serde_json::{json, Value};
 
