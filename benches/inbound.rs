@@ -151,8 +151,8 @@ fn config(dir: &std::path::Path) -> loa::config::Config {
             end: chrono::NaiveTime::MIN,
         },
         simulator: SimulatorConfig {
+            enabled: true,
             rate: 1000,
-            ..defaults.simulator
         },
         dispatcher: DispatcherConfig {
             poll_millis: 50,

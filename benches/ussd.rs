@@ -154,11 +154,13 @@ fn main() {
                 "SQLite",
             ),
         };
-        let config = loa::config::Config {
+        let mut config = loa::config::Config {
             database_url: db_url,
             listen: ([127, 0, 0, 1], 0).into(),
             ..Default::default()
         };
+        // `/simulator/api/ussd` exists only in simulator mode.
+        config.simulator.enabled = true;
         let app = loa::server::open(config).await.expect("open loa");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await

@@ -13,8 +13,9 @@ use chrono::TimeDelta;
 use crate::config::Config;
 use crate::db::Db;
 use crate::dialog::keywords::{KeywordError, Keywords};
-use crate::dialog::Services;
+use crate::dialog::{ReplyBudget, Services};
 use crate::features::consent::ConsentGuard;
+use crate::gateway::mode::{self, Mode};
 use crate::gateway::simulator::Simulator;
 use crate::gateway::webhook::WebhookAuth;
 use crate::gateway::{files, Gateway, GatewayHandle, Gateways, ReportSink};
@@ -49,7 +50,21 @@ impl App {
     /// Everything but the database comes from `config`; the database is opened (and migrated) by
     /// the caller, so tests can hand in their own.
     pub fn build(config: Config, db: Db) -> Result<AppState, BuildError> {
-        let tz = config.timezone;
+        let services = App::services(&config, db.clone())?;
+        let (gateways, ussd_gateways) = gateways(&config, &db, &services.outbox)?;
+        let instance = config.instance();
+        Ok(Arc::new(App {
+            services,
+            config,
+            gateways: Arc::new(gateways),
+            ussd_gateways,
+            instance,
+        }))
+    }
+
+    /// What features, the dialog and the scheduler work with, without any gateway: enough for
+    /// `loa import` (which queues SMS for `loa serve` to send) to check before it writes.
+    pub fn services(config: &Config, db: Db) -> Result<Services, BuildError> {
         let locales = match &config.locales_dir {
             Some(dir) => Locales::from_dir(dir)?,
             None => Locales::embedded()?,
@@ -60,22 +75,17 @@ impl App {
             config.dispatcher.reply_ttl_hours,
             config.dispatcher.bulk_ttl_hours,
         );
-        let (gateways, ussd_gateways) = gateways(&config, &db, &outbox)?;
-        let instance = config.instance();
-        let services = Services {
+        Ok(Services {
             db,
             locales: Arc::new(locales),
             keywords: Arc::new(keywords),
             outbox,
-            tz,
-        };
-        Ok(Arc::new(App {
-            services,
-            config,
-            gateways: Arc::new(gateways),
-            ussd_gateways,
-            instance,
-        }))
+            tz: config.timezone,
+            replies: ReplyBudget {
+                replies: i64::from(config.replies.budget),
+                window_minutes: i64::from(config.replies.window_minutes),
+            },
+        })
     }
 
     /// The dispatcher of this instance, over its gateways.
@@ -113,24 +123,68 @@ impl App {
 
 type GatewaySet = (Gateways, HashMap<String, WebhookAuth>);
 
-/// The simulator (when on) and every enabled gateway file: SMS gateways in the routing, USSD
-/// aggregators apart.
+impl App {
+    /// Simulator mode or real gateways (never both), from the configuration.
+    pub fn mode(&self) -> Mode {
+        mode_of(&self.config)
+    }
+
+    /// One line for the start-up log: which gateways are live, or that this is simulator mode.
+    pub fn gateway_line(&self) -> String {
+        let sms: Vec<String> = self
+            .gateways
+            .all()
+            .iter()
+            .map(|g| format!("{} ({}, {}/s)", g.id(), g.gateway.kind(), g.rate()))
+            .collect();
+        let mut ussd: Vec<&str> = self.ussd_gateways.keys().map(String::as_str).collect();
+        ussd.sort_unstable();
+        let ussd = if ussd.is_empty() {
+            String::new()
+        } else {
+            format!("; USSD: {}", ussd.join(", "))
+        };
+        match self.mode() {
+            Mode::Simulator => format!(
+                "SIMULATOR MODE: no real phone receives anything; messages go to {}",
+                sms.join(", ")
+            ),
+            Mode::Live if sms.is_empty() => {
+                format!("no SMS gateway is live: messages stay queued{ussd}")
+            }
+            Mode::Live => format!("gateways live: {}{ussd}", sms.join(", ")),
+        }
+    }
+}
+
+fn mode_of(config: &Config) -> Mode {
+    if config.simulator.enabled {
+        Mode::Simulator
+    } else {
+        Mode::Live
+    }
+}
+
+/// In simulator mode, the built-in simulator and any simulated networks; otherwise every
+/// enabled real gateway file: SMS gateways in the routing, USSD aggregators apart.
 fn gateways(config: &Config, db: &Db, outbox: &Outbox) -> Result<GatewaySet, BuildError> {
     let reports: Arc<dyn ReportSink> = Arc::new(outbox.clone());
     let simulated = |id: &str| -> Arc<dyn Gateway> {
         Arc::new(Simulator::with_id(db.clone(), id, reports.clone()))
     };
+    let mode = mode_of(config);
+    let plan = mode::plan(&config.gateway_dir, mode)?;
+    for warning in &plan.warnings {
+        tracing::warn!("{warning}");
+    }
     let mut sms = Gateways::default();
-    if config.simulator.enabled {
+    if mode == Mode::Simulator {
         let rate = NonZeroU32::new(config.simulator.rate).unwrap_or(NonZeroU32::MIN);
         let sim = Simulator::new(db.clone(), reports.clone());
         sms.add(GatewayHandle::new(Arc::new(sim), rate, Vec::new(), 0));
     }
     let mut ussd = HashMap::new();
-    for (path, file) in files::read_dir(&config.gateway_dir)? {
-        if !file.enabled {
-            continue;
-        }
+    for (path, file) in plan.files {
         tracing::info!(gateway = %file.id, kind = %file.kind, file = %path.display(), "gateway");
         if file.kind == files::USSD {
             ussd.insert(file.id.clone(), files::webhook_auth(&path, &file)?);

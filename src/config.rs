@@ -17,7 +17,8 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 /// Everything `loa serve` needs. Every field has a default, so no file at all is a valid setup:
-/// the embedded default (SQLite under `./data/`, the simulator gateway, 127.0.0.1:8080).
+/// the embedded default (SQLite under `./data/`, the gateways of `gateway-config/`,
+/// 127.0.0.1:8080). `loa serve --demo` turns simulator mode on.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
@@ -39,6 +40,7 @@ pub struct Config {
     pub quiet_hours: QuietHours,
     pub simulator: SimulatorConfig,
     pub dispatcher: DispatcherConfig,
+    pub replies: RepliesConfig,
     /// Bearer token of the staff API (`/api/v1/…`); unset, the API refuses every request.
     #[serde(default)]
     pub api_token: Option<Secret>,
@@ -68,12 +70,25 @@ pub struct QuietHours {
     pub end: NaiveTime,
 }
 
+/// Simulator mode: the built-in simulated phone network is the only gateway, and
+/// `/simulator/…` (SMS as any phone, broadcasts, USSD) is served. For training, demos and tests;
+/// off by default, on with `loa serve --demo`. Refused beside real gateway files.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SimulatorConfig {
     pub enabled: bool,
     /// SMS parts per second the simulated network accepts.
     pub rate: u32,
+}
+
+/// The reply budget of one phone number: at most `budget` replies in `window_minutes`, then one
+/// "try later" line, then nothing until the window has passed. Counted in the database, so
+/// several instances share it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RepliesConfig {
+    pub budget: u32,
+    pub window_minutes: u32,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -112,7 +127,7 @@ impl Default for Config {
                 end: NaiveTime::from_hms_opt(7, 0, 0).expect("a time of day"),
             },
             simulator: SimulatorConfig {
-                enabled: true,
+                enabled: false,
                 rate: 100,
             },
             dispatcher: DispatcherConfig {
@@ -124,6 +139,10 @@ impl Default for Config {
                 max_backoff_seconds: 900,
                 reply_ttl_hours: 24,
                 bulk_ttl_hours: 72,
+            },
+            replies: RepliesConfig {
+                budget: 10,
+                window_minutes: 10,
             },
             api_token: None,
             legal_aid: LegalAidConfig::default(),
@@ -410,28 +429,85 @@ impl Config {
         };
         crate::db::Backend::from_url(&self.database_url)
             .ok_or_else(|| invalid("database_url", "must start with sqlite: or postgres://"))?;
-        if self.retention_days == 0 {
-            return Err(invalid("retention_days", "must be at least 1"));
+        if let Some(problem) = sqlite_problem(&self.database_url) {
+            return Err(invalid("database_url", problem));
         }
-        if self.simulator.rate == 0 {
+        if self
+            .instance_id
+            .as_deref()
+            .is_some_and(|i| i.trim().is_empty())
+        {
             return Err(invalid(
-                "simulator.rate",
-                "must be at least 1 part per second",
+                "instance_id",
+                "must not be empty (leave it out for the default)",
             ));
         }
         let d = &self.dispatcher;
-        for (key, value) in [
-            ("dispatcher.batch_size", d.batch_size as u64),
-            ("dispatcher.lease_seconds", d.lease_seconds),
-            ("dispatcher.hold_seconds", d.hold_seconds),
-            ("dispatcher.poll_millis", d.poll_millis),
-            ("dispatcher.concurrency", d.concurrency as u64),
-            ("dispatcher.max_backoff_seconds", d.max_backoff_seconds),
-            ("dispatcher.reply_ttl_hours", d.reply_ttl_hours as u64),
-            ("dispatcher.bulk_ttl_hours", d.bulk_ttl_hours as u64),
+        // Each number must be at least 1 and at most a bound no real setup reaches: past it,
+        // times overflow (a lease of 10^16 s, a time to live of 2^32 hours) and loa would panic
+        // at the first message instead of refusing here.
+        for (key, value, max, unit) in [
+            (
+                "retention_days",
+                u64::from(self.retention_days),
+                36_500,
+                "days",
+            ),
+            (
+                "simulator.rate",
+                u64::from(self.simulator.rate),
+                100_000,
+                "parts per second",
+            ),
+            (
+                "dispatcher.batch_size",
+                u64::from(d.batch_size),
+                10_000,
+                "rows",
+            ),
+            (
+                "dispatcher.lease_seconds",
+                d.lease_seconds,
+                86_400,
+                "seconds",
+            ),
+            ("dispatcher.hold_seconds", d.hold_seconds, 86_400, "seconds"),
+            (
+                "dispatcher.poll_millis",
+                d.poll_millis,
+                3_600_000,
+                "milliseconds",
+            ),
+            (
+                "dispatcher.concurrency",
+                d.concurrency as u64,
+                1_024,
+                "sends",
+            ),
+            (
+                "dispatcher.max_backoff_seconds",
+                d.max_backoff_seconds,
+                604_800,
+                "seconds",
+            ),
+            (
+                "dispatcher.reply_ttl_hours",
+                u64::from(d.reply_ttl_hours),
+                8_760,
+                "hours",
+            ),
+            (
+                "dispatcher.bulk_ttl_hours",
+                u64::from(d.bulk_ttl_hours),
+                8_760,
+                "hours",
+            ),
         ] {
-            if value == 0 {
-                return Err(invalid(key, "must be greater than 0"));
+            if value == 0 || value > max {
+                return Err(invalid(
+                    key,
+                    &format!("must be from 1 to {max} {unit} (got {value})"),
+                ));
             }
         }
         Ok(())
@@ -448,6 +524,18 @@ impl Config {
             format!("{host}-{}", std::process::id())
         })
     }
+}
+
+/// A SQLite URL that names no file: every pooled connection would open its own empty database
+/// in memory, and what one request writes another would not see.
+fn sqlite_problem(url: &str) -> Option<&'static str> {
+    let rest = url.strip_prefix("sqlite:")?;
+    let path = rest.trim_start_matches("//");
+    let (path, query) = path.split_once('?').unwrap_or((path, ""));
+    if path.is_empty() || path == ":memory:" || query.contains("mode=memory") {
+        return Some("names no SQLite file (e.g. sqlite://data/loa.db); a database in memory is not shared between connections");
+    }
+    None
 }
 
 /// The process's variables; one that is not Unicode is read lossily, as figment's `Env` did,
@@ -621,6 +709,62 @@ mod tests {
     }
 
     #[test]
+    fn values_that_would_break_loa_are_refused_naming_the_key() {
+        for (var, value, key) in [
+            (
+                "LOA_DISPATCHER__LEASE_SECONDS",
+                "10000000000000000",
+                "dispatcher.lease_seconds",
+            ),
+            (
+                "LOA_DISPATCHER__LEASE_SECONDS",
+                "18446744073709551615",
+                "dispatcher.lease_seconds",
+            ),
+            (
+                "LOA_DISPATCHER__MAX_BACKOFF_SECONDS",
+                "18446744073709551615",
+                "dispatcher.max_backoff_seconds",
+            ),
+            (
+                "LOA_DISPATCHER__REPLY_TTL_HOURS",
+                "4294967295",
+                "dispatcher.reply_ttl_hours",
+            ),
+            (
+                "LOA_DISPATCHER__BULK_TTL_HOURS",
+                "4294967295",
+                "dispatcher.bulk_ttl_hours",
+            ),
+            (
+                "LOA_DISPATCHER__POLL_MILLIS",
+                "18446744073709551615",
+                "dispatcher.poll_millis",
+            ),
+            (
+                "LOA_DISPATCHER__BATCH_SIZE",
+                "4294967295",
+                "dispatcher.batch_size",
+            ),
+            ("LOA_RETENTION_DAYS", "4294967295", "retention_days"),
+            ("LOA_DATABASE_URL", "sqlite:", "database_url"),
+            ("LOA_DATABASE_URL", "sqlite://", "database_url"),
+            ("LOA_DATABASE_URL", "sqlite::memory:", "database_url"),
+            (
+                "LOA_DATABASE_URL",
+                "sqlite://x.db?mode=memory",
+                "database_url",
+            ),
+            ("LOA_INSTANCE_ID", " ", "instance_id"),
+        ] {
+            let err = with_env(&[(var, value)]).expect_err(value).to_string();
+            assert!(err.contains(&format!("`{key}`")), "{var}={value}: {err}");
+        }
+        with_env(&[("LOA_DISPATCHER__LEASE_SECONDS", "86400")]).expect("a day is fine");
+        with_env(&[("LOA_DATABASE_URL", "sqlite://data/loa.db?mode=rwc")]).expect("a file");
+    }
+
+    #[test]
     fn an_unknown_key_is_refused_by_name() {
         let err = with_file("retention_dayz = 3\n").unwrap_err();
         let msg = err.to_string();
@@ -739,7 +883,7 @@ mod tests {
                 end: hm(5, 45),
             },
             simulator: SimulatorConfig {
-                enabled: false,
+                enabled: true,
                 rate: 3,
             },
             dispatcher: DispatcherConfig {
@@ -751,6 +895,10 @@ mod tests {
                 max_backoff_seconds: 15,
                 reply_ttl_hours: 16,
                 bulk_ttl_hours: 17,
+            },
+            replies: RepliesConfig {
+                budget: 18,
+                window_minutes: 19,
             },
             api_token: Some("t0ken".into()),
             legal_aid: LegalAidConfig {

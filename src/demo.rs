@@ -24,7 +24,7 @@ pub const FILES: [(Kind, &str, &str); 4] = [
 pub enum DemoError {
     #[error("demo file {file}: {report}")]
     Rejected { file: &'static str, report: String },
-    #[error("demo file {file}: {source}")]
+    #[error("demo file {file}")]
     Import {
         file: &'static str,
         source: ImportError,
@@ -39,11 +39,26 @@ pub struct Loaded {
     pub staff: usize,
     /// Kept for the start-up log: phones of households and staff are contacts.
     pub contacts: usize,
+    /// The database had data already: nothing was loaded.
+    pub kept: bool,
 }
 
-/// Imports the four samples; running it twice changes nothing.
+/// Imports the four samples into an empty database. A database that already has places (the
+/// demo loaded before, then changed by staff or the simulator; or real data) is left as it is:
+/// the demo never fights what was changed since (`Loaded::kept` says so).
 pub async fn load(db: &Db) -> Result<Loaded, DemoError> {
     let mut loaded = Loaded::default();
+    let places = crate::features::areas::all(db)
+        .await
+        .map_err(|e| DemoError::Import {
+            file: "areas",
+            source: e.into(),
+        })?;
+    if !places.is_empty() {
+        loaded.kept = true;
+        loaded.areas = places.len();
+        return Ok(loaded);
+    }
     for (kind, file, text) in FILES {
         let t = table::read_csv(text.as_bytes())
             .map_err(|source| DemoError::Import { file, source })?;

@@ -253,6 +253,9 @@ async fn import(
         .collect::<anyhow::Result<Vec<_>>>()?;
     let db = loa::db::connect(&config.database_url).await?;
     loa::db::migrate(&db).await.context("migrating")?;
+    // Everything the import needs after writing (locales, keywords, the outbox) is built and
+    // checked before it writes; gateways are `loa serve`'s and are not read here.
+    let svc = loa::app::App::services(&config, db.clone())?;
     let opts = Options {
         dry_run,
         header_map,
@@ -267,12 +270,9 @@ async fn import(
             let Some(msg) = err.msg() else {
                 return Err(err.into());
             };
-            let locales = locales_of(&config)?;
-            anyhow::bail!("{}: {}", file.display(), locales.render(lang, &msg));
+            anyhow::bail!("{}: {}", file.display(), svc.locales.render(lang, &msg));
         }
     };
-    let app = loa::app::App::build(config, db.clone())?;
-    let svc = &app.services;
     println!("{}", report.render(&svc.locales, lang));
     if !report.ok() {
         db.close().await;
@@ -280,16 +280,29 @@ async fn import(
         anyhow::bail!("{}", svc.locales.render(lang, &failed));
     }
     if !report.changes.is_empty() {
-        // Queued now, sent by the dispatcher of `loa serve`.
-        let queued = loa::features::support::announce::announce(
+        // Queued now, sent by the dispatcher of `loa serve`. The changes are committed and
+        // marked to announce: if queuing fails here, `loa serve` queues them within a minute.
+        match loa::features::support::announce::announce(
             &db,
             &svc.locales,
             &svc.outbox,
             &report.changes,
         )
-        .await?;
-        let queued = Msg::new("import-messages-queued").num("count", queued as i64);
-        eprintln!("{}", svc.locales.render(lang, &queued));
+        .await
+        {
+            Ok(queued) => {
+                let queued = Msg::new("import-messages-queued").num("count", queued as i64);
+                eprintln!("{}", svc.locales.render(lang, &queued));
+            }
+            Err(err) => {
+                db.close().await;
+                anyhow::bail!(
+                    "{}: the data ARE imported; queuing the status SMS failed ({err}); \
+                     `loa serve` queues them within a minute",
+                    file.display()
+                );
+            }
+        }
     }
     db.close().await;
     Ok(())

@@ -55,6 +55,10 @@ pub enum PhoneError {
     )]
     NotMobile,
     #[error(
+        "a sender id (a name instead of a number) has at most {MAX_SENDER_ID_CHARS} characters"
+    )]
+    SenderIdTooLong,
+    #[error(
         "this is not a valid Vietnamese mobile number: no network uses this number range; \
          please check the digits"
     )]
@@ -123,6 +127,7 @@ impl PhoneError {
             PhoneError::NotVietnamese => Msg::new("phone-error-not-vietnamese"),
             PhoneError::NotMobile => Msg::new("phone-error-not-mobile"),
             PhoneError::Invalid => Msg::new("phone-error-invalid"),
+            PhoneError::SenderIdTooLong => Msg::new("phone-error-sender-id"),
         }
     }
 }
@@ -316,6 +321,9 @@ impl<'de> Deserialize<'de> for Msisdn {
     }
 }
 
+/// The longest alphanumeric sender id a network carries (GSM 03.40: 11 characters).
+pub const MAX_SENDER_ID_CHARS: usize = 11;
+
 /// Who sent an inbound message: a real mobile number we may answer, or a short code / alphanumeric sender id (e.g. "9029", "VIETTEL", "Zalo") that loa never replies to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Sender {
@@ -339,6 +347,9 @@ impl Sender {
             // Sender ids are brand names; anything else with letters in it
             // (control characters, markup) is not something a network sends.
             let sender_id_char = |c: char| c.is_alphanumeric() || c == ' ' || ".-_&'+".contains(c);
+            if trimmed.chars().count() > MAX_SENDER_ID_CHARS {
+                return Err(PhoneError::SenderIdTooLong);
+            }
             return if trimmed.chars().all(sender_id_char) {
                 Ok(Sender::Alphanumeric(trimmed.to_owned()))
             } else {
@@ -370,6 +381,23 @@ impl Sender {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_sender_id_has_at_most_eleven_characters() {
+        assert!(matches!(
+            Sender::classify("VIETTEL"),
+            Ok(Sender::Alphanumeric(_))
+        ));
+        assert!(matches!(
+            Sender::classify("Bộ Y tế VN"),
+            Ok(Sender::Alphanumeric(_))
+        ));
+        assert!(matches!(
+            Sender::classify("ABCDEFGHIJKL"),
+            Err(PhoneError::SenderIdTooLong)
+        ));
+        assert!(Sender::classify(&"A".repeat(5000)).is_err());
+    }
 
     fn msisdn(s: &str) -> Msisdn {
         match Msisdn::parse(s) {

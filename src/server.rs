@@ -19,12 +19,12 @@ pub enum ServeError {
     Build(#[from] BuildError),
     #[error(transparent)]
     Demo(#[from] crate::demo::DemoError),
-    #[error("cannot listen on {addr}: {source}")]
+    #[error("cannot listen on {addr}")]
     Listen {
         addr: String,
         source: std::io::Error,
     },
-    #[error("scheduler: {0}")]
+    #[error("scheduler")]
     Scheduler(#[from] tokio_cron_scheduler::JobSchedulerError),
 }
 
@@ -68,7 +68,13 @@ pub async fn start(app: AppState, listener: TcpListener) -> Result<Running, Serv
             }
         })
     };
-    let dispatcher = tokio::spawn(Arc::new(app.dispatcher()).run(shutdown.clone()));
+    let dispatcher = {
+        let d = Arc::new(app.dispatcher());
+        let token = shutdown.clone();
+        tokio::spawn(supervise("dispatcher", shutdown.clone(), move || {
+            d.clone().run(token.clone())
+        }))
+    };
     let scheduler = crate::scheduler::start(Arc::new(app.jobs())).await?;
     Ok(Running {
         addr,
@@ -101,20 +107,65 @@ impl Running {
     }
 }
 
-/// `loa serve`: runs until SIGTERM or Ctrl-C.
-pub async fn serve(config: Config, demo: bool) -> Result<(), ServeError> {
+/// How long a task that panicked waits before it starts again (a panic that recurs at once
+/// must not spin).
+const RESTART_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Runs the task `make` builds until it returns or `shutdown` fires; a panic is logged (with
+/// its message) and the task is started again, so that a server never answers 200 while
+/// nothing sends.
+async fn supervise<F, Fut>(name: &'static str, shutdown: CancellationToken, make: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    loop {
+        match tokio::spawn(make()).await {
+            Ok(()) => return,
+            Err(err) if err.is_panic() => {
+                let message = crate::http::panic_message(err.into_panic().as_ref());
+                tracing::error!(task = name, panic = %message, "task panicked; starting it again");
+            }
+            Err(err) => {
+                tracing::error!(task = name, %err, "task stopped");
+                return;
+            }
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(RESTART_AFTER) => {}
+        }
+    }
+}
+
+/// `loa serve`: runs until SIGTERM or Ctrl-C. `demo` is simulator mode with the demo data.
+pub async fn serve(mut config: Config, demo: bool) -> Result<(), ServeError> {
     let listen = config.listen;
+    if demo {
+        config.simulator.enabled = true;
+    }
     let app = open(config).await?;
     if demo {
-        let loaded = crate::demo::load(&app.services.db).await?;
-        tracing::info!(
-            areas = loaded.areas,
-            households = loaded.households,
-            support = loaded.support,
-            staff = loaded.staff,
-            contacts = loaded.contacts,
-            "demo data loaded"
+        tracing::warn!(
+            "DEMO: loa serve --demo runs on the demo communes and households with the simulator; \
+             nothing reaches a real phone"
         );
+        let loaded = crate::demo::load(&app.services.db).await?;
+        if loaded.kept {
+            tracing::info!(
+                areas = loaded.areas,
+                "demo data: the database has data already; left as it is"
+            );
+        } else {
+            tracing::info!(
+                areas = loaded.areas,
+                households = loaded.households,
+                support = loaded.support,
+                staff = loaded.staff,
+                contacts = loaded.contacts,
+                "demo data loaded"
+            );
+        }
     }
     let listener = TcpListener::bind(&listen)
         .await
@@ -122,6 +173,11 @@ pub async fn serve(config: Config, demo: bool) -> Result<(), ServeError> {
             addr: listen.to_string(),
             source,
         })?;
+    let line = app.gateway_line();
+    match app.mode() {
+        crate::gateway::mode::Mode::Simulator => tracing::warn!("{line}"),
+        crate::gateway::mode::Mode::Live => tracing::info!("{line}"),
+    }
     let running = start(app, listener).await?;
     tracing::info!(addr = %running.addr, "loa is listening");
     if demo {

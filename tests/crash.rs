@@ -44,7 +44,8 @@ impl Loa {
             .current_dir(dir)
             .env("LOA_DATABASE_URL", db_url)
             .env("LOA_LISTEN", format!("127.0.0.1:{port}"))
-            // A folder with no gateway files: only the built-in simulator sends.
+            // Simulator mode, and a folder with no gateway files: only the built-in simulator sends.
+            .env("LOA_SIMULATOR__ENABLED", "true")
             .env("LOA_GATEWAY_DIR", dir.join("no-gateways"))
             .env("LOA_QUIET_HOURS__START", "00:00")
             .env("LOA_QUIET_HOURS__END", "00:00")

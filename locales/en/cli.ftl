@@ -14,3 +14,4 @@ phone-error-length = a Vietnamese mobile number has 10 digits starting with 0 (e
 phone-error-not-vietnamese = this is not a Vietnamese number; Vietnamese numbers start with 0, 84 or +84 (e.g. 0912345678 or +84912345678).
 phone-error-not-mobile = this is a landline or service number, not a mobile number; only mobile numbers can receive our text messages.
 phone-error-invalid = no network uses this number range; please check the digits.
+phone-error-sender-id = a sender name is at most 11 characters.

@@ -74,6 +74,7 @@ import-messages-queued = { $count } status message(s) queued.
 import-error-read = Cannot read the file: { $detail }
 import-error-format = Unknown file type "{ $ext }": give a .csv or .xlsx file.
 import-error-too-large = The file has more than { $rows } rows: split it into smaller files.
+import-error-over-limit = The file is past a limit loa reads ({ $detail }): split it into smaller files.
 import-error-encoding = The file's text is not UTF-8, UTF-16 or Windows-1258. Open it in Excel and save it as "CSV UTF-8" or .xlsx.
 import-error-tcvn3 = The file was typed with a TCVN3 (ABC, .VnTime) font. Convert it to Unicode (Unikey: conversion tool, TCVN3 to Unicode), then save it as "CSV UTF-8" or .xlsx.
 import-error-vni = The file was typed with a VNI (VNI-Times) font. Convert it to Unicode (Unikey: conversion tool, VNI to Unicode), then save it as "CSV UTF-8" or .xlsx.

@@ -15,3 +15,4 @@ phone-error-length = số di động Việt Nam có 10 chữ số, bắt đầu 
 phone-error-not-vietnamese = đây không phải số Việt Nam; số Việt Nam bắt đầu bằng 0, 84 hoặc +84 (ví dụ 0912345678 hoặc +84912345678).
 phone-error-not-mobile = đây là số cố định hoặc số dịch vụ, không phải số di động; chỉ số di động nhận được tin nhắn.
 phone-error-invalid = không nhà mạng nào dùng đầu số này; hãy kiểm tra lại các chữ số.
+phone-error-sender-id = tên người gửi dài quá 11 ký tự.

@@ -75,6 +75,7 @@ import-messages-queued = Đã đưa { $count } tin nhắn báo trạng thái và
 import-error-read = Không đọc được tệp: { $detail }
 import-error-format = Không đọc được loại tệp "{ $ext }": hãy dùng tệp .csv hoặc .xlsx.
 import-error-too-large = Tệp có hơn { $rows } dòng: hãy chia thành nhiều tệp nhỏ hơn.
+import-error-over-limit = Tệp vượt quá giới hạn loa đọc được ({ $detail }): hãy chia thành nhiều tệp nhỏ hơn.
 import-error-encoding = Không đọc được chữ trong tệp (không phải UTF-8, UTF-16 hay Windows-1258). Hãy mở tệp bằng Excel và lưu dạng "CSV UTF-8" hoặc .xlsx.
 import-error-tcvn3 = Tệp được gõ bằng phông TCVN3 (ABC, .VnTime). Hãy chuyển mã sang Unicode (Unikey: Công cụ chuyển mã, TCVN3 sang Unicode), rồi lưu dạng "CSV UTF-8" hoặc .xlsx.
 import-error-vni = Tệp được gõ bằng phông VNI (VNI-Times). Hãy chuyển mã sang Unicode (Unikey: Công cụ chuyển mã, VNI sang Unicode), rồi lưu dạng "CSV UTF-8" hoặc .xlsx.

@@ -3,8 +3,9 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::postgres::PgPoolOptions;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{ConnectOptions, Connection};
 
 use super::Db;
 
@@ -30,22 +31,60 @@ impl Backend {
 pub enum ConnectError {
     #[error("database_url must start with sqlite: or postgres:// (got something else)")]
     UnknownScheme,
-    #[error("cannot create the folder for the SQLite file {path}: {source}")]
+    #[error("cannot create the folder {path} for the SQLite file")]
     CreateDir {
         path: String,
         source: std::io::Error,
     },
-    #[error("cannot open the database: {0}")]
-    Open(#[from] sqlx::Error),
-    #[error("cannot apply migrations: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// `target` names the file or the server (host, port, database; never the password); the
+    /// cause follows as the error's source, printed once after it.
+    #[error("cannot open the database {target}")]
+    Open {
+        target: String,
+        #[source]
+        source: sqlx::Error,
+    },
+    #[error("cannot apply migrations")]
+    Migrate(#[source] sqlx::migrate::MigrateError),
+}
+
+impl From<sqlx::migrate::MigrateError> for ConnectError {
+    fn from(e: sqlx::migrate::MigrateError) -> Self {
+        ConnectError::Migrate(e)
+    }
+}
+
+/// Where a URL points, for messages: the SQLite file, or PostgreSQL's host, port and database
+/// (user and password left out).
+pub fn describe(url: &str) -> String {
+    match Backend::from_url(url) {
+        Some(Backend::Sqlite) => match SqliteConnectOptions::from_str(url) {
+            Ok(o) => format!("file {}", o.get_filename().display()),
+            Err(_) => "(unreadable SQLite URL)".into(),
+        },
+        Some(Backend::Postgres) => match PgConnectOptions::from_str(url) {
+            Ok(o) => format!(
+                "at {}:{} (database {})",
+                o.get_host(),
+                o.get_port(),
+                o.get_database().unwrap_or("(default)")
+            ),
+            Err(_) => "(unreadable PostgreSQL URL)".into(),
+        },
+        None => "(unknown scheme)".into(),
+    }
 }
 
 /// Opens the database named by `url`. SQLite files are created (with their folder) when missing.
 pub async fn connect(url: &str) -> Result<Db, ConnectError> {
+    let open = |source| ConnectError::Open {
+        target: describe(url),
+        source,
+    };
     match Backend::from_url(url) {
         Some(Backend::Sqlite) => {
-            let opts = SqliteConnectOptions::from_str(url)?
+            let opts = SqliteConnectOptions::from_str(url)
+                .map_err(open)?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
@@ -62,15 +101,22 @@ pub async fn connect(url: &str) -> Result<Db, ConnectError> {
                 .max_connections(8)
                 .acquire_timeout(Duration::from_secs(15))
                 .connect_with(opts)
-                .await?;
+                .await
+                .map_err(open)?;
             Ok(Db::Sqlite(pool))
         }
         Some(Backend::Postgres) => {
+            let opts = PgConnectOptions::from_str(url).map_err(open)?;
+            // One connection first: an unreachable server says why at once ("connection
+            // refused"), where the pool would only time out after 15 s.
+            let first = opts.connect().await.map_err(open)?;
+            first.close().await.map_err(open)?;
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(15))
-                .connect(url)
-                .await?;
+                .connect_with(opts)
+                .await
+                .map_err(open)?;
             Ok(Db::Postgres(pool))
         }
         None => Err(ConnectError::UnknownScheme),
@@ -111,6 +157,46 @@ mod tests {
             sqlite, postgres,
             "migrations/sqlite and migrations/postgres differ"
         );
+    }
+
+    /// The chain as `loa` prints it (`{:#}`): each cause once.
+    fn chain(e: &dyn std::error::Error) -> String {
+        let mut out = e.to_string();
+        let mut next = e.source();
+        while let Some(s) = next {
+            out.push_str(&format!(": {s}"));
+            next = s.source();
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_server_is_named_at_once_and_its_cause_said_once() {
+        let started = std::time::Instant::now();
+        let err = connect("postgres://loa:s3cret@127.0.0.1:1/loa")
+            .await
+            .expect_err("nothing listens on port 1");
+        let text = chain(&err);
+        assert!(
+            text.contains("127.0.0.1:1") && text.contains("database loa"),
+            "{text}"
+        );
+        assert!(!text.contains("s3cret"), "{text}");
+        let cause = std::error::Error::source(&err)
+            .map(|s| s.to_string())
+            .unwrap_or_default();
+        assert_eq!(text.matches(&cause).count(), 1, "{text}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    }
+
+    #[tokio::test]
+    async fn a_folder_that_cannot_be_made_is_named() {
+        let dir = tempfile::tempdir().expect("dir");
+        let file = dir.path().join("f");
+        std::fs::write(&file, "a file, not a folder").expect("write");
+        let url = format!("sqlite://{}/sub/loa.db", file.display());
+        let text = chain(&connect(&url).await.expect_err("cannot create"));
+        assert!(text.contains(&file.display().to_string()), "{text}");
     }
 
     #[test]

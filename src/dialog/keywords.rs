@@ -59,14 +59,36 @@ pub struct Keywords {
     topics: Vec<(Vec<String>, &'static str)>,
 }
 
-/// Upper case, no diacritics (đ → D), punctuation as spaces, words split on any whitespace.
+/// Longest run of words joined when looking for a keyword typed with its letters spread out
+/// (`H U Y` is three words).
+const MAX_SPREAD_WORDS: usize = 12;
+
+/// Unicode compatibility forms folded (full-width `ＨＤ` → `HD`), invisible characters dropped
+/// (zero-width space and joiners, soft hyphen, direction marks, variation selectors), upper
+/// case, no diacritics (đ → D), punctuation as spaces, words split on any whitespace.
 pub fn normalize(text: &str) -> Vec<String> {
-    let plain = crate::text::unaccent(text).to_uppercase();
+    use unicode_normalization::UnicodeNormalization;
+    let visible: String = text.nfkc().filter(|c| !is_invisible(*c)).collect();
+    let plain = crate::text::unaccent(&visible).to_uppercase();
     plain
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .map(str::to_string)
         .collect()
+}
+
+/// Characters that show nothing: what hides a keyword from a plain comparison.
+fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}'
+        | '\u{FFA0}' | '\u{FFF0}'..='\u{FFFB}' | '\u{E0000}'..='\u{E0FFF}')
+}
+
+/// The words of an alias (or of what was typed) with no separators: `TU CHOI` → `TUCHOI`.
+fn joined(words: &[String]) -> String {
+    words.concat()
 }
 
 fn table<T: Copy + PartialEq + std::fmt::Debug>(
@@ -80,7 +102,11 @@ fn table<T: Copy + PartialEq + std::fmt::Debug>(
             if words.is_empty() {
                 continue;
             }
-            if let Some((_, other)) = out.iter().find(|(w, _)| *w == words) {
+            // Two aliases that differ only in their spaces are one alias when letters are joined.
+            if let Some((_, other)) = out
+                .iter()
+                .find(|(w, _)| *w == words || joined(w) == joined(&words))
+            {
                 if other != value {
                     return Err(KeywordError::Ambiguous {
                         alias: words.join(" "),
@@ -98,11 +124,23 @@ fn table<T: Copy + PartialEq + std::fmt::Debug>(
     Ok(out)
 }
 
+/// The alias the words start with, as (words it took, value): word by word first, then with the
+/// letters of the first words joined (`H U Y`, `TUCHOI`, `h.u.y`), the most words that make one.
 fn longest_prefix<T: Copy>(table: &[(Vec<String>, T)], words: &[String]) -> Option<(usize, T)> {
-    table
+    if let Some(found) = table
         .iter()
         .find(|(alias, _)| words.starts_with(alias))
         .map(|(alias, v)| (alias.len(), *v))
+    {
+        return Some(found);
+    }
+    (1..=words.len().min(MAX_SPREAD_WORDS)).rev().find_map(|k| {
+        let typed = joined(&words[..k]);
+        table
+            .iter()
+            .find(|(alias, _)| joined(alias) == typed)
+            .map(|(_, v)| (k, *v))
+    })
 }
 
 impl Keywords {
@@ -128,11 +166,19 @@ impl Keywords {
         }
     }
 
-    /// The topic the words name, if they name exactly one and nothing more.
+    /// The topic the words name, if they name exactly one and nothing more (letters spread out
+    /// too: `T B`).
     pub fn topic(&self, words: &[String]) -> Option<&'static str> {
         longest_prefix(&self.topics, words)
             .filter(|(len, _)| *len == words.len())
             .map(|(_, t)| t)
+            .or_else(|| {
+                let typed = joined(words);
+                self.topics
+                    .iter()
+                    .find(|(alias, _)| joined(alias) == typed)
+                    .map(|(_, t)| *t)
+            })
     }
 }
 
@@ -155,6 +201,40 @@ mod tests {
         }
         for text in ["DUNG", "Dừng", "STOP"] {
             assert_eq!(kw.parse(text).command, Some(Command::Stop), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn spread_hidden_and_wide_letters_are_the_keyword() {
+        let kw = kw();
+        for text in [
+            "HU Y",
+            "H U Y",
+            "h.u.y",
+            "h-u-y",
+            "TUCHOI",
+            "Từ chối",
+            "H\u{200B}UY",
+            "\u{FEFF}HUY",
+            "H\u{00AD}U\u{2060}Y",
+            "ＨＵＹ",
+            "ｈủｙ",
+            "S T O P",
+        ] {
+            assert_eq!(kw.parse(text).command, Some(Command::Stop), "{text:?}");
+        }
+        for text in ["ＨＤ", "H D", "h\u{200D}d", "TROGIUP"] {
+            assert_eq!(kw.parse(text).command, Some(Command::Help), "{text:?}");
+        }
+        let p = kw.parse("H U Y T B");
+        assert_eq!(p.command, Some(Command::Stop));
+        assert_eq!(kw.topic(&p.args), Some("notice"), "{p:?}");
+        let p = kw.parse("T T cg 0001");
+        assert_eq!(p.command, Some(Command::Status));
+        assert_eq!(p.args, vec!["CG".to_string(), "0001".to_string()]);
+        // Still whole words: letters that make more than the keyword are no keyword.
+        for text in ["HUYEN", "HU YEN", "HDX", "H DX"] {
+            assert!(kw.parse(text).command.is_none(), "{text:?}");
         }
     }
 

@@ -242,12 +242,8 @@ async fn answer(
     let Some(msg) = msg else {
         return Ok("legal aid: no message by the requester's choice");
     };
-    let sent = reply(svc, said.from, said.contact, &msg, said.inbound_id).await?;
-    Ok(if sent {
-        note
-    } else {
-        "loop guard held the reply"
-    })
+    let replied = reply(svc, said.from, said.contact, &msg, said.inbound_id).await?;
+    Ok(replied.note(note))
 }
 
 #[cfg(test)]

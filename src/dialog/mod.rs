@@ -21,7 +21,7 @@ use crate::i18n::Locales;
 use crate::outbox::{Outbox, OutboxError};
 use keywords::Keywords;
 
-pub use reply::reply;
+pub use reply::{reply, Replied, ReplyBudget};
 
 /// What the dialog (and the inbox and scheduler above it) work with: cheap to clone.
 #[derive(Clone)]
@@ -32,6 +32,8 @@ pub struct Services {
     pub outbox: Outbox,
     /// Where people live: dates and times in texts.
     pub tz: Tz,
+    /// How many replies one number may draw.
+    pub replies: ReplyBudget,
 }
 
 #[derive(Debug, thiserror::Error)]

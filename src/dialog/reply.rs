@@ -1,11 +1,12 @@
-//! Sending a reply to a person: rendered in their language and script, guarded against loops.
+//! Sending a reply to a person: rendered in their language and script, guarded against loops
+//! and held to a budget per number.
 
 use chrono::TimeDelta;
 
 use super::Services;
 use crate::features::contacts::Contact;
 use crate::i18n::Msg;
-use crate::outbox::{NewMessage, OutboxError, Priority};
+use crate::outbox::{NewMessage, OutboxError, Priority, RecentReplies};
 use crate::phone::Msisdn;
 
 /// Never the same text to the same number more than this many times in the window: a loop with
@@ -13,40 +14,129 @@ use crate::phone::Msisdn;
 const LOOP_LIMIT: i64 = 3;
 const LOOP_WINDOW_MINUTES: i64 = 10;
 
-/// Queues the reply to inbound message `inbound_id`. Returns false when the loop guard held it back.
+/// How many replies one number may draw in a window (`replies` in the configuration): replies
+/// that echo what was typed (`TT ZZ0001`, `NN x1`) differ each time and pass the loop guard.
+#[derive(Clone, Copy, Debug)]
+pub struct ReplyBudget {
+    pub replies: i64,
+    pub window_minutes: i64,
+}
+
+/// What became of a reply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Replied {
+    Queued,
+    /// The budget was spent: the "try later" line went instead.
+    TryLater,
+    /// The same text went out too often lately.
+    LoopGuard,
+    /// The budget was spent and the "try later" line already went: nothing until the window passes.
+    Silent,
+}
+
+impl Replied {
+    /// For the inbox row's note, when the reply did not go as asked.
+    pub fn note(self, sent: &'static str) -> &'static str {
+        match self {
+            Replied::Queued => sent,
+            Replied::TryLater => "reply budget spent: try-later line sent",
+            Replied::LoopGuard => "loop guard held the reply",
+            Replied::Silent => "reply budget spent: no reply",
+        }
+    }
+}
+
+/// The budget and the loop guard, over the replies the number got lately.
+fn decide(budget: ReplyBudget, recent: RecentReplies) -> Replied {
+    if recent.total > budget.replies {
+        Replied::Silent
+    } else if recent.total == budget.replies {
+        Replied::TryLater
+    } else if recent.same_text >= LOOP_LIMIT {
+        Replied::LoopGuard
+    } else {
+        Replied::Queued
+    }
+}
+
+/// Queues the reply to inbound message `inbound_id`.
 pub async fn reply(
     svc: &Services,
     to: &Msisdn,
     contact: &Contact,
     msg: &Msg,
     inbound_id: i64,
-) -> Result<bool, OutboxError> {
-    send(svc, to, contact.render(&svc.locales, msg), inbound_id).await
+) -> Result<Replied, OutboxError> {
+    send(
+        svc,
+        to,
+        contact,
+        contact.render(&svc.locales, msg),
+        inbound_id,
+    )
+    .await
 }
 
 /// Queues an already rendered reply (several messages joined, as a `TT` page is).
 pub async fn send(
     svc: &Services,
     to: &Msisdn,
+    contact: &Contact,
     text: String,
     inbound_id: i64,
-) -> Result<bool, OutboxError> {
-    let since = crate::db::time::now() - TimeDelta::minutes(LOOP_WINDOW_MINUTES);
-    if svc.outbox.recent_replies(to, &text, since).await? >= LOOP_LIMIT {
-        tracing::info!(to = %to, "loop guard: reply not sent");
-        return Ok(false);
-    }
-    svc.outbox
-        .enqueue(NewMessage {
-            recipient: to.clone(),
-            text,
-            priority: Priority::Reply,
-            topic: None,
-            origin: format!("reply:{inbound_id}"),
-            idempotency_key: format!("reply:{inbound_id}"),
-            not_before: None,
-            expires_at: None,
+) -> Result<Replied, OutboxError> {
+    let budget = svc.replies;
+    let now = crate::db::time::now();
+    let windows = (
+        now - TimeDelta::minutes(LOOP_WINDOW_MINUTES),
+        now - TimeDelta::minutes(budget.window_minutes),
+    );
+    let try_later = Msg::new("reply-budget-try-later").num("minutes", budget.window_minutes);
+    let try_later = contact.render(&svc.locales, &try_later);
+    let mut outcome = Replied::Queued;
+    let checked = svc
+        .outbox
+        .enqueue_reply(to, &text, windows, |recent| {
+            outcome = decide(budget, recent);
+            let text = match outcome {
+                Replied::Queued => text.clone(),
+                Replied::TryLater => try_later,
+                Replied::LoopGuard | Replied::Silent => return None,
+            };
+            Some(NewMessage {
+                recipient: to.clone(),
+                text,
+                priority: Priority::Reply,
+                topic: None,
+                origin: format!("reply:{inbound_id}"),
+                idempotency_key: format!("reply:{inbound_id}"),
+                not_before: None,
+                expires_at: None,
+            })
         })
         .await?;
-    Ok(true)
+    if checked.is_none() {
+        tracing::info!(to = %to, outcome = ?outcome, "reply held back");
+    }
+    Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_budget_then_one_try_later_line_then_silence() {
+        let budget = ReplyBudget {
+            replies: 10,
+            window_minutes: 10,
+        };
+        let at = |total, same_text| decide(budget, RecentReplies { same_text, total });
+        assert_eq!(at(0, 0), Replied::Queued);
+        assert_eq!(at(9, 0), Replied::Queued);
+        assert_eq!(at(9, 3), Replied::LoopGuard);
+        assert_eq!(at(10, 0), Replied::TryLater);
+        assert_eq!(at(10, 3), Replied::TryLater);
+        assert_eq!(at(11, 0), Replied::Silent);
+    }
 }

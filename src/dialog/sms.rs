@@ -43,12 +43,8 @@ pub async fn handle(
         }
         Some(Command::Status) => {
             let text = super::tt::sms(svc, &contact, from, text, &parsed.args).await?;
-            let sent = reply::send(svc, from, text, inbound_id).await?;
-            return Ok(if sent {
-                "status"
-            } else {
-                "loop guard held the reply"
-            });
+            let replied = reply::send(svc, from, &contact, text, inbound_id).await?;
+            return Ok(replied.note("status"));
         }
         Some(Command::Confirm) => super::confirm::handle(svc, from).await?,
         Some(Command::LegalAid) => {
@@ -59,12 +55,8 @@ pub async fn handle(
             None => (Msg::new("unknown-command"), "unknown"),
         },
     };
-    let sent = reply(svc, from, &contact, &msg, inbound_id).await?;
-    Ok(if sent {
-        note
-    } else {
-        "loop guard held the reply"
-    })
+    let replied = reply(svc, from, &contact, &msg, inbound_id).await?;
+    Ok(replied.note(note))
 }
 
 /// The fluent id of a language's name, for the languages loa ships folders for.

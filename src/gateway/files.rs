@@ -65,6 +65,10 @@ pub struct WebhookFile {
     /// Source addresses or CIDR blocks allowed to call; empty: any.
     #[serde(default)]
     pub allowed_ips: Vec<String>,
+    /// A webhook with neither a secret nor allowed addresses (nor Android's signing key) lets
+    /// anyone on the network post messages as any phone; refused unless this is written out.
+    #[serde(default)]
+    pub insecure_open_webhook: bool,
 }
 
 fn yes() -> bool {
@@ -98,15 +102,29 @@ pub const KINDS: &[&str] = &[
 /// A USSD aggregator: it sends no SMS, it calls `/webhooks/{id}/ussd` with each step of a session.
 pub const USSD: &str = "ussd";
 
+/// A simulated network: only in simulator mode (see [`super::mode`]).
+pub const SIMULATOR: &str = "simulator";
+
+/// The id of the built-in simulator; no file may take it.
+pub const RESERVED_ID: &str = "simulator";
+
 #[derive(Debug, thiserror::Error)]
 pub enum GatewayFileError {
-    #[error("cannot read gateway folder {path}: {source}")]
+    #[error("cannot read gateway folder {path}")]
     Io {
         path: PathBuf,
         source: std::io::Error,
     },
     #[error("gateway file {path}: {problem}")]
     Invalid { path: PathBuf, problem: String },
+    #[error("gateway folder {0} (gateway_dir) does not exist: no gateway could send")]
+    MissingDir(PathBuf),
+    #[error(
+        "simulator mode is on (`loa serve --demo` or simulator.enabled) and real gateways are \
+         configured beside it: {0}. A real message must never go to the simulator: turn simulator \
+         mode off, or point gateway_dir at a folder without real gateways"
+    )]
+    SimulatorBesideReal(String),
 }
 
 /// Every `*.toml` directly in `dir` (sub-folders such as `examples/` are not read). A missing
@@ -156,6 +174,16 @@ pub fn read_dir(dir: &Path) -> Result<Vec<(PathBuf, GatewayFile)>, GatewayFileEr
         if let Some(problem) = section_problem(&file) {
             return Err(invalid(problem));
         }
+        if let Some(problem) = send_url_problem(&file) {
+            return Err(invalid(problem));
+        }
+        if open_webhook(&file) && !file.webhook.insecure_open_webhook {
+            return Err(invalid(
+                "its webhooks would be open to anyone: set [webhook] secret_env or allowed_ips \
+                 (or, knowingly, insecure_open_webhook = true)"
+                    .into(),
+            ));
+        }
         if let Some(ip) = file
             .webhook
             .allowed_ips
@@ -174,6 +202,11 @@ pub fn read_dir(dir: &Path) -> Result<Vec<(PathBuf, GatewayFile)>, GatewayFileEr
         {
             return Err(invalid("id must be letters, digits, `-` and `_`".into()));
         }
+        if file.id == RESERVED_ID {
+            return Err(invalid(format!(
+                "id `{RESERVED_ID}` is the built-in simulator's; give this gateway another id"
+            )));
+        }
         if let Some((other, _)) = out.iter().find(|(_, f)| f.id == file.id) {
             return Err(invalid(format!(
                 "id `{}` is also used by {}",
@@ -184,6 +217,50 @@ pub fn read_dir(dir: &Path) -> Result<Vec<(PathBuf, GatewayFile)>, GatewayFileEr
         out.push((path, file));
     }
     Ok(out)
+}
+
+/// Where the gateway sends: a provider's address, which must be http(s) with a host.
+fn send_url(file: &GatewayFile) -> Option<(&'static str, &str)> {
+    match file.kind.as_str() {
+        "kannel" => file
+            .kannel
+            .as_ref()
+            .map(|c| ("kannel.sendsms_url", c.sendsms_url.as_str())),
+        "android" => file
+            .android
+            .as_ref()
+            .map(|c| ("android.url", c.url.as_str())),
+        "jasmin" => file
+            .jasmin
+            .as_ref()
+            .map(|c| ("jasmin.send_url", c.send_url.as_str())),
+        "aggregator" => file
+            .aggregator
+            .as_ref()
+            .map(|c| ("aggregator.send_url", c.send_url.as_str())),
+        _ => None,
+    }
+}
+
+fn send_url_problem(file: &GatewayFile) -> Option<String> {
+    let (key, url) = send_url(file)?;
+    let ok = reqwest::Url::parse(url)
+        .ok()
+        .is_some_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+    (!ok).then(|| format!("{key} must be an http:// or https:// address with a host"))
+}
+
+/// Whether anyone could call this gateway's webhooks: no secret, no address list, and (for
+/// Android) no signing key.
+pub fn open_webhook(file: &GatewayFile) -> bool {
+    if file.kind == SIMULATOR {
+        return false;
+    }
+    let signed = file
+        .android
+        .as_ref()
+        .is_some_and(|a| a.signing_key_env.is_some());
+    file.webhook.secret_env.is_none() && file.webhook.allowed_ips.is_empty() && !signed
 }
 
 fn is_prefix(p: &str) -> bool {
@@ -297,17 +374,19 @@ pub fn build(
     .with_price(file.price_per_part))
 }
 
+/// A folder of gateway files, for the tests here and in `mode`.
+#[cfg(test)]
+pub(crate) fn dir_with(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("dir");
+    for (name, body) in files {
+        std::fs::write(dir.path().join(name), body).expect("write");
+    }
+    dir
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn dir_with(files: &[(&str, &str)]) -> tempfile::TempDir {
-        let dir = tempfile::tempdir().expect("dir");
-        for (name, body) in files {
-            std::fs::write(dir.path().join(name), body).expect("write");
-        }
-        dir
-    }
 
     #[test]
     fn reads_the_files_directly_in_the_folder() {
@@ -391,6 +470,45 @@ mod tests {
         let g = "id = \"same\"\nkind = \"simulator\"\nrate = 1\n";
         let dir = dir_with(&[("a.toml", g), ("b.toml", g)]);
         assert!(read_dir(dir.path()).is_err());
+    }
+
+    #[test]
+    fn unsafe_files_are_refused_naming_the_problem() {
+        let jasmin = |url: &str, webhook: &str| {
+            format!(
+                "id = \"j\"\nkind = \"jasmin\"\nrate = 1\n[jasmin]\nsend_url = \"{url}\"\n\
+                 username = \"u\"\npassword_env = \"P\"\ndlr_url = \"http://x/d\"\n{webhook}"
+            )
+        };
+        let secret = "[webhook]\nsecret_env = \"S\"\n";
+        for (body, needle) in [
+            (jasmin("http://127.0.0.1/send", ""), "open to anyone"),
+            (jasmin("file:///etc/passwd", secret), "jasmin.send_url"),
+            (jasmin("127.0.0.1:1401/send", secret), "jasmin.send_url"),
+            (jasmin("ftp://h/send", secret), "http:// or https://"),
+            (
+                "id = \"simulator\"\nkind = \"simulator\"\nrate = 1\n".to_string(),
+                "built-in simulator",
+            ),
+            (
+                "id = \"u\"\nkind = \"ussd\"\n".to_string(),
+                "open to anyone",
+            ),
+        ] {
+            let dir = dir_with(&[("g.toml", &body)]);
+            let err = read_dir(dir.path()).expect_err(&body).to_string();
+            assert!(err.contains("g.toml") && err.contains(needle), "{err}");
+        }
+        // Written out, an open webhook is the operator's choice (start-up warns about it).
+        let open = jasmin(
+            "https://sms.example/send",
+            "[webhook]\ninsecure_open_webhook = true\n",
+        );
+        let dir = dir_with(&[("g.toml", &open)]);
+        assert_eq!(read_dir(dir.path()).expect("allowed").len(), 1);
+        let ok = jasmin("https://sms.example/send", secret);
+        let dir = dir_with(&[("g.toml", &ok)]);
+        assert_eq!(read_dir(dir.path()).expect("ok").len(), 1);
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod files;
 pub mod http;
 pub mod jasmin;
 pub mod kannel;
+pub mod mode;
 pub mod registry;
 pub mod simulator;
 pub mod webhook;

@@ -170,6 +170,9 @@ impl GatewayHandle {
 #[derive(Default)]
 pub struct Gateways {
     list: Vec<Arc<GatewayHandle>>,
+    /// Times a message found no gateway to take it (none configured, or every circuit open):
+    /// it went back to the queue.
+    unroutable: AtomicU64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -184,6 +187,15 @@ impl Gateways {
     pub fn add(&mut self, handle: GatewayHandle) {
         self.list.push(Arc::new(handle));
         self.list.sort_by_key(|g| std::cmp::Reverse(g.priority));
+    }
+
+    /// Counts a message that found no gateway and went back to the queue.
+    pub fn record_unroutable(&self) {
+        self.unroutable.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn unroutable(&self) -> u64 {
+        self.unroutable.load(Ordering::Relaxed)
     }
 
     pub fn get(&self, id: &str) -> Option<&Arc<GatewayHandle>> {

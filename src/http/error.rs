@@ -27,8 +27,14 @@ pub enum ApiError {
     Forbidden { code: &'static str, message: String },
     #[error("not found")]
     NotFound,
+    /// Not here, and why (`simulator_off`: the simulator exists only in simulator mode).
+    #[error("{message}")]
+    Missing { code: &'static str, message: String },
     #[error("{0}")]
     TooLarge(String),
+    /// A file read within bounds (rows, columns, cells) went past one: 422, naming it.
+    #[error("{0}")]
+    OverLimit(String),
     /// One of axum's rejections (a bad JSON body, a wrong content type, a time-out), kept with
     /// the status axum chose.
     #[error("{message}")]
@@ -79,9 +85,15 @@ impl ApiError {
             }
             ApiError::Forbidden { code, message } => (StatusCode::FORBIDDEN, code, message.clone()),
             ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found", "not found".into()),
+            ApiError::Missing { code, message } => (StatusCode::NOT_FOUND, code, message.clone()),
             ApiError::TooLarge(message) => {
                 (StatusCode::PAYLOAD_TOO_LARGE, "too_large", message.clone())
             }
+            ApiError::OverLimit(message) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "over_limit",
+                message.clone(),
+            ),
             ApiError::Rejected { status, message } => {
                 (*status, rejection_code(*status), message.clone())
             }
@@ -99,6 +111,12 @@ fn rejection_code(status: StatusCode) -> &'static str {
         StatusCode::PAYLOAD_TOO_LARGE => "too_large",
         StatusCode::REQUEST_TIMEOUT => "timeout",
         StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::UNPROCESSABLE_ENTITY => "unprocessable",
+        StatusCode::UNAUTHORIZED => "unauthorized",
+        StatusCode::FORBIDDEN => "forbidden",
+        s if s.is_server_error() => "internal",
         _ => "bad_request",
     }
 }

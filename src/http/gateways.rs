@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use super::error::ApiError;
 use crate::app::AppState;
+use crate::gateway::mode::Mode;
 use crate::gateway::{BreakerState, GatewayStatus};
 
 pub fn router() -> Router<AppState> {
@@ -25,13 +26,34 @@ type Counter = (&'static str, &'static str, fn(&GatewayStatus) -> u64);
 
 #[derive(Serialize)]
 struct GatewaysOut {
+    /// `live` (real gateways) or `simulator`.
+    mode: &'static str,
     gateways: Vec<GatewayStatus>,
+    /// Messages waiting in the queue (for their time, or for a gateway that can take them).
+    queued: i64,
+    /// Times since start a message found no gateway to take it and went back to the queue.
+    unroutable: u64,
 }
 
-async fn gateways(State(app): State<AppState>) -> Json<GatewaysOut> {
-    Json(GatewaysOut {
+fn mode_name(app: &AppState) -> &'static str {
+    match app.mode() {
+        Mode::Live => "live",
+        Mode::Simulator => "simulator",
+    }
+}
+
+async fn gateways(State(app): State<AppState>) -> Result<Json<GatewaysOut>, ApiError> {
+    let queued = crate::outbox::store::count_by_status(&app.services.db)
+        .await?
+        .into_iter()
+        .find(|(s, _)| s == "queued")
+        .map_or(0, |(_, n)| n);
+    Ok(Json(GatewaysOut {
+        mode: mode_name(&app),
         gateways: app.gateways.all().iter().map(|g| g.status()).collect(),
-    })
+        queued,
+        unroutable: app.gateways.unroutable(),
+    }))
 }
 
 /// Hand-written exposition rather than the `metrics` crates: the numbers already live in each
@@ -124,6 +146,16 @@ async fn metrics(State(app): State<AppState>) -> Result<impl IntoResponse, ApiEr
             s.id, s.rate
         );
     }
+    let _ = writeln!(
+        out,
+        "# HELP loa_simulator_mode 1 when every message goes to the built-in simulator.\n# TYPE loa_simulator_mode gauge\nloa_simulator_mode {}",
+        u8::from(app.mode() == Mode::Simulator)
+    );
+    let _ = writeln!(
+        out,
+        "# HELP loa_dispatch_unroutable_total Sends that found no gateway and went back to the queue.\n# TYPE loa_dispatch_unroutable_total counter\nloa_dispatch_unroutable_total {}",
+        app.gateways.unroutable()
+    );
     let by_status = crate::outbox::store::count_by_status(&app.services.db).await?;
     let _ = writeln!(
         out,

@@ -12,7 +12,7 @@ use super::json::ApiJson;
 use crate::app::AppState;
 use crate::features::areas::{self, Level};
 use crate::features::households;
-use crate::features::staff::{self, Scope, Staff};
+use crate::features::staff::{self, Role, Scope, Staff};
 use crate::features::support::{self, Status, SupportError};
 use crate::phone::Msisdn;
 
@@ -39,6 +39,20 @@ pub fn router() -> Router<AppState> {
 pub struct Caller {
     pub staff: Staff,
     pub scope: Scope,
+}
+
+impl Caller {
+    /// Writes that reach households (a status change texts them; a linked phone reads their
+    /// records) are a commune officer's, as imports are: a 403 for any other role.
+    pub fn must_be_officer(&self, what: &str) -> Result<(), ApiError> {
+        if matches!(self.staff.role, Role::CommuneOfficer | Role::Admin) {
+            return Ok(());
+        }
+        Err(ApiError::forbidden(
+            "forbidden",
+            format!("only a commune officer may {what}"),
+        ))
+    }
 }
 
 impl FromRequestParts<AppState> for Caller {
@@ -178,6 +192,7 @@ async fn link_contact(
     Path(code): Path<String>,
     ApiJson(body): ApiJson<ContactBody>,
 ) -> Result<Json<Value>, ApiError> {
+    caller.must_be_officer("link a phone to a household")?;
     let db = &app.services.db;
     let h = visible_household(&app, &caller, &code).await?;
     let phone = phone_of(&body.phone)?;
@@ -199,6 +214,7 @@ async fn unlink_contact(
     caller: Caller,
     Path((code, raw)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
+    caller.must_be_officer("unlink a phone from a household")?;
     let db = &app.services.db;
     let h = visible_household(&app, &caller, &code).await?;
     let phone = phone_of(&raw)?;
@@ -247,6 +263,7 @@ async fn set_status(
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<StatusBody>,
 ) -> Result<Json<Value>, ApiError> {
+    caller.must_be_officer("change a support status")?;
     visible_record(&app, &caller, id).await?;
     let svc = &app.services;
     let to = Status::parse(&body.status).ok_or_else(|| {

@@ -2,8 +2,7 @@
 
 use std::time::Duration;
 
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -18,7 +17,6 @@ use super::error::ApiError;
 use super::households::Caller;
 use crate::app::AppState;
 use crate::features::import::{self, ImportError, Kind, Options, Problem, Report};
-use crate::features::staff::Role;
 use crate::features::support::announce::announce;
 
 /// Largest spreadsheet accepted; 100,000 households as CSV are about 10 MiB.
@@ -60,25 +58,18 @@ fn problems(app: &AppState, lang: &str, list: &[Problem]) -> Vec<Value> {
 
 async fn upload(
     State(app): State<AppState>,
-    Caller { staff, .. }: Caller,
+    caller: Caller,
     Path(kind): Path<String>,
     Query(q): Query<ImportQuery>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Result<Response, ApiError> {
-    let body = match body {
-        Ok(b) => b,
-        Err(e) => return Err(ApiError::rejected(e.status(), e.body_text())),
-    };
     let Some(kind) = Kind::parse(&kind) else {
         return Err(ApiError::NotFound);
     };
-    if staff.role != Role::CommuneOfficer {
-        return Err(ApiError::forbidden(
-            "forbidden",
-            "only a commune officer may import files",
-        ));
-    }
+    // Who may upload is known from the headers: anyone else is refused before the body is read.
+    caller.must_be_officer("import files")?;
+    let staff = caller.staff;
     let lang = match q.lang.as_deref().unwrap_or("vi") {
         l @ ("vi" | "en") => l.to_string(),
         other => {
@@ -94,6 +85,20 @@ async fn upload(
         .and_then(|v| v.split(';').next())
         .map(|v| v.trim().to_ascii_lowercase())
         .unwrap_or_default();
+    if !matches!(content_type.as_str(), "text/csv" | XLSX) {
+        return Err(ApiError::rejected(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!("send the file as text/csv or {XLSX}"),
+        ));
+    }
+    let body: Bytes = axum::body::to_bytes(body, MAX_UPLOAD_BYTES)
+        .await
+        .map_err(|_| {
+            ApiError::TooLarge(format!(
+                "a file may be at most {} MiB",
+                MAX_UPLOAD_BYTES / (1024 * 1024)
+            ))
+        })?;
     let table = match content_type.as_str() {
         "text/csv" => import::table::read_csv(&body),
         XLSX => import::table::read_xlsx_bytes(&body),
@@ -104,15 +109,16 @@ async fn upload(
             ))
         }
     };
-    let bad_file = |e: ImportError| match e {
-        ImportError::Db(e) => e.into(),
-        e => {
-            // In the uploader's language, with advice (save as CSV UTF-8 or .xlsx).
-            let text = e
-                .msg()
-                .map(|m| app.services.locales.render(&lang, &m))
-                .unwrap_or_else(|| e.to_string());
-            ApiError::bad_request("bad_file", text)
+    let bad_file = |e: ImportError| {
+        // In the uploader's language, with advice (save as CSV UTF-8 or .xlsx, split the file).
+        let text = e
+            .msg()
+            .map(|m| app.services.locales.render(&lang, &m))
+            .unwrap_or_else(|| e.to_string());
+        match e {
+            ImportError::Db(e) => e.into(),
+            ImportError::TooLarge(_) | ImportError::OverLimit(_) => ApiError::OverLimit(text),
+            _ => ApiError::bad_request("bad_file", text),
         }
     };
     let table = table.map_err(bad_file)?;

@@ -9,18 +9,24 @@ use crate::db::time;
 use crate::dialog::ussd::{self, Step};
 use crate::dialog::Services;
 use crate::gateway::africas_talking_ussd::{self as wire, UssdReply};
+use crate::text::strip_controls;
 
 /// Answers one step posted to gateway `gateway_id` (already authenticated by the caller): a
 /// 400 with the JSON error body when the form cannot be read, and nothing stored.
 pub async fn step(svc: &Services, gateway_id: &str, body: &[u8]) -> Result<Response, ApiError> {
     let req = wire::parse(body)?;
+    // Stored in the session row: what the aggregator sent, without control characters.
+    let session_id = strip_controls(&req.session_id);
+    let service_code = strip_controls(&req.service_code);
+    let network_code = req.network_code.as_deref().map(strip_controls);
+    let text = strip_controls(&req.text);
     let step = Step {
         gateway_id,
-        session_id: &req.session_id,
+        session_id: &session_id,
         phone: &req.phone,
-        service_code: &req.service_code,
-        network_code: req.network_code.as_deref(),
-        text: &req.text,
+        service_code: &service_code,
+        network_code: network_code.as_deref(),
+        text: &text,
     };
     let screen = ussd::answer(svc, &step, time::now()).await?;
     let reply = UssdReply {

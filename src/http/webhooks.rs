@@ -3,7 +3,6 @@
 
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
-use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Path, Request, State};
@@ -14,15 +13,13 @@ use axum::Router;
 use super::error::ApiError;
 use crate::app::{App, AppState};
 use crate::gateway::webhook::{WebhookAuth, WebhookEvent, WebhookReply, WebhookRequest};
-use crate::gateway::{DeliveryStatus, GatewayHandle};
+use crate::gateway::{Channel, DeliveryStatus, GatewayHandle, Inbound};
 use crate::inbox::{self, MAX_TEXT_CHARS};
-use crate::outbox::{self, ReportKey};
+use crate::outbox;
+use crate::text::strip_controls;
 
 /// Webhook bodies are small: one message, or one report.
 const MAX_WEBHOOK_BYTES: usize = 32 * 1024;
-/// A report can overtake the send it reports on (the provider answers the send, then reports at
-/// once, before the dispatcher has stored the provider's id); wait this long for the row.
-const REPORT_WAIT: Duration = Duration::from_millis(1500);
 /// The event a USSD aggregator calls with each step of a session.
 const USSD_EVENT: &str = "ussd";
 
@@ -140,9 +137,7 @@ async fn ussd_step(
 async fn store(app: &App, handle: &GatewayHandle, event: WebhookEvent) -> Result<(), ApiError> {
     match event {
         WebhookEvent::Inbound(mut msg) => {
-            if msg.text.chars().count() > MAX_TEXT_CHARS {
-                msg.text = msg.text.chars().take(MAX_TEXT_CHARS).collect();
-            }
+            clean_inbound(&mut msg);
             inbox::receive_and_handle(&app.services, &msg).await?;
             handle.counters.inbound.fetch_add(1, Ordering::Relaxed);
         }
@@ -152,6 +147,8 @@ async fn store(app: &App, handle: &GatewayHandle, event: WebhookEvent) -> Result
             error,
         } => {
             handle.counters.reports.fetch_add(1, Ordering::Relaxed);
+            let provider_id = clean_id(&provider_id).unwrap_or_default();
+            let error = error.map(|e| strip_controls(&e).into_owned());
             let report = Report {
                 gateway_id: handle.id(),
                 provider_id: &provider_id,
@@ -167,6 +164,33 @@ async fn store(app: &App, handle: &GatewayHandle, event: WebhookEvent) -> Result
     Ok(())
 }
 
+/// What a gateway brings is stored, never refused for its characters (the provider would send
+/// it again forever): control characters are removed, over-long text cut to the limit.
+fn clean_inbound(msg: &mut Inbound) {
+    msg.text = strip_controls(&msg.text)
+        .chars()
+        .take(MAX_TEXT_CHARS)
+        .collect();
+    msg.provider_id = msg.provider_id.as_deref().and_then(clean_id);
+    if let Channel::Ussd { session_id } = &mut msg.channel {
+        *session_id = strip_controls(session_id).into_owned();
+    }
+}
+
+/// Longest provider id kept (they are echoed into our tables; real ones are under 64).
+const MAX_PROVIDER_ID_CHARS: usize = 200;
+
+/// A provider's id without control characters, cut to [`MAX_PROVIDER_ID_CHARS`]; none when
+/// nothing is left.
+fn clean_id(id: &str) -> Option<String> {
+    let id: String = strip_controls(id)
+        .trim()
+        .chars()
+        .take(MAX_PROVIDER_ID_CHARS)
+        .collect();
+    Some(id).filter(|s| !s.is_empty())
+}
+
 struct Report<'a> {
     gateway_id: &'a str,
     provider_id: &'a str,
@@ -175,27 +199,20 @@ struct Report<'a> {
 }
 
 impl Report<'_> {
-    /// Applies the report, waiting a little for a send it overtook.
+    /// Applies the report, or keeps it for a send not yet recorded (see `outbox::receive_report`).
     async fn apply(&self, app: &App) -> Result<(), sqlx::Error> {
         let db = &app.services.db;
-        let key = ReportKey::Provider {
-            gateway_id: self.gateway_id,
-            provider_id: self.provider_id,
-        };
-        let deadline = tokio::time::Instant::now() + REPORT_WAIT;
-        loop {
-            if outbox::apply_report(db, key.clone(), self.status, self.error).await? {
-                return Ok(());
-            }
-            if outbox::is_known(db, self.gateway_id, self.provider_id).await? {
-                // A repeat, or a late report that would move the message backwards: nothing to do.
-                return Ok(());
-            }
-            if tokio::time::Instant::now() >= deadline {
-                tracing::warn!(gateway = %self.gateway_id, provider_id = %self.provider_id, status = ?self.status, "delivery report for an unknown message");
-                return Ok(());
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+        let received = outbox::receive_report(
+            db,
+            self.gateway_id,
+            self.provider_id,
+            self.status,
+            self.error,
+        )
+        .await?;
+        if received == outbox::Received::Kept {
+            tracing::info!(gateway = %self.gateway_id, status = ?self.status, "delivery report before its send was recorded: kept");
         }
+        Ok(())
     }
 }

@@ -14,7 +14,7 @@ static EMBEDDED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/locales");
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
-    #[error("cannot read locales from {path}: {source}")]
+    #[error("cannot read locales from {path}")]
     Io {
         path: String,
         source: std::io::Error,

@@ -182,7 +182,11 @@ impl Dispatcher {
         // for their cool-down, and this message goes to the next one by prefix and priority.
         let handle = match self.gateways.route_available(&row.recipient) {
             Ok(h) => h.clone(),
-            Err(err) => return self.retry_later(&row, &err.to_string()).await,
+            Err(err) => {
+                // Never marked sent: the message waits in the queue for a gateway.
+                self.gateways.record_unroutable();
+                return self.retry_later(&row, &err.to_string()).await;
+            }
         };
         let parts = u32::try_from(row.parts).unwrap_or(1);
         handle.wait_for_rate(parts).await;
@@ -197,11 +201,15 @@ impl Dispatcher {
         handle.record(parts, result.as_ref().map(|_| ()));
         match result {
             Ok(receipt) => {
+                let gateway_id = handle.gateway.id();
                 let sent = Settle::Sent {
-                    gateway_id: handle.gateway.id(),
+                    gateway_id,
                     provider_id: &receipt.provider_id,
                 };
-                self.settle(row.id, sent).await
+                self.settle(row.id, sent).await?;
+                // Reports that overtook this send were kept; now they find it.
+                super::report::apply_early(&self.db, gateway_id, &receipt.provider_id).await?;
+                Ok(())
             }
             Err(SendError::Transient(e)) => self.retry_later(&row, &e).await,
             Err(SendError::Permanent(e)) => self.settle(row.id, Settle::Failed { error: &e }).await,

@@ -17,16 +17,21 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;
 use tokio::sync::Notify;
 
+use crate::db::lock::xact_lock;
+use crate::db::tx::Tx;
 use crate::db::{time, Db};
 use crate::phone::Msisdn;
 use crate::text;
+use crate::with_tx;
 
 pub use crate::gateway::DeliveryStatus;
 pub use claim::Claimed;
+pub use report::{
+    apply_early, apply_report, forget_early_before, is_known, receive_report, Received, ReportKey,
+};
 
 /// Rows in one `enqueue_many` statement: 14 binds a row stays far below either backend's limit.
 pub const BATCH: usize = 500;
-pub use report::{apply_report, is_known, ReportKey};
 
 /// Replies to a person outrank reminders, which outrank bulk sends; only replies go out in quiet hours.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -62,6 +67,15 @@ pub struct NewMessage {
     pub idempotency_key: String,
     pub not_before: Option<DateTime<Utc>>,
     pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// The replies one recipient got lately, as a reply's guards count them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RecentReplies {
+    /// With the same text, in the loop guard's window.
+    pub same_text: i64,
+    /// All of them, in the reply budget's window.
+    pub total: i64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -187,14 +201,32 @@ impl Outbox {
         }
     }
 
-    /// How many replies with this exact text went to `recipient` since `since` (the loop guard).
-    pub async fn recent_replies(
+    /// A reply to `recipient`, decided by `choose` from the replies it got lately (those with
+    /// the text `text` since `same_since`, all since `all_since`): the count and the insert hold
+    /// one lock per recipient (see `db::lock`), so instances sharing a database count each
+    /// other's replies exactly. `choose` gives the message to queue, or none.
+    pub async fn enqueue_reply(
         &self,
         recipient: &Msisdn,
         text: &str,
-        since: DateTime<Utc>,
-    ) -> Result<i64, OutboxError> {
-        Ok(store::recent_replies(&self.db, recipient.as_str(), text, since).await?)
+        (same_since, all_since): (DateTime<Utc>, DateTime<Utc>),
+        choose: impl FnOnce(RecentReplies) -> Option<NewMessage>,
+    ) -> Result<Option<Enqueued>, OutboxError> {
+        let key = format!("reply:{}", recipient.as_str());
+        let to = recipient.as_str();
+        let enqueued = with_tx!(&self.db, tx => {
+            let mut tx = Tx::from(tx);
+            xact_lock(&mut tx, &key).await?;
+            let recent = store::recent_replies_tx(&mut tx, to, text, same_since, all_since).await?;
+            match choose(recent) {
+                Some(msg) => Some(store::insert_tx(&mut tx, &self.row(&msg, time::now())).await?),
+                None => None,
+            }
+        });
+        if enqueued.is_some_and(|e| e.created) {
+            self.wake.notify_one();
+        }
+        Ok(enqueued)
     }
 
     /// Marks rows whose time ran out; the dispatcher never claims them.

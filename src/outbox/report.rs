@@ -65,6 +65,132 @@ pub async fn apply_report(
     Ok(done > 0)
 }
 
+/// What became of a report handed to [`receive_report`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Received {
+    /// It changed the message's status.
+    Applied,
+    /// The message is known and the report changed nothing (a repeat, or late: never backwards).
+    Unchanged,
+    /// No recorded send carries this id yet: kept, and applied once the send is recorded (or
+    /// deleted by housekeeping after a day, when it was for no message of ours).
+    Kept,
+}
+
+/// A gateway's report on the message it knows as `provider_id`. A report may overtake the send
+/// it reports on (the provider answers the send and reports at once, before the dispatcher has
+/// written `sent` and the id): then it is kept in `early_reports`, and [`apply_early`] applies it
+/// when the send is recorded. Keeping first and applying again after closes the race with the
+/// dispatcher from both sides; applying twice changes nothing.
+pub async fn receive_report(
+    db: &Db,
+    gateway_id: &str,
+    provider_id: &str,
+    status: DeliveryStatus,
+    error: Option<&str>,
+) -> Result<Received, sqlx::Error> {
+    let key = || ReportKey::Provider {
+        gateway_id,
+        provider_id,
+    };
+    if is_known(db, gateway_id, provider_id).await? {
+        return Ok(match apply_report(db, key(), status, error).await? {
+            true => Received::Applied,
+            false => Received::Unchanged,
+        });
+    }
+    let id: i64 = with_db!(db, pool => sqlx::query_scalar(
+        "INSERT INTO early_reports (gateway_id, provider_id, status, error, received_at)
+         VALUES ($1, $2, $3, $4, $5) RETURNING id"
+    )
+    .bind(gateway_id)
+    .bind(provider_id)
+    .bind(status_text(status))
+    .bind(error)
+    .bind(time::now())
+    .fetch_one(pool)
+    .await)?;
+    if apply_report(db, key(), status, error).await? {
+        forget_early(db, &[id]).await?;
+        return Ok(Received::Applied);
+    }
+    if is_known(db, gateway_id, provider_id).await? {
+        forget_early(db, &[id]).await?;
+        return Ok(Received::Unchanged);
+    }
+    Ok(Received::Kept)
+}
+
+fn status_text(status: DeliveryStatus) -> &'static str {
+    match status {
+        DeliveryStatus::Sent => "sent",
+        DeliveryStatus::Delivered => "delivered",
+        DeliveryStatus::Failed => "failed",
+    }
+}
+
+fn status_of(text: &str) -> Option<DeliveryStatus> {
+    match text {
+        "sent" => Some(DeliveryStatus::Sent),
+        "delivered" => Some(DeliveryStatus::Delivered),
+        "failed" => Some(DeliveryStatus::Failed),
+        _ => None,
+    }
+}
+
+/// Applies the reports kept for a send that has just been recorded, in the order they came.
+pub async fn apply_early(
+    db: &Db,
+    gateway_id: &str,
+    provider_id: &str,
+) -> Result<usize, sqlx::Error> {
+    let early: Vec<(i64, String, Option<String>)> = with_db!(db, pool => sqlx::query_as(
+        "SELECT id, status, error FROM early_reports
+          WHERE gateway_id = $1 AND provider_id = $2 ORDER BY id"
+    )
+    .bind(gateway_id)
+    .bind(provider_id)
+    .fetch_all(pool)
+    .await)?;
+    let mut applied = 0;
+    for (_, status, error) in &early {
+        let Some(status) = status_of(status) else {
+            continue;
+        };
+        let key = ReportKey::Provider {
+            gateway_id,
+            provider_id,
+        };
+        if apply_report(db, key, status, error.as_deref()).await? {
+            applied += 1;
+        }
+    }
+    let ids: Vec<i64> = early.iter().map(|(id, _, _)| *id).collect();
+    forget_early(db, &ids).await?;
+    Ok(applied)
+}
+
+async fn forget_early(db: &Db, ids: &[i64]) -> Result<(), sqlx::Error> {
+    for id in ids {
+        execute!(db, pool => sqlx::query("DELETE FROM early_reports WHERE id = $1")
+            .bind(id)
+            .execute(pool)
+            .await)?;
+    }
+    Ok(())
+}
+
+/// Deletes kept reports older than `before`: they named no message of ours.
+pub async fn forget_early_before(
+    db: &Db,
+    before: chrono::DateTime<chrono::Utc>,
+) -> Result<u64, sqlx::Error> {
+    execute!(db, pool => sqlx::query("DELETE FROM early_reports WHERE received_at < $1")
+        .bind(before)
+        .execute(pool)
+        .await)
+}
+
 /// Whether a message sent through `gateway_id` carries `provider_id`: a report that finds no row
 /// to change is then a repeat (or late), not one that overtook its send.
 pub async fn is_known(db: &Db, gateway_id: &str, provider_id: &str) -> Result<bool, sqlx::Error> {
@@ -87,12 +213,9 @@ impl ReportSink for Outbox {
         status: DeliveryStatus,
     ) -> BoxFuture<'a, Result<bool, ReportError>> {
         Box::pin(async move {
-            let key = ReportKey::Provider {
-                gateway_id,
-                provider_id,
-            };
-            apply_report(self.db(), key, status, None)
+            receive_report(self.db(), gateway_id, provider_id, status, None)
                 .await
+                .map(|r| r != Received::Unchanged)
                 .map_err(|e| match e {
                     sqlx::Error::PoolClosed => ReportError::Closed,
                     other => ReportError::Failed(other.to_string()),

@@ -2,11 +2,12 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Enqueued, NewMessage, Priority};
+use super::{Enqueued, NewMessage, Priority, RecentReplies};
+use crate::db::tx::{on_tx, Tx};
 use crate::db::Db;
 use crate::hash::text_hash;
 use crate::text::SmsInfo;
-use crate::{execute, with_db};
+use crate::{execute, with_db, with_tx};
 
 /// A message with what the outbox worked out for it, ready to be a row.
 pub struct Row<'a> {
@@ -19,8 +20,13 @@ pub struct Row<'a> {
 
 /// Inserts the row unless its idempotency key exists; either way, the row's id.
 pub async fn insert(db: &Db, row: &Row<'_>) -> Result<Enqueued, sqlx::Error> {
+    Ok(with_tx!(db, tx => insert_tx(&mut Tx::from(tx), row).await?))
+}
+
+/// [`insert`] inside a caller's transaction.
+pub async fn insert_tx(tx: &mut Tx<'_>, row: &Row<'_>) -> Result<Enqueued, sqlx::Error> {
     let msg = row.msg;
-    let inserted: Option<i64> = with_db!(db, pool => sqlx::query_scalar(
+    let inserted: Option<i64> = on_tx!(tx, conn => sqlx::query_scalar(
         "INSERT INTO outbox (recipient, text, text_hash, encoding, parts, priority, topic, origin,
                              idempotency_key, not_before, expires_at, next_attempt_at,
                              created_at, updated_at)
@@ -40,16 +46,16 @@ pub async fn insert(db: &Db, row: &Row<'_>) -> Result<Enqueued, sqlx::Error> {
     .bind(row.not_before)
     .bind(row.expires_at)
     .bind(row.now)
-    .fetch_optional(pool)
+    .fetch_optional(conn)
     .await)?;
     if let Some(id) = inserted {
         return Ok(Enqueued { id, created: true });
     }
-    let id: i64 = with_db!(db, pool => sqlx::query_scalar(
+    let id: i64 = on_tx!(tx, conn => sqlx::query_scalar(
         "SELECT id FROM outbox WHERE idempotency_key = $1"
     )
     .bind(&msg.idempotency_key)
-    .fetch_one(pool)
+    .fetch_one(conn)
     .await)?;
     Ok(Enqueued { id, created: false })
 }
@@ -138,23 +144,30 @@ pub async fn count_origin(db: &Db, origin: &str) -> Result<Vec<(String, i64)>, s
     .await)
 }
 
-/// Replies with this exact text to `recipient` since `since`.
-pub async fn recent_replies(
-    db: &Db,
+/// Replies to `recipient`: those with this exact text since `same_since`, and all since
+/// `all_since`, read inside the caller's transaction.
+pub async fn recent_replies_tx(
+    tx: &mut Tx<'_>,
     recipient: &str,
     text: &str,
-    since: DateTime<Utc>,
-) -> Result<i64, sqlx::Error> {
-    with_db!(db, pool => sqlx::query_scalar(
-        "SELECT COUNT(*) FROM outbox
-          WHERE recipient = $1 AND text_hash = $2 AND priority = $3 AND created_at >= $4"
+    same_since: DateTime<Utc>,
+    all_since: DateTime<Utc>,
+) -> Result<RecentReplies, sqlx::Error> {
+    let (same_text, total): (i64, i64) = on_tx!(tx, conn => sqlx::query_as(
+        "SELECT COALESCE(SUM(CASE WHEN text_hash = $2 AND created_at >= $3 THEN 1 ELSE 0 END), 0),
+                COALESCE(SUM(CASE WHEN created_at >= $4 THEN 1 ELSE 0 END), 0)
+           FROM outbox
+          WHERE recipient = $1 AND priority = $5 AND created_at >= $6"
     )
     .bind(recipient)
     .bind(text_hash(text))
+    .bind(same_since)
+    .bind(all_since)
     .bind(Priority::Reply.rank())
-    .bind(since)
-    .fetch_one(pool)
-    .await)
+    .bind(same_since.min(all_since))
+    .fetch_one(conn)
+    .await)?;
+    Ok(RecentReplies { same_text, total })
 }
 
 pub async fn expire_due(db: &Db, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {

@@ -16,6 +16,11 @@ pub async fn housekeeping(svc: &Services, retention_days: u32) {
     let inbox = crate::inbox::forget_bodies(db, cutoff).await;
     let simulator = simulator::store::forget_bodies(db, cutoff).await;
     let runs = super::lease::forget_runs(db, time::now() - TimeDelta::days(7)).await;
+    match crate::outbox::forget_early_before(db, time::now() - TimeDelta::days(1)).await {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!(reports = n, "delivery reports for no known message deleted"),
+        Err(err) => tracing::error!(%err, "housekeeping: early delivery reports"),
+    }
     match crate::dialog::ussd::forget_expired(db, time::now()).await {
         Ok(n) => tracing::info!(ussd_sessions = n, "expired USSD sessions deleted"),
         Err(err) => tracing::error!(%err, "housekeeping: USSD sessions"),

@@ -7,9 +7,11 @@ pub mod housekeeping;
 mod lease;
 
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use futures::FutureExt;
 use tokio_cron_scheduler::{Job, JobScheduler, JobSchedulerError};
 
 use crate::dialog::Services;
@@ -61,7 +63,13 @@ pub async fn start(jobs: Arc<Jobs>) -> Result<JobScheduler, JobSchedulerError> {
             Box::pin(async move {
                 let db = &jobs.services.db;
                 match claim_slot(db, &jobs.instance, name, slot_seconds).await {
-                    Ok(true) => run(jobs).await,
+                    Ok(true) => {
+                        // A panic ends this run only, logged; the job runs again next slot.
+                        let ran = AssertUnwindSafe(run(jobs.clone())).catch_unwind().await;
+                        if ran.is_err() {
+                            tracing::error!(job = name, "job panicked; it runs again next slot");
+                        }
+                    }
                     Ok(false) => tracing::debug!(job = name, "another instance runs this slot"),
                     Err(err) => tracing::error!(job = name, %err, "job lease"),
                 }

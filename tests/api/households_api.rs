@@ -2,19 +2,9 @@
 
 use serde_json::{json, Value};
 
-use crate::common::{self, TestApp};
+use crate::common::{self, staff_id, TestApp};
 
 const TOKEN: &str = "test-token-5";
-
-async fn staff_id(t: &TestApp, msisdn: &str) -> i64 {
-    loa::with_db!(&t.app.services.db, pool => sqlx::query_scalar::<_, i64>(
-        "SELECT id FROM staff WHERE msisdn = $1"
-    )
-    .bind(msisdn)
-    .fetch_one(pool)
-    .await)
-    .expect("staff")
-}
 
 async fn get(t: &TestApp, path: &str, token: Option<&str>, staff: Option<i64>) -> (u16, Value) {
     let mut req = t.client.get(t.url(path));

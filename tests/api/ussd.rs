@@ -315,7 +315,12 @@ async fn a_ussd_gateway_webhook_answers_with_its_secret_only() {
     )
     .expect("gateway file");
     let gateway_dir = dir.path().to_path_buf();
-    let t = common::spawn_with(move |c| c.gateway_dir = gateway_dir).await;
+    // A real aggregator: real gateways, no simulator beside them.
+    let t = common::spawn_with(move |c| {
+        c.gateway_dir = gateway_dir;
+        c.simulator.enabled = false;
+    })
+    .await;
     assert!(
         t.app.gateways.get("at-ussd").is_none(),
         "a USSD gateway is no SMS route"

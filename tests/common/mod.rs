@@ -109,7 +109,8 @@ fn replace_db_name(url: &str, name: &str) -> String {
     }
 }
 
-/// The configuration tests run with: no quiet hours, fast polling, short leases.
+/// The configuration tests run with: simulator mode (the default is real gateways), no quiet
+/// hours, fast polling, short leases.
 #[allow(clippy::field_reassign_with_default)]
 pub fn test_config(db: &TestDb) -> Config {
     let mut c = Config::default();
@@ -120,6 +121,7 @@ pub fn test_config(db: &TestDb) -> Config {
     c.dispatcher.poll_millis = 50;
     c.dispatcher.lease_seconds = 2;
     c.dispatcher.hold_seconds = 3;
+    c.simulator.enabled = true;
     c.simulator.rate = 1000;
     c.instance_id = Some(format!("test-{}", uuid::Uuid::new_v4().simple()));
     c
@@ -232,6 +234,26 @@ impl TestApp {
         let (status, body) = self.ussd_raw(session, phone, text).await;
         assert_eq!(status, 200, "ussd {text:?}: {body}");
         body
+    }
+
+    /// Queues a reply to `to` straight into the outbox (no inbound message): its outbox id.
+    pub async fn enqueue_reply(&self, to: &str, text: &str) -> i64 {
+        self.app
+            .services
+            .outbox
+            .enqueue(loa::outbox::NewMessage {
+                recipient: loa::phone::Msisdn::parse(to).expect("number"),
+                text: text.into(),
+                priority: loa::outbox::Priority::Reply,
+                topic: None,
+                origin: "test".into(),
+                idempotency_key: uuid::Uuid::new_v4().to_string(),
+                not_before: None,
+                expires_at: None,
+            })
+            .await
+            .expect("enqueue")
+            .id
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -594,4 +616,15 @@ pub async fn count(app: &App, sql: &str) -> i64 {
         .fetch_one(pool)
         .await)
     .expect("count")
+}
+
+/// The id of the staff member with phone `msisdn` (E.164), as the staff API's `x-loa-staff` takes it.
+pub async fn staff_id(t: &TestApp, msisdn: &str) -> i64 {
+    loa::with_db!(&t.app.services.db, |pool| sqlx::query_scalar::<_, i64>(
+        "SELECT id FROM staff WHERE msisdn = $1"
+    )
+    .bind(msisdn)
+    .fetch_one(pool)
+    .await)
+    .expect("staff")
 }

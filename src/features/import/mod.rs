@@ -9,6 +9,7 @@ mod areas;
 pub mod decode;
 mod driver;
 mod households;
+pub mod limits;
 pub mod parse;
 mod places;
 mod report;
@@ -74,14 +75,23 @@ impl Kind {
 pub enum ImportError {
     #[error("cannot read the file: {0}")]
     Read(String),
-    #[error("unknown file type `{0}`: give a .csv or .xlsx file")]
+    #[error("unknown file type `{0}`: give a .csv, .xlsx or .ods file")]
     Format(String),
     #[error("the file has more than {0} rows")]
     TooLarge(usize),
     #[error("the file's text is not UTF-8, UTF-16 or Windows-1258 ({0:?})")]
     Encoding(decode::Refusal),
-    #[error("database: {0}")]
+    /// Past one of the bounds in [`limits`]: the text says which, and where.
+    #[error("the file is past a limit: {0}")]
+    OverLimit(limits::OverLimit),
+    #[error("database")]
     Db(#[from] sqlx::Error),
+}
+
+impl From<limits::OverLimit> for ImportError {
+    fn from(e: limits::OverLimit) -> Self {
+        ImportError::OverLimit(e)
+    }
 }
 
 impl ImportError {
@@ -93,6 +103,9 @@ impl ImportError {
             }
             ImportError::Format(ext) => Msg::new("import-error-format").arg("ext", ext.clone()),
             ImportError::TooLarge(n) => Msg::new("import-error-too-large").num("rows", *n as i64),
+            ImportError::OverLimit(limit) => {
+                Msg::new("import-error-over-limit").arg("detail", limit.to_string())
+            }
             ImportError::Encoding(decode::Refusal::Tcvn3) => Msg::new("import-error-tcvn3"),
             ImportError::Encoding(decode::Refusal::Vni) => Msg::new("import-error-vni"),
             ImportError::Encoding(decode::Refusal::Unknown) => Msg::new("import-error-encoding"),

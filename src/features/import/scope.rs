@@ -7,6 +7,7 @@ use super::staff::listed_areas;
 use super::table::{self, Columns, Field, Table};
 use super::{store, ImportError, Kind, Options, Problem};
 use crate::db::Db;
+use crate::features::areas::{self, Area, Level};
 use crate::features::households::code_key;
 use crate::features::staff::{self as staff_feature, Staff};
 use crate::i18n::Msg;
@@ -47,12 +48,22 @@ pub async fn outside_areas(
         Kind::Households | Kind::Support => store::household_villages(db).await?,
         Kind::Areas | Kind::Staff => HashMap::new(),
     };
+    let stored_areas = match kind {
+        Kind::Areas => areas::all(db)
+            .await?
+            .into_iter()
+            .map(|a| (a.code.clone(), a))
+            .collect(),
+        _ => HashMap::new(),
+    };
     let mut scope = Scope {
         db,
         fields,
         cols,
         places: Places::load(db).await?,
         village_of,
+        stored_areas,
+        own: staff.areas.clone(),
         cover: Cover {
             scope: staff_feature::scope(db, staff).await?,
         },
@@ -78,6 +89,10 @@ struct Scope<'a> {
     places: Places,
     /// Stored households' villages by code key.
     village_of: HashMap<String, String>,
+    /// Stored areas by code (an areas upload only).
+    stored_areas: HashMap<String, Area>,
+    /// The areas the caller is assigned (covered from above, not by the caller).
+    own: Vec<String>,
     cover: Cover,
 }
 
@@ -90,11 +105,8 @@ impl Scope<'_> {
     }
 
     fn outside(&self, row: usize, field: usize, value: &str) -> Problem {
-        Problem {
-            row,
-            column: self.cols.header(field).to_string(),
-            problem: Msg::new("import-outside-area").arg("value", value.to_string()),
-        }
+        let problem = Msg::new("import-outside-area").arg("value", value.to_string());
+        self.problem(row, field, problem)
     }
 
     /// The place a row names in field `name` must be covered, when it is known.
@@ -127,11 +139,16 @@ impl Scope<'_> {
         }
     }
 
-    /// A known area must be covered; a new one must have a covered parent.
+    /// A known area must be covered, keep its level, and may move only under a covered parent
+    /// (and not at all when it is one the caller is assigned); a new one must have a covered
+    /// parent.
     async fn area(&mut self, row: usize, cells: &[String]) -> Outside {
         let code = self.cols.get(cells, self.field("code"));
-        if resolve(&self.places, code).is_some() {
-            return self.covered(row, cells, "code").await;
+        if let Some(known) = resolve(&self.places, code) {
+            if let Some(p) = self.covered(row, cells, "code").await? {
+                return Ok(Some(p));
+            }
+            return self.known_area(row, cells, &known).await;
         }
         let field = self.field("parent");
         let parent = self.cols.get(cells, field);
@@ -140,6 +157,42 @@ impl Scope<'_> {
             None => false,
         };
         Ok((!ok).then(|| self.outside(row, field, parent)))
+    }
+
+    /// A covered area's level and parent as the row would set them.
+    async fn known_area(&mut self, row: usize, cells: &[String], code: &str) -> Outside {
+        let Some(stored) = self.stored_areas.get(code) else {
+            return Ok(None);
+        };
+        let level_field = self.field("level");
+        let level = Level::from_vietnamese(self.cols.get(cells, level_field));
+        if level.is_some_and(|l| l != stored.level) {
+            let problem = Msg::new("import-scope-level").arg("value", code.to_string());
+            return Ok(Some(self.problem(row, level_field, problem)));
+        }
+        let field = self.field("parent");
+        let raw = self.cols.get(cells, field);
+        let parent = resolve(&self.places, raw);
+        if parent.as_deref() == stored.parent_code.as_deref() {
+            return Ok(None);
+        }
+        if self.own.iter().any(|a| a == code) {
+            let problem = Msg::new("import-scope-own").arg("value", code.to_string());
+            return Ok(Some(self.problem(row, field, problem)));
+        }
+        let ok = match parent {
+            Some(p) => self.cover.covers(&p).await?,
+            None => false,
+        };
+        Ok((!ok).then(|| self.outside(row, field, raw)))
+    }
+
+    fn problem(&self, row: usize, field: usize, problem: Msg) -> Problem {
+        Problem {
+            row,
+            column: self.cols.header(field).to_string(),
+            problem,
+        }
     }
 
     /// Every area a staff row lists must be covered, and someone already serving elsewhere is

@@ -4,6 +4,7 @@ use std::path::Path;
 
 use calamine::{Data, Reader};
 
+use super::limits::{self, Budget};
 use super::ImportError;
 
 /// A sheet as text: the header row and the data rows, each with its row number in the file.
@@ -13,21 +14,34 @@ pub struct Table {
 }
 
 /// The most rows one file may hold, so a wrong file cannot exhaust memory.
-pub const MAX_ROWS: usize = 2_000_000;
+pub const MAX_ROWS: usize = limits::MAX_ROWS;
 
-/// Reads `.csv` (UTF-8, `,` or `;` separated) or `.xlsx` (first sheet) by the file's extension.
+/// Reads `.csv` (UTF-8, `,` or `;` separated), `.xlsx` or `.ods` (first sheet) by the file's
+/// extension, within [`limits`].
 pub fn read(path: &Path) -> Result<Table, ImportError> {
     let ext = path
         .extension()
         .map(|e| e.to_string_lossy().to_lowercase())
         .unwrap_or_default();
+    if !matches!(ext.as_str(), "csv" | "txt" | "xlsx" | "xlsm" | "ods") {
+        return Err(ImportError::Format(ext));
+    }
+    let size = std::fs::metadata(path)
+        .map_err(|e| ImportError::Read(e.to_string()))?
+        .len();
+    if size > limits::MAX_FILE_BYTES {
+        return Err(limits::OverLimit(format!(
+            "the file is {} MiB; loa reads at most {} MiB",
+            size / (1024 * 1024),
+            limits::MAX_FILE_BYTES / (1024 * 1024)
+        ))
+        .into());
+    }
+    let bytes = std::fs::read(path).map_err(|e| ImportError::Read(e.to_string()))?;
     match ext.as_str() {
-        "csv" | "txt" => {
-            let bytes = std::fs::read(path).map_err(|e| ImportError::Read(e.to_string()))?;
-            read_csv(&bytes)
-        }
-        "xlsx" | "xlsm" | "xls" | "ods" => read_xlsx(path),
-        other => Err(ImportError::Format(other.to_string())),
+        "csv" | "txt" => read_csv(&bytes),
+        "ods" => read_ods_bytes(&bytes),
+        _ => read_xlsx_bytes(&bytes),
     }
 }
 
@@ -50,19 +64,39 @@ pub fn read_csv(bytes: &[u8]) -> Result<Table, ImportError> {
         .from_reader(bytes);
     from_rows(reader.records().enumerate().map(|(i, rec)| {
         let rec = rec.map_err(|e| ImportError::Read(e.to_string()))?;
+        if rec.as_slice().len() > limits::MAX_RECORD_BYTES {
+            return Err(limits::OverLimit(format!(
+                "line {} is longer than {} KiB",
+                i + 1,
+                limits::MAX_RECORD_BYTES / 1024
+            ))
+            .into());
+        }
         Ok((i + 1, rec.iter().map(|c| c.trim().to_string()).collect()))
     }))
 }
 
 /// A table from numbered rows of cells: the first row is the header, blank rows are left out,
-/// and reading stops at [`MAX_ROWS`].
+/// and reading stops at [`MAX_ROWS`] or another of the [`limits`].
 fn from_rows(
     rows: impl Iterator<Item = Result<(usize, Vec<String>), ImportError>>,
 ) -> Result<Table, ImportError> {
     let mut headers = None;
     let mut out = Vec::new();
+    let mut budget = Budget::default();
     for row in rows {
-        let (number, cells) = row?;
+        let (number, mut cells) = row?;
+        // Trailing empty cells (a sheet's formatting) are no columns.
+        while cells.last().is_some_and(String::is_empty) {
+            cells.pop();
+        }
+        budget.take(number, &cells)?;
+        // NUL and other control characters: no office means them, and PostgreSQL refuses NUL.
+        for cell in &mut cells {
+            if let std::borrow::Cow::Owned(clean) = crate::text::strip_controls(cell) {
+                *cell = clean;
+            }
+        }
         if headers.is_none() {
             headers = Some(cells);
             continue;
@@ -81,32 +115,72 @@ fn from_rows(
     })
 }
 
-fn read_xlsx(path: &Path) -> Result<Table, ImportError> {
-    let book = calamine::open_workbook_auto(path).map_err(|e| ImportError::Read(e.to_string()))?;
-    read_book(book)
-}
-
-/// Reads a workbook already in memory (an upload through the API).
+/// Reads an `.xlsx` already in memory (a file, or an upload through the API), cell by cell:
+/// only cells with a value cost anything, wherever they lie.
 pub fn read_xlsx_bytes(bytes: &[u8]) -> Result<Table, ImportError> {
-    let book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
+    limits::check_zip(std::io::Cursor::new(bytes))?;
+    let mut book: calamine::Xlsx<_> = calamine::Reader::new(std::io::Cursor::new(bytes))
+        .map_err(|e: calamine::XlsxError| ImportError::Read(e.to_string()))?;
+    let first = book
+        .sheet_names()
+        .into_iter()
+        .next()
+        .ok_or_else(|| ImportError::Read("the workbook has no sheet".into()))?;
+    let mut cells = book
+        .worksheet_cells_reader(&first)
         .map_err(|e| ImportError::Read(e.to_string()))?;
-    read_book(book)
+    let mut rows: std::collections::BTreeMap<usize, Vec<(usize, String)>> = Default::default();
+    let mut count = 0usize;
+    while let Some(cell) = cells
+        .next_cell()
+        .map_err(|e| ImportError::Read(e.to_string()))?
+    {
+        let value = Data::from(cell.get_value().clone());
+        if matches!(value, Data::Empty) {
+            continue;
+        }
+        let (r, c) = cell.get_position();
+        let (row, col) = (r as usize + 1, c as usize);
+        limits::check_row(row)?;
+        limits::check_column(row, col)?;
+        count += 1;
+        if count > limits::MAX_CELLS {
+            return Err(limits::OverLimit(format!(
+                "the sheet has more than {} filled cells",
+                limits::MAX_CELLS
+            ))
+            .into());
+        }
+        rows.entry(row).or_default().push((col, cell_text(&value)));
+    }
+    from_rows(rows.into_iter().map(|(number, cells)| {
+        let width = cells.iter().map(|(c, _)| c + 1).max().unwrap_or(0);
+        let mut row = vec![String::new(); width];
+        for (c, text) in cells {
+            row[c] = text;
+        }
+        Ok((number, row))
+    }))
 }
 
-fn read_book<RS: std::io::Read + std::io::Seek>(
-    mut book: calamine::Sheets<RS>,
-) -> Result<Table, ImportError> {
+/// Reads an `.ods` in memory, once it is measured to fit (calamine lays sheets out densely).
+pub fn read_ods_bytes(bytes: &[u8]) -> Result<Table, ImportError> {
+    limits::check_zip(std::io::Cursor::new(bytes))?;
+    limits::check_ods(std::io::Cursor::new(bytes))?;
+    let mut book: calamine::Ods<_> = calamine::Reader::new(std::io::Cursor::new(bytes))
+        .map_err(|e: calamine::OdsError| ImportError::Read(e.to_string()))?;
     let range = book
         .worksheet_range_at(0)
         .ok_or_else(|| ImportError::Read("the workbook has no sheet".into()))?
         .map_err(|e| ImportError::Read(e.to_string()))?;
     let start = range.start().map_or(0, |(r, _)| r as usize);
-    from_rows(
-        range
-            .rows()
-            .enumerate()
-            .map(|(i, row)| Ok((start + i + 1, row.iter().map(cell_text).collect()))),
-    )
+    let first_col = range.start().map_or(0, |(_, c)| c as usize);
+    from_rows(range.rows().enumerate().map(|(i, row)| {
+        // Columns as in the sheet: a range that starts at C keeps A and B empty.
+        let mut cells = vec![String::new(); first_col];
+        cells.extend(row.iter().map(cell_text));
+        Ok((start + i + 1, cells))
+    }))
 }
 
 /// A cell as the office typed it: whole numbers without `.0` (a code typed as a number keeps

@@ -113,7 +113,7 @@ async fn sms(
     if body
         .id
         .as_ref()
-        .is_some_and(|id| id.is_empty() || id.len() > MAX_ID_CHARS)
+        .is_some_and(|id| id.is_empty() || id.chars().count() > MAX_ID_CHARS)
     {
         return Err(ApiError::bad_request(
             "bad_id",
@@ -264,6 +264,22 @@ async fn broadcast(
     ApiJson(body): ApiJson<BroadcastIn>,
 ) -> Result<Json<BroadcastOut>, ApiError> {
     check_text(&body.text)?;
+    if body.text.trim().is_empty() {
+        return Err(ApiError::bad_request(
+            "empty_text",
+            "text is empty: a broadcast says something",
+        ));
+    }
+    if body
+        .key
+        .as_ref()
+        .is_some_and(|k| k.trim().is_empty() || k.chars().count() > MAX_ID_CHARS)
+    {
+        return Err(ApiError::bad_request(
+            "bad_key",
+            format!("key must be 1 to {MAX_ID_CHARS} characters"),
+        ));
+    }
     if body.to.is_empty() || body.to.len() > MAX_BROADCAST {
         return Err(ApiError::bad_request(
             "bad_recipients",

@@ -1,0 +1,187 @@
+//! NUL and other control characters: one rule on both backends. What a gateway brings is stored
+//! without them (answered 200, so the provider stops retrying); what staff or tools send is
+//! refused with a 400 naming the character, and nothing is stored.
+
+use std::sync::Once;
+
+use serde_json::{json, Value};
+
+use crate::common::{self, TestApp, TestDb, DEMO_PHONE};
+
+const TOKEN: &str = "test-token-nul";
+
+fn env() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        std::env::set_var("LOA_TEST_NUL_KEY", "k");
+        std::env::set_var("LOA_TEST_NUL_SECRET", "hook-secret");
+    });
+}
+
+/// Real gateways: an aggregator (SMS webhooks) and a USSD aggregator.
+async fn spawn_live() -> TestApp {
+    env();
+    let db = TestDb::new().await;
+    let mut config = common::test_config(&db);
+    config.simulator.enabled = false;
+    let dir = tempfile::tempdir().expect("dir");
+    let agg = r#"id = "agg-nul"
+kind = "aggregator"
+rate = 10
+[aggregator]
+send_url = "http://127.0.0.1:9/version1/messaging"
+username = "u"
+api_key_env = "LOA_TEST_NUL_KEY"
+[webhook]
+secret_env = "LOA_TEST_NUL_SECRET"
+"#;
+    let ussd =
+        "id = \"ussd-nul\"\nkind = \"ussd\"\n[webhook]\nsecret_env = \"LOA_TEST_NUL_SECRET\"\n";
+    std::fs::write(dir.path().join("agg.toml"), agg).expect("file");
+    std::fs::write(dir.path().join("ussd.toml"), ussd).expect("file");
+    config.gateway_dir = dir.keep();
+    let app = loa::server::open(config).await.expect("open");
+    loa::demo::load(&app.services.db).await.expect("demo");
+    common::start(app, db).await
+}
+
+async fn form(t: &TestApp, path: &str, body: &str) -> (u16, String) {
+    let res = t
+        .client
+        .post(t.url(path))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("post");
+    (res.status().as_u16(), res.text().await.expect("body"))
+}
+
+#[tokio::test]
+async fn a_gateways_message_with_nul_is_stored_without_it() {
+    let t = spawn_live().await;
+    let (s, b) = form(
+        &t,
+        "/webhooks/agg-nul/inbound/hook-secret",
+        "from=%2B84912001001&id=at%00-1&text=H%00D%01&to=9029",
+    )
+    .await;
+    assert_eq!(s, 200, "{b}");
+    let (s, b) = form(
+        &t,
+        "/webhooks/agg-nul/dlr/hook-secret",
+        "id=ATX%00id&status=Failed&failureReason=x%00y",
+    )
+    .await;
+    assert_eq!(s, 200, "{b}");
+    let (text, provider): (String, String) = loa::with_db!(&t.app.services.db, |pool| {
+        sqlx::query_as(
+            "SELECT text, provider_id FROM inbound_messages WHERE gateway_id = 'agg-nul'",
+        )
+        .fetch_one(pool)
+        .await
+    })
+    .expect("stored");
+    assert_eq!((text.as_str(), provider.as_str()), ("HD", "at-1"));
+
+    let (s, b) = form(
+        &t,
+        "/webhooks/ussd-nul/ussd/hook-secret",
+        "sessionId=s%001&serviceCode=%2A123%23&phoneNumber=0912001001&text=4%00",
+    )
+    .await;
+    assert_eq!(s, 200, "{b}");
+    assert!(b.starts_with("CON "), "{b}");
+    let session: String = loa::with_db!(&t.app.services.db, |pool| sqlx::query_scalar(
+        "SELECT session_id FROM ussd_sessions"
+    )
+    .fetch_one(pool)
+    .await)
+    .expect("session");
+    assert_eq!(session, "s1");
+    t.stop().await;
+}
+
+async fn post_json(t: &TestApp, path: &str, staff: Option<i64>, body: Value) -> (u16, Value) {
+    let mut req = t.client.post(t.url(path)).json(&body);
+    if let Some(s) = staff {
+        req = req.bearer_auth(TOKEN).header("x-loa-staff", s.to_string());
+    }
+    let res = req.send().await.expect("post");
+    (
+        res.status().as_u16(),
+        res.json().await.unwrap_or(Value::Null),
+    )
+}
+
+#[tokio::test]
+async fn what_staff_and_tools_send_with_nul_is_refused_naming_it() {
+    let t = common::spawn_with(|c| c.api_token = Some(TOKEN.into())).await;
+    let officer = common::staff_id(&t, "+84912009003").await;
+    let record: i64 = loa::with_db!(&t.app.services.db, |pool| sqlx::query_scalar(
+        "SELECT id FROM support_records WHERE record_key LIKE 'CG0002|DA3.TDA1|%'"
+    )
+    .fetch_one(pool)
+    .await)
+    .expect("record");
+    for (path, staff, body) in [
+        (
+            "/simulator/api/sms".to_string(),
+            None,
+            json!({ "from": DEMO_PHONE, "text": "H\u{0}D" }),
+        ),
+        (
+            "/simulator/api/sms".to_string(),
+            None,
+            json!({ "from": DEMO_PHONE, "text": "HD", "id": "p\u{0}1" }),
+        ),
+        (
+            "/simulator/api/broadcast".to_string(),
+            None,
+            json!({ "to": [DEMO_PHONE], "text": "Hop\u{0}" }),
+        ),
+        (
+            "/simulator/api/broadcast".to_string(),
+            None,
+            json!({ "to": [DEMO_PHONE], "text": "Hop", "key": "k\u{0}" }),
+        ),
+        (
+            format!("/api/v1/support/{record}/status"),
+            Some(officer),
+            json!({ "status": "rejected", "reason": "thiếu\u{0} giấy tờ" }),
+        ),
+    ] {
+        let (s, v) = post_json(&t, &path, staff, body.clone()).await;
+        assert_eq!(s, 400, "{path} {body}: {v}");
+        assert_eq!(v["error"]["code"], "control_character", "{v}");
+        assert!(
+            v["error"]["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("U+0000"),
+            "{v}"
+        );
+    }
+    let res = t
+        .client
+        .get(t.url("/api/v1/households/CG%000001"))
+        .bearer_auth(TOKEN)
+        .header("x-loa-staff", officer.to_string())
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(res.status(), 400);
+    let v: Value = res.json().await.expect("json");
+    assert_eq!(v["error"]["code"], "control_character", "{v}");
+    assert_eq!(
+        common::count(&t.app, "SELECT COUNT(*) FROM inbound_messages").await,
+        0
+    );
+    assert_eq!(
+        common::count(&t.app, "SELECT COUNT(*) FROM outbox").await,
+        0
+    );
+    let history = format!("SELECT COUNT(*) FROM support_history WHERE record_id = {record}");
+    assert_eq!(common::count(&t.app, &history).await, 1, "only its import");
+    t.stop().await;
+}

@@ -1,0 +1,118 @@
+//! A delivery report that arrives before the dispatcher has recorded its send is kept and
+//! applied once the send is recorded: no report is dropped.
+
+use std::sync::Once;
+use std::time::{Duration, Instant};
+
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::common::{self, TestApp, TestDb, DEMO_PHONE};
+
+fn env() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        std::env::set_var("LOA_TEST_EARLY_PASSWORD", "pw");
+        std::env::set_var("LOA_TEST_EARLY_SECRET", "hook-secret");
+    });
+}
+
+async fn spawn_jasmin(uri: &str) -> TestApp {
+    env();
+    let db = TestDb::new().await;
+    let mut config = common::test_config(&db);
+    config.simulator.enabled = false;
+    let dir = tempfile::tempdir().expect("dir");
+    let file = format!(
+        r#"id = "early"
+kind = "jasmin"
+rate = 50
+[jasmin]
+send_url = "{uri}/send"
+username = "loa"
+password_env = "LOA_TEST_EARLY_PASSWORD"
+dlr_url = "http://loa.example/webhooks/early/dlr/hook-secret"
+[webhook]
+secret_env = "LOA_TEST_EARLY_SECRET"
+"#
+    );
+    std::fs::write(dir.path().join("early.toml"), file).expect("file");
+    config.gateway_dir = dir.keep();
+    let app = loa::server::open(config).await.expect("open");
+    common::start(app, db).await
+}
+
+async fn dlr(t: &TestApp, body: &str) -> u16 {
+    t.client
+        .post(t.url("/webhooks/early/dlr/hook-secret"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("dlr")
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn a_report_sent_before_the_send_is_settled_is_applied_once_it_is() {
+    let jasmin = MockServer::start().await;
+    // Jasmin takes the message and answers late; its SMSC reports delivery before that answer.
+    Mock::given(method("POST"))
+        .and(path("/send"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_string("Success \"early-1\"")
+                .set_delay(Duration::from_secs(3)),
+        )
+        .mount(&jasmin)
+        .await;
+    let t = spawn_jasmin(&jasmin.uri()).await;
+    let id = t.enqueue_reply(DEMO_PHONE, "Da nhan").await;
+    let until = Instant::now() + Duration::from_secs(10);
+    while jasmin
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .is_empty()
+    {
+        assert!(Instant::now() < until, "the send never started");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(common::outbox_status(&t.app, id).await, "sending");
+    let report = "id=early-1&message_status=DELIVRD&level=3&id_smsc=1&sub=001&dlvrd=001&err=000";
+    assert_eq!(dlr(&t, report).await, 200);
+    assert_eq!(
+        common::outbox_status(&t.app, id).await,
+        "sending",
+        "the report came first"
+    );
+    // Answered at once and kept; once the send is recorded, the report is applied.
+    let until = Instant::now() + Duration::from_secs(15);
+    loop {
+        let s = common::outbox_status(&t.app, id).await;
+        if s == "delivered" {
+            break;
+        }
+        assert!(Instant::now() < until, "outbox {id} stayed {s}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        common::count(&t.app, "SELECT COUNT(*) FROM early_reports").await,
+        0,
+        "applied and forgotten"
+    );
+    // The same report again changes nothing, and a report for no message of ours is kept
+    // (for a day) and answered 200.
+    assert_eq!(dlr(&t, report).await, 200);
+    assert_eq!(common::outbox_status(&t.app, id).await, "delivered");
+    assert_eq!(
+        dlr(&t, "id=nobody&message_status=DELIVRD&level=3").await,
+        200
+    );
+    assert_eq!(
+        common::count(&t.app, "SELECT COUNT(*) FROM early_reports").await,
+        1
+    );
+    t.stop().await;
+}
