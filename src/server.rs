@@ -114,13 +114,25 @@ const RESTART_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
 /// Runs the task `make` builds until it returns or `shutdown` fires; a panic is logged (with
 /// its message) and the task is started again, so that a server never answers 200 while
 /// nothing sends.
+/// Aborts a task when dropped.
+struct AbortOnDrop(tokio::task::AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 async fn supervise<F, Fut>(name: &'static str, shutdown: CancellationToken, make: F)
 where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = ()> + Send + 'static,
 {
     loop {
-        match tokio::spawn(make()).await {
+        // Dropping the supervisor (an abort, a crash test) stops the task it watches too.
+        let task = tokio::spawn(make());
+        let _stop_with_me = AbortOnDrop(task.abort_handle());
+        match task.await {
             Ok(()) => return,
             Err(err) if err.is_panic() => {
                 let message = crate::http::panic_message(err.into_panic().as_ref());

@@ -102,7 +102,7 @@ impl Dispatcher {
             }
         };
         match (was, hold.until.is_some()) {
-            (false, true) => tracing::info!(instance = %self.holder, "this instance sends now"),
+            (false, true) => tracing::debug!(instance = %self.holder, "this instance sends now"),
             (true, false) => tracing::warn!(instance = %self.holder, "another instance sends now"),
             _ => {}
         }

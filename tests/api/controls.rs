@@ -119,7 +119,7 @@ async fn what_staff_and_tools_send_with_nul_is_refused_naming_it() {
     let t = common::spawn_with(|c| c.api_token = Some(TOKEN.into())).await;
     let officer = common::staff_id(&t, "+84912009003").await;
     let record: i64 = loa::with_db!(&t.app.services.db, |pool| sqlx::query_scalar(
-        "SELECT id FROM support_records WHERE record_key LIKE 'CG0002|DA3.TDA1|%'"
+        "SELECT id FROM support_records WHERE record_key LIKE 'CG0002|DA3.TDA1.ND1|%'"
     )
     .fetch_one(pool)
     .await)

@@ -9,7 +9,7 @@ async fn the_demo_loads_again_over_a_status_staff_changed() {
     let t = common::spawn().await;
     let db = &t.app.services.db;
     let id: i64 = loa::with_db!(db, |pool| sqlx::query_scalar(
-        "SELECT id FROM support_records WHERE record_key LIKE 'CG0002|DA3.TDA1|%'"
+        "SELECT id FROM support_records WHERE record_key LIKE 'CG0002|DA3.TDA1.ND1|%'"
     )
     .fetch_one(pool)
     .await)
