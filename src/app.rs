@@ -15,6 +15,7 @@ use crate::db::Db;
 use crate::dialog::keywords::{KeywordError, Keywords};
 use crate::dialog::Services;
 use crate::features::consent::ConsentGuard;
+use crate::features::maternal::{self, Prices};
 use crate::gateway::simulator::Simulator;
 use crate::gateway::webhook::WebhookAuth;
 use crate::gateway::{files, Gateway, GatewayHandle, Gateways, ReportSink};
@@ -62,17 +63,22 @@ impl App {
         );
         let (gateways, ussd_gateways) = gateways(&config, &db, &outbox)?;
         let instance = config.instance();
+        let gateways = Arc::new(gateways);
+        // The campaign preview's cost: a price lookup, not the gateways themselves.
+        let priced = gateways.clone();
+        let prices = Prices::new(move |to, parts| priced.cost(to, parts));
         let services = Services {
             db,
             locales: Arc::new(locales),
             keywords: Arc::new(keywords),
             outbox,
             tz,
+            maternal: maternal::Settings::new(&config.maternal, prices),
         };
         Ok(Arc::new(App {
             services,
             config,
-            gateways: Arc::new(gateways),
+            gateways,
             ussd_gateways,
             instance,
         }))

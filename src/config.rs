@@ -42,6 +42,50 @@ pub struct Config {
     /// Bearer token of the staff API (`/api/v1/…`); unset, the API refuses every request.
     #[serde(default)]
     pub api_token: Option<Secret>,
+    /// Prenatal checkup reminders (Project 7.3): which visit schedule, and when reminders go out.
+    #[serde(default)]
+    pub maternal: MaternalConfig,
+}
+
+/// Which antenatal visit schedule a deployment follows: the Ministry of Health's (at least four
+/// visits, Decision 4128/QĐ-BYT) or WHO's 2016 model (eight contacts). The weeks are data, in
+/// `src/features/maternal/schedules.toml`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AncSchedule {
+    Moh,
+    Who,
+}
+
+impl AncSchedule {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AncSchedule::Moh => "moh",
+            AncSchedule::Who => "who",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MaternalConfig {
+    /// `moh` (default) or `who`.
+    pub schedule: AncSchedule,
+    /// Local times, "HH:MM": reminders go out only between these, the morning they are for.
+    #[serde(with = "hh_mm")]
+    pub window_start: NaiveTime,
+    #[serde(with = "hh_mm")]
+    pub window_end: NaiveTime,
+}
+
+impl Default for MaternalConfig {
+    fn default() -> Self {
+        MaternalConfig {
+            schedule: AncSchedule::Moh,
+            window_start: NaiveTime::from_hms_opt(7, 0, 0).expect("a time of day"),
+            window_end: NaiveTime::from_hms_opt(11, 0, 0).expect("a time of day"),
+        }
+    }
 }
 
 /// Local times, written "HH:MM", between which only replies go out; equal times mean none.
@@ -110,6 +154,7 @@ impl Default for Config {
                 bulk_ttl_hours: 72,
             },
             api_token: None,
+            maternal: MaternalConfig::default(),
         }
     }
 }
@@ -402,6 +447,12 @@ impl Config {
                 "must be at least 1 part per second",
             ));
         }
+        if self.maternal.window_start >= self.maternal.window_end {
+            return Err(invalid(
+                "maternal.window_end",
+                "must be later than maternal.window_start (the same morning)",
+            ));
+        }
         let d = &self.dispatcher;
         for (key, value) in [
             ("dispatcher.batch_size", d.batch_size as u64),
@@ -582,6 +633,10 @@ mod tests {
             err.to_string().contains("`dispatcher.concurrency`"),
             "{err}"
         );
+        let err = with_env(&[("LOA_MATERNAL__SCHEDULE", "nice")]).unwrap_err();
+        assert!(err.to_string().contains("`maternal.schedule`"), "{err}");
+        let err = with_env(&[("LOA_MATERNAL__WINDOW_END", "06:00")]).unwrap_err();
+        assert!(err.to_string().contains("`maternal.window_end`"), "{err}");
         let err = with_file("database_url = \"mysql://x\"\n").unwrap_err();
         assert!(err.to_string().contains("`database_url`"), "{err}");
     }
@@ -718,6 +773,11 @@ mod tests {
                 bulk_ttl_hours: 17,
             },
             api_token: Some("t0ken".into()),
+            maternal: MaternalConfig {
+                schedule: AncSchedule::Who,
+                window_start: hm(6, 30),
+                window_end: hm(10, 0),
+            },
         };
         let mut env = Vec::new();
         flatten(

@@ -6,6 +6,7 @@
 
 mod confirm;
 pub mod keywords;
+pub mod maternal;
 mod reply;
 pub mod sms;
 pub mod tt;
@@ -31,6 +32,9 @@ pub struct Services {
     pub outbox: Outbox,
     /// Where people live: dates and times in texts.
     pub tz: Tz,
+    /// The maternal feature's schedule choice, reminder window and SMS prices (`maternal` in the
+    /// configuration; prices from the gateway files, wired in `app.rs`).
+    pub maternal: crate::features::maternal::Settings,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -9,5 +9,6 @@ pub mod contacts;
 pub mod households;
 pub mod import;
 pub mod marriage_law;
+pub mod maternal;
 pub mod staff;
 pub mod support;
