@@ -78,6 +78,7 @@ enum ImportKind {
     Households,
     Support,
     Staff,
+    Pregnancies,
 }
 
 fn init_logging() {
@@ -180,6 +181,7 @@ async fn import(
         ImportKind::Households => Kind::Households,
         ImportKind::Support => Kind::Support,
         ImportKind::Staff => Kind::Staff,
+        ImportKind::Pregnancies => Kind::Pregnancies,
     };
     let header_map = map
         .iter()

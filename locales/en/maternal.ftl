@@ -85,3 +85,26 @@ maternal-campaign-text = Commune health station, { $date }: { $text }
 maternal-digest-header = Week from { $date }: { $count } women due for a checkup.
 maternal-digest-line = { $who } checkup { $n } ({ $date });
 maternal-digest-more = More: see the list at the commune health station.
+
+## USSD, option 3 (unaccented screens, at most 182 characters)
+
+ussd-main-maternal = Prenatal checkups
+ussd-maternal-title = Prenatal checkups:
+ussd-maternal-mine = My next checkup
+ussd-maternal-register = Register (health staff)
+ussd-maternal-phone = Type the mother's phone number:
+ussd-maternal-edd = Type the due date as 8 digits (day month year), e.g. 15062026:
+ussd-maternal-none = No checkups are registered for this phone. See the village health worker or the commune health station.
+ussd-maternal-next = Next checkup: number { $n }, on { $date }, at the commune health station.
+ussd-maternal-no-more = You are past the scheduled checkups. With any danger sign, go to the health station at once.
+ussd-maternal-bad-date = The due date is not right: type 8 digits, e.g. 15062026.
+ussd-maternal-failed = Not registered; try again later or send THAI by SMS.
+
+## Importing pregnancies (loa import pregnancies)
+
+import-pregnancy-one-date = give one of the two: the due date or the first day of the last period
+import-pregnancy-edd-past = the due date "{ $value }" has passed
+import-pregnancy-edd-too-far = the due date "{ $value }" is more than { $weeks } weeks from today
+import-pregnancy-lmp-future = the last period "{ $value }" starts after today
+import-pregnancy-needs-village = this phone is in no household: give the village code
+import-pregnancy-unknown-worker = "{ $value }" is not the phone of a health worker, midwife or health station

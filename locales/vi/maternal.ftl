@@ -84,3 +84,26 @@ maternal-campaign-text = Trạm y tế xã, ngày { $date }: { $text }
 maternal-digest-header = Tuần từ { $date }: { $count } chị đến lịch khám.
 maternal-digest-line = { $who } lần { $n } ({ $date });
 maternal-digest-more = Còn nữa: xem danh sách tại trạm y tế xã.
+
+## USSD, mục 3 (màn hình không dấu, tối đa 182 ký tự)
+
+ussd-main-maternal = Khám thai
+ussd-maternal-title = Khám thai:
+ussd-maternal-mine = Lịch khám của tôi
+ussd-maternal-register = Ghi thai (cán bộ y tế)
+ussd-maternal-phone = Nhập số điện thoại của bà mẹ:
+ussd-maternal-edd = Nhập ngày dự sinh, 8 số (ngày tháng năm), ví dụ 15062026:
+ussd-maternal-none = Số này chưa được ghi lịch khám thai. Hãy gặp y tế thôn bản hoặc trạm y tế xã.
+ussd-maternal-next = Lần khám thai tới: lần { $n }, ngày { $date }, tại trạm y tế xã.
+ussd-maternal-no-more = Chị đã qua các lần khám theo lịch. Có dấu hiệu bất thường, đến trạm y tế ngay.
+ussd-maternal-bad-date = Ngày dự sinh chưa đúng: nhập 8 số, ví dụ 15062026.
+ussd-maternal-failed = Chưa ghi được, hãy thử lại sau hoặc nhắn tin THAI.
+
+## Nhập danh sách thai phụ (loa import pregnancies)
+
+import-pregnancy-one-date = điền một trong hai: ngày dự sinh hoặc ngày đầu kỳ kinh cuối
+import-pregnancy-edd-past = ngày dự sinh "{ $value }" đã qua
+import-pregnancy-edd-too-far = ngày dự sinh "{ $value }" quá { $weeks } tuần kể từ hôm nay
+import-pregnancy-lmp-future = ngày đầu kỳ kinh cuối "{ $value }" ở sau hôm nay
+import-pregnancy-needs-village = số này chưa thuộc hộ nào: điền mã thôn
+import-pregnancy-unknown-worker = "{ $value }" không phải số của y tế thôn bản, cô đỡ hay trạm y tế

@@ -73,6 +73,12 @@ async fn upload(
     let Some(kind) = Kind::parse(&kind) else {
         return Err(ApiError::NotFound);
     };
+    if kind == Kind::Pregnancies {
+        return Err(ApiError::forbidden(
+            "forbidden",
+            "pregnancies are health data: imported with `loa import pregnancies` on the server",
+        ));
+    }
     if staff.role != Role::CommuneOfficer {
         return Err(ApiError::forbidden(
             "forbidden",

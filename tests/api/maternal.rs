@@ -808,3 +808,108 @@ async fn the_staff_api_registers_lists_and_audits_within_scope() {
     assert_eq!(status, 404);
     t.stop().await;
 }
+
+#[tokio::test]
+async fn ussd_option_3_registers_for_a_worker_and_shows_a_mother_her_next_checkup() {
+    let t = common::spawn().await;
+    let edd = today() + TimeDelta::days(200);
+    let typed = edd.format("%d%m%Y").to_string();
+    let menu = t.ussd("u1", WORKER, "3").await;
+    assert!(menu.starts_with("CON Kham thai:"), "{menu}");
+    let ask = t.ussd("u1", WORKER, "3*2*0912001001").await;
+    assert!(ask.contains("Nhap ngay du sinh"), "{ask}");
+    let done = t
+        .ussd("u1", WORKER, &format!("3*2*0912001001*{typed}"))
+        .await;
+    assert!(
+        done.starts_with("END Da ghi thai") && done.contains(&dmy(edd)),
+        "{done}"
+    );
+    assert_eq!(
+        common::count(&t.app, "SELECT COUNT(*) FROM pregnancies").await,
+        1
+    );
+    let mine = t.ussd("u2", MOTHER, "3*1").await;
+    assert!(mine.contains("Lan kham thai toi: lan"), "{mine}");
+    let stranger = t.ussd("u3", "0912001002", "3*1").await;
+    assert!(stranger.contains("chua duoc ghi"), "{stranger}");
+    // A villager who tries the form is told it is for health staff; nothing is stored.
+    let refused = t
+        .ussd("u4", "0912001002", &format!("3*2*0912001003*{typed}"))
+        .await;
+    assert!(
+        refused.starts_with("END Lenh nay danh cho y te"),
+        "{refused}"
+    );
+    assert_eq!(
+        common::count(&t.app, "SELECT COUNT(*) FROM pregnancies").await,
+        1
+    );
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn the_pregnancies_import_checks_every_row_then_writes_all_or_nothing() {
+    use loa::features::import::{self, Kind, Options, Table};
+    let t = common::spawn().await;
+    let db = &t.app.services.db;
+    let edd = dmy(today() + TimeDelta::days(120));
+    let lmp = dmy(today() - TimeDelta::days(60));
+    let table = |rows: &[[&str; 5]]| Table {
+        headers: [
+            "Số điện thoại",
+            "Ngày dự sinh",
+            "Ngày đầu kỳ kinh cuối",
+            "Thôn/bản",
+            "Cán bộ phụ trách",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (i + 2, r.map(String::from).to_vec()))
+            .collect(),
+    };
+    let bad = table(&[
+        [MOTHER, &edd, "", "", WORKER],
+        ["0912559001", "", &lmp, "", ""],
+        ["0912559002", "01/01/2020", "", "B010201", ""],
+        ["0912559003", &edd, "", "B010201", "0912001002"],
+    ]);
+    let r = import::run_table(db, Kind::Pregnancies, &bad, &Options::default())
+        .await
+        .expect("import");
+    assert!(!r.applied);
+    assert_eq!(r.problems.len(), 3, "{:?}", r.problems);
+    assert_eq!(
+        common::count(&t.app, "SELECT COUNT(*) FROM pregnancies").await,
+        0
+    );
+    let good = table(&[
+        [MOTHER, &edd, "", "", WORKER],
+        ["0912559001", "", &lmp, "b010202", ""],
+    ]);
+    let r = import::run_table(db, Kind::Pregnancies, &good, &Options::default())
+        .await
+        .expect("import");
+    assert!(r.applied, "{:?}", r.problems);
+    assert_eq!((r.created, r.unchanged), (2, 0));
+    let r = import::run_table(db, Kind::Pregnancies, &good, &Options::default())
+        .await
+        .expect("again");
+    assert_eq!(
+        (r.created, r.unchanged),
+        (0, 2),
+        "a second import changes nothing"
+    );
+    assert_eq!(
+        common::count(&t.app, "SELECT COUNT(*) FROM pregnancies").await,
+        2
+    );
+    assert!(
+        t.messages(MOTHER).await.is_empty(),
+        "an import sends no welcome"
+    );
+    t.stop().await;
+}

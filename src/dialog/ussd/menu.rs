@@ -35,6 +35,21 @@ pub enum Target {
     Choice(&'static Choice),
     /// A text read from the database for the person asking (paged like a topic's text).
     Live(&'static Live),
+    /// Typed values (a phone number, a date), one screen each; the last one calls the feature
+    /// and ends the session.
+    Form(&'static Form),
+}
+
+/// Submits a form's values for a phone; the closing screen's message.
+pub type SubmitFn =
+    for<'a> fn(&'a Services, &'a Msisdn, &'a [String]) -> BoxFuture<'a, Result<Msg, sqlx::Error>>;
+
+/// Screens that each take one typed value (digits: `*` separates inputs, `0` alone goes back).
+pub struct Form {
+    pub id: &'static str,
+    /// Each field's name (in the screen id) and the fluent id of its prompt.
+    pub fields: &'static [(&'static str, &'static str)],
+    pub submit: SubmitFn,
 }
 
 /// Reads a live text's lines for a phone, in a language.
@@ -77,8 +92,8 @@ pub const BACK: u8 = 0;
 /// Key 9 shows the next page of a screen too long for one.
 pub const MORE: u8 = 9;
 
-/// The main menu by its fixed numbers: 2 legal aid and 3 prenatal checkups come with their
-/// features, each adding its entry here; the menu shows the entries present.
+/// The main menu by its fixed numbers: 2 legal aid comes with its feature, adding its entry
+/// here; the menu shows the entries present. 3 is prenatal checkups (`super::maternal`).
 pub static MAIN: Menu = Menu {
     id: "main",
     title: msg_id("ussd-main-title"),
@@ -87,6 +102,11 @@ pub static MAIN: Menu = Menu {
             key: 1,
             label: msg_id("ussd-main-support"),
             target: Target::Live(&SUPPORT),
+        },
+        Entry {
+            key: 3,
+            label: msg_id("ussd-main-maternal"),
+            target: Target::Menu(&super::maternal::MENU),
         },
         Entry {
             key: 4,

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::menu::{Choice, Entry, Live, Target, Topics, BACK, MAIN, MORE};
+use super::menu::{Choice, Entry, Form, Live, Target, Topics, BACK, MAIN, MORE};
 use super::render::{self, InputError};
 use crate::i18n::{Locales, Msg};
 
@@ -29,6 +29,11 @@ pub enum Outcome {
     },
     /// The inputs open a live text whose lines were not given: fetch them and walk again.
     Fetch(&'static Live),
+    /// A form's last value was typed: the feature is called, and the session ends.
+    Submit {
+        form: &'static Form,
+        values: Vec<String>,
+    },
 }
 
 /// The lines of the live texts fetched for this request, by [`Live::id`].
@@ -45,6 +50,8 @@ enum Keys {
     Menu(&'static [Entry]),
     Topics(&'static Topics),
     Choice(&'static Choice, Vec<String>),
+    /// The values typed so far.
+    Form(&'static Form, Vec<String>),
     Text,
 }
 
@@ -54,6 +61,9 @@ struct Frame {
     page: usize,
     keys: Keys,
 }
+
+/// The longest value a form keeps from one input (a phone number or a date is far shorter).
+const MAX_VALUE: usize = 20;
 
 /// Lists numbered from 1 stop before 9, which is "more".
 const MAX_LISTED: usize = (MORE - 1) as usize;
@@ -138,6 +148,7 @@ impl Ctx<'_> {
                 let values = list.into_iter().map(|(v, _)| v).collect();
                 self.menu(c.id, c.title, options, Keys::Choice(c, values), false)
             }
+            Target::Form(f) => self.field(f, Vec::new()),
             Target::Live(l) => {
                 let lines = self.live.get(l.id).ok_or(*l)?;
                 Frame {
@@ -148,6 +159,18 @@ impl Ctx<'_> {
                 }
             }
         })
+    }
+
+    /// The screen asking for the next field of `form`.
+    fn field(&self, form: &'static Form, values: Vec<String>) -> Frame {
+        let (name, prompt) = form.fields.get(values.len()).copied().unwrap_or(("", ""));
+        let back = render::plain(self.locales, self.lang, &Msg::new("ussd-back"));
+        Frame {
+            id: format!("{}/{name}", form.id),
+            pages: vec![format!("{}\n{BACK}. {back}", self.text(prompt))],
+            page: 0,
+            keys: Keys::Form(form, values),
+        }
     }
 
     fn topic(&self, parent: &str, topic: &crate::features::marriage_law::Topic) -> Frame {
@@ -173,6 +196,27 @@ pub fn walk(locales: &Locales, lang: &str, inputs: &[&str], live: &Fetched) -> W
     for (i, input) in inputs.iter().enumerate() {
         let last = i + 1 == inputs.len();
         error = None;
+        if let Some(Keys::Form(form, values)) = stack.last().map(|f| &f.keys) {
+            // A typed value, not an option: only `0` alone means back.
+            let value = input.trim();
+            if value == BACK.to_string() || value.is_empty() {
+                stack.pop();
+                continue;
+            }
+            let mut values = values.clone();
+            values.push(value.chars().take(MAX_VALUE).collect());
+            if values.len() == form.fields.len() {
+                let outcome = Outcome::Submit { form, values };
+                return Walk {
+                    outcome,
+                    clean: clean && last,
+                };
+            }
+            let frame = ctx.field(form, values);
+            stack.pop();
+            stack.push(frame);
+            continue;
+        }
         let Some(n) = number(input) else {
             error = Some(InputError::NotANumber);
             clean = false;
@@ -224,7 +268,7 @@ pub fn walk(locales: &Locales, lang: &str, inputs: &[&str], live: &Fetched) -> W
                     }
                     None
                 }
-                Keys::Text => None,
+                Keys::Text | Keys::Form(..) => None,
             },
         };
         match opened {

@@ -10,6 +10,7 @@ mod driver;
 mod households;
 pub mod parse;
 mod places;
+mod pregnancies;
 mod report;
 pub mod scope;
 mod staff;
@@ -35,6 +36,7 @@ pub enum Kind {
     Households,
     Support,
     Staff,
+    Pregnancies,
 }
 
 impl Kind {
@@ -44,6 +46,7 @@ impl Kind {
             "households" => Some(Kind::Households),
             "support" => Some(Kind::Support),
             "staff" => Some(Kind::Staff),
+            "pregnancies" => Some(Kind::Pregnancies),
             _ => None,
         }
     }
@@ -55,6 +58,7 @@ impl Kind {
             Kind::Households => households::FIELDS,
             Kind::Support => support::FIELDS,
             Kind::Staff => staff::FIELDS,
+            Kind::Pregnancies => pregnancies::FIELDS,
         }
     }
 
@@ -64,6 +68,7 @@ impl Kind {
             Kind::Households => "households",
             Kind::Support => "support",
             Kind::Staff => "staff",
+            Kind::Pregnancies => "pregnancies",
         }
     }
 }
@@ -127,6 +132,9 @@ pub async fn run_table(
         }
         Kind::Support => driver::run::<support::Support>(db, table, opts, &mut report).await?,
         Kind::Staff => driver::run::<staff::Staff>(db, table, opts, &mut report).await?,
+        Kind::Pregnancies => {
+            driver::run::<pregnancies::Pregnancies>(db, table, opts, &mut report).await?
+        }
     }
     Ok(report)
 }

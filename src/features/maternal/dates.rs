@@ -30,6 +30,15 @@ pub fn parse_day_month(s: &str, today: NaiveDate) -> Option<NaiveDate> {
     }
 }
 
+/// Reads a date typed on a keypad without separators: `15062026` or `150626` (day, month, year).
+pub fn parse_digits(s: &str) -> Option<NaiveDate> {
+    let s = s.trim();
+    if !s.bytes().all(|b| b.is_ascii_digit()) || !(s.len() == 6 || s.len() == 8) {
+        return parse_date(s);
+    }
+    parse_date(&format!("{}/{}/{}", &s[..2], &s[2..4], &s[4..]))
+}
+
 /// Whether a word looks like a date at all (digits with `/`, `.` or `-` between them).
 pub fn looks_like_date(s: &str) -> bool {
     split(s).is_some_and(|p| p.len() >= 2)
@@ -82,6 +91,15 @@ mod tests {
         ] {
             assert_eq!(parse_date(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn keypad_dates_have_no_separators() {
+        assert_eq!(parse_digits("15062026"), Some(d(2026, 6, 15)));
+        assert_eq!(parse_digits("150626"), Some(d(2026, 6, 15)));
+        assert_eq!(parse_digits("15/06/2026"), Some(d(2026, 6, 15)));
+        assert_eq!(parse_digits("1506202"), None);
+        assert_eq!(parse_digits("31022026"), None);
     }
 
     #[test]

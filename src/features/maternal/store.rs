@@ -259,3 +259,94 @@ pub async fn villages_under(db: &Db, codes: &[String]) -> Result<Vec<String>, sq
     out.dedup();
     Ok(out)
 }
+
+/// A phone's household and its village (the lowest household id when it has several).
+pub async fn homes_by_phone(
+    db: &Db,
+) -> Result<std::collections::HashMap<String, (i64, String)>, sqlx::Error> {
+    let rows: Vec<(String, i64, String)> = with_db!(db, pool => sqlx::query_as(
+        "SELECT c.msisdn, h.id, h.village_code FROM household_contacts hc
+           JOIN contacts c ON c.id = hc.contact_id JOIN households h ON h.id = hc.household_id
+          ORDER BY h.id DESC"
+    )
+    .fetch_all(pool)
+    .await)?;
+    Ok(rows.into_iter().map(|(p, id, v)| (p, (id, v))).collect())
+}
+
+/// Village health workers, midwives and commune health staff by phone.
+pub async fn health_staff_by_phone(
+    db: &Db,
+) -> Result<std::collections::HashMap<String, i64>, sqlx::Error> {
+    let rows: Vec<(String, i64)> = with_db!(db, pool => sqlx::query_as(
+        "SELECT msisdn, id FROM staff
+          WHERE role IN ('village_health_worker', 'village_midwife', 'commune_health', 'admin')"
+    )
+    .fetch_all(pool)
+    .await)?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Every open pregnancy by the mother's phone: (EDD, village).
+pub async fn open_by_phone(
+    db: &Db,
+) -> Result<std::collections::HashMap<String, (NaiveDate, String)>, sqlx::Error> {
+    let rows: Vec<(String, NaiveDate, String)> = with_db!(db, pool => sqlx::query_as(
+        "SELECT c.msisdn, p.edd, p.village_code FROM pregnancies p
+           JOIN contacts c ON c.id = p.contact_id WHERE p.status = 'active'"
+    )
+    .fetch_all(pool)
+    .await)?;
+    Ok(rows.into_iter().map(|(p, e, v)| (p, (e, v))).collect())
+}
+
+/// A pregnancy row of an import.
+pub struct Imported<'a> {
+    pub phone: &'a str,
+    pub village: &'a str,
+    pub household: Option<i64>,
+    pub edd: NaiveDate,
+    pub schedule: &'a str,
+    pub worker: Option<i64>,
+}
+
+/// [`upsert`] inside an import's transaction, with the opt-in the registration stands for.
+pub async fn upsert_in(
+    tx: &mut crate::db::tx::Tx<'_>,
+    p: &Imported<'_>,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    crate::db::tx::on_tx!(tx, conn => {
+        let contact: i64 = sqlx::query_scalar("SELECT id FROM contacts WHERE msisdn = $1")
+            .bind(p.phone)
+            .fetch_one(&mut *conn)
+            .await?;
+        sqlx::query(
+            "INSERT INTO pregnancies (contact_id, village_code, household_id, edd, schedule, status,
+                                      registered_by, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $7)
+             ON CONFLICT (contact_id) WHERE status = 'active' DO UPDATE
+                SET village_code = excluded.village_code, household_id = excluded.household_id,
+                    edd = excluded.edd, registered_by = COALESCE(excluded.registered_by, pregnancies.registered_by),
+                    updated_at = excluded.updated_at",
+        )
+        .bind(contact)
+        .bind(p.village)
+        .bind(p.household)
+        .bind(p.edd)
+        .bind(p.schedule)
+        .bind(p.worker)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+        sqlx::query(
+            "INSERT INTO consent_events (contact_id, action, scope, channel, created_at)
+             VALUES ($1, 'opt_in', 'reminder', 'api', $2)",
+        )
+        .bind(contact)
+        .bind(now)
+        .execute(&mut *conn)
+        .await
+        .map(drop)
+    })
+}
