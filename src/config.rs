@@ -45,6 +45,8 @@ pub struct Config {
     /// Prenatal checkup reminders (Project 7.3): which visit schedule, and when reminders go out.
     #[serde(default)]
     pub maternal: MaternalConfig,
+    #[serde(default)]
+    pub legal_aid: LegalAidConfig,
 }
 
 /// Which antenatal visit schedule a deployment follows: the Ministry of Health's (at least four
@@ -88,6 +90,16 @@ impl Default for MaternalConfig {
     }
 }
 
+/// Legal aid: what counts as a working day for the reminder of unassigned requests.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LegalAidConfig {
+    /// Public holidays, written "YYYY-MM-DD" (Saturdays and Sundays are never working days).
+    /// Tết and the Hùng Kings' day move with the lunar calendar: list each year's days.
+    #[serde(default)]
+    pub holidays: Vec<chrono::NaiveDate>,
+}
+
 /// Local times, written "HH:MM", between which only replies go out; equal times mean none.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -115,6 +127,9 @@ pub struct DispatcherConfig {
     pub batch_size: u32,
     /// A row left in `sending` longer than this (a crash) is claimed again.
     pub lease_seconds: u64,
+    /// One instance sends at a time; it renews its hold on sending this often in thirds, and
+    /// another instance takes over this long after the holder stopped renewing.
+    pub hold_seconds: u64,
     /// How often the dispatcher looks for due rows when nothing woke it.
     pub poll_millis: u64,
     /// Sends in flight at once, over all gateways.
@@ -147,6 +162,7 @@ impl Default for Config {
             dispatcher: DispatcherConfig {
                 batch_size: 50,
                 lease_seconds: 60,
+                hold_seconds: 15,
                 poll_millis: 500,
                 concurrency: 8,
                 max_backoff_seconds: 900,
@@ -155,6 +171,7 @@ impl Default for Config {
             },
             api_token: None,
             maternal: MaternalConfig::default(),
+            legal_aid: LegalAidConfig::default(),
         }
     }
 }
@@ -457,6 +474,7 @@ impl Config {
         for (key, value) in [
             ("dispatcher.batch_size", d.batch_size as u64),
             ("dispatcher.lease_seconds", d.lease_seconds),
+            ("dispatcher.hold_seconds", d.hold_seconds),
             ("dispatcher.poll_millis", d.poll_millis),
             ("dispatcher.concurrency", d.concurrency as u64),
             ("dispatcher.max_backoff_seconds", d.max_backoff_seconds),
@@ -584,6 +602,22 @@ mod tests {
         assert_eq!(c.timezone, chrono_tz::UTC);
         assert!(c.api_token.expect("token").matches("s3cret-token"));
         assert_eq!(c.dispatcher.batch_size, 7);
+    }
+
+    #[test]
+    fn legal_aid_holidays_are_dates_in_the_file_or_a_variable() {
+        let day = |s: &str| s.parse::<chrono::NaiveDate>().expect("date");
+        let c =
+            with_file("[legal_aid]\nholidays = [\"2026-04-30\", \"2026-05-01\"]\n").expect("loads");
+        assert_eq!(
+            c.legal_aid.holidays,
+            vec![day("2026-04-30"), day("2026-05-01")]
+        );
+        let c = with_env(&[("LOA_LEGAL_AID__HOLIDAYS", "[\"2026-09-02\"]")]).expect("loads");
+        assert_eq!(c.legal_aid.holidays, vec![day("2026-09-02")]);
+        let err = with_file("[legal_aid]\nholidays = [\"30/04/2026\"]\n").unwrap_err();
+        assert!(err.to_string().contains("legal_aid.holidays"), "{err}");
+        assert!(Config::default().legal_aid.holidays.is_empty());
     }
 
     #[test]
@@ -766,6 +800,7 @@ mod tests {
             dispatcher: DispatcherConfig {
                 batch_size: 11,
                 lease_seconds: 12,
+                hold_seconds: 18,
                 poll_millis: 13,
                 concurrency: 14,
                 max_backoff_seconds: 15,
@@ -777,6 +812,9 @@ mod tests {
                 schedule: AncSchedule::Who,
                 window_start: hm(6, 30),
                 window_end: hm(10, 0),
+            },
+            legal_aid: LegalAidConfig {
+                holidays: vec![chrono::NaiveDate::from_ymd_opt(2026, 9, 2).expect("date")],
             },
         };
         let mut env = Vec::new();
@@ -812,6 +850,17 @@ mod tests {
             Value::Num(_, n) => {
                 let n = n.to_u128().expect("unsigned");
                 out.push((format!("LOA_{}", env_name(path)), n.to_string()));
+            }
+            // A list of texts, written as TOML writes it: `["2026-09-02"]`.
+            Value::Array(_, items) => {
+                let texts: Vec<String> = items
+                    .iter()
+                    .map(|v| format!("{:?}", v.as_str().expect("a list of texts")))
+                    .collect();
+                out.push((
+                    format!("LOA_{}", env_name(path)),
+                    format!("[{}]", texts.join(", ")),
+                ));
             }
             other => panic!("no variable form for {other:?} at {path:?}"),
         }

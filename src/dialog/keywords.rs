@@ -25,6 +25,8 @@ pub enum Command {
     Loss,
     /// `NHAC`: a health worker's campaign (vaccination or checkup day).
     HealthCampaign,
+    /// `TGPL`: ask for legal aid, or ask about a request.
+    LegalAid,
 }
 
 /// Fluent ids whose values are comma-separated aliases, and the command each names.
@@ -42,6 +44,7 @@ pub const COMMAND_IDS: &[(&str, Command)] = &[
     (msg_id("kw-birth"), Command::Birth),
     (msg_id("kw-loss"), Command::Loss),
     (msg_id("kw-health-campaign"), Command::HealthCampaign),
+    (msg_id("kw-legal-aid"), Command::LegalAid),
 ];
 
 /// Fluent ids of the aliases of each consent topic (`HUY TB` stops notices only).

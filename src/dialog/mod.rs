@@ -6,6 +6,7 @@
 
 mod confirm;
 pub mod keywords;
+mod legal_aid;
 pub mod maternal;
 mod reply;
 pub mod sms;

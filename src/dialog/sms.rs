@@ -17,6 +17,13 @@ pub async fn handle(
 ) -> Result<&'static str, DialogError> {
     let mut contact = contacts::find_or_create(&svc.db, from).await?;
     let parsed = svc.keywords.parse(text);
+    let said = |contact| super::legal_aid::Said {
+        from,
+        contact,
+        text,
+        args: &parsed.args,
+        inbound_id,
+    };
     let (msg, note) = match parsed.command {
         Some(Command::Help) => (Msg::new("help"), "help"),
         Some(Command::Language) => language(svc, &mut contact, &parsed.args).await?,
@@ -52,7 +59,13 @@ pub async fn handle(
         Some(Command::HealthCampaign) => {
             super::maternal::campaign(svc, from, text, inbound_id).await?
         }
-        None => (Msg::new("unknown-command"), "unknown"),
+        Some(Command::LegalAid) => {
+            return super::legal_aid::handle(svc, &said(&contact)).await;
+        }
+        None => match super::legal_aid::continue_exchange(svc, &said(&contact)).await? {
+            Some(note) => return Ok(note),
+            None => (Msg::new("unknown-command"), "unknown"),
+        },
     };
     let sent = reply(svc, from, &contact, &msg, inbound_id).await?;
     Ok(if sent {

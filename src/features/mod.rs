@@ -8,6 +8,7 @@ pub mod consent;
 pub mod contacts;
 pub mod households;
 pub mod import;
+pub mod legal_aid;
 pub mod marriage_law;
 pub mod maternal;
 pub mod staff;

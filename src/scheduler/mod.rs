@@ -25,6 +25,8 @@ pub struct Jobs {
     pub retention_days: u32,
     /// Names this process in job leases.
     pub instance: String,
+    /// Public holidays: no legal aid reminder goes on them, and they are no working days.
+    pub holidays: Vec<chrono::NaiveDate>,
 }
 
 type JobFn = fn(Arc<Jobs>) -> Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -46,6 +48,12 @@ const JOBS: &[(&str, &str, i64, JobFn)] = &[
     }),
     ("maternal-digest", "0 0 6 * * Mon", 3600, |jobs| {
         Box::pin(async move { maternal::monday_digest(&jobs.services).await })
+    }),
+    // 08:00 local, every day: the job itself skips weekends and holidays.
+    ("legal-aid-remind", "0 0 8 * * *", 60, |jobs| {
+        Box::pin(
+            async move { housekeeping::remind_legal_aid(&jobs.services, &jobs.holidays).await },
+        )
     }),
 ];
 

@@ -9,6 +9,8 @@ mod gateways;
 mod households;
 mod households_api;
 mod inbox;
+mod instances;
+mod legal_aid;
 mod maternal;
 mod shared;
 mod simulator;

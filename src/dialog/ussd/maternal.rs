@@ -1,8 +1,8 @@
-//! Main-menu option 3, prenatal checkups: a mother's next checkup (live), and a health worker's registration of a pregnancy (a form: phone, then EDD typed as digits).
+//! Main-menu option 3, prenatal checkups: a mother's next checkup (live), and a health worker's registration of a pregnancy (typed input: phone, then EDD as digits).
 
 use futures::future::BoxFuture;
 
-use super::menu::{Entry, Form, Live, Menu, Target};
+use super::menu::{Entry, Input, Live, Menu, Target};
 use crate::db::time;
 use crate::dialog::maternal::{ctx, feature_error, refusal, registered_msg};
 use crate::dialog::{DialogError, Services};
@@ -23,7 +23,7 @@ pub static MENU: Menu = Menu {
         Entry {
             key: 2,
             label: msg_id("ussd-maternal-register"),
-            target: Target::Form(&REGISTER),
+            target: Target::Input(&REGISTER),
         },
     ],
 };
@@ -33,7 +33,7 @@ pub static MINE: Live = Live {
     fetch,
 };
 
-pub static REGISTER: Form = Form {
+pub static REGISTER: Input = Input {
     id: "maternal-register",
     fields: &[
         ("phone", msg_id("ussd-maternal-phone")),

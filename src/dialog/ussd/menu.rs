@@ -35,21 +35,23 @@ pub enum Target {
     Choice(&'static Choice),
     /// A text read from the database for the person asking (paged like a topic's text).
     Live(&'static Live),
+    /// Fixed choices one after the other, a confirmation, then a feature call that ends the session.
+    Form(&'static Form),
     /// Typed values (a phone number, a date), one screen each; the last one calls the feature
     /// and ends the session.
-    Form(&'static Form),
+    Input(&'static Input),
 }
 
-/// Submits a form's values for a phone; the closing screen's message.
-pub type SubmitFn =
+/// Submits typed values for a phone; the closing screen's message.
+pub type InputFn =
     for<'a> fn(&'a Services, &'a Msisdn, &'a [String]) -> BoxFuture<'a, Result<Msg, sqlx::Error>>;
 
 /// Screens that each take one typed value (digits: `*` separates inputs, `0` alone goes back).
-pub struct Form {
+pub struct Input {
     pub id: &'static str,
     /// Each field's name (in the screen id) and the fluent id of its prompt.
     pub fields: &'static [(&'static str, &'static str)],
-    pub submit: SubmitFn,
+    pub submit: InputFn,
 }
 
 /// Reads a live text's lines for a phone, in a language.
@@ -87,13 +89,44 @@ pub struct Choice {
     pub done: fn(&Locales, &str) -> (String, Msg),
 }
 
+/// A short form: each step a screen of fixed options, then a screen that asks to send; sending
+/// calls `submit` with the values chosen (in step order) and ends the session with its screen.
+pub struct Form {
+    pub id: &'static str,
+    pub steps: &'static [FormStep],
+    /// Fluent id of the confirmation screen's text; its one option (1) sends.
+    pub confirm: &'static str,
+    pub send: &'static str,
+    pub submit: SubmitFn,
+}
+
+pub struct FormStep {
+    pub id: &'static str,
+    pub title: &'static str,
+    /// (value, fluent id of its label), numbered from 1 in this order.
+    pub options: &'static [(&'static str, &'static str)],
+}
+
+/// What a form's submission knows: who sends it, from which session, and the values chosen.
+pub struct Submission<'a> {
+    pub step: &'a super::Step<'a>,
+    pub lang: &'a str,
+    pub values: &'a [&'static str],
+}
+
+/// Does what the form asks and gives the closing screen (its message, in `lang`).
+pub type SubmitFn = for<'a> fn(
+    &'a Services,
+    &'a Submission<'a>,
+) -> BoxFuture<'a, Result<Msg, crate::dialog::DialogError>>;
+
 /// Key 0 on the main menu ends the session; in a sub-menu it goes back one level.
 pub const BACK: u8 = 0;
 /// Key 9 shows the next page of a screen too long for one.
 pub const MORE: u8 = 9;
 
-/// The main menu by its fixed numbers: 2 legal aid comes with its feature, adding its entry
-/// here; the menu shows the entries present. 3 is prenatal checkups (`super::maternal`).
+/// The main menu by its fixed numbers: 2 legal aid (`super::legal_aid`), 3 prenatal checkups
+/// (`super::maternal`); the menu shows the entries present.
 pub static MAIN: Menu = Menu {
     id: "main",
     title: msg_id("ussd-main-title"),
@@ -102,6 +135,11 @@ pub static MAIN: Menu = Menu {
             key: 1,
             label: msg_id("ussd-main-support"),
             target: Target::Live(&SUPPORT),
+        },
+        Entry {
+            key: 2,
+            label: msg_id("ussd-main-legal-aid"),
+            target: Target::Form(&super::legal_aid::FORM),
         },
         Entry {
             key: 3,

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::menu::{Choice, Entry, Form, Live, Target, Topics, BACK, MAIN, MORE};
+use super::menu::{Choice, Entry, Form, Input, Live, Target, Topics, BACK, MAIN, MORE};
 use super::render::{self, InputError};
 use crate::i18n::{Locales, Msg};
 
@@ -29,9 +29,14 @@ pub enum Outcome {
     },
     /// The inputs open a live text whose lines were not given: fetch them and walk again.
     Fetch(&'static Live),
-    /// A form's last value was typed: the feature is called, and the session ends.
+    /// A form was confirmed: the feature is called with the values, and the session ends.
     Submit {
         form: &'static Form,
+        values: Vec<&'static str>,
+    },
+    /// Typed values were all given: the feature is called with them, and the session ends.
+    Typed {
+        input: &'static Input,
         values: Vec<String>,
     },
 }
@@ -50,8 +55,11 @@ enum Keys {
     Menu(&'static [Entry]),
     Topics(&'static Topics),
     Choice(&'static Choice, Vec<String>),
+    /// Step `.1` of a form, with the values chosen before it; at `steps.len()` it is the
+    /// confirmation.
+    Form(&'static Form, usize, Vec<&'static str>),
     /// The values typed so far.
-    Form(&'static Form, Vec<String>),
+    Input(&'static Input, Vec<String>),
     Text,
 }
 
@@ -148,7 +156,8 @@ impl Ctx<'_> {
                 let values = list.into_iter().map(|(v, _)| v).collect();
                 self.menu(c.id, c.title, options, Keys::Choice(c, values), false)
             }
-            Target::Form(f) => self.field(f, Vec::new()),
+            Target::Form(f) => self.form_step(f, 0, Vec::new()),
+            Target::Input(f) => self.field(f, Vec::new()),
             Target::Live(l) => {
                 let lines = self.live.get(l.id).ok_or(*l)?;
                 Frame {
@@ -161,15 +170,37 @@ impl Ctx<'_> {
         })
     }
 
-    /// The screen asking for the next field of `form`.
-    fn field(&self, form: &'static Form, values: Vec<String>) -> Frame {
-        let (name, prompt) = form.fields.get(values.len()).copied().unwrap_or(("", ""));
+    /// The screen asking for the next typed value of `input`.
+    fn field(&self, input: &'static Input, values: Vec<String>) -> Frame {
+        let (name, prompt) = input.fields.get(values.len()).copied().unwrap_or(("", ""));
         let back = render::plain(self.locales, self.lang, &Msg::new("ussd-back"));
         Frame {
-            id: format!("{}/{name}", form.id),
+            id: format!("{}/{name}", input.id),
             pages: vec![format!("{}\n{BACK}. {back}", self.text(prompt))],
             page: 0,
-            keys: Keys::Form(form, values),
+            keys: Keys::Input(input, values),
+        }
+    }
+
+    /// Step `i` of form `f` (its confirmation when every step is done).
+    fn form_step(&self, f: &'static Form, i: usize, values: Vec<&'static str>) -> Frame {
+        match f.steps.get(i) {
+            Some(step) => {
+                let options = step
+                    .options
+                    .iter()
+                    .take(MAX_LISTED)
+                    .zip(1u8..)
+                    .map(|((_, label), k)| (k, self.text(label)))
+                    .collect();
+                let id = format!("{}/{}", f.id, step.id);
+                self.menu(&id, step.title, options, Keys::Form(f, i, values), false)
+            }
+            None => {
+                let options = vec![(1, self.text(f.send))];
+                let id = format!("{}/confirm", f.id);
+                self.menu(&id, f.confirm, options, Keys::Form(f, i, values), false)
+            }
         }
     }
 
@@ -196,7 +227,7 @@ pub fn walk(locales: &Locales, lang: &str, inputs: &[&str], live: &Fetched) -> W
     for (i, input) in inputs.iter().enumerate() {
         let last = i + 1 == inputs.len();
         error = None;
-        if let Some(Keys::Form(form, values)) = stack.last().map(|f| &f.keys) {
+        if let Some(Keys::Input(form, values)) = stack.last().map(|f| &f.keys) {
             // A typed value, not an option: only `0` alone means back.
             let value = input.trim();
             if value == BACK.to_string() || value.is_empty() {
@@ -206,7 +237,10 @@ pub fn walk(locales: &Locales, lang: &str, inputs: &[&str], live: &Fetched) -> W
             let mut values = values.clone();
             values.push(value.chars().take(MAX_VALUE).collect());
             if values.len() == form.fields.len() {
-                let outcome = Outcome::Submit { form, values };
+                let outcome = Outcome::Typed {
+                    input: form,
+                    values,
+                };
                 return Walk {
                     outcome,
                     clean: clean && last,
@@ -268,7 +302,25 @@ pub fn walk(locales: &Locales, lang: &str, inputs: &[&str], live: &Fetched) -> W
                     }
                     None
                 }
-                Keys::Text | Keys::Form(..) => None,
+                Keys::Form(form, i, values) => match form.steps.get(*i) {
+                    Some(step) => list_index(n, step.options.len()).map(|k| {
+                        let mut values = values.clone();
+                        values.push(step.options[k].0);
+                        ctx.form_step(form, i + 1, values)
+                    }),
+                    None if n == 1 => {
+                        let outcome = Outcome::Submit {
+                            form,
+                            values: values.clone(),
+                        };
+                        return Walk {
+                            outcome,
+                            clean: clean && last,
+                        };
+                    }
+                    None => None,
+                },
+                Keys::Text | Keys::Input(..) => None,
             },
         };
         match opened {
