@@ -63,10 +63,11 @@ impl App {
         );
         let (gateways, ussd_gateways) = gateways(&config, &db, &outbox)?;
         let instance = config.instance();
-        let gateways = Arc::new(gateways);
-        // The campaign preview's cost: a price lookup, not the gateways themselves.
+        // The campaign preview's cost: a price lookup over a copy of the routing (the handles are
+        // shared), not the gateways the app owns, which tests still extend after building.
         let priced = gateways.clone();
         let prices = Prices::new(move |to, parts| priced.cost(to, parts));
+        let gateways = Arc::new(gateways);
         let services = Services {
             db,
             locales: Arc::new(locales),

@@ -167,7 +167,9 @@ impl GatewayHandle {
     }
 }
 
-#[derive(Default)]
+/// Cloning shares the handles (their rate, breaker and counters), not the list: a clone is how a
+/// price lookup keeps the routing without holding the `Arc` the app owns.
+#[derive(Clone, Default)]
 pub struct Gateways {
     list: Vec<Arc<GatewayHandle>>,
 }
