@@ -15,6 +15,7 @@ use crate::db::Db;
 use crate::dialog::keywords::{KeywordError, Keywords};
 use crate::dialog::{ReplyBudget, Services};
 use crate::features::consent::ConsentGuard;
+use crate::features::maternal::{self, Prices};
 use crate::gateway::mode::{self, Mode};
 use crate::gateway::simulator::Simulator;
 use crate::gateway::webhook::WebhookAuth;
@@ -50,8 +51,13 @@ impl App {
     /// Everything but the database comes from `config`; the database is opened (and migrated) by
     /// the caller, so tests can hand in their own.
     pub fn build(config: Config, db: Db) -> Result<AppState, BuildError> {
-        let services = App::services(&config, db.clone())?;
+        let mut services = App::services(&config, db.clone())?;
         let (gateways, ussd_gateways) = gateways(&config, &db, &services.outbox)?;
+        // The campaign preview's cost: a price lookup over a copy of the routing (the handles are
+        // shared), not the gateways the app owns, which tests still extend after building.
+        let priced = gateways.clone();
+        let prices = Prices::new(move |to, parts| priced.cost(to, parts));
+        services.maternal = maternal::Settings::new(&config.maternal, prices);
         let instance = config.instance();
         Ok(Arc::new(App {
             services,
@@ -85,6 +91,8 @@ impl App {
                 replies: i64::from(config.replies.budget),
                 window_minutes: i64::from(config.replies.window_minutes),
             },
+            // `loa import` sends no campaign: no gateway, no price.
+            maternal: maternal::Settings::new(&config.maternal, Prices::unknown()),
         })
     }
 

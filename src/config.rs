@@ -44,8 +44,52 @@ pub struct Config {
     /// Bearer token of the staff API (`/api/v1/…`); unset, the API refuses every request.
     #[serde(default)]
     pub api_token: Option<Secret>,
+    /// Prenatal checkup reminders (Project 7.3): which visit schedule, and when reminders go out.
+    #[serde(default)]
+    pub maternal: MaternalConfig,
     #[serde(default)]
     pub legal_aid: LegalAidConfig,
+}
+
+/// Which antenatal visit schedule a deployment follows: the Ministry of Health's (at least four
+/// visits, Decision 4128/QĐ-BYT) or WHO's 2016 model (eight contacts). The weeks are data, in
+/// `src/features/maternal/schedules.toml`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AncSchedule {
+    Moh,
+    Who,
+}
+
+impl AncSchedule {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AncSchedule::Moh => "moh",
+            AncSchedule::Who => "who",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MaternalConfig {
+    /// `moh` (default) or `who`.
+    pub schedule: AncSchedule,
+    /// Local times, "HH:MM": reminders go out only between these, the morning they are for.
+    #[serde(with = "hh_mm")]
+    pub window_start: NaiveTime,
+    #[serde(with = "hh_mm")]
+    pub window_end: NaiveTime,
+}
+
+impl Default for MaternalConfig {
+    fn default() -> Self {
+        MaternalConfig {
+            schedule: AncSchedule::Moh,
+            window_start: NaiveTime::from_hms_opt(7, 0, 0).expect("a time of day"),
+            window_end: NaiveTime::from_hms_opt(11, 0, 0).expect("a time of day"),
+        }
+    }
 }
 
 /// Legal aid: what counts as a working day for the reminder of unassigned requests.
@@ -145,6 +189,7 @@ impl Default for Config {
                 window_minutes: 10,
             },
             api_token: None,
+            maternal: MaternalConfig::default(),
             legal_aid: LegalAidConfig::default(),
         }
     }
@@ -442,6 +487,12 @@ impl Config {
                 "must not be empty (leave it out for the default)",
             ));
         }
+        if self.maternal.window_start >= self.maternal.window_end {
+            return Err(invalid(
+                "maternal.window_end",
+                "must be later than maternal.window_start (the same morning)",
+            ));
+        }
         let d = &self.dispatcher;
         // Each number must be at least 1 and at most a bound no real setup reaches: past it,
         // times overflow (a lease of 10^16 s, a time to live of 2^32 hours) and loa would panic
@@ -704,6 +755,10 @@ mod tests {
             err.to_string().contains("`dispatcher.concurrency`"),
             "{err}"
         );
+        let err = with_env(&[("LOA_MATERNAL__SCHEDULE", "nice")]).unwrap_err();
+        assert!(err.to_string().contains("`maternal.schedule`"), "{err}");
+        let err = with_env(&[("LOA_MATERNAL__WINDOW_END", "06:00")]).unwrap_err();
+        assert!(err.to_string().contains("`maternal.window_end`"), "{err}");
         let err = with_file("database_url = \"mysql://x\"\n").unwrap_err();
         assert!(err.to_string().contains("`database_url`"), "{err}");
     }
@@ -901,6 +956,11 @@ mod tests {
                 window_minutes: 19,
             },
             api_token: Some("t0ken".into()),
+            maternal: MaternalConfig {
+                schedule: AncSchedule::Who,
+                window_start: hm(6, 30),
+                window_end: hm(10, 0),
+            },
             legal_aid: LegalAidConfig {
                 holidays: vec![chrono::NaiveDate::from_ymd_opt(2026, 9, 2).expect("date")],
             },

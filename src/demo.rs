@@ -84,6 +84,8 @@ pub async fn load(db: &Db) -> Result<Loaded, DemoError> {
             Kind::Households => loaded.households = report.rows,
             Kind::Support => loaded.support = report.rows,
             Kind::Staff => loaded.staff = report.rows,
+            // The demo ships no pregnancies: its dates would pass; tests register their own.
+            Kind::Pregnancies => {}
         }
     }
     loaded.contacts = crate::features::contacts::count(db)

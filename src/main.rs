@@ -112,6 +112,7 @@ enum ImportKind {
     Households,
     Support,
     Staff,
+    Pregnancies,
 }
 
 fn init_logging() {
@@ -242,6 +243,7 @@ async fn import(
         ImportKind::Households => Kind::Households,
         ImportKind::Support => Kind::Support,
         ImportKind::Staff => Kind::Staff,
+        ImportKind::Pregnancies => Kind::Pregnancies,
     };
     let header_map = map
         .iter()

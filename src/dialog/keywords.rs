@@ -13,6 +13,18 @@ pub enum Command {
     Status,
     /// `OK`: do what the last preview showed.
     Confirm,
+    /// `THAI`: a health worker registers a pregnancy.
+    Pregnancy,
+    /// `KHAM`: a health worker marks a checkup done.
+    Checkup,
+    /// `DA KHAM`: the mother says she went.
+    CheckupSelf,
+    /// `SINH`: a birth.
+    Birth,
+    /// `MAT`: a loss.
+    Loss,
+    /// `NHAC`: a health worker's campaign (vaccination or checkup day).
+    HealthCampaign,
     /// `TGPL`: ask for legal aid, or ask about a request.
     LegalAid,
 }
@@ -26,6 +38,12 @@ pub const COMMAND_IDS: &[(&str, Command)] = &[
     (msg_id("kw-start"), Command::Start),
     (msg_id("kw-status"), Command::Status),
     (msg_id("kw-confirm"), Command::Confirm),
+    (msg_id("kw-pregnancy"), Command::Pregnancy),
+    (msg_id("kw-checkup"), Command::Checkup),
+    (msg_id("kw-checkup-self"), Command::CheckupSelf),
+    (msg_id("kw-birth"), Command::Birth),
+    (msg_id("kw-loss"), Command::Loss),
+    (msg_id("kw-health-campaign"), Command::HealthCampaign),
     (msg_id("kw-legal-aid"), Command::LegalAid),
 ];
 

@@ -7,6 +7,7 @@
 mod confirm;
 pub mod keywords;
 mod legal_aid;
+pub mod maternal;
 mod reply;
 pub mod sms;
 pub mod tt;
@@ -34,6 +35,9 @@ pub struct Services {
     pub tz: Tz,
     /// How many replies one number may draw.
     pub replies: ReplyBudget,
+    /// The maternal feature's schedule choice, reminder window and SMS prices (`maternal` in the
+    /// configuration; prices from the gateway files, wired in `app.rs`).
+    pub maternal: crate::features::maternal::Settings,
 }
 
 #[derive(Debug, thiserror::Error)]

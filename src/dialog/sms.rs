@@ -47,6 +47,14 @@ pub async fn handle(
             return Ok(replied.note("status"));
         }
         Some(Command::Confirm) => super::confirm::handle(svc, from).await?,
+        Some(Command::Pregnancy) => super::maternal::register(svc, from, text, inbound_id).await?,
+        Some(Command::Checkup) => super::maternal::checkup(svc, from, text).await?,
+        Some(Command::CheckupSelf) => super::maternal::checkup_self(svc, from).await?,
+        Some(Command::Birth) => super::maternal::birth(svc, from, text).await?,
+        Some(Command::Loss) => super::maternal::loss(svc, from, text).await?,
+        Some(Command::HealthCampaign) => {
+            super::maternal::campaign(svc, from, text, inbound_id).await?
+        }
         Some(Command::LegalAid) => {
             return super::legal_aid::handle(svc, &said(&contact)).await;
         }

@@ -10,5 +10,6 @@ pub mod households;
 pub mod import;
 pub mod legal_aid;
 pub mod marriage_law;
+pub mod maternal;
 pub mod staff;
 pub mod support;

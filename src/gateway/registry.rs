@@ -167,12 +167,14 @@ impl GatewayHandle {
     }
 }
 
-#[derive(Default)]
+/// Cloning shares the handles (their rate, breaker and counters), not the list: a clone is how a
+/// price lookup keeps the routing without holding the `Arc` the app owns.
+#[derive(Clone, Default)]
 pub struct Gateways {
     list: Vec<Arc<GatewayHandle>>,
     /// Times a message found no gateway to take it (none configured, or every circuit open):
     /// it went back to the queue.
-    unroutable: AtomicU64,
+    unroutable: Arc<AtomicU64>,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -70,6 +70,12 @@ async fn upload(
     // Who may upload is known from the headers: anyone else is refused before the body is read.
     caller.must_be_officer("import files")?;
     let staff = caller.staff;
+    if kind == Kind::Pregnancies {
+        return Err(ApiError::forbidden(
+            "forbidden",
+            "pregnancies are health data: imported with `loa import pregnancies` on the server",
+        ));
+    }
     let lang = match q.lang.as_deref().unwrap_or("vi") {
         l @ ("vi" | "en") => l.to_string(),
         other => {

@@ -11,6 +11,7 @@ pub mod households;
 pub mod imports;
 pub mod json;
 pub mod legal_aid;
+pub mod maternal;
 pub mod simulator;
 pub mod ussd;
 pub mod webhooks;
@@ -39,6 +40,7 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .merge(households::router())
+        .merge(maternal::router())
         .merge(legal_aid::router())
         .merge(webhooks::router())
         .merge(gateways::router());

@@ -5,6 +5,7 @@
 
 pub mod housekeeping;
 mod lease;
+pub mod maternal;
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
@@ -43,6 +44,12 @@ const JOBS: &[(&str, &str, i64, JobFn)] = &[
     }),
     ("announce-sweep", "15 * * * * *", 60, |jobs| {
         Box::pin(async move { housekeeping::sweep_announcements(&jobs.services).await })
+    }),
+    ("maternal-reminders", "0 30 6 * * *", 3600, |jobs| {
+        Box::pin(async move { maternal::daily_reminders(&jobs.services).await })
+    }),
+    ("maternal-digest", "0 0 6 * * Mon", 3600, |jobs| {
+        Box::pin(async move { maternal::monday_digest(&jobs.services).await })
     }),
     // 08:00 local, every day: the job itself skips weekends and holidays.
     ("legal-aid-remind", "0 0 8 * * *", 60, |jobs| {

@@ -18,6 +18,7 @@ mod households_api;
 mod inbox;
 mod instances;
 mod legal_aid;
+mod maternal;
 mod panics;
 mod reply_limits;
 mod scopes;

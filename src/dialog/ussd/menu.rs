@@ -37,6 +37,21 @@ pub enum Target {
     Live(&'static Live),
     /// Fixed choices one after the other, a confirmation, then a feature call that ends the session.
     Form(&'static Form),
+    /// Typed values (a phone number, a date), one screen each; the last one calls the feature
+    /// and ends the session.
+    Input(&'static Input),
+}
+
+/// Submits typed values for a phone; the closing screen's message.
+pub type InputFn =
+    for<'a> fn(&'a Services, &'a Msisdn, &'a [String]) -> BoxFuture<'a, Result<Msg, sqlx::Error>>;
+
+/// Screens that each take one typed value (digits: `*` separates inputs, `0` alone goes back).
+pub struct Input {
+    pub id: &'static str,
+    /// Each field's name (in the screen id) and the fluent id of its prompt.
+    pub fields: &'static [(&'static str, &'static str)],
+    pub submit: InputFn,
 }
 
 /// Reads a live text's lines for a phone, in a language.
@@ -110,8 +125,8 @@ pub const BACK: u8 = 0;
 /// Key 9 shows the next page of a screen too long for one.
 pub const MORE: u8 = 9;
 
-/// The main menu by its fixed numbers: 2 legal aid and 3 prenatal checkups come with their
-/// features, each adding its entry here; the menu shows the entries present.
+/// The main menu by its fixed numbers: 2 legal aid (`super::legal_aid`), 3 prenatal checkups
+/// (`super::maternal`); the menu shows the entries present.
 pub static MAIN: Menu = Menu {
     id: "main",
     title: msg_id("ussd-main-title"),
@@ -125,6 +140,11 @@ pub static MAIN: Menu = Menu {
             key: 2,
             label: msg_id("ussd-main-legal-aid"),
             target: Target::Form(&super::legal_aid::FORM),
+        },
+        Entry {
+            key: 3,
+            label: msg_id("ussd-main-maternal"),
+            target: Target::Menu(&super::maternal::MENU),
         },
         Entry {
             key: 4,

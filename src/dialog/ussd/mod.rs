@@ -6,6 +6,7 @@
 //! auditing, and for knowing where an unknown or expired session started over.
 
 pub mod legal_aid;
+pub mod maternal;
 pub mod menu;
 pub mod render;
 mod sessions;
@@ -129,6 +130,17 @@ pub async fn answer(
                     text: render::fit(&text),
                 },
                 "exit".to_string(),
+            )
+        }
+        Outcome::Typed { input, values } => {
+            let msg = (input.submit)(svc, step.phone, &values).await?;
+            let text = render::plain(&svc.locales, &lang, &msg);
+            (
+                Screen {
+                    end: true,
+                    text: render::fit(&text),
+                },
+                format!("{}=submitted", input.id),
             )
         }
         Outcome::Submit { form, values } => {

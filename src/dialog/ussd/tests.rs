@@ -97,7 +97,7 @@ fn the_vietnamese_main_menu_reads_as_designed() {
     let (_, main) = &screens["main"];
     assert_eq!(
         main,
-        "Loa xa. Bam so:\n1. Tinh trang ho tro\n2. Tro giup phap ly\n4. Hoi ve luat hon nhan\n5. Ngon ngu/Language\n0. Thoat"
+        "Loa xa. Bam so:\n1. Tinh trang ho tro\n2. Tro giup phap ly\n3. Kham thai\n4. Hoi ve luat hon nhan\n5. Ngon ngu/Language\n0. Thoat"
     );
     let (_, lang) = &screens["language"];
     assert!(lang.contains("1. Tieng Viet\n2. English\n"), "{lang}");
@@ -116,7 +116,7 @@ fn main_menu_numbers_are_fixed_unique_and_leave_0_and_9_free() {
         "sorted and unique: {keys:?}"
     );
     keys.dedup();
-    assert_eq!(keys, vec![1, 2, 4, 5], "3 comes with its feature");
+    assert_eq!(keys, vec![1, 2, 3, 4, 5]);
 }
 
 fn screen(l: &Locales, lang: &str, text: &str) -> (String, Option<InputError>) {
@@ -127,6 +127,82 @@ fn screen(l: &Locales, lang: &str, text: &str) -> (String, Option<InputError>) {
         Outcome::Pick { value, .. } => (format!("pick={value}"), None),
         Outcome::Fetch(live) => (format!("fetch={}", live.id), None),
         Outcome::Submit { form, values } => (format!("{}={}", form.id, values.join("+")), None),
+        Outcome::Typed { input, values } => (format!("{}={}", input.id, values.join("|")), None),
+    }
+}
+
+#[test]
+fn option_3_walks_to_the_form_and_submits_what_was_typed() {
+    let l = locales();
+    let s = |t| screen(&l, "vi", t);
+    assert_eq!(s("3"), ("maternal".into(), None));
+    assert_eq!(s("3*1"), ("fetch=maternal-mine".into(), None));
+    assert_eq!(s("3*2"), ("maternal-register/phone".into(), None));
+    assert_eq!(s("3*2*0912001001"), ("maternal-register/edd".into(), None));
+    assert_eq!(
+        s("3*2*0912001001*15062026"),
+        ("maternal-register=0912001001|15062026".into(), None)
+    );
+    assert_eq!(s("3*2*0"), ("maternal".into(), None), "0 alone goes back");
+    assert_eq!(s("3*2*0912001001*0"), ("maternal".into(), None));
+}
+
+#[test]
+fn option_3_screens_and_answers_fit_in_every_language() {
+    use crate::features::maternal::{Refusal, Registered};
+    let l = locales();
+    let date = NaiveDate::from_ymd_opt(2026, 12, 31).expect("date");
+    for lang in l.languages().map(str::to_string).collect::<Vec<_>>() {
+        let live = Fetched::from([(
+            "maternal-mine",
+            vec![l.render(
+                &lang,
+                &Msg::new("ussd-maternal-next")
+                    .num("n", 8)
+                    .arg("date", "31/12/2026"),
+            )],
+        )]);
+        for path in ["3", "3*1", "3*2", "3*2*0912001001"] {
+            let inputs = super::inputs(path);
+            let Outcome::Screen { page, .. } = walk(&l, &lang, &inputs, &live).outcome else {
+                panic!("{lang} {path}: no screen");
+            };
+            check(&lang, path, &page);
+        }
+        let phone = crate::phone::Msisdn::parse("0912001001").expect("phone");
+        let mut answers: Vec<Msg> = [
+            Refusal::NotHealthStaff,
+            Refusal::BadPhone,
+            Refusal::EddPast,
+            Refusal::EddTooFar,
+            Refusal::NeedsVillage,
+            Refusal::OutsideArea,
+        ]
+        .iter()
+        .map(crate::dialog::maternal::refusal)
+        .collect();
+        for opted_out in [false, true] {
+            let r = Registered {
+                id: 1,
+                created: true,
+                edd: date,
+                next_visit: Some((8, date)),
+                opted_out,
+            };
+            answers.push(crate::dialog::maternal::registered_msg(&phone, &r));
+        }
+        answers.extend(
+            [
+                "ussd-maternal-none",
+                "ussd-maternal-no-more",
+                "ussd-maternal-bad-date",
+                "ussd-maternal-failed",
+            ]
+            .map(Msg::new),
+        );
+        for m in answers {
+            check(&lang, m.id, &render::plain(&l, &lang, &m));
+        }
     }
 }
 

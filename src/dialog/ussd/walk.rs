@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::menu::{Choice, Entry, Form, Live, Target, Topics, BACK, MAIN, MORE};
+use super::menu::{Choice, Entry, Form, Input, Live, Target, Topics, BACK, MAIN, MORE};
 use super::render::{self, InputError};
 use crate::i18n::{Locales, Msg};
 
@@ -34,6 +34,11 @@ pub enum Outcome {
         form: &'static Form,
         values: Vec<&'static str>,
     },
+    /// Typed values were all given: the feature is called with them, and the session ends.
+    Typed {
+        input: &'static Input,
+        values: Vec<String>,
+    },
 }
 
 /// The lines of the live texts fetched for this request, by [`Live::id`].
@@ -53,6 +58,8 @@ enum Keys {
     /// Step `.1` of a form, with the values chosen before it; at `steps.len()` it is the
     /// confirmation.
     Form(&'static Form, usize, Vec<&'static str>),
+    /// The values typed so far.
+    Input(&'static Input, Vec<String>),
     Text,
 }
 
@@ -62,6 +69,9 @@ struct Frame {
     page: usize,
     keys: Keys,
 }
+
+/// The longest value a form keeps from one input (a phone number or a date is far shorter).
+const MAX_VALUE: usize = 20;
 
 /// Lists numbered from 1 stop before 9, which is "more".
 const MAX_LISTED: usize = (MORE - 1) as usize;
@@ -147,6 +157,7 @@ impl Ctx<'_> {
                 self.menu(c.id, c.title, options, Keys::Choice(c, values), false)
             }
             Target::Form(f) => self.form_step(f, 0, Vec::new()),
+            Target::Input(f) => self.field(f, Vec::new()),
             Target::Live(l) => {
                 let lines = self.live.get(l.id).ok_or(*l)?;
                 Frame {
@@ -157,6 +168,18 @@ impl Ctx<'_> {
                 }
             }
         })
+    }
+
+    /// The screen asking for the next typed value of `input`.
+    fn field(&self, input: &'static Input, values: Vec<String>) -> Frame {
+        let (name, prompt) = input.fields.get(values.len()).copied().unwrap_or(("", ""));
+        let back = render::plain(self.locales, self.lang, &Msg::new("ussd-back"));
+        Frame {
+            id: format!("{}/{name}", input.id),
+            pages: vec![format!("{}\n{BACK}. {back}", self.text(prompt))],
+            page: 0,
+            keys: Keys::Input(input, values),
+        }
     }
 
     /// Step `i` of form `f` (its confirmation when every step is done).
@@ -204,6 +227,30 @@ pub fn walk(locales: &Locales, lang: &str, inputs: &[&str], live: &Fetched) -> W
     for (i, input) in inputs.iter().enumerate() {
         let last = i + 1 == inputs.len();
         error = None;
+        if let Some(Keys::Input(form, values)) = stack.last().map(|f| &f.keys) {
+            // A typed value, not an option: only `0` alone means back.
+            let value = input.trim();
+            if value == BACK.to_string() || value.is_empty() {
+                stack.pop();
+                continue;
+            }
+            let mut values = values.clone();
+            values.push(value.chars().take(MAX_VALUE).collect());
+            if values.len() == form.fields.len() {
+                let outcome = Outcome::Typed {
+                    input: form,
+                    values,
+                };
+                return Walk {
+                    outcome,
+                    clean: clean && last,
+                };
+            }
+            let frame = ctx.field(form, values);
+            stack.pop();
+            stack.push(frame);
+            continue;
+        }
         let Some(n) = number(input) else {
             error = Some(InputError::NotANumber);
             clean = false;
@@ -273,7 +320,7 @@ pub fn walk(locales: &Locales, lang: &str, inputs: &[&str], live: &Fetched) -> W
                     }
                     None => None,
                 },
-                Keys::Text => None,
+                Keys::Text | Keys::Input(..) => None,
             },
         };
         match opened {

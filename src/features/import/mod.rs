@@ -12,6 +12,7 @@ mod households;
 pub mod limits;
 pub mod parse;
 mod places;
+mod pregnancies;
 mod report;
 pub mod scope;
 mod staff;
@@ -38,6 +39,7 @@ pub enum Kind {
     Households,
     Support,
     Staff,
+    Pregnancies,
 }
 
 impl Kind {
@@ -47,6 +49,7 @@ impl Kind {
             "households" => Some(Kind::Households),
             "support" => Some(Kind::Support),
             "staff" => Some(Kind::Staff),
+            "pregnancies" => Some(Kind::Pregnancies),
             _ => None,
         }
     }
@@ -58,6 +61,7 @@ impl Kind {
             Kind::Households => households::FIELDS,
             Kind::Support => support::FIELDS,
             Kind::Staff => staff::FIELDS,
+            Kind::Pregnancies => pregnancies::FIELDS,
         }
     }
 
@@ -67,6 +71,7 @@ impl Kind {
             Kind::Households => "households",
             Kind::Support => "support",
             Kind::Staff => "staff",
+            Kind::Pregnancies => "pregnancies",
         }
     }
 }
@@ -161,6 +166,9 @@ pub async fn run_table(
         }
         Kind::Support => driver::run::<support::Support>(db, table, opts, &mut report).await?,
         Kind::Staff => driver::run::<staff::Staff>(db, table, opts, &mut report).await?,
+        Kind::Pregnancies => {
+            driver::run::<pregnancies::Pregnancies>(db, table, opts, &mut report).await?
+        }
     }
     Ok(report)
 }

@@ -46,7 +46,7 @@ pub async fn outside_areas(
     };
     let village_of = match kind {
         Kind::Households | Kind::Support => store::household_villages(db).await?,
-        Kind::Areas | Kind::Staff => HashMap::new(),
+        Kind::Areas | Kind::Staff | Kind::Pregnancies => HashMap::new(),
     };
     let stored_areas = match kind {
         Kind::Areas => areas::all(db)
@@ -75,6 +75,9 @@ pub async fn outside_areas(
             Kind::Support => scope.household_of(*row, cells, "household").await?,
             Kind::Areas => scope.area(*row, cells).await?,
             Kind::Staff => scope.staff(*row, cells).await?,
+            // Health data are not uploaded through the officers' route (`http/imports.rs`
+            // refuses the kind); the village column is checked if it ever is.
+            Kind::Pregnancies => scope.covered(*row, cells, "village").await?,
         };
         problems.extend(problem);
     }

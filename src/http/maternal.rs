@@ -1,0 +1,269 @@
+//! The staff API for pregnancies and health campaigns (`/api/v1/pregnancies`, `/api/v1/maternal/campaigns`): health data, for the mother's health workers, commune health staff and admins only; every read audited.
+
+use axum::extract::{Path, Query, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::error::ApiError;
+use super::households::Caller;
+use super::json::ApiJson;
+use crate::app::AppState;
+use crate::db::time;
+use crate::dialog::maternal::ctx;
+use crate::features::audit;
+use crate::features::maternal::campaign::{self, Plan};
+use crate::features::maternal::{
+    self, dates, store, Channel, Dating, Pregnancy, Refusal, Registration,
+};
+use crate::phone::Msisdn;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/pregnancies", get(list).post(register))
+        .route("/api/v1/pregnancies/{id}", get(read))
+        .route("/api/v1/maternal/campaigns", post(campaign))
+}
+
+/// Only health staff see pregnancies at all; others get 403.
+fn health_only(caller: &Caller) -> Result<(), ApiError> {
+    if maternal::is_health_staff(&caller.staff) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "forbidden",
+            "pregnancies are for health workers, commune health staff and admins",
+        ))
+    }
+}
+
+async fn audited(
+    app: &AppState,
+    caller: &Caller,
+    action: &str,
+    id: Option<&str>,
+    detail: Option<&str>,
+) -> Result<(), ApiError> {
+    let actor = format!("staff:{}", caller.staff.id);
+    let e = audit::Entry {
+        actor: &actor,
+        action,
+        subject_kind: "pregnancy",
+        subject_id: id,
+        detail,
+    };
+    Ok(audit::record(&app.services.db, &e).await?)
+}
+
+/// A date as JSON gives it: `2026-06-15`, or as workers write it, `15/06/2026`.
+fn date(s: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .ok()
+        .or_else(|| dates::parse_date(s))
+}
+
+/// A refusal as the API says it: outside the caller's areas is 404, as for no such thing.
+fn refused(r: Refusal) -> ApiError {
+    let (code, message) = match r {
+        Refusal::OutsideArea | Refusal::NoPregnancy => return ApiError::NotFound,
+        Refusal::NotHealthStaff => return ApiError::forbidden("forbidden", "not health staff"),
+        Refusal::BadPhone => (
+            "bad_phone",
+            "phone: not a Vietnamese mobile number".to_string(),
+        ),
+        Refusal::BadDate => (
+            "bad_date",
+            "give edd or lmp as YYYY-MM-DD or dd/mm/yyyy".into(),
+        ),
+        Refusal::EddPast => ("edd_past", "edd: the due date has passed".into()),
+        Refusal::EddTooFar => (
+            "edd_too_far",
+            format!("edd: more than {} weeks ahead", maternal::MAX_WEEKS_AHEAD),
+        ),
+        Refusal::LmpFuture => ("lmp_future", "lmp: after today".into()),
+        Refusal::NeedsVillage => (
+            "needs_village",
+            "the phone is in no household: give village".into(),
+        ),
+        Refusal::UnknownVillage(c) => ("unknown_village", format!("village: no village {c}")),
+        Refusal::BadBirthDate => ("bad_birth_date", "birth date out of range".into()),
+        Refusal::NoVisit => ("no_visit", "no visit left".into()),
+    };
+    ApiError::bad_request(code, message)
+}
+
+#[derive(Deserialize)]
+struct RegisterBody {
+    phone: String,
+    edd: Option<String>,
+    lmp: Option<String>,
+    village: Option<String>,
+}
+
+async fn register(
+    State(app): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<RegisterBody>,
+) -> Result<Json<Value>, ApiError> {
+    health_only(&caller)?;
+    let phone = Msisdn::parse(&body.phone).map_err(|_| refused(Refusal::BadPhone))?;
+    let dating = match (body.edd.as_deref().map(date), body.lmp.as_deref().map(date)) {
+        (Some(Some(d)), None) => Dating::Edd(d),
+        (None, Some(Some(d))) => Dating::Lmp(d),
+        _ => return Err(refused(Refusal::BadDate)),
+    };
+    let reg = Registration {
+        phone,
+        dating,
+        village: body.village,
+    };
+    let c = ctx(&app.services);
+    let done = maternal::register(
+        &c,
+        &caller.staff,
+        &caller.scope,
+        &reg,
+        Channel::Api,
+        time::now(),
+    )
+    .await
+    .map_err(|e| ApiError::Internal(Box::new(e)))?
+    .map_err(refused)?;
+    Ok(Json(json!({
+        "id": done.id,
+        "created": done.created,
+        "edd": done.edd,
+        "next_visit": done.next_visit.map(|(n, d)| json!({"number": n, "date": d})),
+        "opted_out": done.opted_out,
+    })))
+}
+
+/// A pregnancy as staff see it: no more than the record (the mother's phone in full, for calls).
+fn view(p: &Pregnancy) -> Value {
+    let next = maternal::current_visit(
+        p,
+        maternal::weeks_of(p),
+        crate::db::time::now().date_naive(),
+    );
+    json!({
+        "id": p.id,
+        "phone": p.msisdn,
+        "village": p.village_code,
+        "household": p.household_code,
+        "edd": p.edd,
+        "schedule": p.schedule,
+        "status": p.status,
+        "visits_done": p.visits_done,
+        "next_visit": next.filter(|_| p.status == "active").map(|(n, d)| json!({"number": n, "date": d})),
+        "birth_date": p.birth_date,
+        "registered_by": p.registered_by,
+        "updated_at": p.updated_at,
+    })
+}
+
+async fn read(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, ApiError> {
+    health_only(&caller)?;
+    let p = store::by_id(&app.services.db, id)
+        .await?
+        .filter(|p| caller.scope.covers(&p.village_code))
+        .ok_or(ApiError::NotFound)?;
+    audited(&app, &caller, "read", Some(&id.to_string()), None).await?;
+    Ok(Json(view(&p)))
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    village: Option<String>,
+    after: Option<i64>,
+    limit: Option<i64>,
+}
+
+async fn list(
+    State(app): State<AppState>,
+    caller: Caller,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Value>, ApiError> {
+    health_only(&caller)?;
+    let db = &app.services.db;
+    let villages = match q.village.map(|v| v.to_uppercase()) {
+        Some(v) if caller.scope.covers(&v) => vec![v],
+        Some(_) => return Err(ApiError::NotFound),
+        None if caller.staff.role == crate::features::staff::Role::Admin => Vec::new(),
+        None => store::villages_under(db, &caller.staff.areas).await?,
+    };
+    let limit = q.limit.unwrap_or(50).clamp(1, 500);
+    let rows = store::in_villages(db, &villages, q.after.unwrap_or(0), limit).await?;
+    let detail = format!("{} rows", rows.len());
+    audited(&app, &caller, "list", None, Some(&detail)).await?;
+    let next = (rows.len() as i64 == limit)
+        .then(|| rows.last().map(|p| p.id))
+        .flatten();
+    Ok(Json(
+        json!({ "pregnancies": rows.iter().map(view).collect::<Vec<_>>(), "next_after": next }),
+    ))
+}
+
+#[derive(Deserialize)]
+struct CampaignBody {
+    /// A village or a commune (all its villages) the caller covers.
+    area: String,
+    day: String,
+    text: String,
+    /// False (default): the preview only. True: send.
+    #[serde(default)]
+    send: bool,
+}
+
+/// A checkup or vaccination day for a whole commune (commune health staff) or some villages.
+async fn campaign(
+    State(app): State<AppState>,
+    caller: Caller,
+    ApiJson(b): ApiJson<CampaignBody>,
+) -> Result<Json<Value>, ApiError> {
+    health_only(&caller)?;
+    let c = ctx(&app.services);
+    let now = time::now();
+    let area = b.area.trim().to_uppercase();
+    if !caller.scope.covers(&area) {
+        return Err(ApiError::NotFound);
+    }
+    let day = date(&b.day)
+        .or_else(|| dates::parse_day_month(&b.day, c.today(now)))
+        .ok_or_else(|| refused(Refusal::BadDate))?;
+    let text = b.text.trim();
+    if text.is_empty() || text.chars().count() > campaign::MAX_TEXT {
+        return Err(ApiError::bad_request(
+            "bad_text",
+            format!("text: 1 to {} characters", campaign::MAX_TEXT),
+        ));
+    }
+    let villages = store::villages_under(&app.services.db, std::slice::from_ref(&area)).await?;
+    if villages.is_empty() {
+        return Err(refused(Refusal::UnknownVillage(area)));
+    }
+    let plan = Plan {
+        staff_id: caller.staff.id,
+        villages,
+        day,
+        text: text.to_string(),
+    };
+    let preview = campaign::preview(&c, &plan, now)
+        .await
+        .map_err(|e| ApiError::Internal(Box::new(e)))?;
+    let mut queued = 0;
+    if b.send {
+        let origin = format!("health_campaign:api:{}", uuid::Uuid::new_v4().simple());
+        queued = campaign::send(&c, &origin, &plan, now)
+            .await
+            .map_err(|e| ApiError::Internal(Box::new(e)))?;
+    }
+    Ok(Json(
+        json!({ "preview": preview, "sent": b.send, "queued": queued }),
+    ))
+}
