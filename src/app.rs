@@ -61,6 +61,7 @@ impl App {
             config.dispatcher.bulk_ttl_hours,
         );
         let (gateways, ussd_gateways) = gateways(&config, &db, &outbox)?;
+        let gateways = Arc::new(gateways);
         let instance = config.instance();
         let services = Services {
             db,
@@ -68,11 +69,12 @@ impl App {
             keywords: Arc::new(keywords),
             outbox,
             tz,
+            prices: gateways.clone(),
         };
         Ok(Arc::new(App {
             services,
             config,
-            gateways: Arc::new(gateways),
+            gateways,
             ussd_gateways,
             instance,
         }))

@@ -11,10 +11,10 @@ use crate::phone::Msisdn;
 
 /// The reply to `OK` from `from`, and a note for the inbox row.
 // One arm per kind, added by the features that propose (notices, health campaigns).
-#[allow(clippy::match_single_binding)]
 pub async fn handle(svc: &Services, from: &Msisdn) -> Result<(Msg, &'static str), DialogError> {
     match confirm::take(&svc.db, from, time::now()).await? {
         Taken::Pending(p) => match p.kind.as_str() {
+            super::notices::KIND => super::notices::confirmed(svc, &p.payload).await,
             other => {
                 tracing::warn!(kind = %other, "confirmation of an unknown kind");
                 Ok((Msg::new("confirm-nothing"), "confirm: unknown kind"))

@@ -6,6 +6,7 @@
 
 mod confirm;
 pub mod keywords;
+pub mod notices;
 mod reply;
 pub mod sms;
 pub mod tt;
@@ -16,6 +17,7 @@ use std::sync::Arc;
 use chrono_tz::Tz;
 
 use crate::db::Db;
+use crate::features::notices::Prices;
 use crate::i18n::Locales;
 use crate::outbox::{Outbox, OutboxError};
 use keywords::Keywords;
@@ -31,6 +33,8 @@ pub struct Services {
     pub outbox: Outbox,
     /// Where people live: dates and times in texts.
     pub tz: Tz,
+    /// What SMS parts cost through the gateways (a notice's preview).
+    pub prices: Arc<dyn Prices>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -39,4 +43,6 @@ pub enum DialogError {
     Db(#[from] sqlx::Error),
     #[error("outbox: {0}")]
     Outbox(#[from] OutboxError),
+    #[error("notice: {0}")]
+    Notice(#[from] crate::features::notices::NoticeError),
 }

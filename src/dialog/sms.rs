@@ -44,6 +44,7 @@ pub async fn handle(
             });
         }
         Some(Command::Confirm) => super::confirm::handle(svc, from).await?,
+        Some(Command::Notice) => super::notices::propose(svc, from, text).await?,
         None => (Msg::new("unknown-command"), "unknown"),
     };
     let sent = reply(svc, from, &contact, &msg, inbound_id).await?;

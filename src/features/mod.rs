@@ -1,6 +1,7 @@
 //! Features: each owns its tables and rules, and knows nothing of SMS or USSD.
 
 pub mod areas;
+pub mod audiences;
 pub mod audit;
 pub mod catalogue;
 pub mod confirm;
@@ -9,5 +10,6 @@ pub mod contacts;
 pub mod households;
 pub mod import;
 pub mod marriage_law;
+pub mod notices;
 pub mod staff;
 pub mod support;

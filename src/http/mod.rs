@@ -10,6 +10,7 @@ pub mod gateways;
 pub mod households;
 pub mod imports;
 pub mod json;
+pub mod notices;
 pub mod simulator;
 pub mod ussd;
 pub mod webhooks;
@@ -37,6 +38,7 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .merge(households::router())
+        .merge(notices::router())
         .merge(webhooks::router())
         .merge(gateways::router());
     if state.config.simulator.enabled {

@@ -40,7 +40,19 @@ const JOBS: &[(&str, &str, i64, JobFn)] = &[
     ("announce-sweep", "15 * * * * *", 60, |jobs| {
         Box::pin(async move { housekeeping::sweep_announcements(&jobs.services).await })
     }),
+    ("broadcasts", "25 * * * * *", 60, |jobs| {
+        Box::pin(async move { broadcasts(&jobs.services).await })
+    }),
 ];
+
+/// Notices due (or left half-queued) and campaign steps due: both idempotent through their
+/// outbox keys, so a slot run twice queues nothing twice.
+async fn broadcasts(svc: &Services) {
+    let now = crate::db::time::now();
+    if let Err(err) = crate::features::notices::run_due(&svc.db, &svc.outbox, now).await {
+        tracing::error!(%err, "notices job");
+    }
+}
 
 /// Starts every job. The scheduler's own store stays in memory; only the lease is shared.
 pub async fn start(jobs: Arc<Jobs>) -> Result<JobScheduler, JobSchedulerError> {

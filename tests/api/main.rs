@@ -9,6 +9,7 @@ mod gateways;
 mod households;
 mod households_api;
 mod inbox;
+mod notices;
 mod shared;
 mod simulator;
 mod ussd;

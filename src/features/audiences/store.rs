@@ -1,0 +1,202 @@
+//! The audience as SQL: one `WHERE` over `contacts` for counting, previewing, listing and joining.
+//!
+//! Values are bound, never formatted in; only integers loa made itself (a page size, a prefix
+//! length, an id to start after) are written into the statement's text.
+
+use chrono::{DateTime, Utc};
+
+use super::Audience;
+use crate::db::Db;
+use crate::{execute, with_db};
+
+/// One bound value.
+#[derive(Clone, Debug)]
+pub enum Bind {
+    Text(String),
+    Time(DateTime<Utc>),
+    Int(i64),
+}
+
+/// A statement being built: its text and its binds, `$1…` in order.
+#[derive(Clone, Debug, Default)]
+pub struct Sql {
+    pub text: String,
+    pub binds: Vec<Bind>,
+}
+
+impl Sql {
+    /// Adds a bind and returns its placeholder.
+    pub fn bind(&mut self, b: Bind) -> String {
+        self.binds.push(b);
+        format!("${}", self.binds.len())
+    }
+
+    /// `(…, …)` placeholders for a list of text values.
+    fn list(&mut self, values: &[impl AsRef<str>]) -> String {
+        let p: Vec<String> = values
+            .iter()
+            .map(|v| self.bind(Bind::Text(v.as_ref().to_string())))
+            .collect();
+        format!("({})", p.join(", "))
+    }
+}
+
+/// Binds every value of `$sql` to the query `$q` (expanded once per backend by `with_db!`).
+#[macro_export]
+macro_rules! bind_all {
+    ($q:expr, $sql:expr) => {{
+        let mut q = $q;
+        for b in &$sql.binds {
+            q = match b {
+                $crate::features::audiences::store::Bind::Text(s) => q.bind(s.clone()),
+                $crate::features::audiences::store::Bind::Time(t) => q.bind(*t),
+                $crate::features::audiences::store::Bind::Int(i) => q.bind(*i),
+            };
+        }
+        q
+    }};
+}
+
+/// The condition on `contacts c` that selects the audience of `topic` (`notice`, `campaign`):
+/// in the areas, of the languages, households of the groups and classes (or staff of the roles),
+/// and not opted out of everything or of the topic. Appends its binds to `sql`.
+pub fn condition(sql: &mut Sql, a: &Audience, topic: &str) -> String {
+    let mut covered = String::new();
+    if !a.areas.is_empty() {
+        let list = sql.list(&a.areas);
+        covered = format!(
+            "(WITH RECURSIVE covered(code) AS (
+                  SELECT code FROM areas WHERE code IN {list}
+                  UNION SELECT x.code FROM areas x JOIN covered y ON x.parent_code = y.code)
+              SELECT code FROM covered)"
+        );
+    }
+    let mut who = Vec::new();
+    if a.households() {
+        let mut w = vec!["1 = 1".to_string()];
+        if !covered.is_empty() {
+            w.push(format!("h.village_code IN {covered}"));
+        }
+        if !a.poverty.is_empty() {
+            w.push(format!("h.poverty_class IN {}", sql.list(&a.poverty)));
+        }
+        if !a.ethnic_groups.is_empty() {
+            w.push(format!("h.ethnic_group IN {}", sql.list(&a.ethnic_groups)));
+        }
+        who.push(format!(
+            "c.id IN (SELECT hc.contact_id FROM households h
+                       JOIN household_contacts hc ON hc.household_id = h.id WHERE {})",
+            w.join(" AND ")
+        ));
+    }
+    let roles = a.staff_roles();
+    if !roles.is_empty() {
+        let mut w = vec![format!("s.role IN {}", sql.list(&roles))];
+        if !covered.is_empty() {
+            w.push(format!("sa.area_code IN {covered}"));
+        }
+        who.push(format!(
+            "c.msisdn IN (SELECT s.msisdn FROM staff s
+                           JOIN staff_areas sa ON sa.staff_id = s.id WHERE {})",
+            w.join(" AND ")
+        ));
+    }
+    let mut all = vec![format!("({})", who.join(" OR "))];
+    if !a.languages.is_empty() {
+        all.push(format!(
+            "COALESCE(c.language, 'vi') IN {}",
+            sql.list(&a.languages)
+        ));
+    }
+    let topic = sql.bind(Bind::Text(topic.to_string()));
+    all.push(not_opted_out(&topic));
+    all.join(" AND ")
+}
+
+/// An opt-out (of all, or of `topic`) with no later opt-in that undoes it leaves the contact out;
+/// the same rule as the consent ledger's replay (an opt-in to all undoes a topic's opt-out too).
+fn not_opted_out(topic: &str) -> String {
+    format!(
+        "NOT EXISTS (SELECT 1 FROM consent_events e
+                      WHERE e.contact_id = c.id AND e.action = 'opt_out' AND e.scope IN ('all', {topic})
+                        AND NOT EXISTS (SELECT 1 FROM consent_events l
+                                         WHERE l.contact_id = c.id AND l.id > e.id AND l.action = 'opt_in'
+                                           AND l.scope IN ('all', e.scope)))"
+    )
+}
+
+/// How many contacts the audience reaches now: one query.
+pub async fn count(db: &Db, a: &Audience, topic: &str) -> Result<i64, sqlx::Error> {
+    let mut sql = Sql::default();
+    let cond = condition(&mut sql, a, topic);
+    sql.text = format!("SELECT COUNT(*) FROM contacts c WHERE {cond}");
+    with_db!(db, pool => bind_all!(sqlx::query_scalar(&sql.text), sql).fetch_one(pool).await)
+}
+
+/// A group of recipients that get the same text at the same price: language, script and the
+/// first `prefix_len` characters of the number (every gateway prefix is at most that long).
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct Slice {
+    pub language: String,
+    pub script: String,
+    pub prefix: String,
+    pub count: i64,
+}
+
+/// The audience grouped into [`Slice`]s, for a preview's parts and cost.
+pub async fn breakdown(
+    db: &Db,
+    a: &Audience,
+    topic: &str,
+    prefix_len: usize,
+) -> Result<Vec<Slice>, sqlx::Error> {
+    let mut sql = Sql::default();
+    let cond = condition(&mut sql, a, topic);
+    sql.text = format!(
+        "SELECT COALESCE(c.language, 'vi') AS language, c.script AS script,
+                SUBSTR(c.msisdn, 1, {}) AS prefix, COUNT(*) AS count
+           FROM contacts c WHERE {cond} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+        prefix_len.max(1)
+    );
+    with_db!(db, pool => bind_all!(sqlx::query_as(&sql.text), sql).fetch_all(pool).await)
+}
+
+/// A recipient: enough to render and address a message.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Member {
+    pub id: i64,
+    pub msisdn: String,
+    pub language: Option<String>,
+    pub script: String,
+}
+
+/// The next `limit` members with an id above `after`, by id (pages for queuing in batches).
+pub async fn members(
+    db: &Db,
+    a: &Audience,
+    topic: &str,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<Member>, sqlx::Error> {
+    let mut sql = Sql::default();
+    let cond = condition(&mut sql, a, topic);
+    sql.text = format!(
+        "SELECT c.id, c.msisdn, c.language, c.script FROM contacts c
+          WHERE c.id > {after} AND {cond} ORDER BY c.id LIMIT {limit}"
+    );
+    with_db!(db, pool => bind_all!(sqlx::query_as(&sql.text), sql).fetch_all(pool).await)
+}
+
+/// Runs `INSERT … SELECT` with `select` (a statement's head, ending in `FROM contacts c WHERE`)
+/// over the audience, e.g. to add everyone not yet in a campaign. Returns the rows inserted.
+pub async fn insert_select(
+    db: &Db,
+    mut sql: Sql,
+    a: &Audience,
+    topic: &str,
+    tail: &str,
+) -> Result<u64, sqlx::Error> {
+    let cond = condition(&mut sql, a, topic);
+    sql.text = format!("{} {cond} {tail}", sql.text);
+    execute!(db, pool => bind_all!(sqlx::query(&sql.text), sql).execute(pool).await)
+}
