@@ -15,6 +15,8 @@ pub enum Command {
     Confirm,
     /// `TB <village|*> <text>`: a commune officer's notice.
     Notice,
+    /// `HOI [topic]`: questions and answers.
+    Ask,
 }
 
 /// Fluent ids whose values are comma-separated aliases, and the command each names.
@@ -27,6 +29,7 @@ pub const COMMAND_IDS: &[(&str, Command)] = &[
     (msg_id("kw-status"), Command::Status),
     (msg_id("kw-confirm"), Command::Confirm),
     (msg_id("kw-notice"), Command::Notice),
+    (msg_id("kw-ask"), Command::Ask),
 ];
 
 /// Fluent ids of the aliases of each consent topic (`HUY TB` stops notices only).

@@ -4,6 +4,7 @@
 //! ([`ussd`]). Below the HTTP edge nothing takes the whole application: the dialog, the inbox and
 //! the scheduler take [`Services`], the handful of things a reply needs.
 
+pub mod campaigns;
 mod confirm;
 pub mod keywords;
 pub mod notices;

@@ -45,7 +45,11 @@ pub async fn handle(
         }
         Some(Command::Confirm) => super::confirm::handle(svc, from).await?,
         Some(Command::Notice) => super::notices::propose(svc, from, text).await?,
-        None => (Msg::new("unknown-command"), "unknown"),
+        Some(Command::Ask) => super::campaigns::ask(svc, &contact, &parsed.args),
+        None => match super::campaigns::answer(svc, &contact, &parsed.args).await? {
+            Some(answered) => answered,
+            None => (Msg::new("unknown-command"), "unknown"),
+        },
     };
     let sent = reply(svc, from, &contact, &msg, inbound_id).await?;
     Ok(if sent {

@@ -3,6 +3,7 @@
 pub mod areas;
 pub mod audiences;
 pub mod audit;
+pub mod campaigns;
 pub mod catalogue;
 pub mod confirm;
 pub mod consent;

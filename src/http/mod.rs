@@ -5,6 +5,7 @@
 //! request (with a gateway's parser where it is a provider's call), calls the inbox, the dialog
 //! or a feature, and answers; errors become the JSON error body in `error`.
 
+pub mod campaigns;
 pub mod error;
 pub mod gateways;
 pub mod households;
@@ -39,6 +40,7 @@ pub fn app(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .merge(households::router())
         .merge(notices::router())
+        .merge(campaigns::router())
         .merge(webhooks::router())
         .merge(gateways::router());
     if state.config.simulator.enabled {

@@ -45,12 +45,21 @@ const JOBS: &[(&str, &str, i64, JobFn)] = &[
     }),
 ];
 
-/// Notices due (or left half-queued) and campaign steps due: both idempotent through their
+/// Notices due (or left half-queued) and campaign steps due (new members first): both idempotent through their
 /// outbox keys, so a slot run twice queues nothing twice.
 async fn broadcasts(svc: &Services) {
     let now = crate::db::time::now();
     if let Err(err) = crate::features::notices::run_due(&svc.db, &svc.outbox, now).await {
         tracing::error!(%err, "notices job");
+    }
+    let cx = crate::features::campaigns::run::Context {
+        db: &svc.db,
+        outbox: &svc.outbox,
+        locales: &svc.locales,
+        tz: svc.tz,
+    };
+    if let Err(err) = crate::features::campaigns::run_due(&cx, now).await {
+        tracing::error!(%err, "campaigns job");
     }
 }
 

@@ -3,6 +3,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod campaigns;
 mod dialog;
 mod dispatch;
 mod gateways;

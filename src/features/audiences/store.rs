@@ -3,59 +3,10 @@
 //! Values are bound, never formatted in; only integers loa made itself (a page size, a prefix
 //! length, an id to start after) are written into the statement's text.
 
-use chrono::{DateTime, Utc};
-
 use super::Audience;
+use crate::db::sql::{Bind, Sql};
 use crate::db::Db;
-use crate::{execute, with_db};
-
-/// One bound value.
-#[derive(Clone, Debug)]
-pub enum Bind {
-    Text(String),
-    Time(DateTime<Utc>),
-    Int(i64),
-}
-
-/// A statement being built: its text and its binds, `$1…` in order.
-#[derive(Clone, Debug, Default)]
-pub struct Sql {
-    pub text: String,
-    pub binds: Vec<Bind>,
-}
-
-impl Sql {
-    /// Adds a bind and returns its placeholder.
-    pub fn bind(&mut self, b: Bind) -> String {
-        self.binds.push(b);
-        format!("${}", self.binds.len())
-    }
-
-    /// `(…, …)` placeholders for a list of text values.
-    fn list(&mut self, values: &[impl AsRef<str>]) -> String {
-        let p: Vec<String> = values
-            .iter()
-            .map(|v| self.bind(Bind::Text(v.as_ref().to_string())))
-            .collect();
-        format!("({})", p.join(", "))
-    }
-}
-
-/// Binds every value of `$sql` to the query `$q` (expanded once per backend by `with_db!`).
-#[macro_export]
-macro_rules! bind_all {
-    ($q:expr, $sql:expr) => {{
-        let mut q = $q;
-        for b in &$sql.binds {
-            q = match b {
-                $crate::features::audiences::store::Bind::Text(s) => q.bind(s.clone()),
-                $crate::features::audiences::store::Bind::Time(t) => q.bind(*t),
-                $crate::features::audiences::store::Bind::Int(i) => q.bind(*i),
-            };
-        }
-        q
-    }};
-}
+use crate::{bind_all, execute, with_db};
 
 /// The condition on `contacts c` that selects the audience of `topic` (`notice`, `campaign`):
 /// in the areas, of the languages, households of the groups and classes (or staff of the roles),

@@ -20,7 +20,7 @@ use crate::features::audiences::{self, Audience};
 use crate::features::contacts::Script;
 use crate::features::staff::{Scope, Staff};
 use crate::gateway::Gateways;
-use crate::outbox::Outbox;
+use crate::outbox::{Outbox, OutboxError};
 use crate::text::{self, Encoding};
 
 pub use queue::{queue, run_due, Outcome};
@@ -56,7 +56,7 @@ pub enum NoticeError {
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
     #[error("outbox: {0}")]
-    Outbox(#[from] crate::outbox::OutboxError),
+    Outbox(#[from] OutboxError),
     #[error("{0}")]
     Audience(#[from] audiences::AudienceError),
     #[error("the text is empty or longer than {MAX_CHARS} characters")]
@@ -198,7 +198,7 @@ pub struct Figures {
 }
 
 /// Rows of `origin` by status; `sending` counts as queued (not yet out).
-pub async fn figures(outbox: &Outbox, origin: &str) -> Result<Figures, NoticeError> {
+pub async fn figures(outbox: &Outbox, origin: &str) -> Result<Figures, OutboxError> {
     let mut f = Figures::default();
     for (status, n) in outbox.figures(origin).await? {
         match status.as_str() {
