@@ -8,10 +8,24 @@ use crate::db::sql::{Bind, Sql};
 use crate::db::Db;
 use crate::{bind_all, execute, with_db};
 
+/// How the household part of the condition is written: `Driving` lets the database start from
+/// the audience's households (`c.id IN (…)`, best when the whole audience is read at once, as a
+/// count is), `PerContact` probes each contact's households by index (`EXISTS`), so that reading
+/// the audience a page of contact ids at a time costs that page, not the whole audience again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Plan {
+    Driving,
+    PerContact,
+}
+
 /// The condition on `contacts c` that selects the audience of `topic` (`notice`, `campaign`):
 /// in the areas, of the languages, households of the groups and classes (or staff of the roles),
 /// and not opted out of everything or of the topic. Appends its binds to `sql`.
 pub fn condition(sql: &mut Sql, a: &Audience, topic: &str) -> String {
+    condition_with(sql, a, topic, Plan::Driving)
+}
+
+pub fn condition_with(sql: &mut Sql, a: &Audience, topic: &str, plan: Plan) -> String {
     let mut covered = String::new();
     if !a.areas.is_empty() {
         let list = sql.list(&a.areas);
@@ -34,11 +48,17 @@ pub fn condition(sql: &mut Sql, a: &Audience, topic: &str) -> String {
         if !a.ethnic_groups.is_empty() {
             w.push(format!("h.ethnic_group IN {}", sql.list(&a.ethnic_groups)));
         }
-        who.push(format!(
-            "c.id IN (SELECT hc.contact_id FROM households h
-                       JOIN household_contacts hc ON hc.household_id = h.id WHERE {})",
-            w.join(" AND ")
-        ));
+        let households = "FROM households h JOIN household_contacts hc ON hc.household_id = h.id";
+        who.push(match plan {
+            Plan::Driving => format!(
+                "c.id IN (SELECT hc.contact_id {households} WHERE {})",
+                w.join(" AND ")
+            ),
+            Plan::PerContact => format!(
+                "EXISTS (SELECT 1 {households} WHERE hc.contact_id = c.id AND {})",
+                w.join(" AND ")
+            ),
+        });
     }
     let roles = a.staff_roles();
     if !roles.is_empty() {
@@ -130,7 +150,7 @@ pub async fn members(
     limit: i64,
 ) -> Result<Vec<Member>, sqlx::Error> {
     let mut sql = Sql::default();
-    let cond = condition(&mut sql, a, topic);
+    let cond = condition_with(&mut sql, a, topic, Plan::PerContact);
     sql.text = format!(
         "SELECT c.id, c.msisdn, c.language, c.script FROM contacts c
           WHERE c.id > {after} AND {cond} ORDER BY c.id LIMIT {limit}"

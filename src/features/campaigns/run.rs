@@ -210,3 +210,73 @@ async fn record(
     );
     execute!(db, pool => bind_all!(sqlx::query(&sql.text), sql).execute(pool).await)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::audiences::Audience;
+    use crate::features::campaigns::Status;
+    use chrono::TimeZone;
+
+    fn campaign(cron: Option<&str>, days: &[i64]) -> Campaign {
+        Campaign {
+            id: 1,
+            name: "c".into(),
+            kind: Kind::Messages,
+            audience: Audience::default(),
+            cron: cron.map(str::to_string),
+            status: Status::Running,
+            closes_at: None,
+            created_by: "staff:1".into(),
+            steps: days
+                .iter()
+                .enumerate()
+                .map(|(i, d)| Step {
+                    no: i as i64 + 1,
+                    day_offset: *d,
+                    message_id: None,
+                    texts: None,
+                    answer: None,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_step_waits_its_days_after_the_previous_one() {
+        let c = campaign(None, &[0, 7, 10]);
+        let now = Utc
+            .with_ymd_and_hms(2025, 3, 20, 12, 0, 0)
+            .single()
+            .expect("time");
+        let tz = chrono_tz::Asia::Ho_Chi_Minh;
+        assert_eq!(cutoff(&c, 0, now, tz), Some(now));
+        assert_eq!(cutoff(&c, 1, now, tz), Some(now - TimeDelta::days(7)));
+        assert_eq!(cutoff(&c, 2, now, tz), Some(now - TimeDelta::days(3)));
+    }
+
+    #[test]
+    fn a_cron_campaign_sends_the_next_step_at_each_fire() {
+        // 09:00 every day, Vietnam time (02:00 UTC).
+        let c = campaign(Some("0 0 9 * * *"), &[0, 0, 0]);
+        let tz = chrono_tz::Asia::Ho_Chi_Minh;
+        let now = Utc
+            .with_ymd_and_hms(2025, 3, 20, 5, 0, 0)
+            .single()
+            .expect("time");
+        let fire = Utc
+            .with_ymd_and_hms(2025, 3, 20, 2, 0, 0)
+            .single()
+            .expect("fire");
+        let cut = cutoff(&c, 1, now, tz).expect("a fire happened");
+        assert!(cut < fire && fire - cut <= TimeDelta::milliseconds(1));
+        // Before today's fire, the cutoff is yesterday's.
+        let early = Utc
+            .with_ymd_and_hms(2025, 3, 20, 1, 0, 0)
+            .single()
+            .expect("time");
+        assert!(cutoff(&c, 0, early, tz).expect("yesterday") < fire - TimeDelta::hours(23));
+        assert!(parse_cron("every day").is_none());
+        assert!(parse_cron("0 9 * * MON").is_some());
+    }
+}
