@@ -169,7 +169,7 @@ async fn main() -> anyhow::Result<()> {
     for q in 0..queries {
         let id = ((q * 7919) % n + 1) as i64;
         let t = Instant::now();
-        let _: Option<(i64, String)> = loa::with_db!(&app.services.db, |pool| sqlx::query_as(
+        let _: Option<(i64, String)> = loa::with_db!(&app.services.db, pool => sqlx::query_as(
             "SELECT id, code FROM households WHERE id = $1"
         )
         .bind(id)

@@ -164,7 +164,7 @@ fn config(dir: &std::path::Path) -> loa::config::Config {
 }
 
 async fn count(db: &loa::db::Db, sql: &str) -> Result<i64> {
-    Ok(loa::with_db!(db, |pool| sqlx::query_scalar::<_, i64>(sql)
+    Ok(loa::with_db!(db, pool => sqlx::query_scalar::<_, i64>(sql)
         .fetch_one(pool)
         .await)?)
 }

@@ -61,7 +61,9 @@ impl App {
             config.dispatcher.bulk_ttl_hours,
         );
         let (gateways, ussd_gateways) = gateways(&config, &db, &outbox)?;
-        let gateways = Arc::new(gateways);
+        // The price lookup shares the gateways' handles, not the `Arc` of the set, which stays
+        // the app's alone (tests add gateways to it after the build).
+        let prices = Arc::new(gateways.clone());
         let instance = config.instance();
         let services = Services {
             db,
@@ -69,12 +71,12 @@ impl App {
             keywords: Arc::new(keywords),
             outbox,
             tz,
-            prices: gateways.clone(),
+            prices,
         };
         Ok(Arc::new(App {
             services,
             config,
-            gateways,
+            gateways: Arc::new(gateways),
             ussd_gateways,
             instance,
         }))
@@ -90,6 +92,7 @@ impl App {
             settings: Settings {
                 batch_size: cfg.batch_size,
                 lease: TimeDelta::seconds(cfg.lease_seconds as i64),
+                hold: TimeDelta::seconds(cfg.hold_seconds as i64),
                 poll: Duration::from_millis(cfg.poll_millis),
                 concurrency: cfg.concurrency,
                 max_backoff: TimeDelta::seconds(cfg.max_backoff_seconds as i64),
@@ -107,6 +110,7 @@ impl App {
             services: self.services.clone(),
             retention_days: self.config.retention_days,
             instance: self.instance.clone(),
+            holidays: self.config.legal_aid.holidays.clone(),
         }
     }
 }

@@ -65,11 +65,33 @@ enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// Figures without personal data, as CSV on stdout.
+    Report {
+        #[command(subcommand)]
+        what: ReportKind,
+    },
     /// How many messages each language translates.
     Locales {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+}
+
+#[derive(Subcommand)]
+enum ReportKind {
+    /// Legal aid requests by month, province, commune, category and status.
+    LegalAid {
+        /// The month, written YYYY-MM (local time); every month when left out.
+        #[arg(long, value_parser = parse_month)]
+        month: Option<chrono::NaiveDate>,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+}
+
+fn parse_month(text: &str) -> Result<chrono::NaiveDate, String> {
+    loa::features::legal_aid::figures::parse_month(text)
+        .ok_or_else(|| format!("`{text}` is not a month written YYYY-MM"))
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -158,6 +180,17 @@ async fn run(command: Command) -> anyhow::Result<()> {
         } => {
             let config = load_config(config.as_deref())?;
             import(config, kind, &file, dry_run, &lang, &map).await?;
+        }
+        Command::Report {
+            what: ReportKind::LegalAid { month, config },
+        } => {
+            let config = load_config(config.as_deref())?;
+            let db = loa::db::connect(&config.database_url).await?;
+            loa::db::migrate(&db).await.context("migrating")?;
+            let figures = loa::features::legal_aid::figures::figures(&db, config.timezone, month);
+            let rows = figures.await?;
+            print!("{}", loa::features::legal_aid::figures::to_csv(&rows));
+            db.close().await;
         }
         Command::SmsInfo { .. } | Command::Phone { .. } => {
             unreachable!("handled without a runtime")

@@ -9,7 +9,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Context, Result};
-use common::TestDb;
+use common::{done_if, try_eventually, TestDb};
 use loa::db::Db;
 use rand::Rng;
 use serde_json::{json, Value};
@@ -49,6 +49,8 @@ impl Loa {
             .env("LOA_QUIET_HOURS__START", "00:00")
             .env("LOA_QUIET_HOURS__END", "00:00")
             .env("LOA_DISPATCHER__LEASE_SECONDS", "2")
+            // A restarted process is another instance: it waits for the killed one's hold to lapse.
+            .env("LOA_DISPATCHER__HOLD_SECONDS", "3")
             .env("LOA_DISPATCHER__POLL_MILLIS", "50")
             .env("LOA_DISPATCHER__BATCH_SIZE", BATCH_SIZE.to_string())
             .env("LOA_SIMULATOR__RATE", RATE.to_string())
@@ -147,14 +149,14 @@ fn free_port() -> Result<u16> {
 }
 
 async fn count(db: &Db, sql: &str) -> Result<i64> {
-    Ok(loa::with_db!(db, |pool| sqlx::query_scalar::<_, i64>(sql)
+    Ok(loa::with_db!(db, pool => sqlx::query_scalar::<_, i64>(sql)
         .fetch_one(pool)
         .await)?)
 }
 
 /// How many times each outbox id reached the simulated phone.
 async fn arrivals(db: &Db) -> Result<HashMap<i64, i64>> {
-    let rows: Vec<(i64, i64)> = loa::with_db!(db, |pool| sqlx::query_as(
+    let rows: Vec<(i64, i64)> = loa::with_db!(db, pool => sqlx::query_as(
         "SELECT outbox_id, COUNT(*) FROM simulator_received GROUP BY outbox_id"
     )
     .fetch_all(pool)
@@ -163,8 +165,7 @@ async fn arrivals(db: &Db) -> Result<HashMap<i64, i64>> {
 }
 
 async fn statuses(db: &Db) -> Result<HashMap<i64, String>> {
-    let rows: Vec<(i64, String)> =
-        loa::with_db!(db, |pool| sqlx::query_as("SELECT id, status FROM outbox")
+    let rows: Vec<(i64, String)> = loa::with_db!(db, pool => sqlx::query_as("SELECT id, status FROM outbox")
             .fetch_all(pool)
             .await)?;
     Ok(rows.into_iter().collect())
@@ -193,20 +194,23 @@ async fn broadcast(
     Ok(ids)
 }
 
-/// Polls `sql` (a count) until it reaches `at_least`, or fails after `limit`.
-async fn wait_count(db: &Db, sql: &str, at_least: i64, limit: Duration) -> Result<i64> {
-    let deadline = Instant::now() + limit;
-    loop {
-        let n = count(db, sql).await?;
-        if n >= at_least {
-            return Ok(n);
+/// Polls `sql` (a count) until `done` holds for it, or fails after `limit`. A database error
+/// counts as "not yet" and is what the time-out shows.
+async fn wait_count(
+    db: &Db,
+    sql: &str,
+    what: &str,
+    done: impl Fn(i64) -> bool,
+    limit: Duration,
+) -> Result<i64> {
+    let n = try_eventually(limit, format!("`{sql}` {what}"), async || {
+        match count(db, sql).await {
+            Ok(n) => done_if(done(n), n).map_err(|n| format!("{n}")),
+            Err(err) => Err(format!("{err:#}")),
         }
-        ensure!(
-            Instant::now() < deadline,
-            "`{sql}` stayed at {n}, waited for {at_least}"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    })
+    .await?;
+    Ok(n)
 }
 
 #[tokio::test]
@@ -251,7 +255,8 @@ async fn run(test_db: &TestDb) -> Result<()> {
     wait_count(
         &db,
         "SELECT COUNT(*) FROM simulator_received",
-        target,
+        &format!("to reach the kill point, {target}"),
+        |n| n >= target,
         Duration::from_secs(30),
     )
     .await
@@ -267,23 +272,15 @@ async fn run(test_db: &TestDb) -> Result<()> {
 
     // Part 2: start again on the same database; the leases run out and the rest goes.
     let mut second = Loa::start("second", &test_db.url, dir.path(), &client).await?;
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let open = count(
-            &db,
-            "SELECT COUNT(*) FROM outbox WHERE status IN ('queued', 'sending')",
-        )
-        .await?;
-        if open == 0 {
-            break;
-        }
-        ensure!(
-            Instant::now() < deadline,
-            "{open} outbox rows still queued or sending 60 s after the restart; log:\n{}",
-            second.log_tail()
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_count(
+        &db,
+        "SELECT COUNT(*) FROM outbox WHERE status IN ('queued', 'sending')",
+        "to reach 0 after the restart",
+        |open| open == 0,
+        Duration::from_secs(60),
+    )
+    .await
+    .with_context(|| format!("log:\n{}", second.log_tail()))?;
 
     let got = arrivals(&db).await?;
     let status = statuses(&db).await?;
@@ -339,7 +336,14 @@ async fn run(test_db: &TestDb) -> Result<()> {
     );
     let after_first =
         format!("SELECT COUNT(*) FROM simulator_received WHERE outbox_id > {first_max}");
-    wait_count(&db, &after_first, 30, Duration::from_secs(30)).await?;
+    wait_count(
+        &db,
+        &after_first,
+        "to reach 30",
+        |n| n >= 30,
+        Duration::from_secs(30),
+    )
+    .await?;
     let asked = Instant::now();
     let exit = second.terminate(Duration::from_secs(10)).await?;
     let took = asked.elapsed();

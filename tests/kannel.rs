@@ -13,7 +13,7 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::TestDb;
+use common::{done_if, eventually, TestDb};
 
 const BEARERBOX: &str = "bearerbox";
 const SMSBOX: &str = "smsbox";
@@ -54,12 +54,17 @@ fn free_port() -> u16 {
         .expect("free port")
 }
 
-fn wait_for_port(port: u16, what: &str, deadline: Duration) {
-    let until = Instant::now() + deadline;
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < until, "{what} did not open port {port}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+async fn wait_for_port(port: u16, what: &str, deadline: Duration) {
+    eventually(
+        deadline,
+        format!("{what} to open port {port}"),
+        async || {
+            tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .map(drop)
+        },
+    )
+    .await;
 }
 
 fn spawn_logged(bin: &Path, args: &[&str], log: &Path) -> Child {
@@ -217,7 +222,7 @@ allowed_ips = ["127.0.0.1"]
         &dir.path().join("bearerbox.log"),
     );
     procs.0.push(("bearerbox".into(), bb));
-    wait_for_port(admin, "bearerbox", Duration::from_secs(10));
+    wait_for_port(admin, "bearerbox", Duration::from_secs(10)).await;
     let (fakesmsc, mut phone, lines) = start_fakesmsc(fake);
     procs.0.push(("fakesmsc".into(), fakesmsc));
     let sb = spawn_logged(
@@ -226,7 +231,7 @@ allowed_ips = ["127.0.0.1"]
         &dir.path().join("smsbox.log"),
     );
     procs.0.push(("smsbox".into(), sb));
-    wait_for_port(sendsms, "smsbox", Duration::from_secs(10));
+    wait_for_port(sendsms, "smsbox", Duration::from_secs(10)).await;
 
     let started = Instant::now();
     writeln!(phone, "{PHONE} 9029 text HD").expect("MO to fakesmsc");
@@ -263,7 +268,7 @@ allowed_ips = ["127.0.0.1"]
     let got = loa::gateway::http::from_utf16be(&bytes).expect("valid UTF-16BE");
 
     // What loa meant to send: the reply row in the outbox.
-    let (id, text): (i64, String) = loa::with_db!(&t.app.services.db, |pool| sqlx::query_as(
+    let (id, text): (i64, String) = loa::with_db!(&t.app.services.db, pool => sqlx::query_as(
         "SELECT id, text FROM outbox WHERE recipient = $1 ORDER BY id DESC LIMIT 1"
     )
     .bind(E164)
@@ -282,7 +287,7 @@ allowed_ips = ["127.0.0.1"]
     );
 
     // The inbound message came through Kannel's get-url, stored under this gateway.
-    let inbound: String = loa::with_db!(&t.app.services.db, |pool| sqlx::query_scalar(
+    let inbound: String = loa::with_db!(&t.app.services.db, pool => sqlx::query_scalar(
         "SELECT text FROM inbound_messages WHERE gateway_id = $1"
     )
     .bind(GATEWAY_ID)
@@ -292,19 +297,12 @@ allowed_ips = ["127.0.0.1"]
     assert_eq!(inbound, "HD");
 
     // Kannel's DLR (%d = 1 from the fake SMSC) moves the message to delivered.
-    let until = Instant::now() + Duration::from_secs(10);
-    loop {
+    eventually(common::PATIENCE, "Kannel's DLR", async || {
         let status = common::outbox_status(&t.app, id).await;
-        if status == "delivered" {
-            break;
-        }
-        assert!(
-            Instant::now() < until,
-            "DLR did not arrive: status {status}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let gw: String = loa::with_db!(&t.app.services.db, |pool| sqlx::query_scalar(
+        done_if(status == "delivered", status)
+    })
+    .await;
+    let gw: String = loa::with_db!(&t.app.services.db, pool => sqlx::query_scalar(
         "SELECT gateway_id FROM outbox WHERE id = $1"
     )
     .bind(id)

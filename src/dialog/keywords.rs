@@ -17,6 +17,8 @@ pub enum Command {
     Notice,
     /// `HOI [topic]`: questions and answers.
     Ask,
+    /// `TGPL`: ask for legal aid, or ask about a request.
+    LegalAid,
 }
 
 /// Fluent ids whose values are comma-separated aliases, and the command each names.
@@ -30,6 +32,7 @@ pub const COMMAND_IDS: &[(&str, Command)] = &[
     (msg_id("kw-confirm"), Command::Confirm),
     (msg_id("kw-notice"), Command::Notice),
     (msg_id("kw-ask"), Command::Ask),
+    (msg_id("kw-legal-aid"), Command::LegalAid),
 ];
 
 /// Fluent ids of the aliases of each consent topic (`HUY TB` stops notices only).

@@ -7,6 +7,7 @@
 pub mod campaigns;
 mod confirm;
 pub mod keywords;
+mod legal_aid;
 pub mod notices;
 mod reply;
 pub mod sms;

@@ -17,6 +17,13 @@ pub async fn handle(
 ) -> Result<&'static str, DialogError> {
     let mut contact = contacts::find_or_create(&svc.db, from).await?;
     let parsed = svc.keywords.parse(text);
+    let said = |contact| super::legal_aid::Said {
+        from,
+        contact,
+        text,
+        args: &parsed.args,
+        inbound_id,
+    };
     let (msg, note) = match parsed.command {
         Some(Command::Help) => (Msg::new("help"), "help"),
         Some(Command::Language) => language(svc, &mut contact, &parsed.args).await?,
@@ -46,9 +53,15 @@ pub async fn handle(
         Some(Command::Confirm) => super::confirm::handle(svc, from).await?,
         Some(Command::Notice) => super::notices::propose(svc, from, text).await?,
         Some(Command::Ask) => super::campaigns::ask(svc, &contact, &parsed.args),
-        None => match super::campaigns::answer(svc, &contact, &parsed.args).await? {
-            Some(answered) => answered,
-            None => (Msg::new("unknown-command"), "unknown"),
+        Some(Command::LegalAid) => {
+            return super::legal_aid::handle(svc, &said(&contact)).await;
+        }
+        None => match super::legal_aid::continue_exchange(svc, &said(&contact)).await? {
+            Some(note) => return Ok(note),
+            None => match super::campaigns::answer(svc, &contact, &parsed.args).await? {
+                Some(answered) => answered,
+                None => (Msg::new("unknown-command"), "unknown"),
+            },
         },
     };
     let sent = reply(svc, from, &contact, &msg, inbound_id).await?;

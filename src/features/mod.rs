@@ -10,6 +10,7 @@ pub mod consent;
 pub mod contacts;
 pub mod households;
 pub mod import;
+pub mod legal_aid;
 pub mod marriage_law;
 pub mod notices;
 pub mod staff;

@@ -167,7 +167,9 @@ impl GatewayHandle {
     }
 }
 
-#[derive(Default)]
+/// Cloning shares the handles (their rates, breakers and counters): a clone routes and prices
+/// exactly as the original did when it was made.
+#[derive(Clone, Default)]
 pub struct Gateways {
     list: Vec<Arc<GatewayHandle>>,
 }

@@ -1,7 +1,7 @@
 //! The HTTP edge: every axum handler of loa, in one router.
 //!
 //! Gateway webhooks (`webhooks`, `ussd`), the simulator (`simulator`), gateway state and metrics
-//! (`gateways`), the staff API (`households`, `imports`) and health checks. A handler parses the
+//! (`gateways`), the staff API (`households`, `imports`, `legal_aid`) and health checks. A handler parses the
 //! request (with a gateway's parser where it is a provider's call), calls the inbox, the dialog
 //! or a feature, and answers; errors become the JSON error body in `error`.
 
@@ -11,6 +11,7 @@ pub mod gateways;
 pub mod households;
 pub mod imports;
 pub mod json;
+pub mod legal_aid;
 pub mod notices;
 pub mod simulator;
 pub mod ussd;
@@ -41,6 +42,7 @@ pub fn app(state: AppState) -> Router {
         .merge(households::router())
         .merge(notices::router())
         .merge(campaigns::router())
+        .merge(legal_aid::router())
         .merge(webhooks::router())
         .merge(gateways::router());
     if state.config.simulator.enabled {

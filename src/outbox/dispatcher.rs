@@ -11,8 +11,8 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use super::claim::{self, Claimed, Settle};
-use super::{retry, Priority};
-use crate::db::Db;
+use super::{lease, retry, Priority};
+use crate::db::{time, Db};
 use crate::gateway::{Gateways, Outbound, SendError};
 use crate::text::Encoding;
 
@@ -31,6 +31,8 @@ pub trait SendGuard: Send + Sync {
 pub struct Settings {
     pub batch_size: u32,
     pub lease: TimeDelta,
+    /// How long a hold on sending lasts unless renewed (`outbox::lease`).
+    pub hold: TimeDelta,
     pub poll: Duration,
     pub concurrency: usize,
     pub max_backoff: TimeDelta,
@@ -52,11 +54,13 @@ pub struct Dispatcher {
 }
 
 impl Dispatcher {
-    /// Runs until `shutdown` fires; then finishes the sends in flight and puts back what it had
-    /// claimed but not started.
+    /// Runs until `shutdown` fires; then finishes the sends in flight, puts back what it had
+    /// claimed but not started, and gives up the dispatch lease. It sends only while this
+    /// instance holds the lease; otherwise it stands by and tries again at each poll.
     pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
+        let mut hold = Hold::default();
         while !shutdown.is_cancelled() {
-            if self.tick(&shutdown).await > 0 {
+            if self.keep_hold(&mut hold).await && self.tick(&shutdown).await > 0 {
                 continue;
             }
             tokio::select! {
@@ -65,7 +69,44 @@ impl Dispatcher {
                 _ = shutdown.cancelled() => break,
             }
         }
+        if hold.until.is_some() {
+            if let Err(err) = lease::release(&self.db, &self.holder).await {
+                tracing::warn!(%err, "releasing the dispatch lease");
+            }
+        }
         tracing::info!("dispatcher stopped");
+    }
+
+    /// Whether this instance may send now: renews its hold once a third of it has passed, or
+    /// tries to take it. A database error counts as not holding (nothing could be claimed anyway).
+    async fn keep_hold(&self, hold: &mut Hold) -> bool {
+        let now = tokio::time::Instant::now();
+        let length = self
+            .settings
+            .hold
+            .to_std()
+            .unwrap_or(Duration::from_secs(15));
+        if hold.until.is_some_and(|u| u > now + length / 3) {
+            return true;
+        }
+        let held = lease::acquire(&self.db, &self.holder, time::now(), self.settings.hold).await;
+        let was = hold.until.is_some();
+        // Stop a third early: the database counts from this instance's clock, another instance
+        // from its own.
+        hold.until = match held {
+            Ok(true) => Some(now + length * 2 / 3),
+            Ok(false) => None,
+            Err(err) => {
+                tracing::error!(%err, "dispatch lease");
+                None
+            }
+        };
+        match (was, hold.until.is_some()) {
+            (false, true) => tracing::info!(instance = %self.holder, "this instance sends now"),
+            (true, false) => tracing::warn!(instance = %self.holder, "another instance sends now"),
+            _ => {}
+        }
+        hold.until.is_some()
     }
 
     /// Claims one batch of due rows and settles each: returns how many it claimed, so a caller
@@ -175,6 +216,12 @@ impl Dispatcher {
         tracing::info!(outbox_id = row.id, attempts = row.attempts, %error, "send failed; will retry");
         self.settle(row.id, Settle::Retry { at, error }).await
     }
+}
+
+/// Until when this instance may send without renewing its lease.
+#[derive(Default)]
+struct Hold {
+    until: Option<tokio::time::Instant>,
 }
 
 /// Rows to claim at once: what the gateways can send in about a quarter of a second. A larger

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use wiremock::matchers::{body_partial_json, body_string_contains, header, method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use crate::common::{self, TestApp, TestDb, DEMO_E164};
+use crate::common::{self, done_if, eventually, TestApp, TestDb, DEMO_E164};
 
 const OTHER: &str = "+84912001002";
 
@@ -68,7 +68,7 @@ struct Row {
 }
 
 async fn row(t: &TestApp, id: i64) -> Row {
-    loa::with_db!(&t.app.services.db, |pool| sqlx::query_as(
+    loa::with_db!(&t.app.services.db, pool => sqlx::query_as(
         "SELECT status, gateway_id, provider_id, last_error, attempts FROM outbox WHERE id = $1"
     )
     .bind(id)
@@ -77,17 +77,17 @@ async fn row(t: &TestApp, id: i64) -> Row {
     .expect("row")
 }
 
-/// Waits (up to 15 s: a retry waits 2.5–5 s) until the row has `want`.
+/// Waits until the row has `want` (a retry waits 2.5–5 s).
 async fn wait_status(t: &TestApp, id: i64, want: &str) -> Row {
-    let until = Instant::now() + Duration::from_secs(15);
-    loop {
-        let r = row(t, id).await;
-        if r.status == want {
-            return r;
-        }
-        assert!(Instant::now() < until, "outbox {id}: {r:?}, wanted {want}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    eventually(
+        common::PATIENCE,
+        format!("outbox {id} {want}"),
+        async || {
+            let r = row(t, id).await;
+            done_if(r.status == want, r)
+        },
+    )
+    .await
 }
 
 async fn inbound_count(t: &TestApp, gateway: &str) -> i64 {
@@ -304,16 +304,18 @@ async fn android_inbound_needs_a_valid_signature() {
     assert_eq!(s, 200, "{b}");
     assert_eq!(inbound_count(&t, "android-1").await, 1);
     // The dialog answered through the same phone.
-    let until = Instant::now() + Duration::from_secs(10);
-    while phone
-        .received_requests()
-        .await
-        .unwrap_or_default()
-        .is_empty()
-    {
-        assert!(Instant::now() < until, "no reply sent through the phone");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    eventually(
+        common::PATIENCE,
+        "a reply sent through the phone",
+        async || {
+            !phone
+                .received_requests()
+                .await
+                .unwrap_or_default()
+                .is_empty()
+        },
+    )
+    .await;
     t.stop().await;
 }
 
@@ -446,7 +448,7 @@ async fn jasmin_sends_ucs2_as_hex_and_acks_callbacks() {
     )
     .await;
     assert_eq!((s, b.as_str()), (200, "ACK/Jasmin"));
-    let text: String = loa::with_db!(&t.app.services.db, |pool| sqlx::query_scalar(
+    let text: String = loa::with_db!(&t.app.services.db, pool => sqlx::query_scalar(
         "SELECT text FROM inbound_messages WHERE gateway_id = 'jasmin-1'"
     )
     .fetch_one(pool)
@@ -689,19 +691,19 @@ async fn a_failing_gateway_is_skipped_then_takes_traffic_back_and_nothing_is_sen
                 .id,
         );
     }
-    let until = Instant::now() + Duration::from_secs(20);
-    loop {
-        let rows = gateway_rows(&t, &first).await;
-        if rows.iter().all(|(s, _)| s == "sent") {
-            assert!(
-                rows.iter().all(|(_, g)| g.as_deref() == Some("gw-b")),
-                "{rows:?}"
-            );
-            break;
-        }
-        assert!(Instant::now() < until, "not all sent through B: {rows:?}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let rows = eventually(
+        Duration::from_secs(20),
+        "the first 10 to be sent",
+        async || {
+            let rows = gateway_rows(&t, &first).await;
+            done_if(rows.iter().all(|(s, _)| s == "sent"), rows)
+        },
+    )
+    .await;
+    assert!(
+        rows.iter().all(|(_, g)| g.as_deref() == Some("gw-b")),
+        "not all sent through B: {rows:?}"
+    );
     // The console and /metrics show A's circuit.
     let v: Value = t
         .client
@@ -746,13 +748,11 @@ async fn a_failing_gateway_is_skipped_then_takes_traffic_back_and_nothing_is_sen
     // A recovers; after its cool-down one trial message goes to it, and once that went
     // through, A takes the traffic back.
     a.down.store(false, std::sync::atomic::Ordering::SeqCst);
-    let until = Instant::now() + Duration::from_secs(10);
-    while t.app.gateways.get("gw-a").expect("gw-a").status().state
-        == loa::gateway::BreakerState::Open
-    {
-        assert!(Instant::now() < until, "A's circuit never half-opened");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    eventually(common::PATIENCE, "A's circuit to half-open", async || {
+        let state = t.app.gateways.get("gw-a").expect("gw-a").status().state;
+        done_if(state != loa::gateway::BreakerState::Open, state)
+    })
+    .await;
     let trial = t
         .app
         .services
@@ -777,22 +777,15 @@ async fn a_failing_gateway_is_skipped_then_takes_traffic_back_and_nothing_is_sen
                 .id,
         );
     }
-    let until = Instant::now() + Duration::from_secs(15);
-    loop {
+    let rows = eventually(common::PATIENCE, "the next 5 to be sent", async || {
         let rows = gateway_rows(&t, &second).await;
-        if rows.iter().all(|(s, _)| s == "sent") {
-            assert!(
-                rows.iter().all(|(_, g)| g.as_deref() == Some("gw-a")),
-                "{rows:?}"
-            );
-            break;
-        }
-        assert!(
-            Instant::now() < until,
-            "A did not take traffic back: {rows:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+        done_if(rows.iter().all(|(s, _)| s == "sent"), rows)
+    })
+    .await;
+    assert!(
+        rows.iter().all(|(_, g)| g.as_deref() == Some("gw-a")),
+        "A did not take traffic back: {rows:?}"
+    );
     let mut all: Vec<String> = a.accepted();
     all.extend(b.accepted());
     let n = all.len();
@@ -807,50 +800,82 @@ async fn a_failing_gateway_is_skipped_then_takes_traffic_back_and_nothing_is_sen
     t.stop().await;
 }
 
-#[tokio::test]
-async fn four_hundred_single_part_messages_at_20_parts_per_second_take_about_20_seconds() {
+/// Sends `n` single-part bulk messages through a gateway of `rate` parts/s: the time from the first
+/// enqueue to the last send, the time between the first and last sends, and the time it took to
+/// queue them.
+async fn send_at_rate(n: usize, rate: u32, tag: &str) -> (f64, f64, f64) {
     let server = MockServer::start().await;
     let fake = Switchable::new(false);
     Mock::given(method("POST"))
         .respond_with(fake.clone())
         .mount(&server)
         .await;
-    let t = spawn_files(&[jasmin_file(&server.uri(), "rated", 0, 20, "")]).await;
+    let t = spawn_files(&[jasmin_file(&server.uri(), "rated", 0, rate, "")]).await;
     let started = Instant::now();
-    for i in 0..400 {
+    for i in 0..n {
         t.app
             .services
             .outbox
-            .enqueue(bulk(i, "rate"))
+            .enqueue(bulk(i, tag))
             .await
             .expect("enqueue");
     }
     let queued_in = started.elapsed();
-    let until = Instant::now() + Duration::from_secs(60);
-    while fake.accepted.lock().expect("lock").len() < 400 {
-        assert!(
-            Instant::now() < until,
-            "only {} sent after 60 s",
-            fake.accepted().len()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let times: Vec<Instant> = fake
-        .accepted
-        .lock()
-        .expect("lock")
-        .iter()
-        .map(|(_, t)| *t)
-        .collect();
+    // Twice the expected time and a minute on top: a bound on waiting, not on the figure.
+    let patience = Duration::from_secs_f64(2.0 * n as f64 / f64::from(rate) + 60.0);
+    let times: Vec<Instant> = eventually(patience, format!("{n} sends"), async || {
+        let times: Vec<Instant> = fake
+            .accepted
+            .lock()
+            .expect("lock")
+            .iter()
+            .map(|(_, t)| *t)
+            .collect();
+        done_if(times.len() >= n, times.len()).map(|_| times)
+    })
+    .await;
+    t.stop().await;
     let first = *times.iter().min().expect("first");
     let last = *times.iter().max().expect("last");
-    let span = last.duration_since(first).as_secs_f64();
-    let total = last.duration_since(started).as_secs_f64();
-    eprintln!(
-        "rate test: 400 single-part messages at 20 parts/s: first to last send {span:.2} s \
-         (expected 399/20 = 19.95 s), {total:.2} s from first enqueue (queueing took {:.2} s)",
-        queued_in.as_secs_f64()
+    (
+        last.duration_since(started).as_secs_f64(),
+        last.duration_since(first).as_secs_f64(),
+        queued_in.as_secs_f64(),
+    )
+}
+
+/// The lowest first-to-last span `n` sends at `rate` can show: the limiter allows no burst, so
+/// (n − 1)/rate, less half a second for what the limiter does not time (the first request opening
+/// its connection while a later one reuses it). Load only makes the span longer; a missing limiter,
+/// or one that lets a burst through, makes it far shorter.
+fn fastest_allowed(n: usize, rate: u32) -> f64 {
+    (n as f64 - 1.0) / f64::from(rate) - 0.5
+}
+
+#[tokio::test]
+async fn a_gateway_is_never_sent_to_faster_than_its_rate() {
+    let (_, span, _) = send_at_rate(21, 20, "rate-fast").await;
+    let floor = fastest_allowed(21, 20);
+    eprintln!("21 messages at 20 parts/s: first to last send {span:.2} s (expected 1.00 s)");
+    assert!(
+        span >= floor,
+        "21 sends in {span:.2} s: faster than 20 parts/s"
     );
-    assert!((15.0..30.0).contains(&span), "{span}");
-    t.stop().await;
+}
+
+#[tokio::test]
+#[ignore = "slow tier: measures a rate over 20 s; run by .ci/run with --ignored --nocapture"]
+async fn four_hundred_single_part_messages_at_20_parts_per_second_take_about_20_seconds() {
+    let (total, span, queued_in) = send_at_rate(400, 20, "rate").await;
+    // Printed, not asserted: on a loaded machine the span grows, and that is not a fault.
+    println!(
+        "rate test: 400 single-part messages at 20 parts/s: first to last send {span:.2} s \
+         (expected 399/20 = 19.95 s), {total:.2} s from first enqueue (queueing took {queued_in:.2} s)"
+    );
+    // Faster than the rate is a fault whatever the load.
+    let floor = fastest_allowed(400, 20);
+    assert!(
+        span >= floor,
+        "400 sends in {span:.2} s: faster than 20 parts/s"
+    );
 }

@@ -73,7 +73,7 @@ async fn counts(db: &loa::db::Db) -> [i64; 6] {
     .iter()
     .enumerate()
     {
-        out[i] = loa::with_db!(db, |pool| sqlx::query_scalar::<_, i64>(&format!(
+        out[i] = loa::with_db!(db, pool => sqlx::query_scalar::<_, i64>(&format!(
             "SELECT COUNT(*) FROM {table}"
         ))
         .fetch_one(pool)
@@ -118,7 +118,7 @@ async fn the_samples_import_as_xlsx_and_as_csv_to_the_same_data_and_twice_change
             .expect("phones"),
         vec!["+84388001002", "+84912001002"]
     );
-    let code: Option<String> = loa::with_db!(&app.services.db, |pool| sqlx::query_scalar(
+    let code: Option<String> = loa::with_db!(&app.services.db, pool => sqlx::query_scalar(
         "SELECT code FROM areas WHERE code = '01969'"
     )
     .fetch_optional(pool)
@@ -403,7 +403,7 @@ async fn a_commune_officer_may_ask_for_households_of_its_commune_only() {
 }
 
 async fn record_id(app: &loa::app::App, key_prefix: &str) -> i64 {
-    loa::with_db!(&app.services.db, |pool| sqlx::query_scalar::<_, i64>(
+    loa::with_db!(&app.services.db, pool => sqlx::query_scalar::<_, i64>(
         "SELECT id FROM support_records WHERE record_key LIKE $1"
     )
     .bind(format!("{key_prefix}%"))
@@ -512,7 +512,7 @@ async fn a_change_whose_sms_were_never_queued_is_announced_by_the_sweep_once() {
     // Too recent for the sweep: the normal path may still be announcing it.
     loa::scheduler::housekeeping::sweep_announcements(&t.app.services).await;
     assert_eq!(notices(&t.app).await, 0);
-    loa::execute!(&t.app.services.db, |pool| sqlx::query(
+    loa::execute!(&t.app.services.db, pool => sqlx::query(
         "UPDATE support_history SET changed_at = $1"
     )
     .bind(chrono::Utc::now() - chrono::TimeDelta::minutes(5))

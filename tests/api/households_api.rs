@@ -7,7 +7,7 @@ use crate::common::{self, TestApp};
 const TOKEN: &str = "test-token-5";
 
 async fn staff_id(t: &TestApp, msisdn: &str) -> i64 {
-    loa::with_db!(&t.app.services.db, |pool| sqlx::query_scalar::<_, i64>(
+    loa::with_db!(&t.app.services.db, pool => sqlx::query_scalar::<_, i64>(
         "SELECT id FROM staff WHERE msisdn = $1"
     )
     .bind(msisdn)
@@ -48,7 +48,7 @@ async fn post(t: &TestApp, path: &str, staff: i64, body: Value) -> (u16, Value) 
 }
 
 async fn record(t: &TestApp, key_prefix: &str) -> i64 {
-    loa::with_db!(&t.app.services.db, |pool| sqlx::query_scalar::<_, i64>(
+    loa::with_db!(&t.app.services.db, pool => sqlx::query_scalar::<_, i64>(
         "SELECT id FROM support_records WHERE record_key LIKE $1"
     )
     .bind(format!("{key_prefix}%"))

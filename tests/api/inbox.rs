@@ -15,7 +15,7 @@ async fn the_same_provider_id_three_times_is_one_message_and_one_reply() {
     assert_eq!(third["duplicate"], true);
     assert_eq!(first["inbound_id"], third["inbound_id"]);
     t.wait_for_messages(DEMO_PHONE, 1).await;
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    t.settle().await;
     assert_eq!(t.messages(DEMO_PHONE).await.len(), 1);
     assert_eq!(
         common::count(&t.app, "SELECT COUNT(*) FROM inbound_messages").await,
@@ -106,7 +106,7 @@ async fn a_message_stored_but_not_handled_is_answered_by_the_sweep() {
     let r = loa::inbox::receive(&t.app.services.db, &inbound)
         .await
         .expect("receive");
-    loa::execute!(&t.app.services.db, |pool| sqlx::query(
+    loa::execute!(&t.app.services.db, pool => sqlx::query(
         "UPDATE inbound_messages SET received_at = $1 WHERE id = $2"
     )
     .bind(chrono::Utc::now() - chrono::TimeDelta::minutes(5))

@@ -10,6 +10,8 @@ mod gateways;
 mod households;
 mod households_api;
 mod inbox;
+mod instances;
+mod legal_aid;
 mod notices;
 mod shared;
 mod simulator;

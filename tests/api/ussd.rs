@@ -10,7 +10,7 @@ use loa::i18n::Msg;
 use crate::common::{self, TestApp, DEMO_PHONE};
 
 const MAIN_VI: &str =
-    "CON Loa xa. Bam so:\n1. Tinh trang ho tro\n4. Hoi ve luat hon nhan\n5. Ngon ngu/Language\n0. Thoat";
+    "CON Loa xa. Bam so:\n1. Tinh trang ho tro\n2. Tro giup phap ly\n4. Hoi ve luat hon nhan\n5. Ngon ngu/Language\n0. Thoat";
 const MARRIAGE_VI: &str =
     "CON Luat Hon nhan va gia dinh:\n1. Tuoi ket hon\n2. Tao hon\n3. Ket hon can huyet\n0. Quay lai";
 const NOT_A_NUMBER_VI: &str = "Hay bam so cua mot muc.";
@@ -101,7 +101,7 @@ async fn every_path(apps: &[&TestApp], phone: &str) {
     assert_eq!(r[2], MAIN_VI);
     assert_eq!(r[4], "END English chosen. Thank you!");
     let r = walk(apps, &s(3), phone, &["4", "2"]).await;
-    assert_eq!(r[0], "CON Commune loudspeaker. Choose:\n1. Support status\n4. Marriage law questions\n5. Language/Ngon ngu\n0. Exit");
+    assert_eq!(r[0], "CON Commune loudspeaker. Choose:\n1. Support status\n2. Legal aid\n4. Marriage law questions\n5. Language/Ngon ngu\n0. Exit");
     assert!(
         r[2].starts_with("CON Child marriage is marrying"),
         "{}",
@@ -228,7 +228,7 @@ async fn an_unknown_session_whose_text_is_no_path_starts_over_cleanly() {
 
 async fn expire(t: &TestApp, session: &str, ago: TimeDelta) {
     let at = loa::db::time::now() - ago;
-    loa::execute!(&t.app.services.db, |pool| sqlx::query(
+    loa::execute!(&t.app.services.db, pool => sqlx::query(
         "UPDATE ussd_sessions SET expires_at = $1 WHERE session_id = $2"
     )
     .bind(at)

@@ -2,8 +2,22 @@
 //!
 //! The database is a fresh SQLite file per test, or, when `LOA_TEST_DATABASE_URL` names a
 //! PostgreSQL server, a fresh database on it per test (dropped at the end).
+//!
+//! Tests wait for events, not for time: [`eventually`] polls a check until it holds (and says what
+//! it waited for and what it last saw when it gives up), and [`TestApp::settle`] waits until the
+//! app has nothing left to do, so that "X did not happen" is asserted after everything that could
+//! have made it happen has run, not after a guessed sleep.
+//!
+//! Slow tier: tests that measure time (a rate, a latency) are `#[ignore = "slow tier: …"]`, so
+//! `cargo test` leaves them out; `.ci/run` runs them once on SQLite with
+//! `cargo test -- --ignored --nocapture`. They print what they measured next to what was expected
+//! and fail only on what load cannot cause (a send faster than the configured rate), never because
+//! a loaded machine was slow.
 #![allow(dead_code)]
 
+use std::fmt::{self, Debug};
+use std::future::Future;
+use std::panic::Location;
 use std::time::{Duration, Instant};
 
 use loa::app::{App, AppState};
@@ -105,6 +119,7 @@ pub fn test_config(db: &TestDb) -> Config {
     c.quiet_hours.end = chrono::NaiveTime::MIN;
     c.dispatcher.poll_millis = 50;
     c.dispatcher.lease_seconds = 2;
+    c.dispatcher.hold_seconds = 3;
     c.simulator.rate = 1000;
     c.instance_id = Some(format!("test-{}", uuid::Uuid::new_v4().simple()));
     c
@@ -163,6 +178,13 @@ impl TestApp {
             r.stop().await;
         }
         self.db.drop_db().await;
+    }
+
+    /// Stops this instance's dispatcher as a crash would (no clean-up, the dispatch lease kept).
+    pub fn crash_dispatcher(&self) {
+        if let Some(r) = &self.running {
+            r.crash_dispatcher();
+        }
     }
 
     /// Stops this instance (gracefully) and starts a new one on the same database.
@@ -252,28 +274,39 @@ impl TestApp {
     }
 
     /// Waits until `to` has received at least `n` messages, and returns them all.
-    pub async fn wait_for_messages(&self, to: &str, n: usize) -> Vec<Value> {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
+    #[track_caller]
+    pub fn wait_for_messages<'a>(
+        &'a self,
+        to: &'a str,
+        n: usize,
+    ) -> impl Future<Output = Vec<Value>> + 'a {
+        self.wait_for_messages_at(Location::caller(), to, n)
+    }
+
+    async fn wait_for_messages_at(
+        &self,
+        caller: &'static Location<'static>,
+        to: &str,
+        n: usize,
+    ) -> Vec<Value> {
+        let what = format!("{to} to receive {n} messages");
+        eventually_at(caller, PATIENCE, what, async || {
             let m = self.messages(to).await;
-            if m.len() >= n {
-                return m;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{to} received {} messages, expected {n}: {m:#?}",
-                m.len()
-            );
-            tokio::time::sleep(Duration::from_millis(30)).await;
-        }
+            done_if(m.len() >= n, m)
+        })
+        .await
     }
 
     /// Sends an SMS and returns the reply it got (the newest message to `from`).
-    pub async fn ask(&self, from: &str, text: &str) -> Value {
-        let before = self.messages(from).await.len();
-        self.sms(from, text).await;
-        let m = self.wait_for_messages(from, before + 1).await;
-        m[before].clone()
+    #[track_caller]
+    pub fn ask<'a>(&'a self, from: &'a str, text: &'a str) -> impl Future<Output = Value> + 'a {
+        let caller = Location::caller();
+        async move {
+            let before = self.messages(from).await.len();
+            self.sms(from, text).await;
+            let m = self.wait_for_messages_at(caller, from, before + 1).await;
+            m[before].clone()
+        }
     }
 
     pub async fn broadcast(&self, to: &[&str], text: &str, topic: Option<&str>) -> Vec<i64> {
@@ -295,21 +328,259 @@ impl TestApp {
     }
 
     /// The stored status of an outbox row, waiting until it leaves `queued`/`sending`.
-    pub async fn settled_status(&self, outbox_id: i64) -> String {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            let s = outbox_status(&self.app, outbox_id).await;
-            if s != "queued" && s != "sending" {
-                return s;
+    #[track_caller]
+    pub fn settled_status(&self, outbox_id: i64) -> impl Future<Output = String> + '_ {
+        eventually(
+            PATIENCE,
+            format!("outbox {outbox_id} to leave queued/sending"),
+            async move || {
+                let s = outbox_status(&self.app, outbox_id).await;
+                done_if(s != "queued" && s != "sending", s)
+            },
+        )
+    }
+
+    /// What this app still has to do right now (see [`Settle`]).
+    pub async fn pending(&self, settle: Settle) -> Pending {
+        // At the precision the app stores (microseconds), as `loa::db::time::now` does.
+        let now = chrono::DurationRound::duration_trunc(
+            chrono::Utc::now(),
+            chrono::TimeDelta::microseconds(1),
+        )
+        .expect("now");
+        let min_priority = if settle.quiet_hours {
+            loa::outbox::Priority::Reply.rank()
+        } else {
+            i64::MIN
+        };
+        // One statement, so the four counts are one snapshot: an inbound row marked handled and the
+        // reply it queued are seen together or not at all.
+        loa::with_db!(&self.app.services.db, pool => sqlx::query_as::<_, Pending>(
+            "SELECT
+                (SELECT COUNT(*) FROM inbound_messages
+                  WHERE status = 'new' AND channel = 'sms') AS inbound_new,
+                (SELECT COUNT(*) FROM outbox
+                  WHERE status = 'queued' AND next_attempt_at <= $1 AND expires_at > $1
+                    AND priority >= $2) AS outbox_due,
+                (SELECT COUNT(*) FROM outbox WHERE status = 'sending') AS outbox_sending,
+                (SELECT COUNT(*) FROM outbox
+                  WHERE status = 'sent' AND gateway_id = $3 AND $4) AS awaiting_report"
+        )
+        .bind(now)
+        .bind(min_priority)
+        .bind(SIMULATOR_ID)
+        .bind(settle.delivery_reports)
+        .fetch_one(pool)
+        .await)
+        .expect("pending work")
+    }
+
+    /// Waits until nothing is due: no inbound SMS waiting to be handled, no outbox row due to be
+    /// claimed, none being sent. Assert that something did *not* happen after this, not after a
+    /// sleep. Retries scheduled for later are not due, so they are not waited for.
+    #[track_caller]
+    pub fn settle(&self) -> impl Future<Output = ()> + '_ {
+        self.settle_with(Settle::default())
+    }
+
+    /// [`settle`](Self::settle), with quiet hours or delivery reports taken into account.
+    #[track_caller]
+    pub fn settle_with(&self, settle: Settle) -> impl Future<Output = ()> + '_ {
+        let what = format!("the app to settle ({settle:?})");
+        eventually_at(Location::caller(), settle.timeout, what, async move || {
+            let p = self.pending(settle).await;
+            done_if(p.is_idle(), p).map(drop)
+        })
+    }
+}
+
+/// The built-in simulator's gateway id (`loa::gateway::simulator::ID`, spelt out so the harness
+/// does not depend on where that module lives).
+pub const SIMULATOR_ID: &str = "simulator";
+
+/// What [`TestApp::settle_with`] waits for.
+#[derive(Clone, Copy, Debug)]
+pub struct Settle {
+    /// The app runs with quiet hours: bulk and reminders are held, so only replies count as due.
+    pub quiet_hours: bool,
+    /// Also wait until every message the simulator took has its delivery report (`sent` →
+    /// `delivered`). Off by default: the report comes a moment after the send, and most tests
+    /// do not look at it.
+    pub delivery_reports: bool,
+    pub timeout: Duration,
+}
+
+impl Default for Settle {
+    fn default() -> Settle {
+        Settle {
+            quiet_hours: false,
+            delivery_reports: false,
+            timeout: PATIENCE,
+        }
+    }
+}
+
+/// Work an app still has (what [`TestApp::settle`] waits to see at zero).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct Pending {
+    /// Inbound SMS stored but not handled. The webhook handles them before answering, so one is
+    /// only left when handling failed; the inbox sweep takes it after 20 s.
+    pub inbound_new: i64,
+    /// Outbox rows queued whose next attempt is due (and not held by quiet hours, not expired).
+    pub outbox_due: i64,
+    /// Outbox rows claimed by a dispatcher and not settled yet.
+    pub outbox_sending: i64,
+    /// Simulator messages sent and still without a delivery report (counted only when asked).
+    pub awaiting_report: i64,
+}
+
+impl Pending {
+    pub fn is_idle(&self) -> bool {
+        *self == Pending::default()
+    }
+}
+
+// ---------------------------------------------------------------- waiting for events
+
+/// How long a test waits for something that should happen by itself. Generous, because the test
+/// machine may be busy; a passing check ends the wait at once, so passing tests never pay it.
+pub const PATIENCE: Duration = Duration::from_secs(15);
+
+/// Time between two checks of [`eventually`].
+pub const POLL: Duration = Duration::from_millis(20);
+
+/// The answer of a check given to [`eventually`]: `true`, `Some(value)` or `Ok(value)` when it
+/// holds; `false`, `None` or `Err(seen)` while it does not, where `seen` is what the check saw
+/// (shown if the wait times out). [`done_if`] builds the `Result` form.
+pub trait Check {
+    type Value;
+    type Seen: Debug;
+    fn outcome(self) -> Result<Self::Value, Self::Seen>;
+}
+
+impl Check for bool {
+    type Value = ();
+    type Seen = bool;
+    fn outcome(self) -> Result<(), bool> {
+        if self {
+            Ok(())
+        } else {
+            Err(false)
+        }
+    }
+}
+
+/// What a check returning `None` saw: nothing to show.
+pub struct Nothing;
+
+impl Debug for Nothing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("None")
+    }
+}
+
+impl<T> Check for Option<T> {
+    type Value = T;
+    type Seen = Nothing;
+    fn outcome(self) -> Result<T, Nothing> {
+        self.ok_or(Nothing)
+    }
+}
+
+impl<T, E: Debug> Check for Result<T, E> {
+    type Value = T;
+    type Seen = E;
+    fn outcome(self) -> Result<T, E> {
+        self
+    }
+}
+
+/// `Ok(seen)` when `done`, else `Err(seen)`: a check that returns what it looked at either way.
+pub fn done_if<T>(done: bool, seen: T) -> Result<T, T> {
+    if done {
+        Ok(seen)
+    } else {
+        Err(seen)
+    }
+}
+
+/// A wait that ran out: what was awaited, for how long, and what the last check saw.
+#[derive(Debug)]
+pub struct TimedOut {
+    pub what: String,
+    pub waited: Duration,
+    pub checks: u32,
+    pub last_seen: String,
+}
+
+impl fmt::Display for TimedOut {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "gave up waiting for {} after {:.1} s ({} checks); last seen: {}",
+            self.what,
+            self.waited.as_secs_f64(),
+            self.checks,
+            self.last_seen
+        )
+    }
+}
+
+impl std::error::Error for TimedOut {}
+
+/// Runs `check` every [`POLL`] until it holds, and returns its value; panics after `timeout` with
+/// `what` was awaited, what the last check saw, and where the wait was called from. The check runs
+/// at least once after the time is up, so a wait that ends during a pause still sees the result.
+#[track_caller]
+pub fn eventually<C: Check>(
+    timeout: Duration,
+    what: impl fmt::Display,
+    check: impl AsyncFnMut() -> C,
+) -> impl Future<Output = C::Value> {
+    eventually_at(Location::caller(), timeout, what.to_string(), check)
+}
+
+/// [`eventually`] for helpers that wait on their caller's behalf: a time-out names `caller`.
+async fn eventually_at<C: Check>(
+    caller: &'static Location<'static>,
+    timeout: Duration,
+    what: String,
+    check: impl AsyncFnMut() -> C,
+) -> C::Value {
+    match try_eventually(timeout, what, check).await {
+        Ok(value) => value,
+        Err(timed_out) => panic!("{timed_out} (waited at {caller})"),
+    }
+}
+
+/// [`eventually`] that returns the time-out as an error instead of panicking (for tests that add
+/// context, such as a child process's log).
+pub async fn try_eventually<C: Check>(
+    timeout: Duration,
+    what: impl fmt::Display,
+    mut check: impl AsyncFnMut() -> C,
+) -> Result<C::Value, TimedOut> {
+    let started = Instant::now();
+    let mut checks = 0;
+    loop {
+        checks += 1;
+        match check().await.outcome() {
+            Ok(value) => return Ok(value),
+            Err(seen) if started.elapsed() >= timeout => {
+                return Err(TimedOut {
+                    what: what.to_string(),
+                    waited: started.elapsed(),
+                    checks,
+                    last_seen: format!("{seen:#?}"),
+                })
             }
-            assert!(Instant::now() < deadline, "outbox {outbox_id} still {s}");
-            tokio::time::sleep(Duration::from_millis(30)).await;
+            Err(_) => tokio::time::sleep(POLL).await,
         }
     }
 }
 
 pub async fn outbox_status(app: &App, id: i64) -> String {
-    loa::with_db!(&app.services.db, |pool| sqlx::query_scalar::<_, String>(
+    loa::with_db!(&app.services.db, pool => sqlx::query_scalar::<_, String>(
         "SELECT status FROM outbox WHERE id = $1"
     )
     .bind(id)
@@ -319,7 +590,7 @@ pub async fn outbox_status(app: &App, id: i64) -> String {
 }
 
 pub async fn count(app: &App, sql: &str) -> i64 {
-    loa::with_db!(&app.services.db, |pool| sqlx::query_scalar::<_, i64>(sql)
+    loa::with_db!(&app.services.db, pool => sqlx::query_scalar::<_, i64>(sql)
         .fetch_one(pool)
         .await)
     .expect("count")

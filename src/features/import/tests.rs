@@ -161,7 +161,7 @@ const CASES: &[Case] = &[
         name: "areas-demo",
         kind: Kind::Areas,
         how: How::Apply,
-        file: crate::demo::PLACES,
+        file: include_str!("../../../demo/dia-ban.csv"),
         expect: "created 10, updated 0, unchanged 0, applied true\n\
          tables [10, 0, 0, 0, 0, 0, 0, 0]",
     },
@@ -212,7 +212,7 @@ const CASES: &[Case] = &[
         name: "hh-demo",
         kind: Kind::Households,
         how: How::Apply,
-        file: crate::demo::HOUSEHOLDS,
+        file: include_str!("../../../demo/ho-gia-dinh.csv"),
         expect: "created 8, updated 0, unchanged 0, applied true\n\
          tables [12, 8, 8, 8, 0, 0, 0, 0]",
     },
@@ -261,7 +261,7 @@ const CASES: &[Case] = &[
         name: "sup-demo",
         kind: Kind::Support,
         how: How::Apply,
-        file: crate::demo::SUPPORT,
+        file: include_str!("../../../demo/ho-tro.csv"),
         expect: "created 8, updated 0, unchanged 0, applied true\n\
          tables [12, 10, 10, 10, 8, 8, 0, 0]",
     },
@@ -339,7 +339,7 @@ const CASES: &[Case] = &[
         name: "staff-demo",
         kind: Kind::Staff,
         how: How::Apply,
-        file: crate::demo::STAFF,
+        file: include_str!("../../../demo/can-bo.csv"),
         expect: "created 4, updated 0, unchanged 0, applied true\n\
          tables [12, 10, 10, 14, 10, 15, 4, 7]",
     },
