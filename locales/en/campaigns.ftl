@@ -14,7 +14,7 @@ ask-alias-legal-aid = LEGAL AID
 ask-alias-programme = SUPPORT, PROGRAMME
 
 ask-legal-aid-title = Legal aid
-ask-legal-aid-body = Legal aid is free advice, representation and defence. Ethnic-minority people living in areas of especially difficult socio-economic conditions, members of poor households and children are entitled to it (Law on Legal Aid 2017, Article 7). Contact the provincial state legal aid centre or the commune People's Committee.
+ask-legal-aid-body = Legal aid is free advice, representation and defence. Ethnic-minority people living in areas of especially difficult socio-economic conditions, members of poor households and children are entitled to it (Law on Legal Aid 2017, Article 7). Send TGPL to ask for it, or contact the provincial state legal aid centre or the commune People's Committee.
 ask-programme-title = Support programme
 ask-programme-body = The National Target Program for ethnic-minority and mountain areas (Decision 1719/QD-TTg) supports housing, land for production, clean water, forest protection, vocational training, and the health of mothers and children. Send TT to see your household's support; register at the commune People's Committee.
 

@@ -25,7 +25,7 @@ ask-alias-programme = HO TRO, CHUONG TRINH
 ## Topics of their own (the marriage-law topics are in marriage-law.ftl, shared with USSD).
 
 ask-legal-aid-title = Trợ giúp pháp lý
-ask-legal-aid-body = Trợ giúp pháp lý là tư vấn, đại diện, bào chữa miễn phí. Người dân tộc thiểu số cư trú ở vùng có điều kiện kinh tế - xã hội đặc biệt khó khăn, người thuộc hộ nghèo, trẻ em được trợ giúp pháp lý (Điều 7 Luật Trợ giúp pháp lý 2017). Liên hệ Trung tâm trợ giúp pháp lý nhà nước của tỉnh hoặc UBND xã.
+ask-legal-aid-body = Trợ giúp pháp lý là tư vấn, đại diện, bào chữa miễn phí. Người dân tộc thiểu số cư trú ở vùng có điều kiện kinh tế - xã hội đặc biệt khó khăn, người thuộc hộ nghèo, trẻ em được trợ giúp pháp lý (Điều 7 Luật Trợ giúp pháp lý 2017). Nhắn TGPL để đề nghị trợ giúp, hoặc liên hệ Trung tâm trợ giúp pháp lý nhà nước của tỉnh, UBND xã.
 ask-programme-title = Chương trình hỗ trợ
 ask-programme-body = Chương trình mục tiêu quốc gia phát triển kinh tế - xã hội vùng đồng bào dân tộc thiểu số và miền núi (Quyết định 1719/QĐ-TTg) hỗ trợ nhà ở, đất sản xuất, nước sinh hoạt, bảo vệ rừng, học nghề, chăm sóc sức khỏe bà mẹ, trẻ em. Nhắn TT để xem hỗ trợ của hộ bạn; đăng ký tại UBND xã.
 
