@@ -10,29 +10,10 @@ use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use loa::features::import::{self, Kind, Options};
+
+mod common;
+use common::{env_usize, peak_mib, reset_peak};
 use loa::phone::Msisdn;
-
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-/// Peak resident memory of this process so far, in MiB (Linux `VmHWM`).
-fn peak_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(f64::NAN, |kb| kb / 1024.0)
-}
-
-/// Resets the peak so the next phase's peak is its own (Linux: `5` to `clear_refs`).
-fn reset_peak() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-}
 
 fn phone(i: usize) -> String {
     format!("09{:08}", 12_000_000 + i)

@@ -58,6 +58,7 @@ impl App {
         let priced = gateways.clone();
         let prices = Prices::new(move |to, parts| priced.cost(to, parts));
         services.maternal = maternal::Settings::new(&config.maternal, prices);
+        services.prices = Arc::new(gateways.clone());
         let instance = config.instance();
         Ok(Arc::new(App {
             services,
@@ -91,8 +92,9 @@ impl App {
                 replies: i64::from(config.replies.budget),
                 window_minutes: i64::from(config.replies.window_minutes),
             },
-            // `loa import` sends no campaign: no gateway, no price.
+            // `loa import` sends no campaign or notice: no gateway, no price.
             maternal: maternal::Settings::new(&config.maternal, Prices::unknown()),
+            prices: Arc::new(Gateways::default()),
         })
     }
 

@@ -24,7 +24,7 @@ pub const LAYERS: &[&[&str]] = &[
 /// The layer of a top-level module (the crate's macros live in `db`).
 pub fn layer_of(module: &str) -> Option<usize> {
     let module = match module {
-        "with_db" | "execute" | "with_tx" => "db",
+        "with_db" | "execute" | "with_tx" | "bind_all" => "db",
         m => m,
     };
     LAYERS.iter().position(|l| l.contains(&module))

@@ -95,5 +95,8 @@ fn a_sheet_with_a_cell_at_the_far_corner_is_refused_with_an_exit_status() {
     );
     let err = text(&out.stderr);
     // In the office's language (Vietnamese by default), naming the cell.
-    assert!(err.contains("vượt quá giới hạn") && err.contains("XFD"), "{err}");
+    assert!(
+        err.contains("vượt quá giới hạn") && err.contains("XFD"),
+        "{err}"
+    );
 }

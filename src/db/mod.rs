@@ -2,6 +2,7 @@
 
 pub mod connect;
 pub mod lock;
+pub mod sql;
 pub mod time;
 pub mod tx;
 
@@ -99,4 +100,20 @@ macro_rules! execute {
             $crate::db::Db::Postgres($pool) => $body.map(|r| r.rows_affected()),
         }
     };
+}
+
+/// Binds every value of `$sql` to the query `$q` (expanded once per backend by `with_db!`).
+#[macro_export]
+macro_rules! bind_all {
+    ($q:expr, $sql:expr) => {{
+        let mut q = $q;
+        for b in &$sql.binds {
+            q = match b {
+                $crate::db::sql::Bind::Text(s) => q.bind(s.clone()),
+                $crate::db::sql::Bind::Time(t) => q.bind(*t),
+                $crate::db::sql::Bind::Int(i) => q.bind(*i),
+            };
+        }
+        q
+    }};
 }

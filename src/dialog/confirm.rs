@@ -17,6 +17,7 @@ pub async fn handle(svc: &Services, from: &Msisdn) -> Result<(Msg, &'static str)
             crate::features::maternal::campaign::KIND => {
                 super::maternal::confirmed(svc, p.id, &p.payload).await
             }
+            super::notices::KIND => super::notices::confirmed(svc, &p.payload).await,
             other => {
                 tracing::warn!(kind = %other, "confirmation of an unknown kind");
                 Ok((Msg::new("confirm-nothing"), "confirm: unknown kind"))

@@ -25,6 +25,10 @@ pub enum Command {
     Loss,
     /// `NHAC`: a health worker's campaign (vaccination or checkup day).
     HealthCampaign,
+    /// `TB <village|*> <text>`: a commune officer's notice.
+    Notice,
+    /// `HOI [topic]`: questions and answers.
+    Ask,
     /// `TGPL`: ask for legal aid, or ask about a request.
     LegalAid,
 }
@@ -44,6 +48,8 @@ pub const COMMAND_IDS: &[(&str, Command)] = &[
     (msg_id("kw-birth"), Command::Birth),
     (msg_id("kw-loss"), Command::Loss),
     (msg_id("kw-health-campaign"), Command::HealthCampaign),
+    (msg_id("kw-notice"), Command::Notice),
+    (msg_id("kw-ask"), Command::Ask),
     (msg_id("kw-legal-aid"), Command::LegalAid),
 ];
 

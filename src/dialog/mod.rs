@@ -4,10 +4,12 @@
 //! ([`ussd`]). Below the HTTP edge nothing takes the whole application: the dialog, the inbox and
 //! the scheduler take [`Services`], the handful of things a reply needs.
 
+pub mod campaigns;
 mod confirm;
 pub mod keywords;
 mod legal_aid;
 pub mod maternal;
+pub mod notices;
 mod reply;
 pub mod sms;
 pub mod tt;
@@ -18,6 +20,7 @@ use std::sync::Arc;
 use chrono_tz::Tz;
 
 use crate::db::Db;
+use crate::features::notices::Prices;
 use crate::i18n::Locales;
 use crate::outbox::{Outbox, OutboxError};
 use keywords::Keywords;
@@ -38,6 +41,8 @@ pub struct Services {
     /// The maternal feature's schedule choice, reminder window and SMS prices (`maternal` in the
     /// configuration; prices from the gateway files, wired in `app.rs`).
     pub maternal: crate::features::maternal::Settings,
+    /// What SMS parts cost through the gateways (a notice's preview).
+    pub prices: Arc<dyn Prices>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -46,4 +51,6 @@ pub enum DialogError {
     Db(#[from] sqlx::Error),
     #[error("outbox: {0}")]
     Outbox(#[from] OutboxError),
+    #[error("notice: {0}")]
+    Notice(#[from] crate::features::notices::NoticeError),
 }

@@ -55,12 +55,17 @@ pub async fn handle(
         Some(Command::HealthCampaign) => {
             super::maternal::campaign(svc, from, text, inbound_id).await?
         }
+        Some(Command::Notice) => super::notices::propose(svc, from, text).await?,
+        Some(Command::Ask) => super::campaigns::ask(svc, &contact, &parsed.args),
         Some(Command::LegalAid) => {
             return super::legal_aid::handle(svc, &said(&contact)).await;
         }
         None => match super::legal_aid::continue_exchange(svc, &said(&contact)).await? {
             Some(note) => return Ok(note),
-            None => (Msg::new("unknown-command"), "unknown"),
+            None => match super::campaigns::answer(svc, &contact, &parsed.args).await? {
+                Some(answered) => answered,
+                None => (Msg::new("unknown-command"), "unknown"),
+            },
         },
     };
     let replied = reply(svc, from, &contact, &msg, inbound_id).await?;

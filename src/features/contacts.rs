@@ -10,7 +10,7 @@ use crate::{execute, with_db};
 
 /// How a contact wants Vietnamese written: with diacritics (UCS-2, about three times the parts)
 /// or unaccented ("không dấu", GSM-7).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Script {
     Full,
@@ -25,7 +25,7 @@ impl Script {
         }
     }
 
-    fn from_db(s: &str) -> Script {
+    pub fn from_db(s: &str) -> Script {
         if s == "unaccented" {
             Script::Unaccented
         } else {

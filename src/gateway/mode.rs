@@ -118,7 +118,11 @@ mod tests {
             "{err}"
         );
         let p = plan(Path::new("/nonexistent/gw"), Mode::Simulator).expect("the usual demo");
-        assert!(p.files.is_empty() && p.warnings.is_empty(), "{:?}", p.warnings);
+        assert!(
+            p.files.is_empty() && p.warnings.is_empty(),
+            "{:?}",
+            p.warnings
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! request (with a gateway's parser where it is a provider's call), calls the inbox, the dialog
 //! or a feature, and answers; errors become the JSON error body in `error`.
 
+pub mod campaigns;
 pub mod error;
 pub mod gateways;
 pub mod households;
@@ -12,6 +13,7 @@ pub mod imports;
 pub mod json;
 pub mod legal_aid;
 pub mod maternal;
+pub mod notices;
 pub mod simulator;
 pub mod ussd;
 pub mod webhooks;
@@ -41,6 +43,8 @@ pub fn app(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .merge(households::router())
         .merge(maternal::router())
+        .merge(notices::router())
+        .merge(campaigns::router())
         .merge(legal_aid::router())
         .merge(webhooks::router())
         .merge(gateways::router());

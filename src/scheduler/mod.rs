@@ -51,6 +51,9 @@ const JOBS: &[(&str, &str, i64, JobFn)] = &[
     ("maternal-digest", "0 0 6 * * Mon", 3600, |jobs| {
         Box::pin(async move { maternal::monday_digest(&jobs.services).await })
     }),
+    ("broadcasts", "25 * * * * *", 60, |jobs| {
+        Box::pin(async move { broadcasts(&jobs.services).await })
+    }),
     // 08:00 local, every day: the job itself skips weekends and holidays.
     ("legal-aid-remind", "0 0 8 * * *", 60, |jobs| {
         Box::pin(
@@ -58,6 +61,24 @@ const JOBS: &[(&str, &str, i64, JobFn)] = &[
         )
     }),
 ];
+
+/// Notices due (or left half-queued) and campaign steps due (new members first): both idempotent through their
+/// outbox keys, so a slot run twice queues nothing twice.
+async fn broadcasts(svc: &Services) {
+    let now = crate::db::time::now();
+    if let Err(err) = crate::features::notices::run_due(&svc.db, &svc.outbox, now).await {
+        tracing::error!(%err, "notices job");
+    }
+    let cx = crate::features::campaigns::run::Context {
+        db: &svc.db,
+        outbox: &svc.outbox,
+        locales: &svc.locales,
+        tz: svc.tz,
+    };
+    if let Err(err) = crate::features::campaigns::run_due(&cx, now).await {
+        tracing::error!(%err, "campaigns job");
+    }
+}
 
 /// Starts every job. The scheduler's own store stays in memory; only the lease is shared.
 pub async fn start(jobs: Arc<Jobs>) -> Result<JobScheduler, JobSchedulerError> {

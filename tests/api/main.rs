@@ -4,6 +4,7 @@
 mod common;
 
 mod browser;
+mod campaigns;
 mod cli;
 mod controls;
 mod demo;
@@ -19,6 +20,7 @@ mod inbox;
 mod instances;
 mod legal_aid;
 mod maternal;
+mod notices;
 mod panics;
 mod reply_limits;
 mod scopes;

@@ -73,8 +73,8 @@ pub fn submit<'a>(
         match register(svc, from, values).await {
             Ok(msg) => Ok(msg),
             Err(DialogError::Db(e)) => Err(e),
-            Err(DialogError::Outbox(e)) => {
-                tracing::error!(%e, "ussd registration: outbox");
+            Err(e) => {
+                tracing::error!(%e, "ussd registration");
                 Ok(Msg::new("ussd-maternal-failed"))
             }
         }

@@ -13,7 +13,6 @@ use crate::gateway::simulator::{store, PhoneMessage, ID};
 use crate::gateway::{Channel, Inbound};
 use crate::i18n::Msg;
 use crate::inbox::{self, MAX_TEXT_CHARS};
-use crate::outbox::{NewMessage, Priority};
 use crate::phone::{Msisdn, Sender};
 
 const PAGE: &str = include_str!("page.html");
@@ -258,7 +257,8 @@ struct BroadcastOut {
     queued: Vec<i64>,
 }
 
-/// Queues a bulk message to some numbers: a stand-in for the notices feature, for demos and tests.
+/// Queues a bulk message to some numbers through the notices feature (`notices::to_numbers`),
+/// for demos and the dispatcher's tests; staff send notices through `/api/v1/notices`.
 async fn broadcast(
     State(app): State<AppState>,
     ApiJson(body): ApiJson<BroadcastIn>,
@@ -307,23 +307,13 @@ async fn broadcast(
         })
         .collect::<Result<Vec<_>, _>>()?;
     let key = body.key.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    let mut queued = Vec::with_capacity(recipients.len());
-    for to in recipients {
-        let e = app
-            .services
-            .outbox
-            .enqueue(NewMessage {
-                idempotency_key: format!("broadcast:{key}:{}", to.as_str()),
-                recipient: to,
-                text: body.text.clone(),
-                priority: Priority::Bulk,
-                topic: body.topic.clone(),
-                origin: "simulator:broadcast".into(),
-                not_before: None,
-                expires_at: None,
-            })
-            .await?;
-        queued.push(e.id);
-    }
+    let queued = crate::features::notices::to_numbers(
+        &app.services.outbox,
+        &recipients,
+        &body.text,
+        body.topic.as_deref(),
+        &key,
+    )
+    .await?;
     Ok(Json(BroadcastOut { queued }))
 }
