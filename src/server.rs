@@ -19,6 +19,8 @@ pub enum ServeError {
     Build(#[from] BuildError),
     #[error(transparent)]
     Demo(#[from] crate::demo::DemoError),
+    #[error("demo accounts: {0}")]
+    DemoAccounts(#[from] crate::features::accounts::AccountError),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: String,
@@ -108,6 +110,8 @@ pub async fn serve(config: Config, demo: bool) -> Result<(), ServeError> {
             contacts = loaded.contacts,
             "demo data loaded"
         );
+        let accounts = crate::demo::accounts(&app.services.db).await?;
+        print_demo_accounts(&accounts);
     }
     let listener = TcpListener::bind(&listen)
         .await
@@ -147,5 +151,13 @@ async fn shutdown_signal() {
     tokio::select! {
         _ = ctrl_c => {}
         _ = term => {}
+    }
+}
+
+/// The demo accounts' passwords, on standard output (not the log): the one place they are shown.
+fn print_demo_accounts(accounts: &[crate::demo::DemoAccount]) {
+    println!("Demo accounts (new passwords on every start):");
+    for a in accounts {
+        println!("  {:<24} {:<22} {}", a.username, a.role, a.password);
     }
 }
