@@ -1,5 +1,5 @@
 //! Each gateway's state for people and machines: `GET /api/v1/gateways` (JSON) and `GET /metrics`
-//! (Prometheus text exposition).
+//! (Prometheus text exposition), for any account or API token (a scraper sends its token).
 
 use std::fmt::Write as _;
 
@@ -11,6 +11,7 @@ use axum::{Json, Router};
 use serde::Serialize;
 
 use super::error::ApiError;
+use super::households::Caller;
 use crate::app::AppState;
 use crate::gateway::{BreakerState, GatewayStatus};
 
@@ -28,7 +29,8 @@ struct GatewaysOut {
     gateways: Vec<GatewayStatus>,
 }
 
-async fn gateways(State(app): State<AppState>) -> Json<GatewaysOut> {
+/// Any account (or token) may read the gateways' state: counts, no personal data.
+async fn gateways(State(app): State<AppState>, _: Caller) -> Json<GatewaysOut> {
     Json(GatewaysOut {
         gateways: app.gateways.all().iter().map(|g| g.status()).collect(),
     })
@@ -37,7 +39,7 @@ async fn gateways(State(app): State<AppState>) -> Json<GatewaysOut> {
 /// Hand-written exposition rather than the `metrics` crates: the numbers already live in each
 /// gateway handle and the database, and a global recorder would mix the many apps a test
 /// process runs side by side.
-async fn metrics(State(app): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+async fn metrics(State(app): State<AppState>, _: Caller) -> Result<impl IntoResponse, ApiError> {
     let statuses: Vec<GatewayStatus> = app.gateways.all().iter().map(|g| g.status()).collect();
     let mut out = String::new();
     let counters: [Counter; 7] = [

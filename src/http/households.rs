@@ -1,4 +1,4 @@
-//! The staff API for households and support (`/api/v1/…`): a bearer token from the configuration and a staff id scoping every call to that staff member's areas.
+//! The staff API for households and support (`/api/v1/…`): an account's token or session, scoping every call to its staff member's areas.
 
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
@@ -11,9 +11,9 @@ use super::error::ApiError;
 use super::json::ApiJson;
 use crate::app::AppState;
 use crate::features::areas::{self, Level};
-use crate::features::households;
-use crate::features::staff::{self, Scope, Staff};
+use crate::features::staff::{Role, Scope, Staff};
 use crate::features::support::{self, Status, SupportError};
+use crate::features::{audit, households};
 use crate::phone::Msisdn;
 
 /// The header naming the staff member a call is made for (their `staff.id`).
@@ -34,8 +34,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/support/{id}/history", get(history))
 }
 
-/// The staff member a request is made for, once its token and staff id are checked, with the
-/// areas they cover.
+/// The staff member a request is made for, once its account (token or session) or the deprecated
+/// shared token is checked, with the areas they cover (see `http::auth`).
 pub struct Caller {
     pub staff: Staff,
     pub scope: Scope,
@@ -44,43 +44,9 @@ pub struct Caller {
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
+    /// An account's API token or session, or (deprecated) the shared token and `x-loa-staff`.
     async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
-        let Some(expected) = app.config.api_token.as_ref().filter(|t| !t.is_empty()) else {
-            return Err(ApiError::unauthorized(
-                "api_disabled",
-                "the staff API is off: set api_token (LOA_API_TOKEN)",
-            ));
-        };
-        let given = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .unwrap_or("");
-        if !expected.matches(given.trim()) {
-            return Err(ApiError::unauthorized(
-                "unauthorized",
-                "missing or wrong bearer token",
-            ));
-        }
-        let id = parts
-            .headers
-            .get(STAFF_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<i64>().ok());
-        let db = &app.services.db;
-        let staff = match id {
-            Some(id) => staff::by_id(db, id).await?,
-            None => None,
-        };
-        let staff = staff.ok_or_else(|| {
-            ApiError::forbidden(
-                "unknown_staff",
-                "the x-loa-staff header must name a staff member",
-            )
-        })?;
-        let scope = staff::scope(db, &staff).await?;
-        Ok(Caller { staff, scope })
+        super::auth::caller(parts, app).await
     }
 }
 
@@ -90,12 +56,18 @@ async fn list_areas(State(app): State<AppState>, caller: Caller) -> Result<Json<
     Ok(Json(json!({ "areas": out })))
 }
 
-/// A household in the caller's areas, or 404 (the same answer as for no such household).
+/// Who works with households, their phones and their support records: commune officers (their
+/// communes) and admins. Others get 403; figures for monitors come from the dashboard.
+pub const HOUSEHOLD_ROLES: &[Role] = &[Role::CommuneOfficer, Role::Admin];
+
+/// A household in the caller's areas, or 404 (the same answer as for no such household); 403 for
+/// a role that does not work with households.
 async fn visible_household(
     app: &AppState,
     caller: &Caller,
     code: &str,
 ) -> Result<households::Household, ApiError> {
+    caller.require(HOUSEHOLD_ROLES)?;
     households::by_code(&app.services.db, code)
         .await?
         .filter(|h| caller.scope.covers(&h.village_code))
@@ -118,6 +90,7 @@ async fn list_households(
     caller: Caller,
     Query(q): Query<ListQuery>,
 ) -> Result<Json<Value>, ApiError> {
+    caller.require(HOUSEHOLD_ROLES)?;
     let db = &app.services.db;
     let limit = q.limit.unwrap_or(PAGE).clamp(1, MAX_PAGE);
     let offset = q.offset.unwrap_or(0).max(0);
@@ -136,6 +109,8 @@ async fn list_households(
         let phones = households::phones(db, h.id).await?;
         out.push(json!({ "household": h, "phones": phones }));
     }
+    let detail = format!("{} households, offset {offset}", out.len());
+    audit_phones(&app, &caller, "list", None, &detail).await?;
     Ok(Json(
         json!({ "households": out, "limit": limit, "offset": offset }),
     ))
@@ -183,8 +158,8 @@ async fn link_contact(
     let phone = phone_of(&body.phone)?;
     let linked = households::link_phone(db, h.id, &phone).await?;
     if linked {
-        // No contact history table exists; the log keeps who did it, with the phone masked.
-        tracing::info!(staff = caller.staff.id, household = %h.code, phone = %phone, "phone linked to household");
+        let detail = format!("linked {}", phone.masked());
+        audit_phones(&app, &caller, "change", Some(&h.code), &detail).await?;
     }
     Ok(Json(json!({
         "household": h.code,
@@ -204,7 +179,8 @@ async fn unlink_contact(
     let phone = phone_of(&raw)?;
     let unlinked = households::unlink_phone(db, h.id, &phone).await?;
     if unlinked {
-        tracing::info!(staff = caller.staff.id, household = %h.code, phone = %phone, "phone unlinked from household");
+        let detail = format!("unlinked {}", phone.masked());
+        audit_phones(&app, &caller, "change", Some(&h.code), &detail).await?;
     }
     Ok(Json(json!({
         "household": h.code,
@@ -221,6 +197,7 @@ async fn household(
 ) -> Result<Json<Value>, ApiError> {
     let h = visible_household(&app, &caller, &code).await?;
     let phones = households::phones(&app.services.db, h.id).await?;
+    audit_phones(&app, &caller, "read", Some(&h.code), "household").await?;
     let records = household_records(&app, &h).await?;
     Ok(Json(
         json!({ "household": h, "phones": phones, "records": records }),
@@ -229,6 +206,7 @@ async fn household(
 
 /// Whether the caller may see record `id` (its household's village is in their areas); 404 if not.
 async fn visible_record(app: &AppState, caller: &Caller, id: i64) -> Result<(), ApiError> {
+    caller.require(HOUSEHOLD_ROLES)?;
     match support::village_of_record(&app.services.db, id).await? {
         Some(v) if caller.scope.covers(&v) => Ok(()),
         _ => Err(ApiError::NotFound),
@@ -284,4 +262,23 @@ async fn history(
     visible_record(&app, &caller, id).await?;
     let history = support::history(&app.services.db, id).await?;
     Ok(Json(json!({ "history": history })))
+}
+
+/// Household phones are personal data: every read and change goes to the audit log (masked).
+async fn audit_phones(
+    app: &AppState,
+    caller: &Caller,
+    action: &str,
+    household: Option<&str>,
+    detail: &str,
+) -> Result<(), ApiError> {
+    let actor = caller.actor();
+    let entry = audit::Entry {
+        actor: &actor,
+        action,
+        subject_kind: "household_phones",
+        subject_id: household,
+        detail: Some(detail),
+    };
+    Ok(audit::record(&app.services.db, &entry).await?)
 }

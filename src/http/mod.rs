@@ -5,8 +5,12 @@
 //! request (with a gateway's parser where it is a provider's call), calls the inbox, the dialog
 //! or a feature, and answers; errors become the JSON error body in `error`.
 
+pub mod accounts;
+pub mod auth;
+pub mod console;
 pub mod error;
 pub mod gateways;
+pub mod headers;
 pub mod households;
 pub mod imports;
 pub mod json;
@@ -38,7 +42,9 @@ pub fn app(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .merge(households::router())
         .merge(webhooks::router())
-        .merge(gateways::router());
+        .merge(gateways::router())
+        .merge(accounts::router())
+        .merge(console::router());
     if state.config.simulator.enabled {
         router = router.merge(simulator::router());
     }
@@ -51,6 +57,7 @@ pub fn app(state: AppState) -> Router {
         // Merged after the layers above: uploads have their own body limit and timeout.
         .merge(imports::router())
         .layer(axum::middleware::map_response(json_errors))
+        .layer(axum::middleware::from_fn(headers::security))
         .with_state(state)
 }
 
