@@ -4,6 +4,7 @@
 mod common;
 
 mod accounts;
+mod authz;
 mod dialog;
 mod dispatch;
 mod gateways;
