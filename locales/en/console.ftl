@@ -16,3 +16,7 @@ console-role-commune-health = commune health station
 console-role-legal-aid = legal aid officer
 console-role-admin = administrator
 console-role-monitor = monitor
+console-api-reference = API reference
+console-api-parameters = Parameters
+console-api-body = Request body
+console-api-responses = Responses

@@ -16,3 +16,7 @@ console-role-commune-health = trạm y tế xã
 console-role-legal-aid = trợ giúp pháp lý
 console-role-admin = quản trị
 console-role-monitor = giám sát
+console-api-reference = Tài liệu API
+console-api-parameters = Tham số
+console-api-body = Nội dung gửi
+console-api-responses = Kết quả trả về

@@ -2,32 +2,44 @@
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::routing::{delete, get};
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::auth::{Signed, Via};
-use super::error::ApiError;
+use super::error::{ApiError, Refusals};
 use super::json::ApiJson;
 use crate::app::AppState;
 use crate::features::accounts::{store, tokens};
 use crate::features::audit::{self, Entry, Filter};
 use crate::features::staff::Role;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/tokens", get(list_tokens).post(create_token))
-        .route("/api/v1/tokens/{id}", delete(revoke_token))
-        .route("/api/v1/audit", get(audit_log))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_tokens, create_token))
+        .routes(routes!(revoke_token))
+        .routes(routes!(audit_log))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct NewToken {
+    /// What the token is for (shown in the list).
     name: String,
 }
 
-/// Only from a signed-in session: a token cannot make more tokens, so a leaked one stays one.
+/// Makes an API token, from a signed-in session only.
+///
+/// A token cannot make more tokens, so a leaked one stays one.
+#[utoipa::path(
+    post,
+    path = "/api/v1/tokens",
+    tag = "accounts",
+    request_body = NewToken,
+    security(("token" = []), ("session" = [])),
+    responses((status = 201, description = r#"`{\"id\", \"name\", \"token\"}`: the token, shown this once"#, body = serde_json::Value), Refusals)
+)]
 async fn create_token(
     State(app): State<AppState>,
     signed: Signed,
@@ -51,12 +63,30 @@ async fn create_token(
     ))
 }
 
+/// The caller's API tokens (never the tokens themselves).
+#[utoipa::path(
+    get,
+    path = "/api/v1/tokens",
+    tag = "accounts",
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = r#"`{"tokens": [{"id", "name", "created_at", "revoked_at", "last_used_at"}]}`"#, body = serde_json::Value), Refusals)
+)]
 async fn list_tokens(State(app): State<AppState>, signed: Signed) -> Result<Json<Value>, ApiError> {
     let list = store::tokens_of(&app.services.db, signed.account.id).await?;
     Ok(Json(json!({ "tokens": list })))
 }
 
+/// Revokes a token.
+///
 /// The owner revokes their own tokens, an admin anyone's; someone else's token is not found.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/tokens/{id}",
+    tag = "accounts",
+    params(("id" = i64, Path, description = "token id")),
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = r#"`{"id", "revoked": true}`"#, body = serde_json::Value), Refusals)
+)]
 async fn revoke_token(
     State(app): State<AppState>,
     signed: Signed,
@@ -82,7 +112,7 @@ async fn note(app: &AppState, signed: &Signed, action: &str, id: i64) -> Result<
     Ok(audit::record(&app.services.db, &entry).await?)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 struct AuditQuery {
     subject_kind: Option<String>,
     subject_id: Option<String>,
@@ -91,7 +121,17 @@ struct AuditQuery {
     limit: Option<i64>,
 }
 
-/// Admins only, newest first; `before_id` pages back.
+/// The audit log, for admins, newest first.
+///
+/// `before_id` pages back.
+#[utoipa::path(
+    get,
+    path = "/api/v1/audit",
+    tag = "accounts",
+    params(AuditQuery),
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = r#"`{"entries": [{"id", "at", "actor", "action", "subject_kind", "subject_id", "detail"}]}`"#, body = serde_json::Value), Refusals)
+)]
 async fn audit_log(
     State(app): State<AppState>,
     signed: Signed,

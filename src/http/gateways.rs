@@ -6,19 +6,20 @@ use std::fmt::Write as _;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use serde::Serialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::error::ApiError;
+use super::error::{ApiError, Refusals};
 use super::households::Caller;
 use crate::app::AppState;
 use crate::gateway::{BreakerState, GatewayStatus};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/gateways", get(gateways))
-        .route("/metrics", get(metrics))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(gateways))
+        .routes(routes!(metrics))
 }
 
 /// A counter's name, its help text, and where its value comes from.
@@ -29,16 +30,34 @@ struct GatewaysOut {
     gateways: Vec<GatewayStatus>,
 }
 
-/// Any account (or token) may read the gateways' state: counts, no personal data.
+/// Each gateway's state: kind, rate, circuit, counters.
+///
+/// Any account (or token) may read it: counts, no personal data.
+#[utoipa::path(
+    get,
+    path = "/api/v1/gateways",
+    tag = "gateways",
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = r#"`{"gateways": [...]}`: kind, rate, circuit state, counters"#, body = serde_json::Value), Refusals)
+)]
 async fn gateways(State(app): State<AppState>, _: Caller) -> Json<GatewaysOut> {
     Json(GatewaysOut {
         gateways: app.gateways.all().iter().map(|g| g.status()).collect(),
     })
 }
 
+/// Prometheus text: per gateway counters and circuit state, outbox rows by status.
+///
 /// Hand-written exposition rather than the `metrics` crates: the numbers already live in each
 /// gateway handle and the database, and a global recorder would mix the many apps a test
 /// process runs side by side.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "gateways",
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = "Prometheus text exposition", body = String), Refusals)
+)]
 async fn metrics(State(app): State<AppState>, _: Caller) -> Result<impl IntoResponse, ApiError> {
     let statuses: Vec<GatewayStatus> = app.gateways.all().iter().map(|g| g.status()).collect();
     let mut out = String::new();

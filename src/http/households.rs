@@ -2,12 +2,13 @@
 
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
-use axum::routing::{delete, get, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody, Refusals};
 use super::json::ApiJson;
 use crate::app::AppState;
 use crate::features::areas::{self, Level};
@@ -19,19 +20,17 @@ use crate::phone::Msisdn;
 /// The header naming the staff member a call is made for (their `staff.id`).
 pub const STAFF_HEADER: &str = "x-loa-staff";
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/areas", get(list_areas))
-        .route("/api/v1/households", get(list_households))
-        .route("/api/v1/households/{code}", get(household))
-        .route("/api/v1/households/{code}/support", get(household_support))
-        .route("/api/v1/households/{code}/contacts", post(link_contact))
-        .route(
-            "/api/v1/households/{code}/contacts/{phone}",
-            delete(unlink_contact),
-        )
-        .route("/api/v1/support/{id}/status", post(set_status))
-        .route("/api/v1/support/{id}/history", get(history))
+/// The routes and their OpenAPI description, built together (`utoipa_axum::routes!`).
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_areas))
+        .routes(routes!(list_households))
+        .routes(routes!(household))
+        .routes(routes!(household_support))
+        .routes(routes!(link_contact))
+        .routes(routes!(unlink_contact))
+        .routes(routes!(set_status))
+        .routes(routes!(history))
 }
 
 /// The staff member a request is made for, once its account (token or session) or the deprecated
@@ -50,6 +49,14 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
+/// The areas the caller covers.
+#[utoipa::path(
+    get,
+    path = "/api/v1/areas",
+    tag = "households",
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = r#"`{"areas": [...]}`"#, body = serde_json::Value), Refusals)
+)]
 async fn list_areas(State(app): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
     let mut out = areas::all(&app.services.db).await?;
     out.retain(|a| caller.scope.covers(&a.code));
@@ -78,13 +85,23 @@ async fn visible_household(
 const PAGE: i64 = 50;
 const MAX_PAGE: i64 = 500;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 struct ListQuery {
+    /// One village code of the caller's areas.
     village: Option<String>,
     limit: Option<i64>,
     offset: Option<i64>,
 }
 
+/// The households of the caller's villages (or of one), with their phones, a page at a time.
+#[utoipa::path(
+    get,
+    path = "/api/v1/households",
+    tag = "households",
+    params(ListQuery),
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = r#"`{"households": [{"household", "phones"}], "limit", "offset"}`"#, body = serde_json::Value), Refusals)
+)]
 async fn list_households(
     State(app): State<AppState>,
     caller: Caller,
@@ -128,6 +145,15 @@ async fn household_records(
     )
 }
 
+/// A household's support records, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/households/{code}/support",
+    tag = "households",
+    params(("code" = String, Path, description = "household code")),
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = r#"`{"household", "records"}`"#, body = serde_json::Value), Refusals)
+)]
 async fn household_support(
     State(app): State<AppState>,
     caller: Caller,
@@ -142,11 +168,22 @@ fn phone_of(raw: &str) -> Result<Msisdn, ApiError> {
     Msisdn::parse(raw).map_err(|e| ApiError::bad_request("bad_phone", format!("phone: {e}")))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct ContactBody {
+    /// A Vietnamese mobile number, any spelling.
     phone: String,
 }
 
+/// Links a phone to a household (audited).
+#[utoipa::path(
+    post,
+    path = "/api/v1/households/{code}/contacts",
+    tag = "households",
+    params(("code" = String, Path, description = "household code")),
+    request_body = ContactBody,
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = r#"`{"household", "phone", "changed", "phones"}`"#, body = serde_json::Value), (status = 400, description = "not a Vietnamese mobile number", body = ErrorBody), Refusals)
+)]
 async fn link_contact(
     State(app): State<AppState>,
     caller: Caller,
@@ -169,6 +206,15 @@ async fn link_contact(
     })))
 }
 
+/// Unlinks a phone from a household (audited).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/households/{code}/contacts/{phone}",
+    tag = "households",
+    params(("code" = String, Path, description = "household code"), ("phone" = String, Path, description = "the phone, any Vietnamese spelling")),
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = r#"`{"household", "phone", "changed", "phones"}`"#, body = serde_json::Value), Refusals)
+)]
 async fn unlink_contact(
     State(app): State<AppState>,
     caller: Caller,
@@ -190,6 +236,15 @@ async fn unlink_contact(
     })))
 }
 
+/// A household, its phones (audited) and its support records.
+#[utoipa::path(
+    get,
+    path = "/api/v1/households/{code}",
+    tag = "households",
+    params(("code" = String, Path, description = "household code")),
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = r#"`{"household", "phones", "records"}`"#, body = serde_json::Value), Refusals)
+)]
 async fn household(
     State(app): State<AppState>,
     caller: Caller,
@@ -213,12 +268,23 @@ async fn visible_record(app: &AppState, caller: &Caller, id: i64) -> Result<(), 
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct StatusBody {
+    /// `registered`, `approved`, `disbursed`, `completed`, `rejected` or their Vietnamese names.
     status: String,
     reason: Option<String>,
 }
 
+/// Moves a support record to a new status, appends its history and queues the status SMS.
+#[utoipa::path(
+    post,
+    path = "/api/v1/support/{id}/status",
+    tag = "households",
+    params(("id" = i64, Path, description = "support record id")),
+    request_body = StatusBody,
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = r#"`{"changed", "history_id", "status", "messages_queued"}`"#, body = serde_json::Value), (status = 400, description = "unknown status, forbidden transition or missing reason", body = ErrorBody), Refusals)
+)]
 async fn set_status(
     State(app): State<AppState>,
     caller: Caller,
@@ -254,6 +320,15 @@ async fn set_status(
     })))
 }
 
+/// A support record's history, oldest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/support/{id}/history",
+    tag = "households",
+    params(("id" = i64, Path, description = "support record id")),
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = r#"`{"history": [...]}`"#, body = serde_json::Value), Refusals)
+)]
 async fn history(
     State(app): State<AppState>,
     caller: Caller,

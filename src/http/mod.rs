@@ -14,6 +14,7 @@ pub mod headers;
 pub mod households;
 pub mod imports;
 pub mod json;
+pub mod openapi;
 pub mod simulator;
 pub mod ussd;
 pub mod webhooks;
@@ -37,13 +38,13 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// The whole HTTP application, apart from `main`, so that tests drive it in process.
 pub fn app(state: AppState) -> Router {
+    let api = openapi::api();
     let mut router = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .merge(households::router())
+        .merge(api.main)
+        .merge(openapi::router(api.doc))
         .merge(webhooks::router())
-        .merge(gateways::router())
-        .merge(accounts::router())
         .merge(console::router());
     if state.config.simulator.enabled {
         router = router.merge(simulator::router());
@@ -55,7 +56,7 @@ pub fn app(state: AppState) -> Router {
             REQUEST_TIMEOUT,
         ))
         // Merged after the layers above: uploads have their own body limit and timeout.
-        .merge(imports::router())
+        .merge(api.uploads)
         .layer(axum::middleware::map_response(json_errors))
         .layer(axum::middleware::from_fn(headers::security))
         .with_state(state)

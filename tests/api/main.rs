@@ -11,6 +11,7 @@ mod gateways;
 mod households;
 mod households_api;
 mod inbox;
+mod openapi;
 mod shared;
 mod simulator;
 mod ussd;

@@ -64,7 +64,7 @@ fn lang_of(q: &LangQuery, headers: &HeaderMap) -> &'static str {
 }
 
 /// The texts of this request, and the cookie that keeps a language chosen by `?lang=`.
-fn texts(
+pub fn texts(
     app: &AppState,
     q: &LangQuery,
     headers: &HeaderMap,
@@ -82,7 +82,11 @@ fn texts(
 }
 
 /// A rendered page with `status`, and any cookies to set.
-fn page(status: StatusCode, tpl: &impl Template, cookies: Vec<header::HeaderValue>) -> Response {
+pub fn page(
+    status: StatusCode,
+    tpl: &impl Template,
+    cookies: Vec<header::HeaderValue>,
+) -> Response {
     let body = match tpl.render() {
         Ok(b) => b,
         Err(err) => {
