@@ -88,6 +88,7 @@ impl App {
             settings: Settings {
                 batch_size: cfg.batch_size,
                 lease: TimeDelta::seconds(cfg.lease_seconds as i64),
+                hold: TimeDelta::seconds(cfg.hold_seconds as i64),
                 poll: Duration::from_millis(cfg.poll_millis),
                 concurrency: cfg.concurrency,
                 max_backoff: TimeDelta::seconds(cfg.max_backoff_seconds as i64),
@@ -105,6 +106,7 @@ impl App {
             services: self.services.clone(),
             retention_days: self.config.retention_days,
             instance: self.instance.clone(),
+            holidays: self.config.legal_aid.holidays.clone(),
         }
     }
 }

@@ -42,6 +42,18 @@ pub struct Config {
     /// Bearer token of the staff API (`/api/v1/…`); unset, the API refuses every request.
     #[serde(default)]
     pub api_token: Option<Secret>,
+    #[serde(default)]
+    pub legal_aid: LegalAidConfig,
+}
+
+/// Legal aid: what counts as a working day for the reminder of unassigned requests.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LegalAidConfig {
+    /// Public holidays, written "YYYY-MM-DD" (Saturdays and Sundays are never working days).
+    /// Tết and the Hùng Kings' day move with the lunar calendar: list each year's days.
+    #[serde(default)]
+    pub holidays: Vec<chrono::NaiveDate>,
 }
 
 /// Local times, written "HH:MM", between which only replies go out; equal times mean none.
@@ -71,6 +83,9 @@ pub struct DispatcherConfig {
     pub batch_size: u32,
     /// A row left in `sending` longer than this (a crash) is claimed again.
     pub lease_seconds: u64,
+    /// One instance sends at a time; it renews its hold on sending this often in thirds, and
+    /// another instance takes over this long after the holder stopped renewing.
+    pub hold_seconds: u64,
     /// How often the dispatcher looks for due rows when nothing woke it.
     pub poll_millis: u64,
     /// Sends in flight at once, over all gateways.
@@ -103,6 +118,7 @@ impl Default for Config {
             dispatcher: DispatcherConfig {
                 batch_size: 50,
                 lease_seconds: 60,
+                hold_seconds: 15,
                 poll_millis: 500,
                 concurrency: 8,
                 max_backoff_seconds: 900,
@@ -110,6 +126,7 @@ impl Default for Config {
                 bulk_ttl_hours: 72,
             },
             api_token: None,
+            legal_aid: LegalAidConfig::default(),
         }
     }
 }
@@ -406,6 +423,7 @@ impl Config {
         for (key, value) in [
             ("dispatcher.batch_size", d.batch_size as u64),
             ("dispatcher.lease_seconds", d.lease_seconds),
+            ("dispatcher.hold_seconds", d.hold_seconds),
             ("dispatcher.poll_millis", d.poll_millis),
             ("dispatcher.concurrency", d.concurrency as u64),
             ("dispatcher.max_backoff_seconds", d.max_backoff_seconds),
@@ -533,6 +551,22 @@ mod tests {
         assert_eq!(c.timezone, chrono_tz::UTC);
         assert!(c.api_token.expect("token").matches("s3cret-token"));
         assert_eq!(c.dispatcher.batch_size, 7);
+    }
+
+    #[test]
+    fn legal_aid_holidays_are_dates_in_the_file_or_a_variable() {
+        let day = |s: &str| s.parse::<chrono::NaiveDate>().expect("date");
+        let c =
+            with_file("[legal_aid]\nholidays = [\"2026-04-30\", \"2026-05-01\"]\n").expect("loads");
+        assert_eq!(
+            c.legal_aid.holidays,
+            vec![day("2026-04-30"), day("2026-05-01")]
+        );
+        let c = with_env(&[("LOA_LEGAL_AID__HOLIDAYS", "[\"2026-09-02\"]")]).expect("loads");
+        assert_eq!(c.legal_aid.holidays, vec![day("2026-09-02")]);
+        let err = with_file("[legal_aid]\nholidays = [\"30/04/2026\"]\n").unwrap_err();
+        assert!(err.to_string().contains("legal_aid.holidays"), "{err}");
+        assert!(Config::default().legal_aid.holidays.is_empty());
     }
 
     #[test]
@@ -711,6 +745,7 @@ mod tests {
             dispatcher: DispatcherConfig {
                 batch_size: 11,
                 lease_seconds: 12,
+                hold_seconds: 18,
                 poll_millis: 13,
                 concurrency: 14,
                 max_backoff_seconds: 15,
@@ -718,6 +753,9 @@ mod tests {
                 bulk_ttl_hours: 17,
             },
             api_token: Some("t0ken".into()),
+            legal_aid: LegalAidConfig {
+                holidays: vec![chrono::NaiveDate::from_ymd_opt(2026, 9, 2).expect("date")],
+            },
         };
         let mut env = Vec::new();
         flatten(
@@ -752,6 +790,17 @@ mod tests {
             Value::Num(_, n) => {
                 let n = n.to_u128().expect("unsigned");
                 out.push((format!("LOA_{}", env_name(path)), n.to_string()));
+            }
+            // A list of texts, written as TOML writes it: `["2026-09-02"]`.
+            Value::Array(_, items) => {
+                let texts: Vec<String> = items
+                    .iter()
+                    .map(|v| format!("{:?}", v.as_str().expect("a list of texts")))
+                    .collect();
+                out.push((
+                    format!("LOA_{}", env_name(path)),
+                    format!("[{}]", texts.join(", ")),
+                ));
             }
             other => panic!("no variable form for {other:?} at {path:?}"),
         }

@@ -1,5 +1,7 @@
 //! Demo data: the sample spreadsheets in `demo/`, loaded through the importers by `loa serve --demo`.
 
+pub mod banner;
+
 use crate::db::Db;
 use crate::features::accounts::{self, AccountError, NewAccount};
 use crate::features::import::{self, table, ImportError, Kind, Options};

@@ -7,6 +7,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use loa::config::Config;
+use loa::i18n::{Locales, Msg};
 
 #[derive(Parser)]
 #[command(
@@ -37,14 +38,22 @@ enum Command {
     },
     /// How TEXT goes over SMS: encoding, length, parts, and the same for its unaccented form.
     SmsInfo {
+        /// Print JSON: `encoding`, `chars`, `parts`, and `unaccented` with `text` and the same three.
         #[arg(long)]
         json: bool,
+        /// Language of the output.
+        #[arg(long, default_value = "vi", value_parser = ["vi", "en"])]
+        lang: String,
         text: String,
     },
     /// The E.164 form of a Vietnamese mobile number (exit status 2 if it is not one).
     Phone {
+        /// Print JSON: `e164`, `national`, `converted_from` (or `error` with the reason).
         #[arg(long)]
         json: bool,
+        /// Language of the output.
+        #[arg(long, default_value = "vi", value_parser = ["vi", "en"])]
+        lang: String,
         number: String,
     },
     /// Import a spreadsheet (.csv or .xlsx): areas, households, support records or staff.
@@ -72,8 +81,16 @@ enum Command {
         #[arg(long, global = true)]
         config: Option<PathBuf>,
     },
+    /// Figures without personal data, as CSV on stdout.
+    Report {
+        #[command(subcommand)]
+        what: ReportKind,
+    },
     /// How many messages each language translates.
     Locales {
+        /// Language of the output.
+        #[arg(long, default_value = "vi", value_parser = ["vi", "en"])]
+        lang: String,
         #[arg(long)]
         config: Option<PathBuf>,
     },
@@ -106,6 +123,23 @@ enum UserAction {
     List,
 }
 
+#[derive(Subcommand)]
+enum ReportKind {
+    /// Legal aid requests by month, province, commune, category and status.
+    LegalAid {
+        /// The month, written YYYY-MM (local time); every month when left out.
+        #[arg(long, value_parser = parse_month)]
+        month: Option<chrono::NaiveDate>,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+}
+
+fn parse_month(text: &str) -> Result<chrono::NaiveDate, String> {
+    loa::features::legal_aid::figures::parse_month(text)
+        .ok_or_else(|| format!("`{text}` is not a month written YYYY-MM"))
+}
+
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum ImportKind {
     Areas,
@@ -115,13 +149,32 @@ enum ImportKind {
 }
 
 fn init_logging() {
+    use std::io::IsTerminal;
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+                .unwrap_or_else(|_| "info,sqlx=warn,tokio_cron_scheduler=warn".into()),
         )
+        // Colour codes only for a person at a terminal, never into a file or a pipe.
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr)
         .init();
+}
+
+/// The locales the configuration names (a folder), or the ones built in.
+fn locales_of(config: &Config) -> anyhow::Result<Locales> {
+    Ok(match &config.locales_dir {
+        Some(dir) => Locales::from_dir(dir)?,
+        None => Locales::embedded()?,
+    })
+}
+
+/// The built-in locales, for the commands that read no configuration.
+fn embedded_locales() -> Result<Locales, ExitCode> {
+    Locales::embedded().map_err(|err| {
+        eprintln!("loa: {err}");
+        ExitCode::FAILURE
+    })
 }
 
 fn load_config(path: Option<&std::path::Path>) -> anyhow::Result<Config> {
@@ -134,8 +187,8 @@ fn load_config(path: Option<&std::path::Path>) -> anyhow::Result<Config> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::SmsInfo { json, text } => sms_info(json, &text),
-        Command::Phone { json, number } => phone(json, &number),
+        Command::SmsInfo { json, lang, text } => sms_info(json, &lang, &text),
+        Command::Phone { json, lang, number } => phone(json, &lang, &number),
         command => {
             init_logging();
             let runtime = match tokio::runtime::Runtime::new() {
@@ -169,17 +222,15 @@ async fn run(command: Command) -> anyhow::Result<()> {
             db.close().await;
             println!("migrations applied");
         }
-        Command::Locales { config } => {
+        Command::Locales { lang, config } => {
             let config = load_config(config.as_deref())?;
-            let locales = match &config.locales_dir {
-                Some(dir) => loa::i18n::Locales::from_dir(dir)?,
-                None => loa::i18n::Locales::embedded()?,
-            };
+            let locales = locales_of(&config)?;
             for c in locales.coverage() {
-                println!(
-                    "{:<4} {:>4} / {} messages translated",
-                    c.lang, c.translated, c.total
-                );
+                let line = Msg::new("cli-locales-line")
+                    .arg("lang", c.lang.clone())
+                    .num("translated", c.translated as i64)
+                    .num("total", c.total as i64);
+                println!("{}", locales.render(&lang, &line));
             }
         }
         Command::Import {
@@ -200,6 +251,17 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let done = user(&db, action).await;
             db.close().await;
             done?;
+        }
+        Command::Report {
+            what: ReportKind::LegalAid { month, config },
+        } => {
+            let config = load_config(config.as_deref())?;
+            let db = loa::db::connect(&config.database_url).await?;
+            loa::db::migrate(&db).await.context("migrating")?;
+            let figures = loa::features::legal_aid::figures::figures(&db, config.timezone, month);
+            let rows = figures.await?;
+            print!("{}", loa::features::legal_aid::figures::to_csv(&rows));
+            db.close().await;
         }
         Command::SmsInfo { .. } | Command::Phone { .. } => {
             unreachable!("handled without a runtime")
@@ -239,13 +301,25 @@ async fn import(
         progress: true,
         actor: None,
     };
-    let report = import::run(&db, kind, file, &opts).await?;
+    let report = match import::run(&db, kind, file, &opts).await {
+        Ok(r) => r,
+        Err(err) => {
+            db.close().await;
+            // A file that cannot be read is told in the office's language, with advice.
+            let Some(msg) = err.msg() else {
+                return Err(err.into());
+            };
+            let locales = locales_of(&config)?;
+            anyhow::bail!("{}: {}", file.display(), locales.render(lang, &msg));
+        }
+    };
     let app = loa::app::App::build(config, db.clone())?;
     let svc = &app.services;
     println!("{}", report.render(&svc.locales, lang));
     if !report.ok() {
         db.close().await;
-        anyhow::bail!("{}: nothing imported", file.display());
+        let failed = Msg::new("cli-import-failed").arg("file", file.display().to_string());
+        anyhow::bail!("{}", svc.locales.render(lang, &failed));
     }
     if !report.changes.is_empty() {
         // Queued now, sent by the dispatcher of `loa serve`.
@@ -256,7 +330,8 @@ async fn import(
             &report.changes,
         )
         .await?;
-        eprintln!("{queued} status message(s) queued");
+        let queued = Msg::new("import-messages-queued").num("count", queued as i64);
+        eprintln!("{}", svc.locales.render(lang, &queued));
     }
     db.close().await;
     Ok(())
@@ -338,7 +413,7 @@ async fn user(db: &loa::db::Db, action: UserAction) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn sms_info(json: bool, text: &str) -> ExitCode {
+fn sms_info(json: bool, lang: &str, text: &str) -> ExitCode {
     let r = loa::text::report(text);
     if json {
         match serde_json::to_string_pretty(&r) {
@@ -348,48 +423,63 @@ fn sms_info(json: bool, text: &str) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         }
-    } else {
-        println!(
-            "{}: {} units, {} part(s)",
-            r.info.encoding.as_str(),
-            r.info.chars,
-            r.info.parts
-        );
-        println!(
-            "unaccented ({}: {} units, {} part(s)): {}",
-            r.unaccented.info.encoding.as_str(),
-            r.unaccented.info.chars,
-            r.unaccented.info.parts,
-            r.unaccented.text
-        );
+        return ExitCode::SUCCESS;
     }
+    let locales = match embedded_locales() {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let line = |id: &'static str, info: &loa::text::SmsInfo| {
+        Msg::new(id)
+            .arg("encoding", info.encoding.as_str())
+            .num("chars", info.chars as i64)
+            .num("parts", info.parts as i64)
+    };
+    println!("{}", locales.render(lang, &line("cli-sms-info", &r.info)));
+    let plain =
+        line("cli-sms-info-unaccented", &r.unaccented.info).arg("text", r.unaccented.text.clone());
+    println!("{}", locales.render(lang, &plain));
     ExitCode::SUCCESS
 }
 
-fn phone(json: bool, number: &str) -> ExitCode {
-    match loa::phone::Msisdn::parse_with_note(number) {
+fn phone(json: bool, lang: &str, number: &str) -> ExitCode {
+    let parsed = loa::phone::Msisdn::parse_with_note(number);
+    if json {
+        let v = match &parsed {
+            Ok((m, conversion)) => serde_json::json!({
+                "e164": m.as_str(),
+                "national": m.national(),
+                "converted_from": conversion.as_ref().map(|c| c.old.clone()),
+            }),
+            Err(err) => serde_json::json!({ "error": err.to_string() }),
+        };
+        println!("{v}");
+        return if parsed.is_ok() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(2)
+        };
+    }
+    let locales = match embedded_locales() {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    match parsed {
         Ok((m, conversion)) => {
-            if json {
-                let v = serde_json::json!({
-                    "e164": m.as_str(),
-                    "national": m.national(),
-                    "converted_from": conversion.as_ref().map(|c| c.old.clone()),
-                });
-                println!("{v}");
-            } else {
-                println!("{}", m.as_str());
-                if let Some(c) = conversion {
-                    eprintln!("note: {} is an old 11-digit number, now {}", c.old, c.new);
-                }
+            println!("{}", m.as_str());
+            if let Some(c) = conversion {
+                let note = Msg::new("cli-phone-converted")
+                    .arg("old", c.old)
+                    .arg("new", c.new);
+                eprintln!("{}", locales.render(lang, &note));
             }
             ExitCode::SUCCESS
         }
         Err(err) => {
-            if json {
-                println!("{}", serde_json::json!({ "error": err.to_string() }));
-            } else {
-                eprintln!("loa: {number:?} is not a Vietnamese mobile number: {err}");
-            }
+            let msg = Msg::new("cli-phone-invalid")
+                .arg("number", number)
+                .arg("reason", locales.render(lang, &err.msg()));
+            eprintln!("loa: {}", locales.render(lang, &msg));
             ExitCode::from(2)
         }
     }

@@ -109,6 +109,24 @@ impl Split {
     }
 }
 
+impl PhoneError {
+    /// The reason in a person's language (the `Display` text is the English one, for logs and
+    /// the API).
+    pub fn msg(&self) -> crate::i18n::Msg {
+        use crate::i18n::Msg;
+        match self {
+            PhoneError::Empty => Msg::new("phone-error-empty"),
+            PhoneError::InvalidCharacters => Msg::new("phone-error-characters"),
+            PhoneError::WrongLength { digits } => {
+                Msg::new("phone-error-length").num("digits", *digits as i64)
+            }
+            PhoneError::NotVietnamese => Msg::new("phone-error-not-vietnamese"),
+            PhoneError::NotMobile => Msg::new("phone-error-not-mobile"),
+            PhoneError::Invalid => Msg::new("phone-error-invalid"),
+        }
+    }
+}
+
 impl Msisdn {
     pub fn parse(input: &str) -> Result<Msisdn, PhoneError> {
         Self::parse_with_note(input).map(|(msisdn, _)| msisdn)

@@ -83,6 +83,13 @@ pub async fn start(app: AppState, listener: TcpListener) -> Result<Running, Serv
 }
 
 impl Running {
+    /// Stops the dispatcher at once, as a crash would: claimed rows stay claimed until their
+    /// lease runs out and the dispatch lease is not given up, so another instance takes over
+    /// only when it lapses. For tests of that takeover; a real stop is [`Running::stop`].
+    pub fn crash_dispatcher(&self) {
+        self.dispatcher.abort();
+    }
+
     /// Stops taking requests, lets requests and sends in flight finish, puts claimed but unsent
     /// messages back in the queue, and closes the database.
     pub async fn stop(mut self) {
@@ -121,6 +128,13 @@ pub async fn serve(config: Config, demo: bool) -> Result<(), ServeError> {
         })?;
     let running = start(app, listener).await?;
     tracing::info!(addr = %running.addr, "loa is listening");
+    if demo {
+        let (svc, api_on) = (
+            &running.app.services,
+            running.app.config.api_token.is_some(),
+        );
+        crate::demo::banner::print(&svc.db, &svc.locales, api_on, running.addr).await;
+    }
     shutdown_signal().await;
     tracing::info!("stopping");
     running.stop().await;

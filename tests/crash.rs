@@ -49,6 +49,8 @@ impl Loa {
             .env("LOA_QUIET_HOURS__START", "00:00")
             .env("LOA_QUIET_HOURS__END", "00:00")
             .env("LOA_DISPATCHER__LEASE_SECONDS", "2")
+            // A restarted process is another instance: it waits for the killed one's hold to lapse.
+            .env("LOA_DISPATCHER__HOLD_SECONDS", "3")
             .env("LOA_DISPATCHER__POLL_MILLIS", "50")
             .env("LOA_DISPATCHER__BATCH_SIZE", BATCH_SIZE.to_string())
             .env("LOA_SIMULATOR__RATE", RATE.to_string())

@@ -29,9 +29,11 @@ language-name-hmn = H'Mông
 
 ## SMS replies
 
-help = Commune loudspeaker: TT support status, NN vi language, KD plain text, HUY stop messages, DK get them again.
+help = Commune loudspeaker: TT support status, NN choose a language, KD plain text, HUY stop messages, DK get them again.
 unknown-command = Sorry, we did not understand. Send HD for help.
 language-set = Language set: { $name }. Send HD for help.
+language-set-fallback = Language set: { $name }. No translation yet: messages come in Vietnamese until it is ready.
+language-set-partial = Language set: { $name }. Some messages still come in Vietnamese until the translation is complete.
 language-list = Send NN and a language code: { $list }.
 language-unknown = No language { $code } yet. Send NN and one of: { $list }.
 script-unaccented = Messages will now come without diacritics. Send KD to get full Vietnamese again.

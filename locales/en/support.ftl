@@ -8,8 +8,9 @@ support-status-registered = registered
 support-status-approved = approved
 support-status-in-progress = in progress
 support-status-disbursed = paid
-support-status-completed = done
+support-status-completed = completed
 support-status-rejected = rejected
+support-status-delivered = delivered
 unit-vnd = { $n } VND
 unit-kg = { $n }kg
 unit-m2 = { $n }m2
@@ -23,13 +24,14 @@ tt-record-rejected = { $content } rejected ({ $reason }) { $date }
 tt-empty = Household { $code } has no support records yet.
 tt-more = Send TT { $next } for more.
 tt-no-page = There is no page { $page }. Send TT to start again.
-tt-not-registered = This number is not registered to a household. The head of household can register it at the commune office (bring your ID card).
+tt-not-registered = This number is not registered to a household. The head of household can register it at the commune office with their ID card.
 tt-no-access = This number cannot see household { $code }. Send TT for your own household.
 tt-officer-needs-code = Send TT and a household code, e.g. TT CG-0001.
 
 ## Status-change SMS to each phone of the household.
 support-notice-approved = Household { $code }: { $content }{ $amount } approved. Send TT for details.
 support-notice-disbursed = Household { $code }: { $content }{ $amount } paid out. Send TT for details.
+support-notice-delivered = Household { $code }: { $content }{ $amount } delivered. Send TT for details.
 support-notice-rejected = Household { $code }: { $content } rejected: { $reason }. Ask the commune office.
 
 ## Import reports (loa import …): one line per problem, then a summary.
@@ -65,3 +67,13 @@ import-wrong-unit = unit "{ $value }" does not fit content { $content }
 import-bad-date = invalid date "{ $value }" (dd/mm/yyyy)
 import-reason-required = a rejection needs a reason (Lý do or Ghi chú column)
 import-bad-transition = cannot go from "{ $from }" to "{ $to }"
+import-hint-areas-first = There are no areas yet: import the areas file (loa import areas) first, then the households file again.
+import-messages-queued = { $count } status message(s) queued.
+
+## A file that cannot be read at all.
+import-error-read = Cannot read the file: { $detail }
+import-error-format = Unknown file type "{ $ext }": give a .csv or .xlsx file.
+import-error-too-large = The file has more than { $rows } rows: split it into smaller files.
+import-error-encoding = The file's text is not UTF-8, UTF-16 or Windows-1258. Open it in Excel and save it as "CSV UTF-8" or .xlsx.
+import-error-tcvn3 = The file was typed with a TCVN3 (ABC, .VnTime) font. Convert it to Unicode (Unikey: conversion tool, TCVN3 to Unicode), then save it as "CSV UTF-8" or .xlsx.
+import-error-vni = The file was typed with a VNI (VNI-Times) font. Convert it to Unicode (Unikey: conversion tool, VNI to Unicode), then save it as "CSV UTF-8" or .xlsx.

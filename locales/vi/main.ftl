@@ -21,20 +21,25 @@ topic-name-notice = thông báo
 topic-name-campaign = vận động
 topic-name-reminder = nhắc hẹn
 
-## Language names, as shown when a language is chosen.
+## Language names, as they read inside a sentence ("Đã chọn tiếng Việt"); menus capitalize
+## the first letter themselves.
 
-language-name-vi = Tiếng Việt
-language-name-en = Tiếng Anh
-language-name-tyz = Tiếng Tày
-language-name-nut = Tiếng Nùng
-language-name-ium = Tiếng Dao
-language-name-hmn = Tiếng Mông
+language-name-vi = tiếng Việt
+language-name-en = tiếng Anh
+language-name-tyz = tiếng Tày
+language-name-nut = tiếng Nùng
+language-name-ium = tiếng Dao
+language-name-hmn = tiếng Mông
 
 ## SMS replies
 
-help = Loa xã: TT tra cứu hỗ trợ, NN en đổi ngôn ngữ, KD nhắn không dấu, HUY ngừng nhận tin, DK nhận lại tin.
+help = Loa xã: TT tra cứu hỗ trợ, NN chọn ngôn ngữ, KD nhận tin không dấu, HUY ngừng nhận tin, DK nhận lại tin.
 unknown-command = Loa xã chưa hiểu tin nhắn. Nhắn HD để xem hướng dẫn.
 language-set = Đã chọn { $name }. Nhắn HD để xem hướng dẫn.
+# A language with no translated message yet: every reply comes in Vietnamese.
+language-set-fallback = Đã chọn { $name }. Chưa có bản dịch: tin nhắn gửi bằng tiếng Việt đến khi dịch xong.
+# A language with some messages translated: the others come in Vietnamese.
+language-set-partial = Đã chọn { $name }. Một số tin nhắn còn bằng tiếng Việt đến khi dịch xong.
 language-list = Nhắn NN và mã ngôn ngữ: { $list }.
 language-unknown = Chưa có ngôn ngữ { $code }. Nhắn NN và một mã: { $list }.
 script-unaccented = Da chuyen sang tin nhan khong dau. Nhan KD de dung lai tieng Viet co dau.

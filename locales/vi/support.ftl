@@ -6,10 +6,12 @@ kw-status = TT, TRA CUU, TINH TRANG
 ## Status words and units (SMS: keep them short).
 support-status-registered = đã đăng ký
 support-status-approved = đã duyệt
-support-status-in-progress = đang làm
+support-status-in-progress = đang thực hiện
 support-status-disbursed = đã giải ngân
-support-status-completed = hoàn thành
-support-status-rejected = từ chối
+support-status-completed = đã hoàn thành
+support-status-rejected = bị từ chối
+# Rice and goods handed over (contents counted in kg): "đã cấp", where money is "đã giải ngân".
+support-status-delivered = đã cấp
 unit-vnd = { $n }đ
 unit-kg = { $n }kg
 unit-m2 = { $n }m2
@@ -19,17 +21,18 @@ unit-ha = { $n }ha
 tt-household = Hộ { $code }:
 tt-record = { $content } { $status } { $date }
 tt-record-amount = { $content } { $amount } { $status } { $date }
-tt-record-rejected = { $content } từ chối ({ $reason }) { $date }
+tt-record-rejected = { $content } bị từ chối ({ $reason }) { $date }
 tt-empty = Hộ { $code } chưa có hồ sơ hỗ trợ.
 tt-more = Nhắn TT { $next } xem tiếp.
 tt-no-page = Không có trang { $page }. Nhắn TT để xem từ đầu.
-tt-not-registered = Số này chưa đăng ký với hộ nào. Mời chủ hộ mang CCCD đến UBND xã để đăng ký số điện thoại.
+tt-not-registered = Số này chưa đăng ký với hộ nào. Mời chủ hộ mang thẻ căn cước đến UBND xã để đăng ký số điện thoại.
 tt-no-access = Số này không xem được hộ { $code }. Nhắn TT để xem hộ của mình.
 tt-officer-needs-code = Nhắn TT và mã hộ, ví dụ: TT CG-0001.
 
 ## Status-change SMS to each phone of the household.
 support-notice-approved = Hộ { $code }: hồ sơ { $content }{ $amount } đã được duyệt. Nhắn TT để xem.
-support-notice-disbursed = Hộ { $code }: { $content }{ $amount } đã giải ngân. Nhắn TT để xem.
+support-notice-disbursed = Hộ { $code }: { $content }{ $amount } đã được giải ngân. Nhắn TT để xem.
+support-notice-delivered = Hộ { $code }: { $content }{ $amount } đã được cấp. Nhắn TT để xem.
 support-notice-rejected = Hộ { $code }: hồ sơ { $content } bị từ chối: { $reason }. Hỏi UBND xã.
 
 ## Import reports (loa import …): one line per problem, then a summary.
@@ -63,5 +66,15 @@ import-unit-required = có số lượng nhưng thiếu đơn vị
 import-unknown-unit = đơn vị "{ $value }" không rõ (VND, kg, m2, ha)
 import-wrong-unit = đơn vị "{ $value }" không hợp với nội dung { $content }
 import-bad-date = ngày "{ $value }" không hợp lệ (dd/mm/yyyy)
-import-reason-required = từ chối phải có lý do (cột Lý do hoặc Ghi chú)
+import-reason-required = hồ sơ bị từ chối phải có lý do (cột Lý do hoặc Ghi chú)
 import-bad-transition = không thể chuyển từ "{ $from }" sang "{ $to }"
+import-hint-areas-first = Chưa có địa bàn nào: hãy nhập tệp địa bàn (loa import areas) trước, rồi nhập lại tệp hộ gia đình.
+import-messages-queued = Đã đưa { $count } tin nhắn báo trạng thái vào hàng chờ gửi.
+
+## A file that cannot be read at all. The advice is what an office can do in Excel or Unikey.
+import-error-read = Không đọc được tệp: { $detail }
+import-error-format = Không đọc được loại tệp "{ $ext }": hãy dùng tệp .csv hoặc .xlsx.
+import-error-too-large = Tệp có hơn { $rows } dòng: hãy chia thành nhiều tệp nhỏ hơn.
+import-error-encoding = Không đọc được chữ trong tệp (không phải UTF-8, UTF-16 hay Windows-1258). Hãy mở tệp bằng Excel và lưu dạng "CSV UTF-8" hoặc .xlsx.
+import-error-tcvn3 = Tệp được gõ bằng phông TCVN3 (ABC, .VnTime). Hãy chuyển mã sang Unicode (Unikey: Công cụ chuyển mã, TCVN3 sang Unicode), rồi lưu dạng "CSV UTF-8" hoặc .xlsx.
+import-error-vni = Tệp được gõ bằng phông VNI (VNI-Times). Hãy chuyển mã sang Unicode (Unikey: Công cụ chuyển mã, VNI sang Unicode), rồi lưu dạng "CSV UTF-8" hoặc .xlsx.

@@ -13,6 +13,8 @@ pub enum Command {
     Status,
     /// `OK`: do what the last preview showed.
     Confirm,
+    /// `TGPL`: ask for legal aid, or ask about a request.
+    LegalAid,
 }
 
 /// Fluent ids whose values are comma-separated aliases, and the command each names.
@@ -24,6 +26,7 @@ pub const COMMAND_IDS: &[(&str, Command)] = &[
     (msg_id("kw-start"), Command::Start),
     (msg_id("kw-status"), Command::Status),
     (msg_id("kw-confirm"), Command::Confirm),
+    (msg_id("kw-legal-aid"), Command::LegalAid),
 ];
 
 /// Fluent ids of the aliases of each consent topic (`HUY TB` stops notices only).

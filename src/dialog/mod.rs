@@ -6,6 +6,7 @@
 
 mod confirm;
 pub mod keywords;
+mod legal_aid;
 mod reply;
 pub mod sms;
 pub mod tt;

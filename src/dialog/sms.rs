@@ -17,6 +17,13 @@ pub async fn handle(
 ) -> Result<&'static str, DialogError> {
     let mut contact = contacts::find_or_create(&svc.db, from).await?;
     let parsed = svc.keywords.parse(text);
+    let said = |contact| super::legal_aid::Said {
+        from,
+        contact,
+        text,
+        args: &parsed.args,
+        inbound_id,
+    };
     let (msg, note) = match parsed.command {
         Some(Command::Help) => (Msg::new("help"), "help"),
         Some(Command::Language) => language(svc, &mut contact, &parsed.args).await?,
@@ -35,7 +42,7 @@ pub async fn handle(
             consent_change(svc, &contact, Action::OptIn, &parsed.args, inbound_id).await?
         }
         Some(Command::Status) => {
-            let text = super::tt::sms(svc, &contact, from, &parsed.args).await?;
+            let text = super::tt::sms(svc, &contact, from, text, &parsed.args).await?;
             let sent = reply::send(svc, from, text, inbound_id).await?;
             return Ok(if sent {
                 "status"
@@ -44,7 +51,13 @@ pub async fn handle(
             });
         }
         Some(Command::Confirm) => super::confirm::handle(svc, from).await?,
-        None => (Msg::new("unknown-command"), "unknown"),
+        Some(Command::LegalAid) => {
+            return super::legal_aid::handle(svc, &said(&contact)).await;
+        }
+        None => match super::legal_aid::continue_exchange(svc, &said(&contact)).await? {
+            Some(note) => return Ok(note),
+            None => (Msg::new("unknown-command"), "unknown"),
+        },
     };
     let sent = reply(svc, from, &contact, &msg, inbound_id).await?;
     Ok(if sent {
@@ -67,6 +80,23 @@ pub(crate) fn language_name(code: &str) -> Option<&'static str> {
     })
 }
 
+/// How far a language is translated, for the confirmation of a choice: a language not (fully)
+/// translated says the messages come in Vietnamese until it is (`loa locales` shows how far).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Translated {
+    Fully,
+    Partly,
+    Not,
+}
+
+pub(crate) fn translated(locales: &crate::i18n::Locales, code: &str) -> Translated {
+    match locales.coverage_of(code) {
+        Some(c) if c.translated >= c.total => Translated::Fully,
+        Some(c) if c.translated > 0 => Translated::Partly,
+        _ => Translated::Not,
+    }
+}
+
 async fn language(
     svc: &Services,
     contact: &mut Contact,
@@ -81,7 +111,13 @@ async fn language(
             contacts::set_language(&svc.db, contact.id, &code).await?;
             contact.language = Some(code.clone());
             let name = svc.locales.render(&code, &Msg::new(name_id));
-            Ok((Msg::new("language-set").arg("name", name), "language set"))
+            let msg = match translated(&svc.locales, &code) {
+                Translated::Fully => Msg::new("language-set"),
+                Translated::Partly => Msg::new("language-set-partial"),
+                Translated::Not => Msg::new("language-set-fallback"),
+            };
+            let msg = msg.arg("name", name);
+            Ok((msg, "language set"))
         }
         None => Ok((
             Msg::new("language-unknown")

@@ -10,13 +10,18 @@ use crate::phone::Msisdn;
 /// A `TT` page is at most this many SMS parts (in the contact's script).
 pub const PAGE_PARTS: usize = 2;
 
+/// A lone number of at most 3 digits after `TT` (or after its code) is a page.
+fn is_page(word: &str) -> bool {
+    !word.is_empty() && word.len() <= 3 && word.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// `TT`, `TT 2`, `TT CG-0001`, `TT CG-0001 2`: an optional household code, then an optional
 /// page number. A lone number of at most 3 digits is a page, not a household code.
 pub fn parse_args(args: &[String]) -> (Option<String>, usize) {
     let mut args = args.to_vec();
     let mut page = 1;
     if let Some(last) = args.last() {
-        if last.len() <= 3 && last.bytes().all(|b| b.is_ascii_digit()) {
+        if is_page(last) {
             page = last.parse().unwrap_or(1).max(1);
             args.pop();
         }
@@ -25,20 +30,58 @@ pub fn parse_args(args: &[String]) -> (Option<String>, usize) {
     (code, page)
 }
 
-/// The reply to `TT …` from `from`.
+/// A household code echoed back is at most this long (the person typed it; it may be anything).
+const MAX_ECHO_CHARS: usize = 24;
+
+/// The household code as the person typed it (`VT-0001`, where the lookup reads `VT0001`): the
+/// last whitespace-separated pieces of `text` that hold the code's `words` normalized words,
+/// after a page number if one ends the text. None when the pieces do not line up.
+fn as_typed(text: &str, words: usize, page_given: bool) -> Option<String> {
+    let mut pieces: Vec<&str> = text.split_whitespace().collect();
+    if page_given {
+        pieces.pop();
+    }
+    let mut taken = Vec::new();
+    let mut count = 0;
+    while count < words {
+        let piece = pieces.pop()?;
+        count += super::keywords::normalize(piece).len();
+        taken.push(piece);
+    }
+    if count != words {
+        return None;
+    }
+    taken.reverse();
+    let typed = taken.join(" ");
+    (typed.chars().count() <= MAX_ECHO_CHARS).then_some(typed)
+}
+
+/// The reply to `TT …` from `from`; `text` is the SMS as sent, `args` its words after `TT`.
 pub async fn sms(
     svc: &Services,
     contact: &Contact,
     from: &Msisdn,
+    text: &str,
     args: &[String],
 ) -> Result<String, sqlx::Error> {
     let (code, page) = parse_args(args);
     let lookup = support::status_for(&svc.db, from, code.as_deref()).await?;
+    let typed = code.as_ref().map(|c| {
+        let page_given = args.last().is_some_and(|w| is_page(w));
+        let words = args.len() - usize::from(page_given);
+        as_typed(text, words, page_given).unwrap_or_else(|| c.clone())
+    });
+    let lookup = match lookup {
+        Lookup::NoAccess { .. } => Lookup::NoAccess {
+            code: typed.clone().unwrap_or_default(),
+        },
+        other => other,
+    };
     Ok(page_text(
         &svc.locales,
         contact,
         &lookup,
-        code.as_deref(),
+        typed.as_deref(),
         page,
     ))
 }

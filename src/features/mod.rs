@@ -9,6 +9,7 @@ pub mod consent;
 pub mod contacts;
 pub mod households;
 pub mod import;
+pub mod legal_aid;
 pub mod marriage_law;
 pub mod staff;
 pub mod support;

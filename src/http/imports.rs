@@ -124,13 +124,18 @@ async fn upload(
             ))
         }
     };
-    let table = match table {
-        Ok(t) => t,
-        Err(e @ (ImportError::Read(_) | ImportError::Format(_) | ImportError::TooLarge(_))) => {
-            return Err(ApiError::bad_request("bad_file", e.to_string()))
+    let bad_file = |e: ImportError| match e {
+        ImportError::Db(e) => e.into(),
+        e => {
+            // In the uploader's language, with advice (save as CSV UTF-8 or .xlsx).
+            let text = e
+                .msg()
+                .map(|m| app.services.locales.render(&lang, &m))
+                .unwrap_or_else(|| e.to_string());
+            ApiError::bad_request("bad_file", text)
         }
-        Err(ImportError::Db(e)) => return Err(e.into()),
     };
+    let table = table.map_err(bad_file)?;
     let opts = Options {
         dry_run: q.dry_run.unwrap_or(false),
         header_map: Vec::new(),
@@ -138,11 +143,9 @@ async fn upload(
         actor: Some(format!("staff:{}", staff.id)),
     };
     let svc = &app.services;
-    let report = match import::run_table_within(&svc.db, &staff, kind, &table, &opts).await {
-        Ok(r) => r,
-        Err(ImportError::Db(e)) => return Err(e.into()),
-        Err(e) => return Err(ApiError::bad_request("bad_file", e.to_string())),
-    };
+    let report = import::run_table_within(&svc.db, &staff, kind, &table, &opts)
+        .await
+        .map_err(bad_file)?;
     let queued = if report.applied && !report.changes.is_empty() {
         announce(&svc.db, &svc.locales, &svc.outbox, &report.changes).await?
     } else {

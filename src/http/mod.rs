@@ -1,7 +1,7 @@
 //! The HTTP edge: every axum handler of loa, in one router.
 //!
 //! Gateway webhooks (`webhooks`, `ussd`), the simulator (`simulator`), gateway state and metrics
-//! (`gateways`), the staff API (`households`, `imports`) and health checks. A handler parses the
+//! (`gateways`), the staff API (`households`, `imports`, `legal_aid`) and health checks. A handler parses the
 //! request (with a gateway's parser where it is a provider's call), calls the inbox, the dialog
 //! or a feature, and answers; errors become the JSON error body in `error`.
 
@@ -14,6 +14,7 @@ pub mod headers;
 pub mod households;
 pub mod imports;
 pub mod json;
+pub mod legal_aid;
 pub mod openapi;
 pub mod simulator;
 pub mod ussd;
@@ -40,10 +41,12 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 pub fn app(state: AppState) -> Router {
     let api = openapi::api();
     let mut router = Router::new()
+        .route("/", get(root))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .merge(api.main)
         .merge(openapi::router(api.doc))
+        .merge(legal_aid::router())
         .merge(webhooks::router())
         .merge(console::router());
     if state.config.simulator.enabled {
@@ -84,6 +87,23 @@ async fn json_errors(res: axum::response::Response) -> axum::response::Response 
         _ => "the request took too long and was stopped",
     };
     error::ApiError::rejected(status, message).into_response()
+}
+
+/// `GET /`: somewhere useful. The phone simulator when it is on (the demo); otherwise what this
+/// is and where its parts are.
+async fn root(State(app): State<AppState>) -> axum::response::Response {
+    if app.config.simulator.enabled {
+        return axum::response::Redirect::temporary("/simulator").into_response();
+    }
+    Json(json!({
+        "service": "loa",
+        "version": env!("CARGO_PKG_VERSION"),
+        "health": "/healthz",
+        "ready": "/readyz",
+        "api": "/api/v1/",
+        "metrics": "/metrics",
+    }))
+    .into_response()
 }
 
 async fn healthz() -> Json<serde_json::Value> {

@@ -31,6 +31,8 @@ pub struct Msg {
 pub enum Arg {
     Text(String),
     Number(i64),
+    /// Another message, rendered in the same language first (a status word inside a report line).
+    Msg(&'static str),
 }
 
 impl Msg {
@@ -51,15 +53,10 @@ impl Msg {
         self
     }
 
-    fn fluent_args(&self) -> FluentArgs<'_> {
-        let mut args = FluentArgs::new();
-        for (name, value) in &self.args {
-            match value {
-                Arg::Text(s) => args.set(*name, FluentValue::from(s.as_str())),
-                Arg::Number(n) => args.set(*name, FluentValue::from(*n)),
-            }
-        }
-        args
+    /// An argument that is itself a message (its id), rendered in the language of the whole.
+    pub fn arg_msg(mut self, name: &'static str, id: &'static str) -> Msg {
+        self.args.push((name, Arg::Msg(id)));
+        self
     }
 }
 
@@ -119,7 +116,20 @@ impl Locales {
 
     /// Renders `msg` in the first language of `lang → vi` that has it.
     pub fn try_render(&self, lang: &str, msg: &Msg) -> Result<String, RenderError> {
-        self.format(lang, msg.id, Some(&msg.fluent_args()))
+        let mut args = FluentArgs::new();
+        for (name, value) in &msg.args {
+            match value {
+                Arg::Text(s) => args.set(*name, FluentValue::from(s.as_str())),
+                Arg::Number(n) => args.set(*name, FluentValue::from(*n)),
+                Arg::Msg(id) => args.set(*name, FluentValue::from(self.format(lang, id, None)?)),
+            }
+        }
+        self.format(lang, msg.id, Some(&args))
+    }
+
+    /// How much of the fallback's messages `lang` translates (None: no such language).
+    pub fn coverage_of(&self, lang: &str) -> Option<Coverage> {
+        self.coverage().into_iter().find(|c| c.lang == lang)
     }
 
     fn format(

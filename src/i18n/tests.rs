@@ -177,6 +177,13 @@ fn realistic(id: &'static str) -> Msg {
         .arg("reason", "Hộ đã được hỗ trợ nhà ở năm 2019 theo QĐ")
         .arg("next", "CG0001 12")
         .num("page", 12)
+        .arg("ref", "TG-WWWWWW")
+        .arg("category", "BHXH, chính sách hỗ trợ")
+        .arg("status", "đã có cán bộ phụ trách, cán bộ sẽ gọi cho bạn")
+        .arg("refs", ["TG-WWWWWW"; 5].join(", "))
+        .num("n", 12)
+        .num("days", 2)
+        .num("count", 12)
 }
 
 /// Each SMS reply and the parts it may take: with diacritics (UCS-2), and unaccented (GSM-7).
@@ -200,6 +207,16 @@ const REPLY_BUDGETS: &[(&str, usize, usize)] = &[
     ("support-notice-approved", 2, 1),
     ("support-notice-disbursed", 2, 1),
     ("support-notice-rejected", 2, 1),
+    ("legal-aid-ask-category", 4, 2),
+    ("legal-aid-no-category", 2, 1),
+    ("legal-aid-ask-mode", 3, 2),
+    ("legal-aid-received", 4, 2),
+    ("legal-aid-received-neutral", 2, 1),
+    ("legal-aid-update", 2, 1),
+    ("legal-aid-noted", 1, 1),
+    ("legal-aid-unknown", 1, 1),
+    ("legal-aid-withdrawn", 2, 1),
+    ("legal-aid-remind", 3, 2),
 ];
 
 #[test]

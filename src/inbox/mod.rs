@@ -15,7 +15,7 @@ use crate::phone::Sender;
 
 /// A message without a provider id counts as a repeat of one with the same sender and text
 /// received this recently (providers that give no id still retry).
-const NO_ID_WINDOW_SECONDS: i64 = 5;
+pub const NO_ID_WINDOW_SECONDS: i64 = 5;
 
 /// Longest text accepted from a gateway: ten concatenated GSM-7 parts.
 pub const MAX_TEXT_CHARS: usize = 1530;

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::Stored;
-use crate::db::Db;
+use crate::db::{Backend, Db};
 use crate::gateway::Inbound;
 use crate::{execute, with_db, with_tx};
 
@@ -64,7 +64,16 @@ pub async fn insert_unless_recent(
     since: DateTime<Utc>,
 ) -> Result<Stored, sqlx::Error> {
     let msg = row.msg;
+    let postgres = db.backend() == Backend::Postgres;
     let stored = with_tx!(db, tx => {
+        if postgres {
+            // Two copies arriving at once would each miss the other under READ COMMITTED (SQLite
+            // has one writer): one transaction at a time per sender and text.
+            sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+                .bind(format!("inbox:{}:{}:{}", msg.gateway_id, row.sender, row.hash))
+                .execute(&mut *tx)
+                .await?;
+        }
         let seen: Option<i64> = sqlx::query_scalar(
             "SELECT id FROM inbound_messages
               WHERE gateway_id = $1 AND sender = $2 AND text_hash = $3 AND received_at >= $4

@@ -11,8 +11,8 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use super::claim::{self, Claimed, Settle};
-use super::{retry, Priority};
-use crate::db::Db;
+use super::{lease, retry, Priority};
+use crate::db::{time, Db};
 use crate::gateway::{Gateways, Outbound, SendError};
 use crate::text::Encoding;
 
@@ -31,6 +31,8 @@ pub trait SendGuard: Send + Sync {
 pub struct Settings {
     pub batch_size: u32,
     pub lease: TimeDelta,
+    /// How long a hold on sending lasts unless renewed (`outbox::lease`).
+    pub hold: TimeDelta,
     pub poll: Duration,
     pub concurrency: usize,
     pub max_backoff: TimeDelta,
@@ -52,11 +54,13 @@ pub struct Dispatcher {
 }
 
 impl Dispatcher {
-    /// Runs until `shutdown` fires; then finishes the sends in flight and puts back what it had
-    /// claimed but not started.
+    /// Runs until `shutdown` fires; then finishes the sends in flight, puts back what it had
+    /// claimed but not started, and gives up the dispatch lease. It sends only while this
+    /// instance holds the lease; otherwise it stands by and tries again at each poll.
     pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
+        let mut hold = Hold::default();
         while !shutdown.is_cancelled() {
-            if self.tick(&shutdown).await > 0 {
+            if self.keep_hold(&mut hold).await && self.tick(&shutdown).await > 0 {
                 continue;
             }
             tokio::select! {
@@ -65,7 +69,44 @@ impl Dispatcher {
                 _ = shutdown.cancelled() => break,
             }
         }
+        if hold.until.is_some() {
+            if let Err(err) = lease::release(&self.db, &self.holder).await {
+                tracing::warn!(%err, "releasing the dispatch lease");
+            }
+        }
         tracing::info!("dispatcher stopped");
+    }
+
+    /// Whether this instance may send now: renews its hold once a third of it has passed, or
+    /// tries to take it. A database error counts as not holding (nothing could be claimed anyway).
+    async fn keep_hold(&self, hold: &mut Hold) -> bool {
+        let now = tokio::time::Instant::now();
+        let length = self
+            .settings
+            .hold
+            .to_std()
+            .unwrap_or(Duration::from_secs(15));
+        if hold.until.is_some_and(|u| u > now + length / 3) {
+            return true;
+        }
+        let held = lease::acquire(&self.db, &self.holder, time::now(), self.settings.hold).await;
+        let was = hold.until.is_some();
+        // Stop a third early: the database counts from this instance's clock, another instance
+        // from its own.
+        hold.until = match held {
+            Ok(true) => Some(now + length * 2 / 3),
+            Ok(false) => None,
+            Err(err) => {
+                tracing::error!(%err, "dispatch lease");
+                None
+            }
+        };
+        match (was, hold.until.is_some()) {
+            (false, true) => tracing::info!(instance = %self.holder, "this instance sends now"),
+            (true, false) => tracing::warn!(instance = %self.holder, "another instance sends now"),
+            _ => {}
+        }
+        hold.until.is_some()
     }
 
     /// Claims one batch of due rows and settles each: returns how many it claimed, so a caller
@@ -177,6 +218,12 @@ impl Dispatcher {
     }
 }
 
+/// Until when this instance may send without renewing its lease.
+#[derive(Default)]
+struct Hold {
+    until: Option<tokio::time::Instant>,
+}
+
 /// Rows to claim at once: what the gateways can send in about a quarter of a second. A larger
 /// claim would hold bulk rows waiting on the rate limit while a reply waits behind them.
 fn claim_limit(total_rate: u32, batch_size: u32) -> i64 {
@@ -196,6 +243,30 @@ pub(crate) fn is_quiet(now: NaiveTime, start: NaiveTime, end: NaiveTime) -> bool
     }
 }
 
+/// When a message of `priority`, due at `due`, may go at the earliest, given quiet hours
+/// (`start`–`end` local time in `tz`): `due` itself, or the end of the quiet hours it falls in.
+/// Replies are never held.
+pub fn may_go_at(
+    due: chrono::DateTime<chrono::Utc>,
+    priority: i64,
+    tz: chrono_tz::Tz,
+    (start, end): (NaiveTime, NaiveTime),
+) -> chrono::DateTime<chrono::Utc> {
+    let local = due.with_timezone(&tz);
+    if priority >= Priority::Reply.rank() || !is_quiet(local.time(), start, end) {
+        return due;
+    }
+    // The quiet hours end at `end` today, or tomorrow when that is already past.
+    let mut day = local.date_naive();
+    if local.time() >= end {
+        day = day.succ_opt().unwrap_or(day);
+    }
+    day.and_time(end)
+        .and_local_timezone(tz)
+        .earliest()
+        .map_or(due, |t| t.with_timezone(&chrono::Utc))
+}
+
 #[cfg(test)]
 mod tests {
     use super::is_quiet;
@@ -211,6 +282,31 @@ mod tests {
         assert_eq!(super::claim_limit(20, 50), 5);
         assert_eq!(super::claim_limit(1000, 50), 50);
         assert_eq!(super::claim_limit(0, 50), 1);
+    }
+
+    #[test]
+    fn held_messages_go_when_the_quiet_hours_end() {
+        use super::may_go_at;
+        use crate::outbox::Priority;
+        use chrono::TimeZone;
+        let tz = chrono_tz::Asia::Ho_Chi_Minh;
+        let window = (t(21, 0), t(7, 0));
+        let local = |d, h, m| tz.with_ymd_and_hms(2025, 11, d, h, m, 0).unwrap().to_utc();
+        let bulk = Priority::Bulk.rank();
+        assert_eq!(
+            may_go_at(local(3, 22, 15), bulk, tz, window),
+            local(4, 7, 0)
+        );
+        assert_eq!(may_go_at(local(4, 5, 0), bulk, tz, window), local(4, 7, 0));
+        assert_eq!(
+            may_go_at(local(4, 12, 0), bulk, tz, window),
+            local(4, 12, 0)
+        );
+        let reply = Priority::Reply.rank();
+        assert_eq!(
+            may_go_at(local(3, 22, 15), reply, tz, window),
+            local(3, 22, 15)
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 mod claim;
 pub mod dispatcher;
+pub mod lease;
 mod report;
 mod retry;
 pub mod store;

@@ -197,3 +197,33 @@ pub async fn statuses(db: &Db, ids: &[i64]) -> Result<Vec<(i64, String)>, sqlx::
     let sql = format!("SELECT id, status FROM outbox WHERE id IN ({list})");
     with_db!(db, pool => sqlx::query_as(&sql).fetch_all(pool).await)
 }
+
+/// A message queued for a recipient and not sent yet, with what decides when it may go.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Waiting {
+    pub id: i64,
+    pub text: Option<String>,
+    pub encoding: String,
+    pub parts: i64,
+    pub priority: i64,
+    pub created_at: DateTime<Utc>,
+    /// The later of its not-before time and its next attempt (after a retry).
+    pub next_attempt_at: DateTime<Utc>,
+}
+
+/// What is still queued for `recipient` (not sent, not given up), oldest first.
+pub async fn waiting_for(
+    db: &Db,
+    recipient: &str,
+    limit: i64,
+) -> Result<Vec<Waiting>, sqlx::Error> {
+    with_db!(db, pool => sqlx::query_as(
+        "SELECT id, text, encoding, parts, priority, created_at, next_attempt_at FROM outbox
+          WHERE recipient = $1 AND status IN ('queued', 'sending')
+          ORDER BY id LIMIT $2"
+    )
+    .bind(recipient)
+    .bind(limit)
+    .fetch_all(pool)
+    .await)
+}

@@ -20,6 +20,10 @@ pub async fn housekeeping(svc: &Services, retention_days: u32) {
         Ok(n) => tracing::info!(ussd_sessions = n, "expired USSD sessions deleted"),
         Err(err) => tracing::error!(%err, "housekeeping: USSD sessions"),
     }
+    // An abandoned legal aid exchange may hold what the person wrote: not kept past its time.
+    if let Err(err) = crate::features::legal_aid::forget_expired_drafts(db, time::now()).await {
+        tracing::error!(%err, "housekeeping: legal aid exchanges");
+    }
     match (expired, outbox, inbox, simulator, runs) {
         (Ok(e), Ok(o), Ok(i), Ok(s), Ok(_)) => tracing::info!(
             expired = e,
@@ -36,6 +40,23 @@ pub async fn housekeeping(svc: &Services, retention_days: u32) {
             job_runs = ?r.err(),
             "housekeeping failed in part"
         ),
+    }
+}
+
+/// The daily reminder of legal aid requests nobody was assigned (weekends and holidays skipped).
+pub async fn remind_legal_aid(svc: &Services, holidays: &[chrono::NaiveDate]) {
+    let r = crate::features::legal_aid::remind::remind_unassigned(
+        &svc.db,
+        &svc.locales,
+        &svc.outbox,
+        svc.tz,
+        holidays,
+        time::now(),
+    )
+    .await;
+    match r {
+        Ok(n) => tracing::info!(queued = n, "legal aid reminders"),
+        Err(err) => tracing::error!(%err, "legal aid reminders"),
     }
 }
 

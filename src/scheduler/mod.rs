@@ -24,6 +24,8 @@ pub struct Jobs {
     pub retention_days: u32,
     /// Names this process in job leases.
     pub instance: String,
+    /// Public holidays: no legal aid reminder goes on them, and they are no working days.
+    pub holidays: Vec<chrono::NaiveDate>,
 }
 
 type JobFn = fn(Arc<Jobs>) -> Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -39,6 +41,12 @@ const JOBS: &[(&str, &str, i64, JobFn)] = &[
     }),
     ("announce-sweep", "15 * * * * *", 60, |jobs| {
         Box::pin(async move { housekeeping::sweep_announcements(&jobs.services).await })
+    }),
+    // 08:00 local, every day: the job itself skips weekends and holidays.
+    ("legal-aid-remind", "0 0 8 * * *", 60, |jobs| {
+        Box::pin(
+            async move { housekeeping::remind_legal_aid(&jobs.services, &jobs.holidays).await },
+        )
     }),
 ];
 

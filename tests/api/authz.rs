@@ -282,7 +282,7 @@ async fn every_route_every_role_in_and_out_of_place() {
     let t = common::spawn().await;
     let callers = callers(&t).await;
     let phones = household_phones(&t).await;
-    let inside_record = record_id(&t, "CG0002|DA3.TDA1|").await.to_string();
+    let inside_record = record_id(&t, "CG0002|DA3.TDA1.ND1|").await.to_string();
     let outside_record = record_id(&t, "VT0001|DA1.ND2|").await.to_string();
     let fill = |p: &str| {
         p.replace("{in}", &inside_record)

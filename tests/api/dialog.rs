@@ -36,7 +36,7 @@ async fn help_language_script_and_consent_as_a_villager_sees_them() {
 
     let back = t.ask(DEMO_PHONE, "NN vi").await;
     assert!(
-        back["text"].as_str().unwrap_or("").contains("Tiếng Việt"),
+        back["text"].as_str().unwrap_or("").contains("tiếng Việt"),
         "{back}"
     );
     let kd = t.ask(DEMO_PHONE, "KD").await;
@@ -187,6 +187,65 @@ async fn short_codes_and_sender_names_are_never_answered() {
         )
         .await,
         2
+    );
+    t.stop().await;
+}
+
+fn text(v: &serde_json::Value) -> &str {
+    v["text"].as_str().unwrap_or("")
+}
+
+#[tokio::test]
+async fn a_language_without_translations_says_replies_come_in_vietnamese() {
+    let t = common::spawn().await;
+    let locales = &t.app.services.locales;
+    let mong = t.ask(DEMO_PHONE, "NN hmn").await;
+    assert_eq!(
+        mong["text"],
+        locales.render(
+            "vi",
+            &loa::i18n::Msg::new("language-set-fallback").arg("name", "tiếng Mông")
+        )
+    );
+    assert!(text(&mong).contains("tiếng Việt"), "{mong}");
+    let tay = t.ask(DEMO_PHONE, "NN tyz").await;
+    assert!(
+        text(&tay).contains("tiếng Tày") && text(&tay).contains("tiếng Việt"),
+        "{tay}"
+    );
+    // A complete language is confirmed plainly, its name in lower case inside the sentence.
+    let vi = t.ask(DEMO_PHONE, "NN vi").await;
+    assert_eq!(text(&vi), "Đã chọn tiếng Việt. Nhắn HD để xem hướng dẫn.");
+    let en = t.ask(DEMO_PHONE, "NN en").await;
+    assert_eq!(text(&en), "Language set: English. Send HD for help.");
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn tt_words_read_as_the_programme_papers_write_them() {
+    let t = common::spawn().await;
+    // CG-0002: a forest protection contract under way.
+    let forest = t.ask("0912001002", "TT").await;
+    assert!(
+        text(&forest).contains("Khoán rừng 2,5ha đang thực hiện 01/03/2025"),
+        "{forest}"
+    );
+    // CG-0003: rice handed over, and a rejected request.
+    let rice = t.ask("0912001003", "TT").await;
+    assert!(
+        text(&rice).contains("Gạo bảo vệ rừng 15kg đã cấp 01/11/2025"),
+        "{rice}"
+    );
+    assert!(
+        text(&rice).contains("Đất sản xuất bị từ chối (Đã có đất sản xuất)"),
+        "{rice}"
+    );
+    // VT-0002 in English: dispersed water supply, completed.
+    t.ask("0912002002", "NN en").await;
+    let water = t.ask("0912002002", "TT").await;
+    assert!(
+        text(&water).contains("Dispersed water supply completed 30/06/2025"),
+        "{water}"
     );
     t.stop().await;
 }

@@ -107,7 +107,7 @@ async fn the_samples_import_as_xlsx_and_as_csv_to_the_same_data_and_twice_change
         }
     }
     let after_xlsx = counts(&app.services.db).await;
-    assert_eq!(after_xlsx, [10, 8, 8, 8, 8, 7]);
+    assert_eq!(after_xlsx, [10, 8, 9, 8, 8, 7]);
     let hh = loa::features::households::by_code(&app.services.db, "cg-0002")
         .await
         .expect("q")
@@ -285,7 +285,7 @@ async fn tt_answers_a_linked_phone_and_tells_anyone_else_how_to_register() {
     // A linked phone asking for another household learns nothing about it.
     let other = t.ask("0912001001", "TT VT-0001").await;
     assert!(
-        !text(&other).contains("Nhà ở") && text(&other).contains("VT0001"),
+        !text(&other).contains("Nhà ở") && text(&other).contains("VT-0001"),
         "{other}"
     );
 
@@ -386,7 +386,7 @@ async fn a_commune_officer_may_ask_for_households_of_its_commune_only() {
         t.app
             .services
             .locales
-            .render("vi", &Msg::new("tt-no-access").arg("code", "VT0001"))
+            .render("vi", &Msg::new("tt-no-access").arg("code", "VT-0001"))
     );
     let bare = t.ask(officer, "TT").await;
     assert_eq!(
@@ -425,7 +425,7 @@ async fn a_status_change_sends_one_sms_per_linked_phone_and_none_on_a_repeat() {
     let t = common::spawn().await;
     assert_eq!(notices(&t.app).await, 0, "loading records sends nothing");
     // CG-0002 has two phones.
-    let id = record_id(&t.app, "CG0002|DA3.TDA1|").await;
+    let id = record_id(&t.app, "CG0002|DA3.TDA1.ND1|").await;
     let change = support::set_status(&t.app.services.db, id, Status::Disbursed, None, "test")
         .await
         .expect("set")
@@ -440,7 +440,7 @@ async fn a_status_change_sends_one_sms_per_linked_phone_and_none_on_a_repeat() {
         let got = t.wait_for_messages(phone, 1).await;
         assert_eq!(got.len(), 1, "{got:#?}");
         assert!(
-            text(&got[0]).contains("CG-0002") && text(&got[0]).contains("đã giải ngân"),
+            text(&got[0]).contains("CG-0002") && text(&got[0]).contains("đã được giải ngân"),
             "{got:#?}"
         );
     }
@@ -476,8 +476,8 @@ async fn a_status_change_sends_one_sms_per_linked_phone_and_none_on_a_repeat() {
     assert_eq!(r.problems[0].problem.id, "import-bad-transition");
     assert!(!r.applied);
     let updated = stale.replace(
-        "CG-0002,DA3.TDA1,đang thực hiện",
-        "CG-0002,DA3.TDA1,đã giải ngân",
+        "CG-0002,DA3.TDA1.ND1,đang thực hiện",
+        "CG-0002,DA3.TDA1.ND1,đã giải ngân",
     );
     let f = write(dir.path(), "ho-tro.csv", &updated);
     let r = import_file(&t.app.services.db, Kind::Support, &f).await;
@@ -502,7 +502,7 @@ async fn a_status_change_sends_one_sms_per_linked_phone_and_none_on_a_repeat() {
 #[tokio::test]
 async fn a_change_whose_sms_were_never_queued_is_announced_by_the_sweep_once() {
     let t = common::spawn().await;
-    let id = record_id(&t.app, "CG0002|DA3.TDA1|").await;
+    let id = record_id(&t.app, "CG0002|DA3.TDA1.ND1|").await;
     // The change is recorded, then the process "dies" before announcing it.
     support::set_status(&t.app.services.db, id, Status::Disbursed, None, "test")
         .await

@@ -95,7 +95,7 @@ async fn staff_see_and_change_households_of_their_areas_only() {
     assert_eq!(s, 200, "{b}");
     assert_eq!(b["household"]["code"], "CG-0002");
     assert_eq!(b["phones"], json!(["+84388001002", "+84912001002"]));
-    assert_eq!(b["records"][0]["content_code"], "DA3.TDA1");
+    assert_eq!(b["records"][0]["content_code"], "DA3.TDA1.ND1");
     let (s, _) = get(&t, "/api/v1/households/VT-0001", Some(TOKEN), Some(officer)).await;
     assert_eq!(s, 404, "another commune's household is not found");
 
@@ -110,7 +110,7 @@ async fn staff_see_and_change_households_of_their_areas_only() {
     assert_eq!(codes, vec!["02008", "B010201", "B010202", "B010203"]);
 
     // A status change through the API: history, and one SMS per phone of the household.
-    let id = record(&t, "CG0002|DA3.TDA1|").await;
+    let id = record(&t, "CG0002|DA3.TDA1.ND1|").await;
     let (s, b) = post(
         &t,
         &format!("/api/v1/support/{id}/status"),
@@ -269,7 +269,10 @@ async fn staff_list_households_edit_contacts_and_read_support_within_their_areas
     assert_eq!(s, 200, "{b}");
     let recs = b["records"].as_array().expect("records");
     assert!(recs.len() >= 2, "{b}");
-    assert_eq!(recs[0]["content_code"], "DA3.TDA1", "the newest first: {b}");
+    assert_eq!(
+        recs[0]["content_code"], "DA3.TDA1.ND4",
+        "the newest first: {b}"
+    );
     let (s, _) = get(
         &t,
         "/api/v1/households/VT-0001/support",
@@ -292,7 +295,7 @@ async fn staff_list_households_edit_contacts_and_read_support_within_their_areas
     assert_eq!(s, 200, "{b}");
     assert_eq!(
         (b["changed"].clone(), b["phones"].clone()),
-        (json!(true), json!(["+84977123456"]))
+        (json!(true), json!(["+84912001005", "+84977123456"]))
     );
     let (s, b) = send(
         &t,
@@ -338,7 +341,7 @@ async fn staff_list_households_edit_contacts_and_read_support_within_their_areas
     .await;
     assert_eq!(
         (s, b["changed"].clone(), b["phones"].clone()),
-        (200, json!(true), json!([]))
+        (200, json!(true), json!(["+84912001005"]))
     );
     let (s, _) = send(
         &t,
@@ -709,6 +712,88 @@ async fn area_and_staff_uploads_stay_within_the_officers_commune() {
     assert!(
         !b.to_string().contains("0912009002") && !b.to_string().contains("84912009002"),
         "another commune's staff phone is shown masked: {b}"
+    );
+    t.stop().await;
+}
+
+/// The Cẩm Giàng households of the demo file, as a commune officer may upload them.
+fn demo_cg_households() -> String {
+    loa::demo::HOUSEHOLDS
+        .lines()
+        .filter(|l| l.starts_with("Mã hộ") || l.starts_with("CG-"))
+        .map(|l| format!("{l}\r\n"))
+        .collect()
+}
+
+#[tokio::test]
+async fn files_as_commune_offices_save_them_are_read_or_refused_with_advice() {
+    use unicode_normalization::UnicodeNormalization;
+    let t = common::spawn_with(|c| c.api_token = Some(TOKEN.into())).await;
+    let officer = staff_id(&t, "+84912009003").await; // Cẩm Giàng (02008)
+    let file = demo_cg_households();
+    let unchanged = |b: &Value| {
+        (
+            b["counts"]["unchanged"].clone(),
+            b["counts"]["updated"].clone(),
+        )
+    };
+
+    // Excel "CSV" on a Vietnamese Windows: Windows-1258, the tone marks apart.
+    let cp1258 = loa::features::import::decode::to_windows_1258(&file).expect("cp1258");
+    assert!(std::str::from_utf8(&cp1258).is_err());
+    let path = "/api/v1/imports/households?dry_run=true";
+    let (s, b) = upload(&t, path, TOKEN, officer, CSV, cp1258).await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(unchanged(&b), (json!(5), json!(0)), "{b}");
+
+    // Excel "Unicode text": UTF-16 little-endian with its mark, tab-separated.
+    let tabbed = file.replace(',', "\t");
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(tabbed.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    let (s, b) = upload(&t, path, TOKEN, officer, CSV, utf16).await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(unchanged(&b), (json!(5), json!(0)), "{b}");
+
+    // Unikey's "Unicode tổ hợp" (or a Mac): decomposed letters, read as the same names and
+    // stored composed.
+    let nfd: String = file
+        .replace("Hoàng Văn Thụ", "Hoàng Văn Thụ Hai")
+        .nfd()
+        .collect();
+    let (s, b) = upload(
+        &t,
+        "/api/v1/imports/households",
+        TOKEN,
+        officer,
+        CSV,
+        nfd.into(),
+    )
+    .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(unchanged(&b), (json!(4), json!(1)), "{b}");
+    let head: String = loa::with_db!(&t.app.services.db, |pool| sqlx::query_scalar(
+        "SELECT head_name FROM households WHERE code = 'CG-0001'"
+    )
+    .fetch_one(pool)
+    .await)
+    .expect("head");
+    assert_eq!(head, "Hoàng Văn Thụ Hai");
+    assert_eq!(head, head.nfc().collect::<String>(), "stored in NFC");
+
+    // A file typed with a TCVN3 font (.VnTime) is refused, with what to do, in Vietnamese.
+    let tcvn3 = b"M\xb8 h\xe9,H\xe4 t\xaan ch\xf2 h\xe9,Th\xabn/b\xb8n\nCG-0001,Ho\xb5ng V\xa8n Th\xf4,B010201\n";
+    let (s, b) = upload(&t, path, TOKEN, officer, CSV, tcvn3.to_vec()).await;
+    assert_eq!(
+        (s, b["error"]["code"].clone()),
+        (400, json!("bad_file")),
+        "{b}"
+    );
+    let advice = b["error"]["message"].as_str().unwrap_or("");
+    assert!(
+        advice.contains("TCVN3") && advice.contains("CSV UTF-8"),
+        "{advice}"
     );
     t.stop().await;
 }

@@ -141,3 +141,16 @@ async fn an_oversized_body_is_a_json_413_and_stores_nothing() {
     );
     t.stop().await;
 }
+
+#[tokio::test]
+async fn two_copies_arriving_at_once_without_an_id_are_one_message() {
+    let t = common::spawn().await;
+    for round in 0..5 {
+        let text = format!("HD {round}");
+        let sends = (0..4).map(|_| t.sms_with_id(crate::common::DEMO_PHONE, &text, None));
+        let answers = futures::future::join_all(sends).await;
+        let fresh = answers.iter().filter(|a| a["duplicate"] == false).count();
+        assert_eq!(fresh, 1, "round {round}: {answers:?}");
+    }
+    t.stop().await;
+}

@@ -5,12 +5,16 @@ mod common;
 
 mod accounts;
 mod authz;
+mod browser;
+mod cli;
 mod dialog;
 mod dispatch;
 mod gateways;
 mod households;
 mod households_api;
 mod inbox;
+mod instances;
+mod legal_aid;
 mod openapi;
 mod shared;
 mod simulator;

@@ -10,7 +10,7 @@ use loa::i18n::Msg;
 use crate::common::{self, TestApp, DEMO_PHONE};
 
 const MAIN_VI: &str =
-    "CON Loa xa. Bam so:\n1. Tinh trang ho tro\n4. Hoi ve luat hon nhan\n5. Ngon ngu/Language\n0. Thoat";
+    "CON Loa xa. Bam so:\n1. Tinh trang ho tro\n2. Tro giup phap ly\n4. Hoi ve luat hon nhan\n5. Ngon ngu/Language\n0. Thoat";
 const MARRIAGE_VI: &str =
     "CON Luat Hon nhan va gia dinh:\n1. Tuoi ket hon\n2. Tao hon\n3. Ket hon can huyet\n0. Quay lai";
 const NOT_A_NUMBER_VI: &str = "Hay bam so cua mot muc.";
@@ -101,14 +101,22 @@ async fn every_path(apps: &[&TestApp], phone: &str) {
     assert_eq!(r[2], MAIN_VI);
     assert_eq!(r[4], "END English chosen. Thank you!");
     let r = walk(apps, &s(3), phone, &["4", "2"]).await;
-    assert_eq!(r[0], "CON Commune loudspeaker. Choose:\n1. Support status\n4. Marriage law questions\n5. Language/Ngon ngu\n0. Exit");
+    assert_eq!(r[0], "CON Commune loudspeaker. Choose:\n1. Support status\n2. Legal aid\n4. Marriage law questions\n5. Language/Ngon ngu\n0. Exit");
     assert!(
         r[2].starts_with("CON Child marriage is marrying"),
         "{}",
         r[2]
     );
     let r = walk(apps, &s(4), phone, &["5", "1"]).await;
-    assert_eq!(r[2], "END Da chon Tieng Viet. Cam on ban!");
+    assert!(r[1].contains("\n1. Tieng Viet\n"), "{}", r[1]);
+    assert_eq!(r[2], "END Da chon tieng Viet. Cam on ban!");
+    // A language with no translation yet says so.
+    let r = walk(apps, &s(6), phone, &["5", "6"]).await;
+    assert!(
+        r[2].starts_with("END Da chon tieng Mong. Chua co ban dich"),
+        "{}",
+        r[2]
+    );
     assert_eq!(walk(apps, &s(5), phone, &[]).await[0], MAIN_VI);
 }
 
@@ -117,7 +125,7 @@ async fn every_menu_path_as_a_phone_walks_it() {
     let t = common::spawn().await;
     every_path(&[&t], DEMO_PHONE).await;
     let rows = common::count(&t.app, "SELECT COUNT(*) FROM ussd_sessions").await;
-    assert_eq!(rows, 5);
+    assert_eq!(rows, 6);
     let steps = common::count(&t.app, "SELECT MAX(steps) FROM ussd_sessions").await;
     assert_eq!(steps, 13);
     // USSD answers in the HTTP response; nothing goes through the outbox.

@@ -121,6 +121,7 @@ pub fn test_config(db: &TestDb) -> Config {
     c.quiet_hours.end = chrono::NaiveTime::MIN;
     c.dispatcher.poll_millis = 50;
     c.dispatcher.lease_seconds = 2;
+    c.dispatcher.hold_seconds = 3;
     c.simulator.rate = 1000;
     c.instance_id = Some(format!("test-{}", uuid::Uuid::new_v4().simple()));
     c
@@ -179,6 +180,13 @@ impl TestApp {
             r.stop().await;
         }
         self.db.drop_db().await;
+    }
+
+    /// Stops this instance's dispatcher as a crash would (no clean-up, the dispatch lease kept).
+    pub fn crash_dispatcher(&self) {
+        if let Some(r) = &self.running {
+            r.crash_dispatcher();
+        }
     }
 
     /// Stops this instance (gracefully) and starts a new one on the same database.

@@ -35,6 +35,8 @@ pub enum Target {
     Choice(&'static Choice),
     /// A text read from the database for the person asking (paged like a topic's text).
     Live(&'static Live),
+    /// Fixed choices one after the other, a confirmation, then a feature call that ends the session.
+    Form(&'static Form),
 }
 
 /// Reads a live text's lines for a phone, in a language.
@@ -72,6 +74,37 @@ pub struct Choice {
     pub done: fn(&Locales, &str) -> (String, Msg),
 }
 
+/// A short form: each step a screen of fixed options, then a screen that asks to send; sending
+/// calls `submit` with the values chosen (in step order) and ends the session with its screen.
+pub struct Form {
+    pub id: &'static str,
+    pub steps: &'static [FormStep],
+    /// Fluent id of the confirmation screen's text; its one option (1) sends.
+    pub confirm: &'static str,
+    pub send: &'static str,
+    pub submit: SubmitFn,
+}
+
+pub struct FormStep {
+    pub id: &'static str,
+    pub title: &'static str,
+    /// (value, fluent id of its label), numbered from 1 in this order.
+    pub options: &'static [(&'static str, &'static str)],
+}
+
+/// What a form's submission knows: who sends it, from which session, and the values chosen.
+pub struct Submission<'a> {
+    pub step: &'a super::Step<'a>,
+    pub lang: &'a str,
+    pub values: &'a [&'static str],
+}
+
+/// Does what the form asks and gives the closing screen (its message, in `lang`).
+pub type SubmitFn = for<'a> fn(
+    &'a Services,
+    &'a Submission<'a>,
+) -> BoxFuture<'a, Result<Msg, crate::dialog::DialogError>>;
+
 /// Key 0 on the main menu ends the session; in a sub-menu it goes back one level.
 pub const BACK: u8 = 0;
 /// Key 9 shows the next page of a screen too long for one.
@@ -87,6 +120,11 @@ pub static MAIN: Menu = Menu {
             key: 1,
             label: msg_id("ussd-main-support"),
             target: Target::Live(&SUPPORT),
+        },
+        Entry {
+            key: 2,
+            label: msg_id("ussd-main-legal-aid"),
+            target: Target::Form(&super::legal_aid::FORM),
         },
         Entry {
             key: 4,
@@ -130,9 +168,21 @@ fn languages(locales: &Locales) -> Vec<(String, String)> {
         .filter(|code| locales.has_language(code))
         .filter_map(|code| {
             let id = crate::dialog::sms::language_name(code)?;
-            Some((code.to_string(), locales.render(code, &Msg::new(id))))
+            Some((
+                code.to_string(),
+                capitalized(&locales.render(code, &Msg::new(id))),
+            ))
         })
         .collect()
+}
+
+/// A name as a menu line starts it ("tiếng Việt" → "Tiếng Việt").
+fn capitalized(name: &str) -> String {
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 fn set_language<'a>(
@@ -147,8 +197,11 @@ fn language_set(locales: &Locales, code: &str) -> (String, Msg) {
     let name = crate::dialog::sms::language_name(code)
         .map(|id| locales.render(code, &Msg::new(id)))
         .unwrap_or_else(|| code.to_string());
-    (
-        code.to_string(),
-        Msg::new("ussd-language-set").arg("name", name),
-    )
+    use crate::dialog::sms::{translated, Translated};
+    let msg = match translated(locales, code) {
+        Translated::Fully => Msg::new("ussd-language-set"),
+        Translated::Partly => Msg::new("ussd-language-set-partial"),
+        Translated::Not => Msg::new("ussd-language-set-fallback"),
+    };
+    (code.to_string(), msg.arg("name", name))
 }

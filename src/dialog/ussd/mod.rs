@@ -5,6 +5,7 @@
 //! or late request gets the screen it got before. The session row (`ussd_sessions`) is for expiry,
 //! auditing, and for knowing where an unknown or expired session started over.
 
+pub mod legal_aid;
 pub mod menu;
 pub mod render;
 mod sessions;
@@ -128,6 +129,22 @@ pub async fn answer(
                     text: render::fit(&text),
                 },
                 "exit".to_string(),
+            )
+        }
+        Outcome::Submit { form, values } => {
+            let submission = menu::Submission {
+                step,
+                lang: &lang,
+                values: &values,
+            };
+            let msg = (form.submit)(svc, &submission).await?;
+            let text = render::plain(&svc.locales, &lang, &msg);
+            (
+                Screen {
+                    end: true,
+                    text: render::fit(&text),
+                },
+                format!("{}=sent", form.id),
             )
         }
         Outcome::Pick { choice, value } => {

@@ -97,7 +97,7 @@ fn the_vietnamese_main_menu_reads_as_designed() {
     let (_, main) = &screens["main"];
     assert_eq!(
         main,
-        "Loa xa. Bam so:\n1. Tinh trang ho tro\n4. Hoi ve luat hon nhan\n5. Ngon ngu/Language\n0. Thoat"
+        "Loa xa. Bam so:\n1. Tinh trang ho tro\n2. Tro giup phap ly\n4. Hoi ve luat hon nhan\n5. Ngon ngu/Language\n0. Thoat"
     );
     let (_, lang) = &screens["language"];
     assert!(lang.contains("1. Tieng Viet\n2. English\n"), "{lang}");
@@ -116,7 +116,7 @@ fn main_menu_numbers_are_fixed_unique_and_leave_0_and_9_free() {
         "sorted and unique: {keys:?}"
     );
     keys.dedup();
-    assert_eq!(keys, vec![1, 4, 5], "2 and 3 come with their features");
+    assert_eq!(keys, vec![1, 2, 4, 5], "3 comes with its feature");
 }
 
 fn screen(l: &Locales, lang: &str, text: &str) -> (String, Option<InputError>) {
@@ -126,6 +126,7 @@ fn screen(l: &Locales, lang: &str, text: &str) -> (String, Option<InputError>) {
         Outcome::Exit => ("exit".into(), None),
         Outcome::Pick { value, .. } => (format!("pick={value}"), None),
         Outcome::Fetch(live) => (format!("fetch={}", live.id), None),
+        Outcome::Submit { form, values } => (format!("{}={}", form.id, values.join("+")), None),
     }
 }
 
@@ -330,4 +331,47 @@ fn support_status_screens_in_every_language_with_realistic_data() {
     let vi = support_pages(&l, "vi", &Lookup::NotRegistered);
     assert!(vi[0].contains("UBND xa"), "{}", vi[0]);
     assert!(vi[0].ends_with("\n0. Quay lai"), "{}", vi[0]);
+}
+
+#[test]
+fn legal_aid_walks_category_mode_confirm_and_every_screen_fits() {
+    let l = locales();
+    let s = |t: &str| screen(&l, "vi", t);
+    assert_eq!(s("2"), ("legal_aid/category".into(), None));
+    // Eight categories do not fit one screen with the error line's room: 9 shows the rest.
+    assert_eq!(s("2*9"), ("legal_aid/category#2".into(), None));
+    assert_eq!(s("2*3"), ("legal_aid/mode".into(), None));
+    assert_eq!(s("2*9*8"), ("legal_aid/mode".into(), None));
+    assert_eq!(s("2*3*2"), ("legal_aid/confirm".into(), None));
+    assert_eq!(
+        s("2*3*2*1"),
+        ("legal_aid=domestic_violence+call_only".into(), None)
+    );
+    assert_eq!(s("2*3*2*0"), ("legal_aid/mode".into(), None), "0 goes back");
+    assert_eq!(
+        s("2*3*4"),
+        ("legal_aid/mode".into(), Some(InputError::NoSuchOption))
+    );
+    assert_eq!(
+        s("2*3*2*2"),
+        ("legal_aid/confirm".into(), Some(InputError::NoSuchOption))
+    );
+    assert!(walk(&l, "vi", &["2", "1", "1", "1"], &Fetched::new()).clean);
+    for lang in l.languages() {
+        let screens = every_screen(&l, lang, &Fetched::new());
+        for id in ["legal_aid/category", "legal_aid/mode", "legal_aid/confirm"] {
+            assert!(screens.contains_key(id), "{lang}: {:?}", screens.keys());
+        }
+        let done = Msg::new("ussd-legal-aid-done")
+            .arg("ref", "TG-WWWWWW")
+            .num("days", 2);
+        let text = render::plain(&l, lang, &done);
+        check(lang, "legal aid done", &text);
+        assert!(
+            text.contains("TG-WWWWWW") && text.contains("02-TP-TGPL"),
+            "{text}"
+        );
+    }
+    let (_, confirm) = &every_screen(&l, "vi", &Fetched::new())["legal_aid/confirm"];
+    assert!(confirm.contains("1. Gui\n0. Quay lai"), "{confirm}");
 }

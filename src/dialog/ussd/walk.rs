@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::menu::{Choice, Entry, Live, Target, Topics, BACK, MAIN, MORE};
+use super::menu::{Choice, Entry, Form, Live, Target, Topics, BACK, MAIN, MORE};
 use super::render::{self, InputError};
 use crate::i18n::{Locales, Msg};
 
@@ -29,6 +29,11 @@ pub enum Outcome {
     },
     /// The inputs open a live text whose lines were not given: fetch them and walk again.
     Fetch(&'static Live),
+    /// A form was confirmed: the feature is called with the values, and the session ends.
+    Submit {
+        form: &'static Form,
+        values: Vec<&'static str>,
+    },
 }
 
 /// The lines of the live texts fetched for this request, by [`Live::id`].
@@ -45,6 +50,9 @@ enum Keys {
     Menu(&'static [Entry]),
     Topics(&'static Topics),
     Choice(&'static Choice, Vec<String>),
+    /// Step `.1` of a form, with the values chosen before it; at `steps.len()` it is the
+    /// confirmation.
+    Form(&'static Form, usize, Vec<&'static str>),
     Text,
 }
 
@@ -138,6 +146,7 @@ impl Ctx<'_> {
                 let values = list.into_iter().map(|(v, _)| v).collect();
                 self.menu(c.id, c.title, options, Keys::Choice(c, values), false)
             }
+            Target::Form(f) => self.form_step(f, 0, Vec::new()),
             Target::Live(l) => {
                 let lines = self.live.get(l.id).ok_or(*l)?;
                 Frame {
@@ -148,6 +157,28 @@ impl Ctx<'_> {
                 }
             }
         })
+    }
+
+    /// Step `i` of form `f` (its confirmation when every step is done).
+    fn form_step(&self, f: &'static Form, i: usize, values: Vec<&'static str>) -> Frame {
+        match f.steps.get(i) {
+            Some(step) => {
+                let options = step
+                    .options
+                    .iter()
+                    .take(MAX_LISTED)
+                    .zip(1u8..)
+                    .map(|((_, label), k)| (k, self.text(label)))
+                    .collect();
+                let id = format!("{}/{}", f.id, step.id);
+                self.menu(&id, step.title, options, Keys::Form(f, i, values), false)
+            }
+            None => {
+                let options = vec![(1, self.text(f.send))];
+                let id = format!("{}/confirm", f.id);
+                self.menu(&id, f.confirm, options, Keys::Form(f, i, values), false)
+            }
+        }
     }
 
     fn topic(&self, parent: &str, topic: &crate::features::marriage_law::Topic) -> Frame {
@@ -224,6 +255,24 @@ pub fn walk(locales: &Locales, lang: &str, inputs: &[&str], live: &Fetched) -> W
                     }
                     None
                 }
+                Keys::Form(form, i, values) => match form.steps.get(*i) {
+                    Some(step) => list_index(n, step.options.len()).map(|k| {
+                        let mut values = values.clone();
+                        values.push(step.options[k].0);
+                        ctx.form_step(form, i + 1, values)
+                    }),
+                    None if n == 1 => {
+                        let outcome = Outcome::Submit {
+                            form,
+                            values: values.clone(),
+                        };
+                        return Walk {
+                            outcome,
+                            clean: clean && last,
+                        };
+                    }
+                    None => None,
+                },
                 Keys::Text => None,
             },
         };

@@ -124,6 +124,11 @@ impl<'a> Row<'a> {
         self.report.problem(self.number, column, problem);
     }
 
+    /// Advice about the whole file (said once in the report, whichever row asks).
+    pub fn hint(&mut self, hint: Msg) {
+        self.report.hint(hint);
+    }
+
     pub fn note(&mut self, field: usize, note: Msg) {
         let column = self.cols.header(field);
         self.report.note(self.number, column, note);

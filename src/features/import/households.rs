@@ -116,6 +116,10 @@ impl Households {
         };
         let Some(code) = row.place(&self.places, VILLAGE, raw) else {
             row.invalid(VILLAGE, Msg::new("import-unknown-village"));
+            if self.places.by_code.is_empty() {
+                // No place at all yet: the office imported households before its areas.
+                row.hint(Msg::new("import-hint-areas-first"));
+            }
             return String::new();
         };
         if self

@@ -6,6 +6,7 @@
 //! and cells, `scope` keeps an upload within its uploader's areas, `report` says what happened.
 
 mod areas;
+pub mod decode;
 mod driver;
 mod households;
 pub mod parse;
@@ -24,6 +25,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::db::Db;
+use crate::i18n::Msg;
 
 pub use report::{Problem, Report};
 pub use table::Table;
@@ -76,8 +78,27 @@ pub enum ImportError {
     Format(String),
     #[error("the file has more than {0} rows")]
     TooLarge(usize),
+    #[error("the file's text is not UTF-8, UTF-16 or Windows-1258 ({0:?})")]
+    Encoding(decode::Refusal),
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
+}
+
+impl ImportError {
+    /// What the office reads, in its language: every error but the database's, which is ours.
+    pub fn msg(&self) -> Option<Msg> {
+        Some(match self {
+            ImportError::Read(detail) => {
+                Msg::new("import-error-read").arg("detail", detail.clone())
+            }
+            ImportError::Format(ext) => Msg::new("import-error-format").arg("ext", ext.clone()),
+            ImportError::TooLarge(n) => Msg::new("import-error-too-large").num("rows", *n as i64),
+            ImportError::Encoding(decode::Refusal::Tcvn3) => Msg::new("import-error-tcvn3"),
+            ImportError::Encoding(decode::Refusal::Vni) => Msg::new("import-error-vni"),
+            ImportError::Encoding(decode::Refusal::Unknown) => Msg::new("import-error-encoding"),
+            ImportError::Db(_) => return None,
+        })
+    }
 }
 
 #[derive(Clone, Debug, Default)]

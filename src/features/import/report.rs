@@ -24,6 +24,8 @@ pub struct Report {
     pub problems: Vec<Problem>,
     /// Not errors, but worth a look (a code typed as a number and matched anyway).
     pub notes: Vec<Problem>,
+    /// Advice about the whole file, said once (import the areas before the households).
+    pub hints: Vec<Msg>,
     pub dry_run: bool,
     /// Whether the rows were written.
     pub applied: bool,
@@ -51,6 +53,13 @@ impl Report {
         });
     }
 
+    /// Advice said once, however many rows call for it.
+    pub(super) fn hint(&mut self, hint: Msg) {
+        if !self.hints.contains(&hint) {
+            self.hints.push(hint);
+        }
+    }
+
     pub fn ok(&self) -> bool {
         self.problems.is_empty()
     }
@@ -72,6 +81,9 @@ impl Report {
         }
         for p in self.notes.iter().take(MAX_LISTED) {
             out.push(line("import-line-note", p));
+        }
+        for h in &self.hints {
+            out.push(locales.render(lang, h));
         }
         let counts = |m: Msg| {
             m.num("rows", self.rows as i64)

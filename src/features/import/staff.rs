@@ -73,7 +73,9 @@ impl Staff {
     /// The codes of the areas a row lists, each a known place.
     fn areas(&self, row: &mut Row<'_>) -> BTreeSet<String> {
         let mut areas = BTreeSet::new();
+        let mut listed = 0;
         for a in listed_areas(row.get(AREAS)) {
+            listed += 1;
             match row.place(&self.places, AREAS, a) {
                 Some(code) => {
                     areas.insert(code);
@@ -81,7 +83,8 @@ impl Staff {
                 None => row.problem(AREAS, Msg::new("import-unknown-area").arg("value", a)),
             }
         }
-        if areas.is_empty() {
+        // An unknown code is its own problem; "empty" is only for a cell that lists nothing.
+        if listed == 0 {
             row.problem(AREAS, Msg::new("import-required"));
         }
         areas

@@ -230,8 +230,8 @@ impl Importer for Support {
         if let Some(old) = stored {
             if old.status != record.status && !old.status.can_move_to(record.status) {
                 let problem = Msg::new("import-bad-transition")
-                    .arg("from", old.status.as_str())
-                    .arg("to", record.status.as_str());
+                    .arg_msg("from", old.status.msg_id())
+                    .arg_msg("to", record.status.msg_id());
                 row.problem(STATUS, problem);
             }
         }

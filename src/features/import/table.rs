@@ -31,17 +31,18 @@ pub fn read(path: &Path) -> Result<Table, ImportError> {
     }
 }
 
+/// Reads CSV in any encoding an office's computer saves (see [`super::decode`]), as NFC text.
 pub fn read_csv(bytes: &[u8]) -> Result<Table, ImportError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let (text, _source) = super::decode::decode(bytes).map_err(ImportError::Encoding)?;
+    let bytes = text.as_bytes();
     let first_line = bytes.split(|&b| b == b'\n').next().unwrap_or(b"");
-    // Vietnamese Excel exports often use `;` because `,` is the decimal separator.
-    let delimiter = if first_line.iter().filter(|&&b| b == b';').count()
-        > first_line.iter().filter(|&&b| b == b',').count()
-    {
-        b';'
-    } else {
-        b','
-    };
+    // Vietnamese Excel exports often use `;` because `,` is the decimal separator; its
+    // "Unicode text" (UTF-16) separates with tabs.
+    let count = |sep: u8| first_line.iter().filter(|&&b| b == sep).count();
+    let delimiter = [b'\t', b';', b',']
+        .into_iter()
+        .max_by_key(|&sep| (count(sep), sep == b','))
+        .unwrap_or(b',');
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .flexible(true)
@@ -113,7 +114,7 @@ fn read_book<RS: std::io::Read + std::io::Seek>(
 fn cell_text(d: &Data) -> String {
     match d {
         Data::Empty => String::new(),
-        Data::String(s) => s.trim().to_string(),
+        Data::String(s) => super::decode::nfc(s.trim()),
         Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
         Data::Float(f) => f.to_string(),
         Data::Int(i) => i.to_string(),

@@ -9,6 +9,18 @@ use crate::db::Db;
 use crate::i18n::Arg;
 use crate::phone::Msisdn;
 
+// The demo's spreadsheets, read here directly: `demo` sits above the features (layers.rs).
+const DEMO_PLACES: &str = include_str!("../../../demo/dia-ban.csv");
+const DEMO_HOUSEHOLDS: &str = include_str!("../../../demo/ho-gia-dinh.csv");
+const DEMO_SUPPORT: &str = include_str!("../../../demo/ho-tro.csv");
+const DEMO_STAFF: &str = include_str!("../../../demo/can-bo.csv");
+const DEMO_FILES: [(Kind, &str); 4] = [
+    (Kind::Areas, DEMO_PLACES),
+    (Kind::Households, DEMO_HOUSEHOLDS),
+    (Kind::Support, DEMO_SUPPORT),
+    (Kind::Staff, DEMO_STAFF),
+];
+
 enum How {
     Apply,
     DryRun,
@@ -42,6 +54,7 @@ fn line(what: &str, p: &Problem) -> String {
         .map(|(name, value)| match value {
             Arg::Text(t) => format!(" {name}={t}"),
             Arg::Number(n) => format!(" {name}={n}"),
+            Arg::Msg(id) => format!(" {name}={id}"),
         })
         .collect();
     format!(
@@ -146,6 +159,63 @@ fn every_file_reports_and_writes_as_expected() {
     });
 }
 
+/// A report as a Vietnamese office reads it: statuses in Vietnamese, a hint when households come
+/// before their areas, every line in Vietnamese.
+#[test]
+fn a_vietnamese_report_reads_vietnamese_from_first_line_to_last() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let dir = tempfile::tempdir().expect("dir");
+    let locales = crate::i18n::Locales::embedded().expect("locales");
+    rt.block_on(async {
+        let url = format!("sqlite://{}/import.db", dir.path().display());
+        let db = crate::db::connect(&url).await.expect("db");
+        crate::db::migrate(&db).await.expect("migrate");
+        let run = |kind, file: &'static str| {
+            let db = db.clone();
+            async move {
+                let t = table::read_csv(file.as_bytes()).expect("csv");
+                run_table(&db, kind, &t, &Options::default())
+                    .await
+                    .expect("import")
+            }
+        };
+        // Households before any area: each row's village is unknown, and the report says once
+        // what to do first.
+        let early = run(Kind::Households, DEMO_HOUSEHOLDS).await;
+        let text = early.render(&locales, "vi");
+        let hint = locales.render("vi", &crate::i18n::Msg::new("import-hint-areas-first"));
+        assert_eq!(text.matches(&hint).count(), 1, "{text}");
+        assert!(
+            text.lines()
+                .last()
+                .is_some_and(|l| l.starts_with("Không nhập gì")),
+            "{text}"
+        );
+
+        for (kind, file) in DEMO_FILES {
+            assert!(run(kind, file).await.applied);
+        }
+        let back = run(
+            Kind::Support,
+            "Mã hộ,Mã nội dung,Trạng thái,Ngày\nCG-0001,DA1.ND2,đăng ký,15/09/2025\n",
+        )
+        .await;
+        let text = back.render(&locales, "vi");
+        assert!(
+            text.contains("không thể chuyển từ \"đã giải ngân\" sang \"đã đăng ký\""),
+            "{text}"
+        );
+        let en = back.render(&locales, "en");
+        assert!(
+            en.contains("cannot go from \"paid\" to \"registered\""),
+            "{en}"
+        );
+    });
+}
+
 const CASES: &[Case] = &[
     Case {
         name: "areas-missing-cols",
@@ -161,7 +231,7 @@ const CASES: &[Case] = &[
         name: "areas-demo",
         kind: Kind::Areas,
         how: How::Apply,
-        file: include_str!("../../../demo/dia-ban.csv"),
+        file: DEMO_PLACES,
         expect: "created 10, updated 0, unchanged 0, applied true\n\
          tables [10, 0, 0, 0, 0, 0, 0, 0]",
     },
@@ -212,9 +282,9 @@ const CASES: &[Case] = &[
         name: "hh-demo",
         kind: Kind::Households,
         how: How::Apply,
-        file: include_str!("../../../demo/ho-gia-dinh.csv"),
+        file: DEMO_HOUSEHOLDS,
         expect: "created 8, updated 0, unchanged 0, applied true\n\
-         tables [12, 8, 8, 8, 0, 0, 0, 0]",
+         tables [12, 8, 9, 8, 0, 0, 0, 0]",
     },
     Case {
         name: "hh-bad",
@@ -241,7 +311,7 @@ const CASES: &[Case] = &[
          problem 5 Mã hộ: import-duplicate value=CG-0101 first=4\n\
          problem 6 Mã hộ: import-duplicate-code value=cg 0001\n\
          problem 7 Thôn/bản: import-not-a-village value=02008\n\
-         tables [12, 8, 8, 8, 0, 0, 0, 0]",
+         tables [12, 8, 9, 8, 0, 0, 0, 0]",
     },
     Case {
         name: "hh-update",
@@ -251,19 +321,19 @@ const CASES: &[Case] = &[
          CG-0001,Hoàng Văn Thụ Mới,B010201,Tày,nghèo,2025,5,0912 001 001\n\
          CG-0002,Nông Thị Mai,B010201,Tày,cận nghèo,2025,4,0912001002\n\
          CG-0003,Triệu Văn Lìu,B010202,Dao,nghèo,2025,6,0912001003; 0912001099\n\
-         CG-0004,Lý Thị Sảo,B010203,Mông,nghèo,2025,7,\n\
+         CG-0004,Lý Thị Sảo,B010203,Mông,nghèo,2025,7,0912001005\n\
          CG-0200,New One,B020001,,,,,0912001200; 0912001001\n\
          CG-0201,New Two,B010101,,không,,,\n",
         expect: "created 2, updated 3, unchanged 1, applied true\n\
-         tables [12, 10, 10, 10, 0, 0, 0, 0]",
+         tables [12, 10, 11, 10, 0, 0, 0, 0]",
     },
     Case {
         name: "sup-demo",
         kind: Kind::Support,
         how: How::Apply,
-        file: include_str!("../../../demo/ho-tro.csv"),
+        file: DEMO_SUPPORT,
         expect: "created 8, updated 0, unchanged 0, applied true\n\
-         tables [12, 10, 10, 10, 8, 8, 0, 0]",
+         tables [12, 10, 11, 10, 8, 8, 0, 0]",
     },
     Case {
         name: "sup-bad",
@@ -299,9 +369,9 @@ const CASES: &[Case] = &[
          problem 9 Lý do: import-reason-required\n\
          problem 11 Mã hồ sơ: import-duplicate-record first=10\n\
          problem 13 Mã nội dung: import-duplicate-record first=12\n\
-         problem 14 Trạng thái: import-bad-transition from=disbursed to=registered\n\
-         problem 15 Trạng thái: import-bad-transition from=rejected to=approved\n\
-         tables [12, 10, 10, 10, 8, 8, 0, 0]",
+         problem 14 Trạng thái: import-bad-transition from=support-status-disbursed to=support-status-registered\n\
+         problem 15 Trạng thái: import-bad-transition from=support-status-rejected to=support-status-approved\n\
+         tables [12, 10, 11, 10, 8, 8, 0, 0]",
     },
     Case {
         name: "sup-update",
@@ -310,8 +380,8 @@ const CASES: &[Case] = &[
         file: "Mã hộ,Mã nội dung,Trạng thái,Số lượng,Đơn vị,Ngày,Ghi chú,Mã hồ sơ,Lý do\n\
          CG-0001,DA1.ND2,hoàn thành,40000000,VND,15/09/2025,Hỗ trợ làm nhà,,\n\
          CG-0001,DA1.ND4,đã giải ngân,,,02/10/2025,Bể chứa nước,,\n\
-         CG-0002,DA3.TDA1,từ chối,2.5,ha,01/03/2025,Không đủ điều kiện,,\n\
-         CG-0003,DA3.TDA1,đã giải ngân,15,kg gạo,01/11/2025,Trợ cấp gạo tháng 11,,\n\
+         CG-0002,DA3.TDA1.ND1,từ chối,2.5,ha,01/03/2025,Không đủ điều kiện,,\n\
+         CG-0003,DA3.TDA1.ND4,đã giải ngân,15,kg gạo,01/11/2025,Trợ cấp gạo tháng 11,,\n\
          VT-0001,DA1.ND2,đã duyệt,,,05/11/2025,,,\n\
          VT-0002,DA1.ND4,hoàn thành,,,30/06/2025,Đổi ghi chú,,\n\
          PT-0001,DA1.ND2,từ chối,40000000,VND,12/10/2025,,,Sai đối tượng\n\
@@ -322,7 +392,7 @@ const CASES: &[Case] = &[
          change 11 of record 3: Some(InProgress) -> Rejected, reason Some(\"Không đủ điều kiện\")\n\
          change 12 of record 6: Some(Registered) -> Approved, reason None\n\
          change 13 of record 8: Some(Approved) -> Rejected, reason Some(\"Sai đối tượng\")\n\
-         tables [12, 10, 10, 10, 10, 15, 0, 0]",
+         tables [12, 10, 11, 10, 10, 15, 0, 0]",
     },
     Case {
         name: "sup-update-2",
@@ -332,16 +402,16 @@ const CASES: &[Case] = &[
          CG-0200,DA1.ND2,đã giải ngân,02/12/2025,HS-01\n\
          CG-0201,DA1.ND3,đã duyệt,01/12/2025,\n",
         expect: "created 0, updated 1, unchanged 0, applied false\n\
-         problem 3 Trạng thái: import-bad-transition from=in_progress to=approved\n\
-         tables [12, 10, 10, 10, 10, 15, 0, 0]",
+         problem 3 Trạng thái: import-bad-transition from=support-status-in-progress to=support-status-approved\n\
+         tables [12, 10, 11, 10, 10, 15, 0, 0]",
     },
     Case {
         name: "staff-demo",
         kind: Kind::Staff,
         how: How::Apply,
-        file: include_str!("../../../demo/can-bo.csv"),
+        file: DEMO_STAFF,
         expect: "created 4, updated 0, unchanged 0, applied true\n\
-         tables [12, 10, 10, 14, 10, 15, 4, 7]",
+         tables [12, 10, 11, 14, 10, 15, 4, 7]",
     },
     Case {
         name: "staff-bad",
@@ -355,8 +425,9 @@ const CASES: &[Case] = &[
          0912009012,Dup,cán bộ xã,02008\n\
          0912009013,Role,giám đốc,02008\n\
          0912009014,Areas,cán bộ xã,XX; 1969\n\
-         0912009015,No Areas,cán bộ xã,\n",
-        expect: "created 3, updated 0, unchanged 0, applied false\n\
+         0912009015,No Areas,cán bộ xã,\n\
+         0912009016,Unknown Area,cán bộ xã,XX\n",
+        expect: "created 4, updated 0, unchanged 0, applied false\n\
          problem 2 Số điện thoại: import-required\n\
          problem 3 Số điện thoại: import-bad-phone value=0912 abc\n\
          problem 4 Số điện thoại: import-bad-phone value=0912009010; 0912009011\n\
@@ -365,8 +436,9 @@ const CASES: &[Case] = &[
          problem 7 Vai trò: import-unknown-role value=giám đốc\n\
          problem 8 Địa bàn: import-unknown-area value=XX\n\
          problem 9 Địa bàn: import-required\n\
+         problem 10 Địa bàn: import-unknown-area value=XX\n\
          note 8 Địa bàn: import-note-padded value=1969 code=01969\n\
-         tables [12, 10, 10, 14, 10, 15, 4, 7]",
+         tables [12, 10, 11, 14, 10, 15, 4, 7]",
     },
     Case {
         name: "staff-update",
@@ -381,7 +453,7 @@ const CASES: &[Case] = &[
          0912001001,Villager Staff,y tế thôn bản,B010201\n",
         expect: "created 2, updated 2, unchanged 2, applied true\n\
          note 6 Địa bàn: import-note-padded value=1969 code=01969\n\
-         tables [12, 10, 10, 15, 10, 15, 6, 8]",
+         tables [12, 10, 11, 15, 10, 15, 6, 8]",
     },
     Case {
         name: "hh-dry",
@@ -391,7 +463,7 @@ const CASES: &[Case] = &[
          CG-0001,Dry Run,B010201,0912001001\n\
          CG-0300,Dry New,B010201,0912001300\n",
         expect: "created 1, updated 1, unchanged 0, applied false\n\
-         tables [12, 10, 10, 15, 10, 15, 6, 8]",
+         tables [12, 10, 11, 15, 10, 15, 6, 8]",
     },
     Case {
         name: "sup-dry",
@@ -399,7 +471,7 @@ const CASES: &[Case] = &[
         how: How::DryRun,
         file: "Mã hộ,Mã nội dung,Trạng thái,Ngày\nCG-0004,DA1.ND2,đăng ký,01/12/2025\n",
         expect: "created 1, updated 0, unchanged 0, applied false\n\
-         tables [12, 10, 10, 15, 10, 15, 6, 8]",
+         tables [12, 10, 11, 15, 10, 15, 6, 8]",
     },
     Case {
         name: "hh-map",
@@ -407,7 +479,7 @@ const CASES: &[Case] = &[
         how: How::Map(MAP),
         file: "Household,Who,Where,Điện thoại liên hệ\nCG-0400,Mapped,B010201,0912001400\n",
         expect: "created 1, updated 0, unchanged 0, applied true\n\
-         tables [12, 11, 11, 16, 10, 15, 6, 8]",
+         tables [12, 11, 12, 16, 10, 15, 6, 8]",
     },
     Case {
         name: "hh-unmapped",
@@ -418,7 +490,7 @@ const CASES: &[Case] = &[
          problem 1 Mã hộ: import-missing-column\n\
          problem 1 Họ tên chủ hộ: import-missing-column\n\
          problem 1 Thôn/bản: import-missing-column\n\
-         tables [12, 11, 11, 16, 10, 15, 6, 8]",
+         tables [12, 11, 12, 16, 10, 15, 6, 8]",
     },
     Case {
         name: "within-hh",
@@ -428,7 +500,7 @@ const CASES: &[Case] = &[
         expect: "created 2, updated 1, unchanged 0, applied false\n\
          problem 3 Mã hộ: import-outside-area value=VT-0001\n\
          problem 4 Thôn/bản: import-outside-area value=B010301\n\
-         tables [12, 11, 11, 16, 10, 15, 6, 8]",
+         tables [12, 11, 12, 16, 10, 15, 6, 8]",
     },
     Case {
         name: "within-sup",
@@ -437,7 +509,7 @@ const CASES: &[Case] = &[
         file: "Mã hộ,Mã nội dung,Trạng thái,Ngày\nCG-0004,DA1.ND5,đăng ký,01/12/2025\nVT-0001,DA1.ND5,đăng ký,01/12/2025\n",
         expect: "created 2, updated 0, unchanged 0, applied false\n\
          problem 3 Mã hộ: import-outside-area value=VT-0001\n\
-         tables [12, 11, 11, 16, 10, 15, 6, 8]",
+         tables [12, 11, 12, 16, 10, 15, 6, 8]",
     },
     Case {
         name: "within-areas",
@@ -446,7 +518,7 @@ const CASES: &[Case] = &[
         file: "Mã,Tên,Cấp,Mã cấp trên\nB010299,In,thôn,02008\nB010399,Out,thôn,01981\nB010201,Own,thôn,02008\n",
         expect: "created 2, updated 1, unchanged 0, applied false\n\
          problem 3 Mã cấp trên: import-outside-area value=01981\n\
-         tables [12, 11, 11, 16, 10, 15, 6, 8]",
+         tables [12, 11, 12, 16, 10, 15, 6, 8]",
     },
     Case {
         name: "within-staff",
@@ -456,7 +528,7 @@ const CASES: &[Case] = &[
         expect: "created 2, updated 1, unchanged 0, applied false\n\
          problem 3 Số điện thoại: import-outside-area value=+8491*****02\n\
          problem 4 Địa bàn: import-outside-area value=B010301\n\
-         tables [12, 11, 11, 16, 10, 15, 6, 8]",
+         tables [12, 11, 12, 16, 10, 15, 6, 8]",
     },
     Case {
         name: "within-hh-ok",
@@ -464,6 +536,6 @@ const CASES: &[Case] = &[
         how: How::Within,
         file: "Mã hộ,Họ tên chủ hộ,Thôn/bản\nCG-0500,In,B010201\n",
         expect: "created 1, updated 0, unchanged 0, applied true\n\
-         tables [12, 12, 11, 16, 10, 15, 6, 8]",
+         tables [12, 12, 12, 16, 10, 15, 6, 8]",
     },
 ];

@@ -38,6 +38,14 @@ pub async fn announce(
             };
             let msg = match ch.to {
                 Status::Approved => Msg::new("support-notice-approved").arg("amount", amount),
+                Status::Disbursed
+                    if super::words::is_goods(
+                        &ch.content_code,
+                        amount_of.as_ref().map(|(_, u)| u.as_str()),
+                    ) =>
+                {
+                    Msg::new("support-notice-delivered").arg("amount", amount)
+                }
                 Status::Disbursed => Msg::new("support-notice-disbursed").arg("amount", amount),
                 _ => Msg::new("support-notice-rejected")
                     .arg("reason", short_reason(ch.reason.as_deref())),

@@ -57,6 +57,23 @@ pub fn short_reason(reason: Option<&str>) -> String {
     }
 }
 
+/// Whether a content is handed over as goods (rice counted in kg) rather than paid: its
+/// disbursement reads "đã cấp" (delivered), not "đã giải ngân".
+pub fn is_goods(content_code: &str, unit: Option<&str>) -> bool {
+    let rice =
+        catalogue::get(content_code).is_some_and(|e| e.expects == Some(catalogue::Expects::Rice));
+    rice || unit == Some("kg")
+}
+
+/// The fluent id of a record's status word.
+pub fn status_id(status: Status, content_code: &str, unit: Option<&str>) -> &'static str {
+    if status == Status::Disbursed && is_goods(content_code, unit) {
+        crate::i18n::msg_id("support-status-delivered")
+    } else {
+        status.msg_id()
+    }
+}
+
 /// One record in words.
 pub fn record_msg(locales: &Locales, lang: &str, r: &RecordView) -> Msg {
     let content = content_name(locales, lang, &r.content_code);
@@ -67,7 +84,8 @@ pub fn record_msg(locales: &Locales, lang: &str, r: &RecordView) -> Msg {
             .arg("reason", short_reason(r.reason.as_deref()))
             .arg("date", date);
     }
-    let status = locales.render(lang, &Msg::new(r.status.msg_id()));
+    let status_word = status_id(r.status, &r.content_code, r.unit.as_deref());
+    let status = locales.render(lang, &Msg::new(status_word));
     match (r.quantity_milli, r.unit.as_deref()) {
         (Some(q), Some(u)) => Msg::new("tt-record-amount")
             .arg("content", content)

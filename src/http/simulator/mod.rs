@@ -11,6 +11,7 @@ use super::json::ApiJson;
 use crate::app::AppState;
 use crate::gateway::simulator::{store, PhoneMessage, ID};
 use crate::gateway::{Channel, Inbound};
+use crate::i18n::Msg;
 use crate::inbox::{self, MAX_TEXT_CHARS};
 use crate::outbox::{NewMessage, Priority};
 use crate::phone::{Msisdn, Sender};
@@ -27,6 +28,37 @@ pub fn router() -> Router<AppState> {
         .route("/simulator/api/messages", get(messages))
         .route("/simulator/api/broadcast", post(broadcast))
         .route("/simulator/api/ussd", post(ussd))
+        .route("/simulator/api/phones", get(phones))
+}
+
+/// The language of the notes the page shows (`?lang=en`; Vietnamese otherwise).
+#[derive(Deserialize, Default)]
+struct LangQuery {
+    lang: Option<String>,
+}
+
+impl LangQuery {
+    fn lang(&self) -> &'static str {
+        match self.lang.as_deref() {
+            Some("en") => "en",
+            _ => "vi",
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct PhonesOut {
+    phones: Vec<crate::demo::banner::DemoPhone>,
+}
+
+/// The demo phones and who they are (those the database knows, and a stranger), to pick from.
+async fn phones(
+    State(app): State<AppState>,
+    Query(q): Query<LangQuery>,
+) -> Result<Json<PhonesOut>, ApiError> {
+    let svc = &app.services;
+    let phones = crate::demo::banner::phones(&svc.db, &svc.locales, q.lang()).await?;
+    Ok(Json(PhonesOut { phones }))
 }
 
 /// A USSD step from the simulated phone, in the aggregator's form: answered `CON …` / `END …`.
@@ -54,6 +86,9 @@ struct SmsIn {
 struct SmsAccepted {
     inbound_id: i64,
     duplicate: bool,
+    /// For a duplicate: why it gets no answer, in words for the page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<String>,
 }
 
 fn check_text(text: &str) -> Result<(), ApiError> {
@@ -69,6 +104,7 @@ fn check_text(text: &str) -> Result<(), ApiError> {
 /// An SMS from a villager's phone: stored, then answered, as a gateway webhook would be.
 async fn sms(
     State(app): State<AppState>,
+    Query(q): Query<LangQuery>,
     ApiJson(body): ApiJson<SmsIn>,
 ) -> Result<Json<SmsAccepted>, ApiError> {
     let sender = Sender::classify(&body.from)
@@ -92,9 +128,15 @@ async fn sms(
         channel: Channel::Sms,
     };
     let stored = inbox::receive_and_handle(&app.services, &inbound).await?;
+    // A repeat is stored once and answered once: the answer to the first copy answers it.
+    let note = stored.duplicate.then(|| {
+        let msg = Msg::new("sim-duplicate").num("seconds", inbox::NO_ID_WINDOW_SECONDS);
+        app.services.locales.render(q.lang(), &msg)
+    });
     Ok(Json(SmsAccepted {
         inbound_id: stored.id,
         duplicate: stored.duplicate,
+        note,
     }))
 }
 
@@ -102,6 +144,7 @@ async fn sms(
 struct MessagesQuery {
     to: String,
     limit: Option<i64>,
+    lang: Option<String>,
 }
 
 /// One SMS a simulated phone received, with the status loa holds for it now.
@@ -112,9 +155,25 @@ struct Received {
     status: String,
 }
 
+/// A message loa holds for the phone and has not sent yet, and when it may go.
+#[derive(Serialize)]
+struct Waiting {
+    outbox_id: i64,
+    text: Option<String>,
+    encoding: String,
+    parts: i64,
+    created_at: chrono::DateTime<chrono::Utc>,
+    /// When it may go at the earliest (the end of the quiet hours, or a retry's time).
+    may_go_at: chrono::DateTime<chrono::Utc>,
+    /// The same in words, local time.
+    note: String,
+}
+
 #[derive(Serialize)]
 struct MessagesOut {
     messages: Vec<Received>,
+    /// Queued for the phone, not sent yet (bulk and reminders held by quiet hours, retries).
+    waiting: Vec<Waiting>,
 }
 
 /// What loa sent to one phone, oldest first, with each message's current status.
@@ -139,7 +198,48 @@ async fn messages(
             message,
         })
         .collect();
-    Ok(Json(MessagesOut { messages }))
+    let lang = LangQuery { lang: q.lang }.lang();
+    let waiting = waiting(&app, to.as_str(), limit, lang).await?;
+    Ok(Json(MessagesOut { messages, waiting }))
+}
+
+async fn waiting(
+    app: &AppState,
+    to: &str,
+    limit: i64,
+    lang: &str,
+) -> Result<Vec<Waiting>, sqlx::Error> {
+    let svc = &app.services;
+    let now = chrono::Utc::now();
+    let quiet = app.config.quiet_window();
+    let rows = crate::outbox::store::waiting_for(&svc.db, to, limit).await?;
+    Ok(rows
+        .into_iter()
+        .map(|w| {
+            let due = w.next_attempt_at.max(now);
+            let at = crate::outbox::dispatcher::may_go_at(due, w.priority, svc.tz, quiet);
+            let time = at.with_timezone(&svc.tz).format("%H:%M").to_string();
+            let msg = if at > due {
+                Msg::new("sim-held-quiet")
+                    .arg("time", time)
+                    .arg("start", quiet.0.format("%H:%M").to_string())
+                    .arg("end", quiet.1.format("%H:%M").to_string())
+            } else if at > now + chrono::TimeDelta::seconds(1) {
+                Msg::new("sim-held-retry").arg("time", time)
+            } else {
+                Msg::new("sim-queued")
+            };
+            Waiting {
+                outbox_id: w.id,
+                text: w.text,
+                encoding: w.encoding,
+                parts: w.parts,
+                created_at: w.created_at,
+                may_go_at: at,
+                note: svc.locales.render(lang, &msg),
+            }
+        })
+        .collect())
 }
 
 #[derive(Deserialize)]

@@ -1,0 +1,25 @@
+# loa — English: what `loa serve --demo` prints once it listens, and the simulator page's demo phones.
+
+demo-banner-title = loa is running with the demo data: { $url }
+demo-banner-simulator = Open the phone simulator: { $url }
+demo-banner-phones = Demo phones (send HD, TT; USSD *123#):
+demo-banner-api = Staff API ({ $url }): Authorization: Bearer <api_token> and x-loa-staff: <staff id> above.
+demo-banner-stop = Stop: Ctrl-C.
+demo-who-villager = villager, household { $code } ({ $head })
+demo-who-households = one phone in households { $codes }
+demo-who-staff = { $role } { $name } ({ $areas }), staff id (x-loa-staff) { $id }
+demo-who-stranger = a stranger: a number in no household
+demo-role-health-worker = village health worker
+demo-role-midwife = village midwife
+demo-role-commune-officer = commune officer
+demo-role-legal-aid = legal aid officer
+demo-role-commune-health = commune health station staff
+demo-role-admin = administrator
+demo-role-monitor = programme monitor
+
+## The simulator page: notes beside a message.
+sim-duplicate = Duplicate: the same text from this phone within { $seconds } seconds counts as one message, so it is not answered again.
+sim-held-quiet = Held in the quiet hours ({ $start }–{ $end }): goes at { $time }.
+sim-held-retry = Not sent yet: next try at { $time }.
+sim-queued = Waiting to be sent.
+demo-banner-api-off = The staff API ({ $url }) is off: set LOA_API_TOKEN (or api_token in the configuration file), then send Authorization: Bearer <token> and x-loa-staff: <staff id> above.

@@ -1,0 +1,420 @@
+//! The legal aid officers' queue (`/api/v1/legal-aid/…`): list, read, assign, move, notes, eligibility, figures, and the audit log for admins.
+//!
+//! Requests are visible to legal aid officers whose areas hold the requester's village (a
+//! province's officers see its requests) and to admins; anyone else gets 404, as for anything
+//! outside their scope. Every read and change is written to the audit log (`subject_kind`
+//! `legal_aid_request`, the reference as `subject_id`), never with a phone or a description.
+
+use axum::extract::{Path, Query, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::TimeDelta;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::error::ApiError;
+use super::households::Caller;
+use super::json::ApiJson;
+use crate::app::AppState;
+use crate::db::time;
+use crate::features::audit::{self, Entry};
+use crate::features::legal_aid::{
+    self, figures, Category, Change, LegalAidError, Request, Status, ELIGIBILITY,
+};
+use crate::features::staff::{self, Role};
+
+const SUBJECT: &str = "legal_aid_request";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/legal-aid/requests", get(list))
+        .route("/api/v1/legal-aid/requests/{reference}", get(read))
+        .route(
+            "/api/v1/legal-aid/requests/{reference}/assign",
+            post(assign),
+        )
+        .route(
+            "/api/v1/legal-aid/requests/{reference}/status",
+            post(status),
+        )
+        .route("/api/v1/legal-aid/requests/{reference}/notes", post(note))
+        .route(
+            "/api/v1/legal-aid/requests/{reference}/eligibility",
+            post(eligibility),
+        )
+        .route("/api/v1/legal-aid/figures", get(figures_api))
+        .route("/api/v1/legal-aid/audit", get(audit_log))
+}
+
+/// Legal aid officers and admins work the queue; anyone else finds nothing there.
+fn queue_role(caller: &Caller) -> Result<(), ApiError> {
+    match caller.staff.role {
+        Role::LegalAid | Role::Admin => Ok(()),
+        _ => Err(ApiError::NotFound),
+    }
+}
+
+/// Whether `caller` may see `req`: an admin, or a legal aid officer whose areas hold the
+/// requester's village. A request from a phone in no household has no place: every legal aid
+/// officer of this loa sees it (one loa serves one province's centre).
+fn visible(caller: &Caller, req: &Request) -> bool {
+    match (caller.staff.role, &req.village_code) {
+        (Role::Admin, _) => true,
+        (Role::LegalAid, Some(v)) => caller.scope.covers(v),
+        (Role::LegalAid, None) => true,
+        _ => false,
+    }
+}
+
+fn actor(caller: &Caller) -> String {
+    format!("staff:{}", caller.staff.id)
+}
+
+async fn audit(
+    app: &AppState,
+    caller: &Caller,
+    action: &str,
+    reference: Option<&str>,
+    detail: Option<&str>,
+) -> Result<(), ApiError> {
+    let who = actor(caller);
+    audit::record(
+        &app.services.db,
+        &Entry {
+            actor: &who,
+            action,
+            subject_kind: SUBJECT,
+            subject_id: reference,
+            detail,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// The request `reference` if the caller may see it; 404 otherwise, as for no such request.
+async fn visible_request(
+    app: &AppState,
+    caller: &Caller,
+    reference: &str,
+) -> Result<Request, ApiError> {
+    queue_role(caller)?;
+    let reference = reference.trim().to_uppercase();
+    legal_aid::by_reference(&app.services.db, &reference)
+        .await?
+        .filter(|r| visible(caller, r))
+        .ok_or(ApiError::NotFound)
+}
+
+const PAGE: usize = 50;
+const MAX_PAGE: usize = 200;
+
+#[derive(Deserialize)]
+struct ListQuery {
+    status: Option<String>,
+    category: Option<String>,
+    commune: Option<String>,
+    /// Only requests at least this many days old.
+    min_age_days: Option<i64>,
+    limit: Option<usize>,
+    offset: Option<usize>,
+}
+
+fn parse_filter<T>(
+    value: Option<&str>,
+    parse: fn(&str) -> Option<T>,
+    code: &'static str,
+) -> Result<Option<T>, ApiError> {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v) => parse(v)
+            .map(Some)
+            .ok_or_else(|| ApiError::bad_request(code, format!("unknown value `{v}`"))),
+    }
+}
+
+async fn list(
+    State(app): State<AppState>,
+    caller: Caller,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Value>, ApiError> {
+    queue_role(&caller)?;
+    let query = legal_aid::Query {
+        status: parse_filter(q.status.as_deref(), Status::from_db, "bad_status")?,
+        category: parse_filter(q.category.as_deref(), Category::from_db, "bad_category")?,
+        commune: q.commune.map(|c| c.trim().to_string()),
+        created_before: q
+            .min_age_days
+            .map(|d| time::now() - TimeDelta::days(d.clamp(0, 36_500))),
+    };
+    let limit = q.limit.unwrap_or(PAGE).clamp(1, MAX_PAGE);
+    let offset = q.offset.unwrap_or(0);
+    let page: Vec<Request> = legal_aid::list(&app.services.db, &query)
+        .await?
+        .into_iter()
+        .filter(|r| visible(&caller, r))
+        .skip(offset)
+        .take(limit)
+        .collect();
+    // One entry per request shown: the log says which requests each officer saw.
+    for r in &page {
+        audit(&app, &caller, "list", Some(&r.reference), None).await?;
+    }
+    Ok(Json(
+        json!({ "requests": page, "limit": limit, "offset": offset }),
+    ))
+}
+
+async fn read(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(reference): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let req = visible_request(&app, &caller, &reference).await?;
+    let db = &app.services.db;
+    let body = json!({
+        "request": req,
+        "hints": legal_aid::hints(db, &req).await?,
+        "history": legal_aid::history(db, req.id).await?,
+        "notes": legal_aid::notes(db, req.id).await?,
+    });
+    audit(&app, &caller, "read", Some(&req.reference), None).await?;
+    Ok(Json(body))
+}
+
+#[derive(Deserialize)]
+struct AssignBody {
+    officer: i64,
+    #[serde(default)]
+    notify: bool,
+}
+
+fn change_error(e: LegalAidError) -> ApiError {
+    match e {
+        LegalAidError::Db(e) => e.into(),
+        LegalAidError::Conflict => {
+            ApiError::rejected(axum::http::StatusCode::CONFLICT, e.to_string())
+        }
+        e @ (LegalAidError::Transition { .. } | LegalAidError::NotAssigned) => {
+            ApiError::bad_request("bad_transition", e.to_string())
+        }
+    }
+}
+
+/// After a change: the audit line, the requester's SMS if asked for and the mode allows, the
+/// request as it is now.
+async fn changed(
+    app: &AppState,
+    caller: &Caller,
+    req: &Request,
+    change: Change,
+    notify: bool,
+    detail: &str,
+) -> Result<Json<Value>, ApiError> {
+    let svc = &app.services;
+    audit(app, caller, "change", Some(&req.reference), Some(detail)).await?;
+    let now = legal_aid::by_reference(&svc.db, &req.reference)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let queued = if notify {
+        legal_aid::notify(&svc.db, &svc.locales, &svc.outbox, &now, change).await?
+    } else {
+        false
+    };
+    Ok(Json(json!({
+        "request": now,
+        "history_id": change.history_id,
+        "message_queued": queued,
+    })))
+}
+
+async fn assign(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(reference): Path<String>,
+    ApiJson(body): ApiJson<AssignBody>,
+) -> Result<Json<Value>, ApiError> {
+    let req = visible_request(&app, &caller, &reference).await?;
+    let db = &app.services.db;
+    // The officer must be a legal aid officer who could see the request.
+    let officer = staff::by_id(db, body.officer)
+        .await?
+        .filter(|s| s.role == Role::LegalAid);
+    let Some(officer) = officer else {
+        return Err(ApiError::bad_request(
+            "bad_officer",
+            "officer must be the staff id of a legal aid officer",
+        ));
+    };
+    let scope = staff::scope(db, &officer).await?;
+    let officer_caller = Caller {
+        staff: officer,
+        scope,
+    };
+    if !visible(&officer_caller, &req) {
+        return Err(ApiError::bad_request(
+            "bad_officer",
+            "that officer's areas do not hold this request",
+        ));
+    }
+    let change = legal_aid::assign(db, &req, officer_caller.staff.id, &actor(&caller))
+        .await
+        .map_err(change_error)?;
+    let detail = format!("assigned to staff:{}", officer_caller.staff.id);
+    changed(&app, &caller, &req, change, body.notify, &detail).await
+}
+
+#[derive(Deserialize)]
+struct StatusBody {
+    status: String,
+    #[serde(default)]
+    notify: bool,
+}
+
+async fn status(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(reference): Path<String>,
+    ApiJson(body): ApiJson<StatusBody>,
+) -> Result<Json<Value>, ApiError> {
+    let req = visible_request(&app, &caller, &reference).await?;
+    let to = parse_filter(Some(&body.status), Status::from_db, "bad_status")?
+        .ok_or_else(|| ApiError::bad_request("bad_status", "status is empty"))?;
+    let change = legal_aid::move_to(&app.services.db, &req, to, &actor(&caller))
+        .await
+        .map_err(change_error)?;
+    let detail = format!("{} -> {}", req.status.as_str(), to.as_str());
+    changed(&app, &caller, &req, change, body.notify, &detail).await
+}
+
+#[derive(Deserialize)]
+struct NoteBody {
+    text: String,
+}
+
+/// Longest note kept (characters).
+const MAX_NOTE: usize = 2_000;
+
+async fn note(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(reference): Path<String>,
+    ApiJson(body): ApiJson<NoteBody>,
+) -> Result<Json<Value>, ApiError> {
+    let req = visible_request(&app, &caller, &reference).await?;
+    let text = body.text.trim();
+    if text.is_empty() || text.chars().count() > MAX_NOTE {
+        return Err(ApiError::bad_request(
+            "bad_note",
+            format!("a note is 1 to {MAX_NOTE} characters"),
+        ));
+    }
+    let id = legal_aid::add_note(&app.services.db, req.id, caller.staff.id, text).await?;
+    audit(&app, &caller, "note", Some(&req.reference), None).await?;
+    Ok(Json(json!({ "note_id": id })))
+}
+
+#[derive(Deserialize)]
+struct EligibilityBody {
+    group: String,
+}
+
+async fn eligibility(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(reference): Path<String>,
+    ApiJson(body): ApiJson<EligibilityBody>,
+) -> Result<Json<Value>, ApiError> {
+    let req = visible_request(&app, &caller, &reference).await?;
+    let Some(group) = ELIGIBILITY.iter().find(|g| **g == body.group.trim()) else {
+        return Err(ApiError::bad_request(
+            "bad_group",
+            format!("group must be one of {}", ELIGIBILITY.join(", ")),
+        ));
+    };
+    legal_aid::set_eligibility(&app.services.db, req.id, group).await?;
+    let detail = format!("eligibility {group}");
+    audit(
+        &app,
+        &caller,
+        "eligibility",
+        Some(&req.reference),
+        Some(&detail),
+    )
+    .await?;
+    Ok(Json(
+        json!({ "reference": req.reference, "eligibility": group }),
+    ))
+}
+
+#[derive(Deserialize)]
+struct FiguresQuery {
+    month: Option<String>,
+}
+
+/// Counts without personal data: legal aid officers, admins and monitors, within their areas.
+async fn figures_api(
+    State(app): State<AppState>,
+    caller: Caller,
+    Query(q): Query<FiguresQuery>,
+) -> Result<Json<Value>, ApiError> {
+    if !matches!(
+        caller.staff.role,
+        Role::LegalAid | Role::Admin | Role::Monitor
+    ) {
+        return Err(ApiError::forbidden(
+            "forbidden",
+            "figures are for legal aid officers, monitors and admins",
+        ));
+    }
+    let month = match q.month.as_deref() {
+        None => None,
+        Some(m) => Some(
+            figures::parse_month(m)
+                .ok_or_else(|| ApiError::bad_request("bad_month", "month is written YYYY-MM"))?,
+        ),
+    };
+    let mut rows = figures::figures(&app.services.db, app.services.tz, month).await?;
+    rows.retain(|r| {
+        caller.staff.role == Role::Admin
+            || r.commune.as_deref().is_some_and(|c| caller.scope.covers(c))
+            || r.province
+                .as_deref()
+                .is_some_and(|p| caller.scope.covers(p))
+    });
+    Ok(Json(json!({ "month": q.month, "figures": rows })))
+}
+
+#[derive(Deserialize)]
+struct AuditQuery {
+    request: Option<String>,
+    before_id: Option<i64>,
+    limit: Option<i64>,
+}
+
+/// The audit log of legal aid requests, newest first: admins only.
+async fn audit_log(
+    State(app): State<AppState>,
+    caller: Caller,
+    Query(q): Query<AuditQuery>,
+) -> Result<Json<Value>, ApiError> {
+    if caller.staff.role != Role::Admin {
+        return Err(ApiError::forbidden(
+            "forbidden",
+            "the audit log is for admins",
+        ));
+    }
+    let request = q.request.map(|r| r.trim().to_uppercase());
+    let lines = audit::list(
+        &app.services.db,
+        &audit::Filter {
+            subject_kind: Some(SUBJECT),
+            subject_id: request.as_deref(),
+            actor: None,
+            before_id: q.before_id,
+            limit: q.limit.unwrap_or(100),
+        },
+    )
+    .await?;
+    Ok(Json(json!({ "entries": lines })))
+}
