@@ -3,7 +3,9 @@
 pub mod banner;
 
 use crate::db::Db;
+use crate::features::accounts::{self, AccountError, NewAccount};
 use crate::features::import::{self, table, ImportError, Kind, Options};
+use crate::features::staff::{self, Role};
 use crate::i18n::Locales;
 
 pub const PLACES: &str = include_str!("../demo/dia-ban.csv");
@@ -95,4 +97,59 @@ pub async fn load(db: &Db) -> Result<Loaded, DemoError> {
             source: e.into(),
         })? as usize;
     Ok(loaded)
+}
+
+/// A demo account and its password, printed once by `loa serve --demo`.
+#[derive(Debug, Clone)]
+pub struct DemoAccount {
+    pub username: String,
+    pub role: &'static str,
+    pub password: String,
+}
+
+/// One admin (`admin`) and one account per demo staff row (named after the person, e.g.
+/// `hoang.van.quyet`), each with a fresh password on every start: the demo is for training, and a
+/// password printed at start-up is the one that works.
+pub async fn accounts(db: &Db) -> Result<Vec<DemoAccount>, AccountError> {
+    let mut wanted: Vec<(String, Option<i64>, Role)> = vec![("admin".into(), None, Role::Admin)];
+    for id in staff::ids(db).await? {
+        if let Some(s) = staff::by_id(db, id).await? {
+            wanted.push((demo_username(&s.name), Some(id), s.role));
+        }
+    }
+    let mut out = Vec::new();
+    for (username, staff_id, role) in wanted {
+        let password = accounts::generate_password();
+        match accounts::store::by_username(db, &username).await? {
+            Some((a, _)) => {
+                let hash = accounts::hash_password(&password).await?;
+                accounts::store::reset(db, a.id, &hash).await?;
+            }
+            None => {
+                let new = NewAccount {
+                    username: &username,
+                    password: &password,
+                    staff_id,
+                    role: staff_id.is_none().then_some(role),
+                };
+                accounts::add(db, &new).await?;
+            }
+        }
+        out.push(DemoAccount {
+            username,
+            role: role.as_str(),
+            password,
+        });
+    }
+    Ok(out)
+}
+
+/// `Hoàng Văn Quyết` → `hoang.van.quyet`.
+fn demo_username(name: &str) -> String {
+    deunicode::deunicode(name)
+        .to_lowercase()
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(".")
 }

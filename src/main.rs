@@ -74,6 +74,13 @@ enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// Staff accounts of the console and the API: `add`, `passwd`, `disable`, `list`.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+        #[arg(long, global = true)]
+        config: Option<PathBuf>,
+    },
     /// Figures without personal data, as CSV on stdout.
     Report {
         #[command(subcommand)]
@@ -87,6 +94,33 @@ enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+}
+
+#[derive(Subcommand)]
+enum UserAction {
+    /// Make an account, tied to a staff member (`--staff PHONE`: their role and areas) or an
+    /// admin or monitor without a staff row (`--role`). Without `--password-stdin` a password
+    /// is made and printed once.
+    Add {
+        username: String,
+        #[arg(long, conflicts_with = "role", required_unless_present = "role")]
+        staff: Option<String>,
+        #[arg(long, value_parser = ["admin", "monitor"])]
+        role: Option<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Set a new password (read from standard input, or made and printed); signs the account out.
+    Passwd {
+        username: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Disable an account: it cannot sign in, its sessions end and its API tokens stop working.
+    Disable { username: String },
+    /// Every account, its role and staff row, and whether it is disabled.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -211,6 +245,14 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let config = load_config(config.as_deref())?;
             import(config, kind, &file, dry_run, &lang, &map).await?;
         }
+        Command::User { action, config } => {
+            let config = load_config(config.as_deref())?;
+            let db = loa::db::connect(&config.database_url).await?;
+            loa::db::migrate(&db).await.context("migrating")?;
+            let done = user(&db, action).await;
+            db.close().await;
+            done?;
+        }
         Command::Report {
             what: ReportKind::LegalAid { month, config },
         } => {
@@ -307,6 +349,82 @@ async fn import(
         }
     }
     db.close().await;
+    Ok(())
+}
+
+/// The password to set: the first line of standard input, or a new one (printed).
+fn password(from_stdin: bool) -> anyhow::Result<(String, bool)> {
+    if !from_stdin {
+        return Ok((loa::features::accounts::generate_password(), true));
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("reading the password from standard input")?;
+    Ok((line.trim_end_matches(['\r', '\n']).to_string(), false))
+}
+
+async fn user(db: &loa::db::Db, action: UserAction) -> anyhow::Result<()> {
+    use loa::features::accounts::{self, NewAccount};
+    use loa::features::staff::{self, Role};
+    match action {
+        UserAction::Add {
+            username,
+            staff: phone,
+            role,
+            password_stdin,
+        } => {
+            let staff_id = match phone {
+                Some(p) => {
+                    let m = loa::phone::Msisdn::parse(&p).context("--staff: not a phone number")?;
+                    let s = staff::by_phone(db, &m).await?;
+                    Some(s.context("--staff: no staff member has that phone")?.id)
+                }
+                None => None,
+            };
+            let role = role.as_deref().and_then(Role::from_db);
+            let (pw, made) = password(password_stdin)?;
+            let new = NewAccount {
+                username: &username,
+                password: &pw,
+                staff_id,
+                role,
+            };
+            let a = accounts::add(db, &new).await?;
+            println!("account {} made (id {})", a.username, a.id);
+            if made {
+                println!("password: {pw}");
+            }
+        }
+        UserAction::Passwd {
+            username,
+            password_stdin,
+        } => {
+            let (pw, made) = password(password_stdin)?;
+            accounts::set_password(db, &username, &pw).await?;
+            println!("password of {username} changed; its sessions ended");
+            if made {
+                println!("password: {pw}");
+            }
+        }
+        UserAction::Disable { username } => {
+            accounts::disable(db, &username).await?;
+            println!("{username} disabled");
+        }
+        UserAction::List => {
+            for a in accounts::store::list(db).await? {
+                let role = match (a.own_role, a.staff_id) {
+                    (Some(r), _) => r.as_str().to_string(),
+                    (None, Some(id)) => staff::by_id(db, id)
+                        .await?
+                        .map_or("?".into(), |s| format!("{} (staff {id})", s.role.as_str())),
+                    (None, None) => "?".into(),
+                };
+                let state = if a.disabled { "disabled" } else { "active" };
+                println!("{:<24} {:<36} {state}", a.username, role);
+            }
+        }
+    }
     Ok(())
 }
 

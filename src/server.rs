@@ -19,6 +19,8 @@ pub enum ServeError {
     Build(#[from] BuildError),
     #[error(transparent)]
     Demo(#[from] crate::demo::DemoError),
+    #[error("demo accounts: {0}")]
+    DemoAccounts(#[from] crate::features::accounts::AccountError),
     #[error("cannot listen on {addr}")]
     Listen {
         addr: String,
@@ -178,6 +180,8 @@ pub async fn serve(mut config: Config, demo: bool) -> Result<(), ServeError> {
                 "demo data loaded"
             );
         }
+        let accounts = crate::demo::accounts(&app.services.db).await?;
+        print_demo_accounts(&accounts);
     }
     let listener = TcpListener::bind(&listen)
         .await
@@ -229,5 +233,13 @@ async fn shutdown_signal() {
     tokio::select! {
         _ = ctrl_c => {}
         _ = term => {}
+    }
+}
+
+/// The demo accounts' passwords, on standard output (not the log): the one place they are shown.
+fn print_demo_accounts(accounts: &[crate::demo::DemoAccount]) {
+    println!("Demo accounts (new passwords on every start):");
+    for a in accounts {
+        println!("  {:<24} {:<22} {}", a.username, a.role, a.password);
     }
 }

@@ -1,5 +1,6 @@
 //! Features: each owns its tables and rules, and knows nothing of SMS or USSD.
 
+pub mod accounts;
 pub mod areas;
 pub mod audiences;
 pub mod audit;

@@ -108,6 +108,13 @@ pub async fn by_phone(db: &Db, phone: &Msisdn) -> Result<Option<Staff>, sqlx::Er
     with_areas(db, row).await
 }
 
+/// Every staff row's id, in order.
+pub async fn ids(db: &Db) -> Result<Vec<i64>, sqlx::Error> {
+    with_db!(db, pool => sqlx::query_scalar("SELECT id FROM staff ORDER BY id")
+        .fetch_all(pool)
+        .await)
+}
+
 /// The staff member with id `id`, if any.
 pub async fn by_id(db: &Db, id: i64) -> Result<Option<Staff>, sqlx::Error> {
     let row: Option<(i64, String, String)> = with_db!(db, pool => sqlx::query_as(
@@ -152,6 +159,14 @@ pub struct Scope {
 }
 
 impl Scope {
+    /// Every area (admins, and accounts that see the whole programme's figures).
+    pub fn everywhere() -> Scope {
+        Scope {
+            everywhere: true,
+            ..Scope::default()
+        }
+    }
+
     pub fn covers(&self, area_code: &str) -> bool {
         self.everywhere || self.covered.contains(area_code)
     }

@@ -13,6 +13,35 @@ use crate::gateway::WebhookError;
 
 type Source = Box<dyn std::error::Error + Send + Sync>;
 
+/// The one error body, as the OpenAPI document describes it.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Stable, for programs: `unauthorized`, `forbidden`, `csrf`, `not_found`, `bad_status`, …
+    pub code: String,
+    /// For people, in English.
+    pub message: String,
+}
+
+/// The refusals every staff route may answer, for the OpenAPI document.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum Refusals {
+    /// No credentials, or an unknown or revoked token.
+    #[response(status = 401)]
+    Unauthorized(ErrorBody),
+    /// The caller's role may not do this, or a session's change came without its CSRF token.
+    #[response(status = 403)]
+    Forbidden(ErrorBody),
+    /// Not found, or outside the caller's areas (the same answer).
+    #[response(status = 404)]
+    NotFound(ErrorBody),
+}
+
 /// An error an API client sees.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {

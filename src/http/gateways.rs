@@ -1,24 +1,26 @@
 //! Each gateway's state for people and machines: `GET /api/v1/gateways` (JSON) and `GET /metrics`
-//! (Prometheus text exposition).
+//! (Prometheus text exposition), for any account or API token (a scraper sends its token).
 
 use std::fmt::Write as _;
 
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use serde::Serialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::error::ApiError;
+use super::error::{ApiError, Refusals};
+use super::households::Caller;
 use crate::app::AppState;
 use crate::gateway::mode::Mode;
 use crate::gateway::{BreakerState, GatewayStatus};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/gateways", get(gateways))
-        .route("/metrics", get(metrics))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(gateways))
+        .routes(routes!(metrics))
 }
 
 /// A counter's name, its help text, and where its value comes from.
@@ -42,7 +44,17 @@ fn mode_name(app: &AppState) -> &'static str {
     }
 }
 
-async fn gateways(State(app): State<AppState>) -> Result<Json<GatewaysOut>, ApiError> {
+/// Each gateway's state: kind, rate, circuit, counters; the mode and the queue.
+///
+/// Any account (or token) may read it: counts, no personal data.
+#[utoipa::path(
+    get,
+    path = "/api/v1/gateways",
+    tag = "gateways",
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = r#"`{"mode", "queued", "unroutable", "gateways": [...]}`: kind, rate, circuit state, counters"#, body = serde_json::Value), Refusals)
+)]
+async fn gateways(State(app): State<AppState>, _: Caller) -> Result<Json<GatewaysOut>, ApiError> {
     let queued = crate::outbox::store::count_by_status(&app.services.db)
         .await?
         .into_iter()
@@ -56,10 +68,19 @@ async fn gateways(State(app): State<AppState>) -> Result<Json<GatewaysOut>, ApiE
     }))
 }
 
+/// Prometheus text: per gateway counters and circuit state, outbox rows by status.
+///
 /// Hand-written exposition rather than the `metrics` crates: the numbers already live in each
 /// gateway handle and the database, and a global recorder would mix the many apps a test
 /// process runs side by side.
-async fn metrics(State(app): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "gateways",
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = "Prometheus text exposition", body = String), Refusals)
+)]
+async fn metrics(State(app): State<AppState>, _: Caller) -> Result<impl IntoResponse, ApiError> {
     let statuses: Vec<GatewayStatus> = app.gateways.all().iter().map(|g| g.status()).collect();
     let mut out = String::new();
     let counters: [Counter; 7] = [

@@ -1,41 +1,40 @@
-//! The staff API for households and support (`/api/v1/…`): a bearer token from the configuration and a staff id scoping every call to that staff member's areas.
+//! The staff API for households and support (`/api/v1/…`): an account's token or session, scoping every call to its staff member's areas.
 
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
-use axum::routing::{delete, get, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody, Refusals};
 use super::json::ApiJson;
 use crate::app::AppState;
 use crate::features::areas::{self, Level};
-use crate::features::households;
-use crate::features::staff::{self, Role, Scope, Staff};
+use crate::features::staff::{Role, Scope, Staff};
 use crate::features::support::{self, Status, SupportError};
+use crate::features::{audit, households};
 use crate::phone::Msisdn;
 
 /// The header naming the staff member a call is made for (their `staff.id`).
 pub const STAFF_HEADER: &str = "x-loa-staff";
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/areas", get(list_areas))
-        .route("/api/v1/households", get(list_households))
-        .route("/api/v1/households/{code}", get(household))
-        .route("/api/v1/households/{code}/support", get(household_support))
-        .route("/api/v1/households/{code}/contacts", post(link_contact))
-        .route(
-            "/api/v1/households/{code}/contacts/{phone}",
-            delete(unlink_contact),
-        )
-        .route("/api/v1/support/{id}/status", post(set_status))
-        .route("/api/v1/support/{id}/history", get(history))
+/// The routes and their OpenAPI description, built together (`utoipa_axum::routes!`).
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_areas))
+        .routes(routes!(list_households))
+        .routes(routes!(household))
+        .routes(routes!(household_support))
+        .routes(routes!(link_contact))
+        .routes(routes!(unlink_contact))
+        .routes(routes!(set_status))
+        .routes(routes!(history))
 }
 
-/// The staff member a request is made for, once its token and staff id are checked, with the
-/// areas they cover.
+/// The staff member a request is made for, once its account (token or session) or the deprecated
+/// shared token is checked, with the areas they cover (see `http::auth`).
 pub struct Caller {
     pub staff: Staff,
     pub scope: Scope,
@@ -58,58 +57,38 @@ impl Caller {
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
+    /// An account's API token or session, or (deprecated) the shared token and `x-loa-staff`.
     async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
-        let Some(expected) = app.config.api_token.as_ref().filter(|t| !t.is_empty()) else {
-            return Err(ApiError::unauthorized(
-                "api_disabled",
-                "the staff API is off: set api_token (LOA_API_TOKEN)",
-            ));
-        };
-        let given = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .unwrap_or("");
-        if !expected.matches(given.trim()) {
-            return Err(ApiError::unauthorized(
-                "unauthorized",
-                "missing or wrong bearer token",
-            ));
-        }
-        let id = parts
-            .headers
-            .get(STAFF_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<i64>().ok());
-        let db = &app.services.db;
-        let staff = match id {
-            Some(id) => staff::by_id(db, id).await?,
-            None => None,
-        };
-        let staff = staff.ok_or_else(|| {
-            ApiError::forbidden(
-                "unknown_staff",
-                "the x-loa-staff header must name a staff member",
-            )
-        })?;
-        let scope = staff::scope(db, &staff).await?;
-        Ok(Caller { staff, scope })
+        super::auth::caller(parts, app).await
     }
 }
 
+/// The areas the caller covers.
+#[utoipa::path(
+    get,
+    path = "/api/v1/areas",
+    tag = "households",
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = r#"`{"areas": [...]}`"#, body = serde_json::Value), Refusals)
+)]
 async fn list_areas(State(app): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
     let mut out = areas::all(&app.services.db).await?;
     out.retain(|a| caller.scope.covers(&a.code));
     Ok(Json(json!({ "areas": out })))
 }
 
-/// A household in the caller's areas, or 404 (the same answer as for no such household).
+/// Who works with households, their phones and their support records: commune officers (their
+/// communes) and admins. Others get 403; figures for monitors come from the dashboard.
+pub const HOUSEHOLD_ROLES: &[Role] = &[Role::CommuneOfficer, Role::Admin];
+
+/// A household in the caller's areas, or 404 (the same answer as for no such household); 403 for
+/// a role that does not work with households.
 async fn visible_household(
     app: &AppState,
     caller: &Caller,
     code: &str,
 ) -> Result<households::Household, ApiError> {
+    caller.require(HOUSEHOLD_ROLES)?;
     households::by_code(&app.services.db, code)
         .await?
         .filter(|h| caller.scope.covers(&h.village_code))
@@ -120,18 +99,29 @@ async fn visible_household(
 const PAGE: i64 = 50;
 const MAX_PAGE: i64 = 500;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 struct ListQuery {
+    /// One village code of the caller's areas.
     village: Option<String>,
     limit: Option<i64>,
     offset: Option<i64>,
 }
 
+/// The households of the caller's villages (or of one), with their phones, a page at a time.
+#[utoipa::path(
+    get,
+    path = "/api/v1/households",
+    tag = "households",
+    params(ListQuery),
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = r#"`{"households": [{"household", "phones"}], "limit", "offset"}`"#, body = serde_json::Value), Refusals)
+)]
 async fn list_households(
     State(app): State<AppState>,
     caller: Caller,
     Query(q): Query<ListQuery>,
 ) -> Result<Json<Value>, ApiError> {
+    caller.require(HOUSEHOLD_ROLES)?;
     let db = &app.services.db;
     let limit = q.limit.unwrap_or(PAGE).clamp(1, MAX_PAGE);
     let offset = q.offset.unwrap_or(0).max(0);
@@ -150,6 +140,8 @@ async fn list_households(
         let phones = households::phones(db, h.id).await?;
         out.push(json!({ "household": h, "phones": phones }));
     }
+    let detail = format!("{} households, offset {offset}", out.len());
+    audit_phones(&app, &caller, "list", None, &detail).await?;
     Ok(Json(
         json!({ "households": out, "limit": limit, "offset": offset }),
     ))
@@ -167,6 +159,15 @@ async fn household_records(
     )
 }
 
+/// A household's support records, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/households/{code}/support",
+    tag = "households",
+    params(("code" = String, Path, description = "household code")),
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = r#"`{"household", "records"}`"#, body = serde_json::Value), Refusals)
+)]
 async fn household_support(
     State(app): State<AppState>,
     caller: Caller,
@@ -181,11 +182,22 @@ fn phone_of(raw: &str) -> Result<Msisdn, ApiError> {
     Msisdn::parse(raw).map_err(|e| ApiError::bad_request("bad_phone", format!("phone: {e}")))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct ContactBody {
+    /// A Vietnamese mobile number, any spelling.
     phone: String,
 }
 
+/// Links a phone to a household (audited).
+#[utoipa::path(
+    post,
+    path = "/api/v1/households/{code}/contacts",
+    tag = "households",
+    params(("code" = String, Path, description = "household code")),
+    request_body = ContactBody,
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = r#"`{"household", "phone", "changed", "phones"}`"#, body = serde_json::Value), (status = 400, description = "not a Vietnamese mobile number", body = ErrorBody), Refusals)
+)]
 async fn link_contact(
     State(app): State<AppState>,
     caller: Caller,
@@ -198,8 +210,8 @@ async fn link_contact(
     let phone = phone_of(&body.phone)?;
     let linked = households::link_phone(db, h.id, &phone).await?;
     if linked {
-        // No contact history table exists; the log keeps who did it, with the phone masked.
-        tracing::info!(staff = caller.staff.id, household = %h.code, phone = %phone, "phone linked to household");
+        let detail = format!("linked {}", phone.masked());
+        audit_phones(&app, &caller, "change", Some(&h.code), &detail).await?;
     }
     Ok(Json(json!({
         "household": h.code,
@@ -209,6 +221,15 @@ async fn link_contact(
     })))
 }
 
+/// Unlinks a phone from a household (audited).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/households/{code}/contacts/{phone}",
+    tag = "households",
+    params(("code" = String, Path, description = "household code"), ("phone" = String, Path, description = "the phone, any Vietnamese spelling")),
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = r#"`{"household", "phone", "changed", "phones"}`"#, body = serde_json::Value), Refusals)
+)]
 async fn unlink_contact(
     State(app): State<AppState>,
     caller: Caller,
@@ -220,7 +241,8 @@ async fn unlink_contact(
     let phone = phone_of(&raw)?;
     let unlinked = households::unlink_phone(db, h.id, &phone).await?;
     if unlinked {
-        tracing::info!(staff = caller.staff.id, household = %h.code, phone = %phone, "phone unlinked from household");
+        let detail = format!("unlinked {}", phone.masked());
+        audit_phones(&app, &caller, "change", Some(&h.code), &detail).await?;
     }
     Ok(Json(json!({
         "household": h.code,
@@ -230,6 +252,15 @@ async fn unlink_contact(
     })))
 }
 
+/// A household, its phones (audited) and its support records.
+#[utoipa::path(
+    get,
+    path = "/api/v1/households/{code}",
+    tag = "households",
+    params(("code" = String, Path, description = "household code")),
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = r#"`{"household", "phones", "records"}`"#, body = serde_json::Value), Refusals)
+)]
 async fn household(
     State(app): State<AppState>,
     caller: Caller,
@@ -237,6 +268,7 @@ async fn household(
 ) -> Result<Json<Value>, ApiError> {
     let h = visible_household(&app, &caller, &code).await?;
     let phones = households::phones(&app.services.db, h.id).await?;
+    audit_phones(&app, &caller, "read", Some(&h.code), "household").await?;
     let records = household_records(&app, &h).await?;
     Ok(Json(
         json!({ "household": h, "phones": phones, "records": records }),
@@ -245,18 +277,30 @@ async fn household(
 
 /// Whether the caller may see record `id` (its household's village is in their areas); 404 if not.
 async fn visible_record(app: &AppState, caller: &Caller, id: i64) -> Result<(), ApiError> {
+    caller.require(HOUSEHOLD_ROLES)?;
     match support::village_of_record(&app.services.db, id).await? {
         Some(v) if caller.scope.covers(&v) => Ok(()),
         _ => Err(ApiError::NotFound),
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct StatusBody {
+    /// `registered`, `approved`, `disbursed`, `completed`, `rejected` or their Vietnamese names.
     status: String,
     reason: Option<String>,
 }
 
+/// Moves a support record to a new status, appends its history and queues the status SMS.
+#[utoipa::path(
+    post,
+    path = "/api/v1/support/{id}/status",
+    tag = "households",
+    params(("id" = i64, Path, description = "support record id")),
+    request_body = StatusBody,
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = r#"`{"changed", "history_id", "status", "messages_queued"}`"#, body = serde_json::Value), (status = 400, description = "unknown status, forbidden transition or missing reason", body = ErrorBody), Refusals)
+)]
 async fn set_status(
     State(app): State<AppState>,
     caller: Caller,
@@ -293,6 +337,15 @@ async fn set_status(
     })))
 }
 
+/// A support record's history, oldest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/support/{id}/history",
+    tag = "households",
+    params(("id" = i64, Path, description = "support record id")),
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = r#"`{"history": [...]}`"#, body = serde_json::Value), Refusals)
+)]
 async fn history(
     State(app): State<AppState>,
     caller: Caller,
@@ -301,4 +354,23 @@ async fn history(
     visible_record(&app, &caller, id).await?;
     let history = support::history(&app.services.db, id).await?;
     Ok(Json(json!({ "history": history })))
+}
+
+/// Household phones are personal data: every read and change goes to the audit log (masked).
+async fn audit_phones(
+    app: &AppState,
+    caller: &Caller,
+    action: &str,
+    household: Option<&str>,
+    detail: &str,
+) -> Result<(), ApiError> {
+    let actor = caller.actor();
+    let entry = audit::Entry {
+        actor: &actor,
+        action,
+        subject_kind: "household_phones",
+        subject_id: household,
+        detail: Some(detail),
+    };
+    Ok(audit::record(&app.services.db, &entry).await?)
 }

@@ -6,14 +6,15 @@ use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody, Refusals};
 use super::households::Caller;
 use crate::app::AppState;
 use crate::features::import::{self, ImportError, Kind, Options, Problem, Report};
@@ -27,9 +28,9 @@ const IMPORT_TIMEOUT: Duration = Duration::from_secs(300);
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// Its own router: it sits outside the app's 64 KiB body limit and 15 s timeout.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/imports/{kind}", post(upload))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(upload))
         .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(MAX_UPLOAD_BYTES))
         .layer(TimeoutLayer::with_status_code(
@@ -38,9 +39,11 @@ pub fn router() -> Router<AppState> {
         ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 struct ImportQuery {
+    /// Check and report only; write nothing.
     dry_run: Option<bool>,
+    /// Language of the report's problems: `vi` (default) or `en`.
     lang: Option<String>,
 }
 
@@ -56,6 +59,23 @@ fn problems(app: &AppState, lang: &str, list: &[Problem]) -> Vec<Value> {
         .collect()
 }
 
+/// Imports a spreadsheet (areas, households, support records or staff) for a commune officer's areas.
+///
+/// Every row is checked; a file with any problem imports nothing (422 with the row-error report).
+#[utoipa::path(
+    post,
+    path = "/api/v1/imports/{kind}",
+    tag = "imports",
+    params(("kind" = String, Path, description = "`areas`, `households`, `support` or `staff`"), ImportQuery),
+    request_body(content = String, description = "the file: CSV or XLSX", content_type = "text/csv"),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "`{\"applied\", \"counts\", \"problems\"}`", body = serde_json::Value),
+        (status = 422, description = "rows refused: the report, nothing written", body = serde_json::Value),
+        (status = 413, description = "larger than 20 MiB", body = ErrorBody),
+        Refusals
+    )
+)]
 async fn upload(
     State(app): State<AppState>,
     caller: Caller,

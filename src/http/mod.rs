@@ -5,15 +5,20 @@
 //! request (with a gateway's parser where it is a provider's call), calls the inbox, the dialog
 //! or a feature, and answers; errors become the JSON error body in `error`.
 
+pub mod accounts;
+pub mod auth;
 pub mod campaigns;
+pub mod console;
 pub mod error;
 pub mod gateways;
+pub mod headers;
 pub mod households;
 pub mod imports;
 pub mod json;
 pub mod legal_aid;
 pub mod maternal;
 pub mod notices;
+pub mod openapi;
 pub mod simulator;
 pub mod ussd;
 pub mod webhooks;
@@ -37,17 +42,19 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// The whole HTTP application, apart from `main`, so that tests drive it in process.
 pub fn app(state: AppState) -> Router {
+    let api = openapi::api();
     let mut router = Router::new()
         .route("/", get(root))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .merge(households::router())
+        .merge(api.main)
+        .merge(openapi::router(api.doc))
         .merge(maternal::router())
         .merge(notices::router())
         .merge(campaigns::router())
         .merge(legal_aid::router())
         .merge(webhooks::router())
-        .merge(gateways::router());
+        .merge(console::router());
     router = if state.config.simulator.enabled {
         router.merge(simulator::router())
     } else {
@@ -62,10 +69,11 @@ pub fn app(state: AppState) -> Router {
             REQUEST_TIMEOUT,
         ))
         // Merged after the layers above: uploads have their own body limit and timeout.
-        .merge(imports::router())
+        .merge(api.uploads)
         .fallback(unknown_route)
         .layer(axum::middleware::from_fn(refuse_controls_in_uri))
         .layer(axum::middleware::map_response(json_errors))
+        .layer(axum::middleware::from_fn(headers::security))
         .layer(catch_panic())
         .with_state(state)
 }

@@ -115,14 +115,15 @@ fn is_id(s: &str) -> bool {
         })
 }
 
-/// Every id the code names: `Msg::new("…")` and `msg_id("…")` literals in `src/`.
+/// Every id the code names: `Msg::new("…")` and `msg_id("…")` literals in `src/` (Rust and the
+/// console's templates).
 fn ids_used_in_code() -> BTreeSet<String> {
     fn walk(dir: &Path, out: &mut BTreeSet<String>) {
         for e in std::fs::read_dir(dir).expect("src") {
             let p = e.expect("entry").path();
             if p.is_dir() {
                 walk(&p, out);
-            } else if p.extension().is_some_and(|x| x == "rs") {
+            } else if p.extension().is_some_and(|x| x == "rs" || x == "html") {
                 let text = std::fs::read_to_string(&p).expect("read");
                 for marker in ["Msg::new(\"", "msg_id(\""] {
                     for piece in text.split(marker).skip(1) {

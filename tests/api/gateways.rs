@@ -704,10 +704,12 @@ async fn a_failing_gateway_is_skipped_then_takes_traffic_back_and_nothing_is_sen
         rows.iter().all(|(_, g)| g.as_deref() == Some("gw-b")),
         "not all sent through B: {rows:?}"
     );
-    // The console and /metrics show A's circuit.
+    // The console and /metrics show A's circuit (to an account's token).
+    let token = t.token(None).await;
     let v: Value = t
         .client
         .get(t.url("/api/v1/gateways"))
+        .bearer_auth(&token)
         .send()
         .await
         .expect("api")
@@ -726,6 +728,7 @@ async fn a_failing_gateway_is_skipped_then_takes_traffic_back_and_nothing_is_sen
     let metrics = t
         .client
         .get(t.url("/metrics"))
+        .bearer_auth(&token)
         .send()
         .await
         .expect("metrics")

@@ -3,6 +3,8 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod accounts;
+mod authz;
 mod browser;
 mod campaigns;
 mod cli;
@@ -21,6 +23,7 @@ mod instances;
 mod legal_aid;
 mod maternal;
 mod notices;
+mod openapi;
 mod panics;
 mod reply_limits;
 mod scopes;

@@ -26,6 +26,8 @@ use loa::server::Running;
 use serde_json::{json, Value};
 
 pub const DEMO_PHONE: &str = "0912001001";
+/// The password of accounts made by [`TestApp::account`].
+pub const PASSWORD: &str = "test password 1";
 pub const DEMO_E164: &str = "+84912001001";
 
 /// The PostgreSQL server to test against, if any.
@@ -360,6 +362,46 @@ impl TestApp {
                 done_if(s != "queued" && s != "sending", s)
             },
         )
+    }
+
+    /// An account made for the test (tied to the staff member with phone `staff`, else an admin)
+    /// with password [`PASSWORD`]: its username.
+    pub async fn account(&self, staff: Option<&str>) -> String {
+        use loa::features::accounts::{self, NewAccount};
+        let db = &self.app.services.db;
+        let staff_id = match staff {
+            Some(p) => {
+                let m = loa::phone::Msisdn::parse(p).expect("staff phone");
+                let s = loa::features::staff::by_phone(db, &m).await.expect("db");
+                Some(s.expect("staff row").id)
+            }
+            None => None,
+        };
+        let username = format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+        let new = NewAccount {
+            username: &username,
+            password: PASSWORD,
+            staff_id,
+            role: staff_id
+                .is_none()
+                .then_some(loa::features::staff::Role::Admin),
+        };
+        accounts::add(db, &new).await.expect("account");
+        username
+    }
+
+    /// An API token of a fresh account (see [`TestApp::account`]).
+    pub async fn token(&self, staff: Option<&str>) -> String {
+        let username = self.account(staff).await;
+        let db = &self.app.services.db;
+        let (a, _) = loa::features::accounts::store::by_username(db, &username)
+            .await
+            .expect("db")
+            .expect("account");
+        loa::features::accounts::tokens::create(db, a.id, "test")
+            .await
+            .expect("token")
+            .1
     }
 
     /// What this app still has to do right now (see [`Settle`]).

@@ -1,0 +1,563 @@
+//! Staff accounts: the `loa user` command, the demo's accounts, sign-in, sessions, CSRF, throttling and API tokens.
+
+use std::process::Command;
+
+use loa::features::accounts::{self, sessions, store, throttle};
+
+use crate::common::{self, TestApp, PASSWORD};
+
+/// Runs `loa user …` on the test's database, with `stdin` as standard input.
+fn loa_user(db_url: &str, args: &[&str], stdin: &str) -> (bool, String) {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_loa"))
+        .arg("user")
+        .args(args)
+        .env("LOA_DATABASE_URL", db_url)
+        .env("RUST_LOG", "warn")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run loa");
+    if let Some(mut s) = child.stdin.take() {
+        s.write_all(stdin.as_bytes()).expect("stdin");
+    }
+    let out = child.wait_with_output().expect("loa output");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+#[tokio::test]
+async fn the_user_command_adds_changes_disables_and_lists_accounts() {
+    let t = common::spawn().await;
+    let url = t.db.url.clone();
+    let db = t.app.services.db.clone();
+    let run = move |args: Vec<&'static str>, stdin: &'static str| {
+        let url = url.clone();
+        tokio::task::spawn_blocking(move || loa_user(&url, &args, stdin))
+    };
+
+    let (ok, out) = run(vec!["add", "root", "--role", "admin"], "")
+        .await
+        .expect("join");
+    assert!(ok, "{out}");
+    let made = out
+        .lines()
+        .find_map(|l| l.strip_prefix("password: "))
+        .expect("a made password is printed")
+        .to_string();
+    let (a, hash) = store::by_username(&db, "root")
+        .await
+        .expect("db")
+        .expect("root");
+    assert!(hash.starts_with("$argon2id$"), "argon2id at rest");
+    assert!(accounts::verify_password(Some(hash), &made).await);
+    assert_eq!(a.own_role, Some(loa::features::staff::Role::Admin));
+
+    let (ok, out) = run(
+        vec!["add", "quyet", "--staff", "0912009003", "--password-stdin"],
+        "a long password 1\n",
+    )
+    .await
+    .expect("join");
+    assert!(ok, "{out}");
+    let (ok, out) = run(vec!["add", "quyet", "--role", "monitor"], "")
+        .await
+        .expect("join");
+    assert!(!ok && out.contains("taken"), "{out}");
+    let (ok, out) = run(vec!["add", "nobody", "--staff", "0912999999"], "")
+        .await
+        .expect("join");
+    assert!(!ok && out.contains("no staff member"), "{out}");
+    let (ok, out) = run(
+        vec!["add", "short", "--role", "admin", "--password-stdin"],
+        "abc\n",
+    )
+    .await
+    .expect("join");
+    assert!(!ok && out.contains("password"), "{out}");
+
+    let (ok, out) = run(
+        vec!["passwd", "quyet", "--password-stdin"],
+        "another long one\n",
+    )
+    .await
+    .expect("join");
+    assert!(ok, "{out}");
+    let (_, hash) = store::by_username(&db, "quyet")
+        .await
+        .expect("db")
+        .expect("quyet");
+    assert!(accounts::verify_password(Some(hash), "another long one").await);
+
+    let (ok, out) = run(vec!["disable", "quyet"], "").await.expect("join");
+    assert!(ok, "{out}");
+    let (ok, out) = run(vec!["list"], "").await.expect("join");
+    assert!(ok, "{out}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(lines[0].starts_with("quyet") && lines[0].contains("commune_officer"));
+    assert!(lines[0].ends_with("disabled"), "{out}");
+    assert!(
+        lines[1].starts_with("root") && lines[1].ends_with("active"),
+        "{out}"
+    );
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn the_demo_makes_an_admin_and_one_account_per_staff_row_with_new_passwords() {
+    let t = common::spawn().await;
+    let db = &t.app.services.db;
+    let first = loa::demo::accounts(db).await.expect("demo accounts");
+    let names: Vec<&str> = first.iter().map(|a| a.username.as_str()).collect();
+    assert_eq!(
+        names,
+        vec![
+            "admin",
+            "ha.thi.duyen",
+            "dam.thi.lan",
+            "hoang.van.quyet",
+            "le.minh.tam"
+        ]
+    );
+    for a in &first {
+        let (acc, hash) = store::by_username(db, &a.username)
+            .await
+            .expect("db")
+            .expect("row");
+        assert!(accounts::verify_password(Some(hash), &a.password).await);
+        assert_eq!(acc.staff_id.is_some(), a.username != "admin");
+    }
+    // Again (a restart with --demo): the same accounts, new passwords.
+    let second = loa::demo::accounts(db).await.expect("again");
+    assert_eq!(store::list(db).await.expect("list").len(), 5);
+    assert_ne!(first[3].password, second[3].password);
+    let addr = "127.0.0.1".parse().expect("ip");
+    let signed = sessions::sign_in(db, "hoang.van.quyet", &second[3].password, addr)
+        .await
+        .expect("sign in");
+    assert!(matches!(signed, sessions::SignIn::Ok { .. }));
+    t.stop().await;
+}
+
+/// `RequestBuilder::form` without reqwest's `form` feature.
+trait FormBody {
+    fn form_body<T: serde::Serialize + ?Sized>(self, form: &T) -> Self;
+}
+
+impl FormBody for reqwest::RequestBuilder {
+    fn form_body<T: serde::Serialize + ?Sized>(self, form: &T) -> Self {
+        self.header("content-type", "application/x-www-form-urlencoded")
+            .body(serde_urlencoded::to_string(form).expect("form"))
+    }
+}
+
+/// A client that does not follow redirects, so a test sees each answer.
+fn plain_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// The `Set-Cookie` header for cookie `name`, whole.
+fn set_cookie(res: &reqwest::Response, name: &str) -> Option<String> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(str::to_string)
+}
+
+fn cookie_value(set_cookie: &str) -> String {
+    set_cookie
+        .split(';')
+        .next()
+        .and_then(|kv| kv.split_once('='))
+        .map(|(_, v)| v.to_string())
+        .unwrap_or_default()
+}
+
+/// The value of the hidden `csrf` field of the first form on a page.
+pub fn csrf_field(html: &str) -> String {
+    html.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("csrf field")
+        .to_string()
+}
+
+/// Signs in through the form (with `headers` added): the answer.
+async fn post_login(
+    t: &TestApp,
+    c: &reqwest::Client,
+    username: &str,
+    password: &str,
+    extra: &[(&str, &str)],
+) -> reqwest::Response {
+    let page = c.get(t.url("/login")).send().await.expect("login page");
+    let pre = set_cookie(&page, "loa_login").expect("login cookie");
+    let csrf = csrf_field(&page.text().await.expect("html"));
+    let mut req = c
+        .post(t.url("/login"))
+        .header("cookie", format!("loa_login={}", cookie_value(&pre)))
+        .form_body(&[
+            ("username", username),
+            ("password", password),
+            ("csrf", &csrf),
+        ]);
+    for (k, v) in extra {
+        req = req.header(*k, *v);
+    }
+    req.send().await.expect("post login")
+}
+
+/// A signed-in session: the `Cookie` header value and the session's CSRF token.
+pub async fn sign_in(t: &TestApp, username: &str, password: &str) -> (String, String) {
+    let c = plain_client();
+    let res = post_login(t, &c, username, password, &[]).await;
+    assert_eq!(res.status(), 303, "sign-in of {username}");
+    let session = set_cookie(&res, "loa_session").expect("session cookie");
+    let cookie = format!("loa_session={}", cookie_value(&session));
+    let home = c
+        .get(t.url("/console"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("console");
+    assert_eq!(home.status(), 200);
+    let csrf = csrf_field(&home.text().await.expect("html"));
+    (cookie, csrf)
+}
+
+async fn audit_actions(t: &TestApp) -> Vec<(String, String)> {
+    let f = loa::features::audit::Filter {
+        limit: 500,
+        ..Default::default()
+    };
+    let lines = loa::features::audit::list(&t.app.services.db, &f)
+        .await
+        .expect("audit");
+    lines
+        .into_iter()
+        .map(|l| (l.action, l.detail.unwrap_or_default()))
+        .collect()
+}
+
+#[tokio::test]
+async fn sign_in_gives_a_strict_session_cookie_csrf_guards_changes_and_sign_out_ends_it() {
+    let t = common::spawn().await;
+    let c = plain_client();
+    let officer = t.account(Some("0912009003")).await;
+
+    let res = post_login(&t, &c, &officer, PASSWORD, &[]).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/console");
+    let raw = set_cookie(&res, "loa_session").expect("session cookie");
+    assert!(
+        raw.contains("HttpOnly") && raw.contains("SameSite=Strict"),
+        "{raw}"
+    );
+    assert!(!raw.contains("Secure"), "plain HTTP: {raw}");
+    let tls = post_login(
+        &t,
+        &c,
+        &officer,
+        PASSWORD,
+        &[("x-forwarded-proto", "https")],
+    )
+    .await;
+    let raw_tls = set_cookie(&tls, "loa_session").expect("cookie");
+    assert!(raw_tls.contains("; Secure"), "{raw_tls}");
+
+    let (cookie, csrf) = sign_in(&t, &officer, PASSWORD).await;
+    let areas = c
+        .get(t.url("/api/v1/areas"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("areas");
+    assert_eq!(areas.status(), 200, "a session works on the API");
+
+    // A state-changing API call with the session cookie needs the session's CSRF token.
+    let link = |token: Option<&str>| {
+        let mut req = c
+            .post(t.url("/api/v1/households/CG-0001/contacts"))
+            .header("cookie", &cookie)
+            .json(&serde_json::json!({ "phone": "0912555001" }));
+        if let Some(tok) = token {
+            req = req.header("x-csrf-token", tok);
+        }
+        req.send()
+    };
+    let refused = link(None).await.expect("post");
+    assert_eq!(refused.status(), 403);
+    let body: serde_json::Value = refused.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "csrf");
+    assert_eq!(link(Some("0000")).await.expect("post").status(), 403);
+    assert_eq!(link(Some(&csrf)).await.expect("post").status(), 200);
+
+    // Sign-out needs the CSRF token too, then the session is gone everywhere.
+    let out = c
+        .post(t.url("/logout"))
+        .header("cookie", &cookie)
+        .form_body(&[("csrf", "nope")])
+        .send()
+        .await
+        .expect("logout");
+    assert_eq!(out.status(), 403);
+    let out = c
+        .post(t.url("/logout"))
+        .header("cookie", &cookie)
+        .form_body(&[("csrf", &csrf)])
+        .send()
+        .await
+        .expect("logout");
+    assert_eq!(out.status(), 303);
+    assert!(set_cookie(&out, "loa_session")
+        .expect("cleared")
+        .contains("Max-Age=0"));
+    let home = c
+        .get(t.url("/console"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("home");
+    assert_eq!(
+        (
+            home.status().as_u16(),
+            home.headers()["location"].to_str().ok()
+        ),
+        (303, Some("/login"))
+    );
+    let areas = c
+        .get(t.url("/api/v1/areas"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("areas");
+    assert_eq!(areas.status(), 401);
+
+    let actions = audit_actions(&t).await;
+    assert!(actions.iter().any(|(a, _)| a == "sign_in"), "{actions:?}");
+    assert!(
+        actions
+            .iter()
+            .any(|(a, d)| a == "change" && d.starts_with("linked") && !d.contains("555001")),
+        "the phone change is audited, masked: {actions:?}"
+    );
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn the_sign_in_form_refuses_a_post_without_its_own_token() {
+    let t = common::spawn().await;
+    let c = plain_client();
+    let officer = t.account(Some("0912009003")).await;
+    let res = c
+        .post(t.url("/login"))
+        .header("cookie", "loa_login=abc")
+        .form_body(&[
+            ("username", officer.as_str()),
+            ("password", PASSWORD),
+            ("csrf", "xyz"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 403);
+    assert!(set_cookie(&res, "loa_session").is_none());
+    let html = res.text().await.expect("html");
+    assert!(
+        html.contains(&format!("value=\"{officer}\"")),
+        "the username is kept"
+    );
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn wrong_passwords_are_throttled_per_account_and_per_address_across_restarts() {
+    let t = common::spawn().await;
+    let c = plain_client();
+    let officer = t.account(Some("0912009003")).await;
+    for _ in 0..throttle::PER_ACCOUNT {
+        let res = post_login(&t, &c, &officer, "wrong password!", &[]).await;
+        assert_eq!(res.status(), 401);
+        let html = res.text().await.expect("html");
+        assert!(
+            html.contains("Sai tên đăng nhập hoặc mật khẩu"),
+            "said beside the form, in vi"
+        );
+    }
+    let res = post_login(&t, &c, &officer, PASSWORD, &[]).await;
+    assert_eq!(res.status(), 429, "even the right password waits");
+    let t = t.restart().await;
+    let c = plain_client();
+    let res = post_login(&t, &c, &officer, PASSWORD, &[]).await;
+    assert_eq!(res.status(), 429, "a restart does not reset the count");
+    // Another account from the same address still signs in …
+    let admin = t.account(None).await;
+    sign_in(&t, &admin, PASSWORD).await;
+    // … until the address has used its tries, whatever the usernames.
+    let db = &t.app.services.db;
+    let used = loa::with_db!(db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM login_failures WHERE key = 'addr:127.0.0.1'"
+    ).fetch_one(pool).await)
+    .expect("count");
+    for i in used..throttle::PER_ADDRESS {
+        let res = post_login(&t, &c, &format!("nobody{i}"), "x", &[]).await;
+        assert_eq!(res.status(), 401);
+    }
+    let res = post_login(&t, &c, &admin, PASSWORD, &[]).await;
+    assert_eq!(res.status(), 429, "the address is throttled");
+    let actions = audit_actions(&t).await;
+    let failed = actions
+        .iter()
+        .filter(|(a, _)| a == "sign_in_failed")
+        .count();
+    assert!(failed as i64 >= throttle::PER_ADDRESS, "{failed}");
+    assert!(
+        actions.iter().all(|(_, d)| !d.contains("nobody")),
+        "unknown usernames are not written down"
+    );
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn api_tokens_are_made_from_a_session_shown_once_hashed_and_revocable() {
+    let t = common::spawn().await;
+    let c = plain_client();
+    let officer = t.account(Some("0912009003")).await;
+    let (cookie, csrf) = sign_in(&t, &officer, PASSWORD).await;
+    let res = c
+        .post(t.url("/api/v1/tokens"))
+        .header("cookie", &cookie)
+        .header("x-csrf-token", &csrf)
+        .json(&serde_json::json!({ "name": "province report" }))
+        .send()
+        .await
+        .expect("create");
+    assert_eq!(res.status(), 201);
+    let v: serde_json::Value = res.json().await.expect("json");
+    let token = v["token"].as_str().expect("token").to_string();
+    let id = v["id"].as_i64().expect("id");
+    let stored: String = loa::with_db!(&t.app.services.db, pool => sqlx::query_scalar(
+        "SELECT token_hash FROM api_tokens WHERE id = $1"
+    ).bind(id).fetch_one(pool).await)
+    .expect("row");
+    assert_ne!(stored, token);
+    assert!(!stored.contains(&token[4..]), "only a hash is kept");
+
+    let get = |path: &'static str, tok: String| c.get(t.url(path)).bearer_auth(tok).send();
+    assert_eq!(
+        get("/api/v1/households/CG-0001", token.clone())
+            .await
+            .expect("get")
+            .status(),
+        200
+    );
+    let list: serde_json::Value = get("/api/v1/tokens", token.clone())
+        .await
+        .expect("list")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(list["tokens"][0]["name"], "province report");
+    assert!(
+        list["tokens"][0].get("token").is_none(),
+        "never shown again"
+    );
+    let more = c
+        .post(t.url("/api/v1/tokens"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"name": "x"}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(more.status(), 403, "a token does not make tokens");
+
+    let other = t.token(Some("0912009001")).await;
+    let del = |tok: &str| {
+        c.delete(t.url(&format!("/api/v1/tokens/{id}")))
+            .bearer_auth(tok)
+            .send()
+    };
+    assert_eq!(
+        del(&other).await.expect("delete").status(),
+        404,
+        "not another's"
+    );
+    assert_eq!(del(&token).await.expect("delete").status(), 200);
+    let res = get("/api/v1/households/CG-0001", token.clone())
+        .await
+        .expect("get");
+    assert_eq!(res.status(), 401, "a revoked token is refused");
+
+    // Disabling the account stops its tokens and sessions.
+    accounts::disable(&t.app.services.db, &officer)
+        .await
+        .expect("disable");
+    let areas = c
+        .get(t.url("/api/v1/areas"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("areas");
+    assert_eq!(areas.status(), 401);
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn every_answer_carries_the_security_headers() {
+    let t = common::spawn().await;
+    let c = plain_client();
+    for path in [
+        "/login",
+        "/healthz",
+        "/api/v1/areas",
+        "/console",
+        "/console/static/console.css",
+    ] {
+        let res = c.get(t.url(path)).send().await.expect("get");
+        let h = res.headers();
+        let csp = h["content-security-policy"].to_str().expect("csp");
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+            "{path}: {csp}"
+        );
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["referrer-policy"], "same-origin", "{path}");
+    }
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn metrics_and_gateways_need_an_account_or_a_token() {
+    let t = common::spawn().await;
+    let c = plain_client();
+    for path in ["/metrics", "/api/v1/gateways"] {
+        assert_eq!(
+            c.get(t.url(path)).send().await.expect("get").status(),
+            401,
+            "{path}"
+        );
+    }
+    let token = t.token(None).await;
+    for path in ["/metrics", "/api/v1/gateways"] {
+        let res = c
+            .get(t.url(path))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(res.status(), 200, "{path}");
+    }
+    t.stop().await;
+}

@@ -1,0 +1,380 @@
+//! The authorization matrix: every staff route × every role × in place / out of place, with the status each must get, and no answer carrying a phone number outside its caller's scope.
+//!
+//! Wrong role: 403. Right role, outside its areas: 404 (as if it did not exist). No credentials:
+//! 401. CSRF refusal, throttling and token revocation are in `accounts.rs`.
+
+use loa::features::accounts::{self, store};
+use loa::features::staff::Scope;
+
+use crate::common::{self, TestApp};
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Who {
+    Admin,
+    Monitor,
+    Officer,
+    HealthWorker,
+    Midwife,
+    CommuneHealth,
+    LegalAid,
+}
+
+const EVERYONE: &[Who] = &[
+    Who::Admin,
+    Who::Monitor,
+    Who::Officer,
+    Who::HealthWorker,
+    Who::Midwife,
+    Who::CommuneHealth,
+    Who::LegalAid,
+];
+const HOUSEHOLDS: &[Who] = &[Who::Admin, Who::Officer];
+const ADMINS: &[Who] = &[Who::Admin];
+const IMPORTERS: &[Who] = &[Who::Officer];
+
+/// One route: the request in the caller's place and outside it, who may call it, whether place
+/// matters, and the status of an allowed call in place.
+struct Case {
+    method: &'static str,
+    inside: &'static str,
+    outside: &'static str,
+    body: Option<(&'static str, &'static str)>,
+    allowed: &'static [Who],
+    scoped: bool,
+    ok: u16,
+    /// The status of an allowed call outside the caller's areas when that is not 404 (an upload
+    /// whose rows lie outside is refused row by row: 422).
+    outside_status: Option<u16>,
+}
+
+const CSV_IN: &str =
+    "Mã hộ,Họ tên chủ hộ,Thôn/bản,Dân tộc,Phân loại hộ,Năm phân loại,Số nhân khẩu,Số điện thoại\n\
+                      CG-0301,Hoàng Văn A,B010201,Tày,nghèo,2025,4,0912301301\n";
+const CSV_OUT: &str =
+    "Mã hộ,Họ tên chủ hộ,Thôn/bản,Dân tộc,Phân loại hộ,Năm phân loại,Số nhân khẩu,Số điện thoại\n\
+                       VT-0301,Lường Văn B,B010301,Tày,nghèo,2025,4,0912301302\n";
+
+fn cases() -> Vec<Case> {
+    let c = |method, inside, outside, allowed, scoped, ok| Case {
+        method,
+        inside,
+        outside,
+        body: None,
+        allowed,
+        scoped,
+        ok,
+        outside_status: None,
+    };
+    vec![
+        c(
+            "GET",
+            "/api/v1/areas",
+            "/api/v1/areas",
+            EVERYONE,
+            false,
+            200,
+        ),
+        c(
+            "GET",
+            "/api/v1/households?village=B010201",
+            "/api/v1/households?village=B010301",
+            HOUSEHOLDS,
+            true,
+            200,
+        ),
+        c(
+            "GET",
+            "/api/v1/households/CG-0002",
+            "/api/v1/households/VT-0001",
+            HOUSEHOLDS,
+            true,
+            200,
+        ),
+        c(
+            "GET",
+            "/api/v1/households/CG-0002/support",
+            "/api/v1/households/VT-0001/support",
+            HOUSEHOLDS,
+            true,
+            200,
+        ),
+        Case {
+            body: Some((r#"{"phone": "0912555777"}"#, r#"{"phone": "0912555778"}"#)),
+            ..c(
+                "POST",
+                "/api/v1/households/CG-0001/contacts",
+                "/api/v1/households/VT-0001/contacts",
+                HOUSEHOLDS,
+                true,
+                200,
+            )
+        },
+        c(
+            "DELETE",
+            "/api/v1/households/CG-0001/contacts/0912555777",
+            "/api/v1/households/VT-0001/contacts/0912555778",
+            HOUSEHOLDS,
+            true,
+            200,
+        ),
+        Case {
+            body: Some((r#"{"status": "đã giải ngân"}"#, r#"{"status": "đã duyệt"}"#)),
+            ..c(
+                "POST",
+                "/api/v1/support/{in}/status",
+                "/api/v1/support/{out}/status",
+                HOUSEHOLDS,
+                true,
+                200,
+            )
+        },
+        c(
+            "GET",
+            "/api/v1/support/{in}/history",
+            "/api/v1/support/{out}/history",
+            HOUSEHOLDS,
+            true,
+            200,
+        ),
+        Case {
+            body: Some((CSV_IN, CSV_OUT)),
+            outside_status: Some(422),
+            ..c(
+                "POST",
+                "/api/v1/imports/households?dry_run=true",
+                "/api/v1/imports/households?dry_run=true",
+                IMPORTERS,
+                true,
+                200,
+            )
+        },
+        c(
+            "GET",
+            "/api/v1/gateways",
+            "/api/v1/gateways",
+            EVERYONE,
+            false,
+            200,
+        ),
+        c("GET", "/metrics", "/metrics", EVERYONE, false, 200),
+        c(
+            "GET",
+            "/api/v1/tokens",
+            "/api/v1/tokens",
+            EVERYONE,
+            false,
+            200,
+        ),
+        c("GET", "/api/v1/audit", "/api/v1/audit", ADMINS, false, 200),
+    ]
+}
+
+fn expected(case: &Case, who: Who, inside: bool) -> u16 {
+    if !case.allowed.contains(&who) {
+        return 403;
+    }
+    if case.scoped && !inside && who != Who::Admin {
+        return case.outside_status.unwrap_or(404);
+    }
+    case.ok
+}
+
+/// An account and token per role: the demo's staff rows, a commune health station row made here,
+/// an admin and a monitor without rows.
+async fn callers(t: &TestApp) -> Vec<(Who, String, Scope)> {
+    let db = &t.app.services.db;
+    loa::execute!(db, pool => sqlx::query(
+        "INSERT INTO staff (msisdn, name, role, updated_at) VALUES ('+84912009005', 'Trạm Y Tế', 'commune_health', $1)"
+    ).bind(chrono::Utc::now()).execute(pool).await).expect("staff");
+    loa::execute!(db, pool => sqlx::query(
+        "INSERT INTO staff_areas (staff_id, area_code) SELECT id, '02008' FROM staff WHERE msisdn = '+84912009005'"
+    ).execute(pool).await).expect("areas");
+    let phones = [
+        (Who::Officer, Some("0912009003")),
+        (Who::HealthWorker, Some("0912009001")),
+        (Who::Midwife, Some("0912009002")),
+        (Who::CommuneHealth, Some("0912009005")),
+        (Who::LegalAid, Some("0912009004")),
+        (Who::Admin, None),
+    ];
+    let mut out = Vec::new();
+    for (who, phone) in phones {
+        out.push((who, t.token(phone).await));
+    }
+    let monitor = accounts::add(
+        db,
+        &accounts::NewAccount {
+            username: "monitor",
+            password: common::PASSWORD,
+            staff_id: None,
+            role: Some(loa::features::staff::Role::Monitor),
+        },
+    )
+    .await
+    .expect("monitor");
+    let (_, token) = accounts::tokens::create(db, monitor.id, "m")
+        .await
+        .expect("token");
+    out.push((Who::Monitor, token));
+    let mut with_scope = Vec::new();
+    for (who, token) in out {
+        let account = accounts::tokens::account(db, &token)
+            .await
+            .expect("db")
+            .expect("account");
+        let (_, scope) = accounts::acting_as(db, &account)
+            .await
+            .expect("db")
+            .expect("staff");
+        with_scope.push((who, token, scope));
+    }
+    with_scope
+}
+
+/// Every household phone (both spellings) and its village.
+async fn household_phones(t: &TestApp) -> Vec<(String, String)> {
+    let rows: Vec<(String, String)> = loa::with_db!(&t.app.services.db, pool => sqlx::query_as(
+        "SELECT c.msisdn, h.village_code FROM household_contacts hc
+           JOIN contacts c ON c.id = hc.contact_id JOIN households h ON h.id = hc.household_id"
+    ).fetch_all(pool).await)
+    .expect("phones");
+    rows.into_iter()
+        .flat_map(|(p, v)| {
+            let national = format!("0{}", p.trim_start_matches("+84"));
+            [(p, v.clone()), (national, v)]
+        })
+        .collect()
+}
+
+async fn record_id(t: &TestApp, prefix: &str) -> i64 {
+    loa::with_db!(&t.app.services.db, pool => sqlx::query_scalar(
+        "SELECT id FROM support_records WHERE record_key LIKE $1"
+    ).bind(format!("{prefix}%")).fetch_one(pool).await)
+    .expect("record")
+}
+
+async fn call(
+    t: &TestApp,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+    token: Option<&str>,
+) -> (u16, String) {
+    let m = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+    let mut req = t.client.request(m, t.url(path));
+    if let Some(tok) = token {
+        req = req.bearer_auth(tok);
+    }
+    if let Some(b) = body {
+        let kind = if b.starts_with('{') {
+            "application/json"
+        } else {
+            "text/csv; charset=utf-8"
+        };
+        req = req.header("content-type", kind).body(b.to_string());
+    }
+    let res = req.send().await.expect("send");
+    (res.status().as_u16(), res.text().await.expect("body"))
+}
+
+#[tokio::test]
+async fn every_route_every_role_in_and_out_of_place() {
+    let t = common::spawn().await;
+    let callers = callers(&t).await;
+    let phones = household_phones(&t).await;
+    let inside_record = record_id(&t, "CG0002|DA3.TDA1.ND1|").await.to_string();
+    let outside_record = record_id(&t, "VT0001|DA1.ND2|").await.to_string();
+    let fill = |p: &str| {
+        p.replace("{in}", &inside_record)
+            .replace("{out}", &outside_record)
+    };
+    let mut failures = Vec::new();
+    let mut calls = 0;
+    for case in cases() {
+        for (inside, path) in [(true, fill(case.inside)), (false, fill(case.outside))] {
+            let body = case.body.map(|(i, o)| if inside { i } else { o });
+            let (status, _) = call(&t, case.method, &path, body, None).await;
+            if status != 401 {
+                failures.push(format!(
+                    "{} {path} without credentials: {status}, want 401",
+                    case.method
+                ));
+            }
+            for (who, token, scope) in &callers {
+                let want = expected(&case, *who, inside);
+                let (got, text) = call(&t, case.method, &path, body, Some(token)).await;
+                calls += 1;
+                if got != want {
+                    failures.push(format!(
+                        "{} {path} as {who:?}: {got}, want {want}: {text}",
+                        case.method
+                    ));
+                }
+                for (phone, village) in &phones {
+                    let may_see = *who != Who::Monitor && scope.covers(village);
+                    if !may_see && text.contains(phone.as_str()) {
+                        failures.push(format!(
+                            "{} {path} as {who:?} leaks {phone} ({village})",
+                            case.method
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {calls} calls wrong:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn the_console_needs_a_session_and_every_role_gets_its_home() {
+    let t = common::spawn().await;
+    let callers = callers(&t).await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let res = client.get(t.url("/console")).send().await.expect("get");
+    assert_eq!(res.status(), 303);
+    let db = &t.app.services.db;
+    for (who, token, _) in &callers {
+        let account = accounts::tokens::account(db, token)
+            .await
+            .expect("db")
+            .expect("account");
+        store::by_id(db, account.id)
+            .await
+            .expect("db")
+            .expect("account");
+        // A token is not a session: the console wants a cookie.
+        let res = client
+            .get(t.url("/console"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(res.status(), 303, "{who:?}");
+        let (cookie, _) = crate::accounts::sign_in(&t, &account.username, common::PASSWORD).await;
+        let res = client
+            .get(t.url("/console"))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(res.status(), 200, "{who:?}");
+    }
+    t.stop().await;
+}
+
+#[test]
+fn the_table_uses_known_methods_and_bodies_only_on_posts() {
+    for case in cases() {
+        assert!(["GET", "POST", "DELETE"].contains(&case.method));
+        assert!(case.body.is_none() || case.method == "POST");
+    }
+}
