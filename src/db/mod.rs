@@ -31,10 +31,6 @@ macro_rules! with_db {
             $crate::db::Db::Postgres($pool) => $body,
         }
     };
-    // The older spelling, kept while branches written with it are merged.
-    ($db:expr, |$pool:ident| $body:expr) => {
-        $crate::with_db!($db, $pool => $body)
-    };
 }
 
 /// Runs `$body` inside one write transaction and commits it; `tx` names the open transaction's
@@ -44,9 +40,6 @@ macro_rules! with_db {
 /// `with_tx!(db, tx => { sqlx::query("…").execute(&mut *tx).await?; … })`
 #[macro_export]
 macro_rules! with_tx {
-    ($db:expr, |$tx:ident| $body:expr) => {
-        $crate::with_tx!($db, $tx => $body)
-    };
     ($db:expr, $tx:ident => $body:expr) => {
         match $db {
             $crate::db::Db::Sqlite(pool) => {
@@ -91,9 +84,6 @@ impl Db {
 /// `execute!(db, pool => sqlx::query("…").bind(x).execute(pool).await)`
 #[macro_export]
 macro_rules! execute {
-    ($db:expr, |$pool:ident| $body:expr) => {
-        $crate::execute!($db, $pool => $body)
-    };
     ($db:expr, $pool:ident => $body:expr) => {
         match $db {
             $crate::db::Db::Sqlite($pool) => $body.map(|r| r.rows_affected()),

@@ -152,12 +152,16 @@ const MAX_ERROR_TEXT: usize = 300;
 /// are plain text or empty; every client gets the JSON error shape instead.
 async fn json_errors(res: axum::response::Response) -> axum::response::Response {
     let status = res.status();
-    let is_json = res
+    let content_type = res
         .headers()
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    if is_json || !(status.is_client_error() || status.is_server_error()) {
+        .unwrap_or("");
+    // JSON is already the shape; an HTML page (the console's form, refused, with what to fix)
+    // is meant for a person and stays as it is.
+    let keep =
+        content_type.starts_with("application/json") || content_type.starts_with("text/html");
+    if keep || !(status.is_client_error() || status.is_server_error()) {
         return res;
     }
     let text = axum::body::to_bytes(res.into_body(), 4096)

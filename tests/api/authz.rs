@@ -30,7 +30,8 @@ const EVERYONE: &[Who] = &[
 ];
 const HOUSEHOLDS: &[Who] = &[Who::Admin, Who::Officer];
 const ADMINS: &[Who] = &[Who::Admin];
-const IMPORTERS: &[Who] = &[Who::Officer];
+// Commune officers, and admins (who may do anything anywhere; issue 9).
+const IMPORTERS: &[Who] = &[Who::Admin, Who::Officer];
 
 /// One route: the request in the caller's place and outside it, who may call it, whether place
 /// matters, and the status of an allowed call in place.

@@ -179,7 +179,7 @@ async fn shipped_content_goes_out_in_each_contacts_language_and_script() {
 }
 
 async fn set_closes_at(t: &TestApp, id: i64, at: DateTime<Utc>) {
-    loa::execute!(&t.app.services.db, |pool| sqlx::query(
+    loa::execute!(&t.app.services.db, pool => sqlx::query(
         "UPDATE campaigns SET closes_at = $2 WHERE id = $1"
     )
     .bind(id)

@@ -74,7 +74,7 @@ async fn a_gateways_message_with_nul_is_stored_without_it() {
     )
     .await;
     assert_eq!(s, 200, "{b}");
-    let (text, provider): (String, String) = loa::with_db!(&t.app.services.db, |pool| {
+    let (text, provider): (String, String) = loa::with_db!(&t.app.services.db, pool => {
         sqlx::query_as(
             "SELECT text, provider_id FROM inbound_messages WHERE gateway_id = 'agg-nul'",
         )
@@ -92,7 +92,7 @@ async fn a_gateways_message_with_nul_is_stored_without_it() {
     .await;
     assert_eq!(s, 200, "{b}");
     assert!(b.starts_with("CON "), "{b}");
-    let session: String = loa::with_db!(&t.app.services.db, |pool| sqlx::query_scalar(
+    let session: String = loa::with_db!(&t.app.services.db, pool => sqlx::query_scalar(
         "SELECT session_id FROM ussd_sessions"
     )
     .fetch_one(pool)
@@ -118,7 +118,7 @@ async fn post_json(t: &TestApp, path: &str, staff: Option<i64>, body: Value) -> 
 async fn what_staff_and_tools_send_with_nul_is_refused_naming_it() {
     let t = common::spawn_with(|c| c.api_token = Some(TOKEN.into())).await;
     let officer = common::staff_id(&t, "+84912009003").await;
-    let record: i64 = loa::with_db!(&t.app.services.db, |pool| sqlx::query_scalar(
+    let record: i64 = loa::with_db!(&t.app.services.db, pool => sqlx::query_scalar(
         "SELECT id FROM support_records WHERE record_key LIKE 'CG0002|DA3.TDA1.ND1|%'"
     )
     .fetch_one(pool)

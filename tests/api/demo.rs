@@ -8,7 +8,7 @@ use crate::common;
 async fn the_demo_loads_again_over_a_status_staff_changed() {
     let t = common::spawn().await;
     let db = &t.app.services.db;
-    let id: i64 = loa::with_db!(db, |pool| sqlx::query_scalar(
+    let id: i64 = loa::with_db!(db, pool => sqlx::query_scalar(
         "SELECT id FROM support_records WHERE record_key LIKE 'CG0002|DA3.TDA1.ND1|%'"
     )
     .fetch_one(pool)
@@ -19,7 +19,7 @@ async fn the_demo_loads_again_over_a_status_staff_changed() {
         .expect("moved on");
     let loaded = loa::demo::load(db).await.expect("the demo starts again");
     assert!(loaded.kept);
-    let status: String = loa::with_db!(db, |pool| sqlx::query_scalar(
+    let status: String = loa::with_db!(db, pool => sqlx::query_scalar(
         "SELECT status FROM support_records WHERE id = $1"
     )
     .bind(id)

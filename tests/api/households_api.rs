@@ -763,7 +763,7 @@ async fn files_as_commune_offices_save_them_are_read_or_refused_with_advice() {
     .await;
     assert_eq!(s, 200, "{b}");
     assert_eq!(unchanged(&b), (json!(4), json!(1)), "{b}");
-    let head: String = loa::with_db!(&t.app.services.db, |pool| sqlx::query_scalar(
+    let head: String = loa::with_db!(&t.app.services.db, pool => sqlx::query_scalar(
         "SELECT head_name FROM households WHERE code = 'CG-0001'"
     )
     .fetch_one(pool)

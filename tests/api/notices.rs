@@ -10,7 +10,7 @@ pub const OFFICER: &str = "0912009003";
 
 pub async fn staff_id(t: &TestApp, phone: &str) -> i64 {
     let e164 = loa::phone::Msisdn::parse(phone).expect("phone");
-    loa::with_db!(&t.app.services.db, |pool| sqlx::query_scalar::<_, i64>(
+    loa::with_db!(&t.app.services.db, pool => sqlx::query_scalar::<_, i64>(
         "SELECT id FROM staff WHERE msisdn = $1"
     )
     .bind(e164.as_str())
@@ -22,7 +22,7 @@ pub async fn staff_id(t: &TestApp, phone: &str) -> i64 {
 /// Adds an admin (everywhere) with phone `phone`; returns its id.
 pub async fn add_admin(t: &TestApp, phone: &str) -> i64 {
     let e164 = loa::phone::Msisdn::parse(phone).expect("phone");
-    loa::execute!(&t.app.services.db, |pool| sqlx::query(
+    loa::execute!(&t.app.services.db, pool => sqlx::query(
         "INSERT INTO staff (msisdn, name, role, updated_at) VALUES ($1, 'Admin', 'admin', $2)"
     )
     .bind(e164.as_str())
@@ -361,7 +361,7 @@ async fn tb_by_sms_previews_and_ok_sends_once_from_the_same_phone_in_time() {
         .as_str()
         .unwrap_or("")
         .starts_with("Thông báo tới 5 người"));
-    loa::execute!(&t.app.services.db, |pool| sqlx::query(
+    loa::execute!(&t.app.services.db, pool => sqlx::query(
         "UPDATE pending_confirmations SET expires_at = $1 WHERE taken_at IS NULL"
     )
     .bind(loa::db::time::now() - chrono::TimeDelta::minutes(1))

@@ -28,7 +28,7 @@ async fn burst(a: &TestApp, b: &TestApp, texts: &[String], with_ids: bool) {
 }
 
 async fn replies(t: &TestApp) -> Vec<String> {
-    loa::with_db!(&t.app.services.db, |pool| sqlx::query_scalar::<_, String>(
+    loa::with_db!(&t.app.services.db, pool => sqlx::query_scalar::<_, String>(
         "SELECT text FROM outbox WHERE recipient = $1 ORDER BY id"
     )
     .bind(DEMO_E164)
@@ -87,7 +87,7 @@ async fn echoing_replies_stop_at_the_budget_with_one_try_later_line_at_two_insta
     assert_eq!(got[10], try_later);
     assert!(got[..10].iter().all(|t| *t != try_later));
     let notes: Vec<Value> =
-        loa::with_db!(&a.app.services.db, |pool| sqlx::query_scalar::<_, String>(
+        loa::with_db!(&a.app.services.db, pool => sqlx::query_scalar::<_, String>(
             "SELECT note FROM inbound_messages WHERE note LIKE 'reply budget%'"
         )
         .fetch_all(pool)
@@ -99,7 +99,7 @@ async fn echoing_replies_stop_at_the_budget_with_one_try_later_line_at_two_insta
     assert_eq!(notes.len(), 20, "{notes:?}");
 
     // Once the window has passed (the replies are made 11 minutes old), the number is answered again.
-    loa::execute!(&a.app.services.db, |pool| sqlx::query(
+    loa::execute!(&a.app.services.db, pool => sqlx::query(
         "UPDATE outbox SET created_at = $1 WHERE recipient = $2"
     )
     .bind(chrono::Utc::now() - chrono::TimeDelta::minutes(11))

@@ -37,7 +37,7 @@ async fn call(
 }
 
 async fn parent_and_level(t: &TestApp, code: &str) -> (Option<String>, String) {
-    loa::with_db!(&t.app.services.db, |pool| sqlx::query_as(
+    loa::with_db!(&t.app.services.db, pool => sqlx::query_as(
         "SELECT parent_code, level FROM areas WHERE code = $1"
     )
     .bind(code)
@@ -101,7 +101,7 @@ async fn an_officer_cannot_move_an_area_out_of_their_commune_or_demote_their_own
 #[tokio::test]
 async fn only_a_commune_officer_changes_a_status_or_links_a_phone() {
     let t = common::spawn_with(|c| c.api_token = Some(TOKEN.into())).await;
-    let record: i64 = loa::with_db!(&t.app.services.db, |pool| sqlx::query_scalar(
+    let record: i64 = loa::with_db!(&t.app.services.db, pool => sqlx::query_scalar(
         "SELECT id FROM support_records WHERE record_key LIKE 'CG0002|DA3.TDA1.ND1|%'"
     )
     .fetch_one(pool)

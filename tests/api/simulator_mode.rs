@@ -62,8 +62,10 @@ async fn spawn_default_mode(files: &[String]) -> TestApp {
 }
 
 async fn metrics(t: &TestApp) -> String {
+    let token = t.token(None).await;
     t.client
         .get(t.url("/metrics"))
+        .bearer_auth(token)
         .send()
         .await
         .expect("metrics")
@@ -112,9 +114,11 @@ async fn a_reply_no_real_gateway_takes_stays_queued_and_never_goes_to_the_simula
         "{m}"
     );
     assert!(m.contains("loa_simulator_mode 0"), "{m}");
+    let token = t.token(None).await;
     let v: Value = t
         .client
         .get(t.url("/api/v1/gateways"))
+        .bearer_auth(token)
         .send()
         .await
         .expect("status")

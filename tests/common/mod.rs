@@ -662,7 +662,7 @@ pub async fn count(app: &App, sql: &str) -> i64 {
 
 /// The id of the staff member with phone `msisdn` (E.164), as the staff API's `x-loa-staff` takes it.
 pub async fn staff_id(t: &TestApp, msisdn: &str) -> i64 {
-    loa::with_db!(&t.app.services.db, |pool| sqlx::query_scalar::<_, i64>(
+    loa::with_db!(&t.app.services.db, pool => sqlx::query_scalar::<_, i64>(
         "SELECT id FROM staff WHERE msisdn = $1"
     )
     .bind(msisdn)
