@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
@@ -88,18 +88,16 @@ async fn driver() -> Option<Driver> {
         chromium,
     };
     let status = format!("{}/status", driver.url);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let ready = reqwest::get(&status)
-            .await
-            .ok()
-            .map(|r| r.status().is_success());
-        if ready == Some(true) {
-            return Some(driver);
-        }
-        assert!(Instant::now() < deadline, "chromedriver did not start");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    common::eventually(
+        Duration::from_secs(20),
+        "chromedriver to start",
+        async || {
+            let ready = reqwest::get(&status).await.map(|r| r.status().is_success());
+            common::done_if(matches!(ready, Ok(true)), format!("{ready:?}"))
+        },
+    )
+    .await;
+    Some(driver)
 }
 
 async fn browser(d: &Driver) -> Client {
@@ -125,13 +123,14 @@ async fn browser(d: &Driver) -> Client {
 
 /// Runs `script` in the page until it returns something other than null or false.
 async fn until(c: &Client, what: &str, script: &str, args: Vec<Value>) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
+    let shown = common::try_eventually(common::PATIENCE, what, async || {
         let v = c.execute(script, args.clone()).await.expect("script");
-        if !(v.is_null() || v == json!(false)) {
-            return v;
-        }
-        if Instant::now() > deadline {
+        common::done_if(!(v.is_null() || v == json!(false)), v)
+    })
+    .await;
+    match shown {
+        Ok(v) => v,
+        Err(timed_out) => {
             let screen = c
                 .execute(
                     "return document.getElementById('body').textContent;",
@@ -139,9 +138,8 @@ async fn until(c: &Client, what: &str, script: &str, args: Vec<Value>) -> Value 
                 )
                 .await
                 .unwrap_or_default();
-            panic!("the page never showed {what}; its screen: {screen}");
+            panic!("{timed_out}; the page's screen: {screen}");
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 

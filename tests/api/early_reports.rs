@@ -2,7 +2,7 @@
 //! applied once the send is recorded: no report is dropped.
 
 use std::sync::Once;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -69,16 +69,11 @@ async fn a_report_sent_before_the_send_is_settled_is_applied_once_it_is() {
         .await;
     let t = spawn_jasmin(&jasmin.uri()).await;
     let id = t.enqueue_reply(DEMO_PHONE, "Da nhan").await;
-    let until = Instant::now() + Duration::from_secs(10);
-    while jasmin
-        .received_requests()
-        .await
-        .unwrap_or_default()
-        .is_empty()
-    {
-        assert!(Instant::now() < until, "the send never started");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    common::eventually(common::PATIENCE, "the send to start", async || {
+        let started = jasmin.received_requests().await.unwrap_or_default().len();
+        common::done_if(started > 0, started)
+    })
+    .await;
     assert_eq!(common::outbox_status(&t.app, id).await, "sending");
     let report = "id=early-1&message_status=DELIVRD&level=3&id_smsc=1&sub=001&dlvrd=001&err=000";
     assert_eq!(dlr(&t, report).await, 200);
@@ -88,15 +83,11 @@ async fn a_report_sent_before_the_send_is_settled_is_applied_once_it_is() {
         "the report came first"
     );
     // Answered at once and kept; once the send is recorded, the report is applied.
-    let until = Instant::now() + Duration::from_secs(15);
-    loop {
+    common::eventually(common::PATIENCE, "the kept report to apply", async || {
         let s = common::outbox_status(&t.app, id).await;
-        if s == "delivered" {
-            break;
-        }
-        assert!(Instant::now() < until, "outbox {id} stayed {s}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+        common::done_if(s == "delivered", s)
+    })
+    .await;
     assert_eq!(
         common::count(&t.app, "SELECT COUNT(*) FROM early_reports").await,
         0,

@@ -2,7 +2,6 @@
 //! `/simulator/…` is refused and a message no real gateway takes stays queued.
 
 use std::sync::Once;
-use std::time::{Duration, Instant};
 
 use loa::config::Config;
 use serde_json::{json, Value};
@@ -91,18 +90,17 @@ async fn a_reply_no_real_gateway_takes_stays_queued_and_never_goes_to_the_simula
     );
     let id = t.enqueue_reply(DEMO_PHONE, "Da nhan").await;
     // The gateway fails once, its circuit opens; the retry then finds no gateway at all.
-    let until = Instant::now() + Duration::from_secs(15);
-    while !metrics(&t)
-        .await
-        .contains("loa_dispatch_unroutable_total 1")
-    {
-        assert!(
-            Instant::now() < until,
-            "the retry never looked for a gateway: {}",
-            common::outbox_status(&t.app, id).await
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    common::eventually(
+        common::PATIENCE,
+        "the retry to look for a gateway",
+        async || {
+            let counted = metrics(&t)
+                .await
+                .contains("loa_dispatch_unroutable_total 1");
+            common::done_if(counted, common::outbox_status(&t.app, id).await)
+        },
+    )
+    .await;
     assert_eq!(common::outbox_status(&t.app, id).await, "queued");
     assert_eq!(
         common::count(&t.app, "SELECT COUNT(*) FROM simulator_received").await,
