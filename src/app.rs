@@ -15,7 +15,8 @@ use crate::db::Db;
 use crate::dialog::keywords::{KeywordError, Keywords};
 use crate::dialog::{ReplyBudget, Services};
 use crate::features::consent::ConsentGuard;
-use crate::features::maternal::{self, Prices};
+use crate::features::maternal;
+use crate::features::notices::Prices;
 use crate::gateway::mode::{self, Mode};
 use crate::gateway::simulator::Simulator;
 use crate::gateway::webhook::WebhookAuth;
@@ -55,10 +56,9 @@ impl App {
         let (gateways, ussd_gateways) = gateways(&config, &db, &services.outbox)?;
         // The campaign preview's cost: a price lookup over a copy of the routing (the handles are
         // shared), not the gateways the app owns, which tests still extend after building.
-        let priced = gateways.clone();
-        let prices = Prices::new(move |to, parts| priced.cost(to, parts));
-        services.maternal = maternal::Settings::new(&config.maternal, prices);
-        services.prices = Arc::new(gateways.clone());
+        let prices: Arc<dyn Prices> = Arc::new(gateways.clone());
+        services.maternal = maternal::Settings::new(&config.maternal, prices.clone());
+        services.prices = prices;
         let instance = config.instance();
         Ok(Arc::new(App {
             services,
@@ -82,6 +82,7 @@ impl App {
             config.dispatcher.reply_ttl_hours,
             config.dispatcher.bulk_ttl_hours,
         );
+        let unknown: Arc<dyn Prices> = Arc::new(Gateways::default());
         Ok(Services {
             db,
             locales: Arc::new(locales),
@@ -93,8 +94,8 @@ impl App {
                 window_minutes: i64::from(config.replies.window_minutes),
             },
             // `loa import` sends no campaign or notice: no gateway, no price.
-            maternal: maternal::Settings::new(&config.maternal, Prices::unknown()),
-            prices: Arc::new(Gateways::default()),
+            maternal: maternal::Settings::new(&config.maternal, unknown.clone()),
+            prices: unknown,
         })
     }
 

@@ -38,8 +38,8 @@ pub struct Services {
     pub tz: Tz,
     /// How many replies one number may draw.
     pub replies: ReplyBudget,
-    /// The maternal feature's schedule choice, reminder window and SMS prices (`maternal` in the
-    /// configuration; prices from the gateway files, wired in `app.rs`).
+    /// The maternal feature's schedule choice and reminder window (`maternal` in the
+    /// configuration), with the same price lookup as `prices`.
     pub maternal: crate::features::maternal::Settings,
     /// What SMS parts cost through the gateways (a notice's preview).
     pub prices: Arc<dyn Prices>,

@@ -29,28 +29,9 @@ use crate::phone::Msisdn;
 
 pub use store::Pregnancy;
 
-/// What SMS parts cost, for a campaign's preview: wired in `app.rs` from the gateways' prices
-/// (VND for `parts` parts to a number; 0 unknown), so that nothing below the edge holds gateways.
-#[derive(Clone)]
-pub struct Prices(Arc<PriceFn>);
-
-/// VND for `parts` parts to a number.
-type PriceFn = dyn Fn(&str, u64) -> u64 + Send + Sync;
-
-impl Prices {
-    pub fn new(f: impl Fn(&str, u64) -> u64 + Send + Sync + 'static) -> Prices {
-        Prices(Arc::new(f))
-    }
-
-    /// No prices known: every cost is 0 ("unknown").
-    pub fn unknown() -> Prices {
-        Prices::new(|_, _| 0)
-    }
-
-    pub fn cost(&self, to: &str, parts: u64) -> u64 {
-        (self.0)(to, parts)
-    }
-}
+/// What SMS parts cost, for a campaign's preview: the same lookup the notices use, wired in
+/// `app.rs` from the gateways' prices, so that nothing below the edge holds gateways.
+pub type Prices = Arc<dyn crate::features::notices::Prices>;
 
 /// The deployment's choices (configuration key `maternal`) and the price lookup.
 #[derive(Clone)]
@@ -74,7 +55,9 @@ impl Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings::new(&MaternalConfig::default(), Prices::unknown())
+        // No gateway, no price: every cost is 0 ("unknown").
+        let unknown: Prices = Arc::new(crate::gateway::Gateways::default());
+        Settings::new(&MaternalConfig::default(), unknown)
     }
 }
 
