@@ -116,9 +116,10 @@ pub fn csv(rows: &[ResultRow]) -> String {
         "correct",
     ]);
     for r in rows {
+        // Names come from spreadsheets: a cell that looks like a formula is neutralised.
         let _ = w.write_record([
-            r.commune_code.clone(),
-            r.commune_name.clone(),
+            crate::text::csv_cell(&r.commune_code).into_owned(),
+            crate::text::csv_cell(&r.commune_name).into_owned(),
             r.question.to_string(),
             r.answers.to_string(),
             r.correct.to_string(),

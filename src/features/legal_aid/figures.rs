@@ -62,24 +62,47 @@ pub async fn figures(
 
 /// The figures as CSV (`loa report legal-aid`), a header line first.
 pub fn to_csv(rows: &[FigureRow]) -> String {
-    let mut out = String::from("month,province,commune,category,status,requests\n");
+    use crate::text::csv_cell;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record([
+        "month", "province", "commune", "category", "status", "requests",
+    ]);
     for r in rows {
-        out.push_str(&format!(
-            "{},{},{},{},{},{}\n",
-            r.month,
-            r.province.as_deref().unwrap_or(""),
-            r.commune.as_deref().unwrap_or(""),
-            r.category,
-            r.status,
-            r.requests
-        ));
+        // Area codes come from spreadsheets: quoted by the writer, formula-looking ones neutralised.
+        let _ = w.write_record([
+            csv_cell(&r.month).into_owned(),
+            csv_cell(r.province.as_deref().unwrap_or("")).into_owned(),
+            csv_cell(r.commune.as_deref().unwrap_or("")).into_owned(),
+            csv_cell(&r.category).into_owned(),
+            csv_cell(&r.status).into_owned(),
+            r.requests.to_string(),
+        ]);
     }
-    out
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_formula_looking_code_is_neutralised_and_commas_quoted() {
+        let row = FigureRow {
+            month: "2026-11".into(),
+            province: Some("19".into()),
+            commune: Some("=HYPERLINK(\"x\",\"y\")".into()),
+            category: "land".into(),
+            status: "received".into(),
+            requests: 2,
+        };
+        let csv = to_csv(&[row]);
+        let line = csv.lines().nth(1).expect("a row");
+        assert!(line.contains("'=HYPERLINK"), "{line}");
+        assert!(
+            line.starts_with("2026-11,19,\""),
+            "the comma-bearing cell is quoted: {line}"
+        );
+    }
 
     #[test]
     fn months_are_read_as_written() {
