@@ -120,16 +120,20 @@ impl Dispatcher {
             }
         };
         let n = batch.len();
-        futures::stream::iter(batch)
-            .for_each_concurrent(self.settings.concurrency, |row| async move {
-                let id = row.id;
-                let outcome = if shutdown.is_cancelled() {
-                    self.settle(id, Settle::Release).await
-                } else {
-                    self.send_one(row).await
-                };
-                if let Err(err) = outcome {
-                    tracing::error!(%err, outbox_id = id, "settling an outbox row");
+        futures::stream::iter(by_recipient(batch))
+            .for_each_concurrent(self.settings.concurrency, |rows| async move {
+                // One phone's messages go one after another, so a villager reads "assigned"
+                // before "resolved"; different phones go side by side.
+                for row in rows {
+                    let id = row.id;
+                    let outcome = if shutdown.is_cancelled() {
+                        self.settle(id, Settle::Release).await
+                    } else {
+                        self.send_one(row).await
+                    };
+                    if let Err(err) = outcome {
+                        tracing::error!(%err, outbox_id = id, "settling an outbox row");
+                    }
                 }
             })
             .await;
@@ -275,6 +279,23 @@ pub fn may_go_at(
         .map_or(due, |t| t.with_timezone(&chrono::Utc))
 }
 
+/// Splits a claimed batch into one list per recipient, each in claim order, the lists in the
+/// order their first row was claimed (so a reply still goes before bulk).
+fn by_recipient(batch: Vec<Claimed>) -> Vec<Vec<Claimed>> {
+    let mut groups: Vec<Vec<Claimed>> = Vec::new();
+    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for row in batch {
+        match index.get(&row.recipient) {
+            Some(&i) => groups[i].push(row),
+            None => {
+                index.insert(row.recipient.clone(), groups.len());
+                groups.push(vec![row]);
+            }
+        }
+    }
+    groups
+}
+
 #[cfg(test)]
 mod tests {
     use super::is_quiet;
@@ -282,6 +303,34 @@ mod tests {
 
     fn t(h: u32, m: u32) -> NaiveTime {
         NaiveTime::from_hms_opt(h, m, 0).expect("valid time")
+    }
+
+    fn row(id: i64, to: &str) -> super::Claimed {
+        super::Claimed {
+            id,
+            recipient: to.into(),
+            text: Some("x".into()),
+            encoding: "gsm7".into(),
+            parts: 1,
+            priority: 0,
+            topic: None,
+            attempts: 1,
+            expires_at: chrono::Utc::now(),
+        }
+    }
+
+    #[test]
+    fn a_batch_is_split_per_phone_keeping_each_phones_order() {
+        let batch = ["a", "b", "a", "c", "b", "a"]
+            .iter()
+            .enumerate()
+            .map(|(i, to)| row(i as i64, to))
+            .collect();
+        let groups: Vec<Vec<i64>> = super::by_recipient(batch)
+            .into_iter()
+            .map(|g| g.into_iter().map(|r| r.id).collect())
+            .collect();
+        assert_eq!(groups, [vec![0, 2, 5], vec![1, 4], vec![3]]);
     }
 
     #[test]
