@@ -2,8 +2,9 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 
+use crate::db::tx::{on_tx, Tx};
 use crate::db::{time, Db};
-use crate::{execute, with_db};
+use crate::{with_db, with_tx};
 
 /// A row the dispatcher holds a lease on.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -63,105 +64,88 @@ pub async fn claim(
 }
 
 /// The outcome of one send, written only while this holder still has the row in `sending`.
-pub enum Settle<'a> {
+pub enum Settle {
     Sent {
-        gateway_id: &'a str,
-        provider_id: &'a str,
+        gateway_id: String,
+        provider_id: String,
     },
     Retry {
         at: DateTime<Utc>,
-        error: &'a str,
+        error: String,
     },
     Failed {
-        error: &'a str,
+        error: String,
     },
     Expired {
-        error: &'a str,
+        error: String,
     },
     Cancelled {
-        reason: &'a str,
+        reason: String,
     },
     /// Shutdown before the send started: back to the queue, the attempt not counted.
     Release,
 }
 
-pub async fn settle(
+/// Settles the outcomes of one claimed batch in one transaction: one commit for the batch
+/// instead of one per message. Returns the (gateway, provider id) of each row recorded as sent.
+pub async fn settle_many(
     db: &Db,
+    holder: &str,
+    outcomes: &[(i64, Settle)],
+) -> Result<Vec<(String, String)>, sqlx::Error> {
+    if outcomes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let now = time::now();
+    let mut sent = Vec::new();
+    with_tx!(db, tx => {
+        let mut tx = Tx::from(tx);
+        for (id, outcome) in outcomes {
+            if settle_tx(&mut tx, *id, holder, outcome, now).await? == 0 {
+                // The lease ran out and someone else holds the row now; their outcome stands.
+                tracing::warn!(outbox_id = id, "row no longer leased to this dispatcher");
+            } else if let Settle::Sent { gateway_id, provider_id } = outcome {
+                sent.push((gateway_id.clone(), provider_id.clone()));
+            }
+        }
+    });
+    Ok(sent)
+}
+
+async fn settle_tx(
+    tx: &mut Tx<'_>,
     id: i64,
     holder: &str,
-    outcome: Settle<'_>,
-) -> Result<(), sqlx::Error> {
-    let now = time::now();
+    outcome: &Settle,
+    now: DateTime<Utc>,
+) -> Result<u64, sqlx::Error> {
     const GUARD: &str = "WHERE id = $1 AND status = 'sending' AND claimed_by = $2";
-    let done = match outcome {
-        Settle::Sent {
-            gateway_id,
-            provider_id,
-        } => {
-            let sql = format!(
-                "UPDATE outbox SET status = 'sent', gateway_id = $3, provider_id = $4, sent_at = $5,
-                        updated_at = $5, lease_until = NULL, last_error = NULL {GUARD}"
-            );
-            execute!(db, pool => sqlx::query(&sql)
-                .bind(id)
-                .bind(holder)
-                .bind(gateway_id)
-                .bind(provider_id)
-                .bind(now)
-                .execute(pool)
-                .await)?
+    let set = match outcome {
+        Settle::Sent { .. } => {
+            "status = 'sent', gateway_id = $4, provider_id = $5, sent_at = $3,
+             lease_until = NULL, last_error = NULL"
         }
-        Settle::Retry { at, error } => {
-            let sql = format!(
-                "UPDATE outbox SET status = 'queued', next_attempt_at = $3, last_error = $4,
-                        updated_at = $5, lease_until = NULL {GUARD}"
-            );
-            execute!(db, pool => sqlx::query(&sql)
-                .bind(id)
-                .bind(holder)
-                .bind(at)
-                .bind(error)
-                .bind(now)
-                .execute(pool)
-                .await)?
+        Settle::Retry { .. } => {
+            "status = 'queued', last_error = $4, next_attempt_at = $5, lease_until = NULL"
         }
-        Settle::Failed { error: reason }
-        | Settle::Expired { error: reason }
-        | Settle::Cancelled { reason } => {
-            let status = match outcome {
-                Settle::Failed { .. } => "failed",
-                Settle::Expired { .. } => "expired",
-                _ => "cancelled",
-            };
-            let sql = format!(
-                "UPDATE outbox SET status = $3, last_error = $4, updated_at = $5,
-                        lease_until = NULL {GUARD}"
-            );
-            execute!(db, pool => sqlx::query(&sql)
-                .bind(id)
-                .bind(holder)
-                .bind(status)
-                .bind(reason)
-                .bind(now)
-                .execute(pool)
-                .await)?
-        }
-        Settle::Release => {
-            let sql = format!(
-                "UPDATE outbox SET status = 'queued', attempts = attempts - 1, updated_at = $3,
-                        lease_until = NULL {GUARD}"
-            );
-            execute!(db, pool => sqlx::query(&sql)
-                .bind(id)
-                .bind(holder)
-                .bind(now)
-                .execute(pool)
-                .await)?
-        }
+        Settle::Failed { .. } => "status = 'failed', last_error = $4, lease_until = NULL",
+        Settle::Expired { .. } => "status = 'expired', last_error = $4, lease_until = NULL",
+        Settle::Cancelled { .. } => "status = 'cancelled', last_error = $4, lease_until = NULL",
+        Settle::Release => "status = 'queued', attempts = attempts - 1, lease_until = NULL",
     };
-    if done == 0 {
-        // The lease ran out and someone else holds the row now; their outcome stands.
-        tracing::warn!(outbox_id = id, "row no longer leased to this dispatcher");
-    }
-    Ok(())
+    let sql = format!("UPDATE outbox SET {set}, updated_at = $3 {GUARD}");
+    on_tx!(tx, conn => {
+        let q = sqlx::query(&sql).bind(id).bind(holder).bind(now);
+        let q = match outcome {
+            Settle::Sent {
+                gateway_id,
+                provider_id,
+            } => q.bind(gateway_id.as_str()).bind(provider_id.as_str()),
+            Settle::Retry { at, error } => q.bind(error.as_str()).bind(*at),
+            Settle::Failed { error } | Settle::Expired { error } => q.bind(error.as_str()),
+            Settle::Cancelled { reason } => q.bind(reason.as_str()),
+            Settle::Release => q,
+        };
+        q.execute(conn).await.map(|r| r.rows_affected())
+    })
 }

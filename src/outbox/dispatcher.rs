@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use chrono::{NaiveTime, TimeDelta, Timelike};
 use chrono_tz::Tz;
+use futures::channel::mpsc;
 use futures::future::BoxFuture;
+use futures::stream::FuturesUnordered;
 use futures::StreamExt;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
@@ -109,8 +111,9 @@ impl Dispatcher {
         hold.until.is_some()
     }
 
-    /// Claims one batch of due rows and settles each: returns how many it claimed, so a caller
-    /// (the loop above, or a test draining the queue) knows whether there was work.
+    /// Claims one batch of due rows, sends them and settles the batch: returns how many it
+    /// claimed, so a caller (the loop above, or a test draining the queue) knows whether there
+    /// was work.
     pub async fn tick(&self, shutdown: &CancellationToken) -> usize {
         let batch = match self.claim().await {
             Ok(batch) => batch,
@@ -120,24 +123,66 @@ impl Dispatcher {
             }
         };
         let n = batch.len();
-        futures::stream::iter(by_recipient(batch))
-            .for_each_concurrent(self.settings.concurrency, |rows| async move {
-                // One phone's messages go one after another, so a villager reads "assigned"
-                // before "resolved"; different phones go side by side.
-                for row in rows {
-                    let id = row.id;
-                    let outcome = if shutdown.is_cancelled() {
-                        self.settle(id, Settle::Release).await
-                    } else {
-                        self.send_one(row).await
-                    };
-                    if let Err(err) = outcome {
-                        tracing::error!(%err, outbox_id = id, "settling an outbox row");
-                    }
-                }
-            })
-            .await;
+        let (done, settled) = mpsc::unbounded::<(i64, Settle)>();
+        // Whatever finished together is settled together, in one transaction, while the other
+        // sends go on: a slow send does not hold back the record of those already made. The two
+        // run side by side (not one after the other) so a send that holds a connection mid-query
+        // is never left unpolled while the settle waits for one.
+        futures::join!(
+            self.send_all(by_recipient(batch), shutdown, done),
+            self.settle_all(settled)
+        );
         n
+    }
+
+    /// Sends the groups, a few at a time; `done` is dropped at the end, which ends `settle_all`.
+    async fn send_all(
+        &self,
+        groups: Vec<Vec<Claimed>>,
+        shutdown: &CancellationToken,
+        done: mpsc::UnboundedSender<(i64, Settle)>,
+    ) {
+        let mut running = FuturesUnordered::new();
+        for rows in groups {
+            if running.len() >= self.settings.concurrency.max(1) {
+                running.next().await;
+            }
+            running.push(self.send_group(rows, shutdown, done.clone()));
+        }
+        while running.next().await.is_some() {}
+    }
+
+    /// Settles outcomes as they come, all those waiting at once.
+    async fn settle_all(&self, mut settled: mpsc::UnboundedReceiver<(i64, Settle)>) {
+        while let Some(first) = settled.next().await {
+            let mut outcomes = vec![first];
+            while let Ok(more) = settled.try_recv() {
+                outcomes.push(more);
+            }
+            if let Err(err) = self.settle(&outcomes).await {
+                // The rows stay `sending` until their lease runs out, then go again.
+                tracing::error!(%err, rows = outcomes.len(), "settling sent rows");
+            }
+        }
+    }
+
+    /// Sends one phone's rows one after another, so a villager reads "assigned" before
+    /// "resolved"; different phones go side by side.
+    async fn send_group(
+        &self,
+        rows: Vec<Claimed>,
+        shutdown: &CancellationToken,
+        done: mpsc::UnboundedSender<(i64, Settle)>,
+    ) {
+        for row in rows {
+            let outcome = if shutdown.is_cancelled() {
+                Settle::Release
+            } else {
+                self.send_one(&row).await
+            };
+            // The receiver lives until every sender is dropped.
+            let _ = done.unbounded_send((row.id, outcome));
+        }
     }
 
     async fn claim(&self) -> Result<Vec<Claimed>, sqlx::Error> {
@@ -163,24 +208,34 @@ impl Dispatcher {
         is_quiet(now, start, end)
     }
 
-    async fn settle(&self, id: i64, outcome: Settle<'_>) -> Result<(), sqlx::Error> {
-        claim::settle(&self.db, id, &self.holder, outcome).await
+    /// One transaction for the batch's outcomes; then reports that overtook these sends (kept
+    /// while the send was unrecorded) find them.
+    async fn settle(&self, outcomes: &[(i64, Settle)]) -> Result<(), sqlx::Error> {
+        let sent = claim::settle_many(&self.db, &self.holder, outcomes).await?;
+        super::report::apply_early_many(&self.db, &sent).await?;
+        Ok(())
     }
 
-    async fn send_one(&self, row: Claimed) -> Result<(), sqlx::Error> {
+    /// Sends one row and says how to settle it; nothing is written here.
+    async fn send_one(&self, row: &Claimed) -> Settle {
         let Some(text) = row.text.as_deref() else {
-            let error = "body deleted by retention";
-            return self.settle(row.id, Settle::Failed { error }).await;
+            let error = "body deleted by retention".into();
+            return Settle::Failed { error };
         };
         let is_reply = row.priority >= Priority::Reply.rank();
-        if !is_reply
-            && self
+        if !is_reply {
+            match self
                 .guard
                 .blocks(&row.recipient, row.topic.as_deref())
-                .await?
-        {
-            let reason = "recipient opted out";
-            return self.settle(row.id, Settle::Cancelled { reason }).await;
+                .await
+            {
+                Ok(true) => {
+                    let reason = "recipient opted out".into();
+                    return Settle::Cancelled { reason };
+                }
+                Ok(false) => {}
+                Err(err) => return self.retry_later(row, &format!("consent lookup: {err}")),
+            }
         }
         // The first gateway for this number whose circuit is closed: failing gateways are skipped
         // for their cool-down, and this message goes to the next one by prefix and priority.
@@ -189,7 +244,7 @@ impl Dispatcher {
             Err(err) => {
                 // Never marked sent: the message waits in the queue for a gateway.
                 self.gateways.record_unroutable();
-                return self.retry_later(&row, &err.to_string()).await;
+                return self.retry_later(row, &err.to_string());
             }
         };
         let parts = u32::try_from(row.parts).unwrap_or(1);
@@ -204,29 +259,23 @@ impl Dispatcher {
         let result = handle.gateway.send(&msg).await;
         handle.record(parts, result.as_ref().map(|_| ()));
         match result {
-            Ok(receipt) => {
-                let gateway_id = handle.gateway.id();
-                let sent = Settle::Sent {
-                    gateway_id,
-                    provider_id: &receipt.provider_id,
-                };
-                self.settle(row.id, sent).await?;
-                // Reports that overtook this send were kept; now they find it.
-                super::report::apply_early(&self.db, gateway_id, &receipt.provider_id).await?;
-                Ok(())
-            }
-            Err(SendError::Transient(e)) => self.retry_later(&row, &e).await,
-            Err(SendError::Permanent(e)) => self.settle(row.id, Settle::Failed { error: &e }).await,
+            Ok(receipt) => Settle::Sent {
+                gateway_id: handle.gateway.id().to_string(),
+                provider_id: receipt.provider_id,
+            },
+            Err(SendError::Transient(e)) => self.retry_later(row, &e),
+            Err(SendError::Permanent(error)) => Settle::Failed { error },
         }
     }
 
-    async fn retry_later(&self, row: &Claimed, error: &str) -> Result<(), sqlx::Error> {
+    fn retry_later(&self, row: &Claimed, error: &str) -> Settle {
         let at = crate::db::time::now() + retry::backoff(row.attempts, self.settings.max_backoff);
+        let error = error.to_string();
         if at >= row.expires_at {
-            return self.settle(row.id, Settle::Expired { error }).await;
+            return Settle::Expired { error };
         }
         tracing::info!(outbox_id = row.id, attempts = row.attempts, %error, "send failed; will retry");
-        self.settle(row.id, Settle::Retry { at, error }).await
+        Settle::Retry { at, error }
     }
 }
 

@@ -3,9 +3,10 @@
 use futures::future::BoxFuture;
 
 use super::Outbox;
+use crate::db::sql::Sql;
 use crate::db::{time, Db};
 use crate::gateway::{DeliveryStatus, ReportError, ReportSink};
-use crate::{execute, with_db};
+use crate::{bind_all, execute, with_db};
 
 /// How the report names the message: by the provider's id, or by our own outbox id where the
 /// provider echoes a reference we gave it.
@@ -167,6 +168,29 @@ pub async fn apply_early(
     }
     let ids: Vec<i64> = early.iter().map(|(id, _, _)| *id).collect();
     forget_early(db, &ids).await?;
+    Ok(applied)
+}
+
+/// [`apply_early`] for the sends of one batch: one query finds whether any report overtook them
+/// (almost always none), and only those found are applied.
+pub async fn apply_early_many(db: &Db, sent: &[(String, String)]) -> Result<usize, sqlx::Error> {
+    if sent.is_empty() {
+        return Ok(0);
+    }
+    let mut sql = Sql::default();
+    let ids: Vec<&str> = sent.iter().map(|(_, p)| p.as_str()).collect();
+    let list = sql.list(&ids);
+    sql.text = format!(
+        "SELECT DISTINCT gateway_id, provider_id FROM early_reports WHERE provider_id IN {list}"
+    );
+    let found: Vec<(String, String)> =
+        with_db!(db, pool => bind_all!(sqlx::query_as(&sql.text), sql).fetch_all(pool).await)?;
+    let mut applied = 0;
+    for (gateway_id, provider_id) in found {
+        if sent.contains(&(gateway_id.clone(), provider_id.clone())) {
+            applied += apply_early(db, &gateway_id, &provider_id).await?;
+        }
+    }
     Ok(applied)
 }
 
