@@ -5,8 +5,10 @@ pub mod lock;
 pub mod sql;
 pub mod time;
 pub mod tx;
+pub mod unavailable;
 
 pub use connect::{connect, migrate, Backend};
+pub use unavailable::unavailable;
 
 use sqlx::{PgPool, SqlitePool};
 

@@ -104,6 +104,15 @@ impl ApiError {
         }
     }
 
+    /// An internal error caused by the database being out of reach (see `db::unavailable`):
+    /// 503 with `Retry-After`, so a gateway retries its webhook instead of dropping the message.
+    fn database_unavailable(&self) -> bool {
+        match self {
+            ApiError::Internal(source) => caused_by_unavailable_db(source.as_ref()),
+            _ => false,
+        }
+    }
+
     fn parts(&self) -> (StatusCode, &'static str, String) {
         match self {
             ApiError::BadRequest { code, message } => {
@@ -126,6 +135,12 @@ impl ApiError {
             ApiError::Rejected { status, message } => {
                 (*status, rejection_code(*status), message.clone())
             }
+            ApiError::Internal(_) if self.database_unavailable() => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "the database cannot be reached just now; nothing was stored, try again shortly"
+                    .into(),
+            ),
             ApiError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
@@ -150,14 +165,44 @@ fn rejection_code(status: StatusCode) -> &'static str {
     }
 }
 
+/// What a 503 tells the client to wait before trying again, in seconds.
+pub const RETRY_AFTER_SECONDS: u32 = 5;
+
+/// Whether `err` or one of its sources is a database error of the "not now" kind.
+fn caused_by_unavailable_db(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(err);
+    while let Some(e) = next {
+        if e.downcast_ref::<sqlx::Error>()
+            .is_some_and(crate::db::unavailable)
+        {
+            return true;
+        }
+        next = e.source();
+    }
+    false
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let unavailable = self.database_unavailable();
         if let ApiError::Internal(source) = &self {
-            tracing::error!(cause = %ErrorChain(source.as_ref()), "request failed");
+            let cause = ErrorChain(source.as_ref());
+            if unavailable {
+                tracing::warn!(%cause, "database unavailable: answered 503");
+            } else {
+                tracing::error!(%cause, "request failed");
+            }
         }
         let (status, code, message) = self.parts();
         let body = json!({ "error": { "code": code, "message": message } });
-        (status, Json(body)).into_response()
+        let mut res = (status, Json(body)).into_response();
+        if unavailable {
+            res.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(RETRY_AFTER_SECONDS),
+            );
+        }
+        res
     }
 }
 
@@ -209,5 +254,51 @@ impl From<WebhookError> for ApiError {
             WebhookError::BadRequest(m) => ApiError::bad_request("bad_request", m),
             WebhookError::UnknownEvent => ApiError::NotFound,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn answer(err: ApiError) -> (StatusCode, Option<String>, serde_json::Value) {
+        let res = err.into_response();
+        let status = res.status();
+        let retry = res
+            .headers()
+            .get(axum::http::header::RETRY_AFTER)
+            .map(|v| v.to_str().expect("ascii").to_string());
+        let body = axum::body::to_bytes(res.into_body(), 4096)
+            .await
+            .expect("body");
+        (status, retry, serde_json::from_slice(&body).expect("JSON"))
+    }
+
+    #[tokio::test]
+    async fn a_database_out_of_reach_is_503_with_retry_after() {
+        let reset = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+        let cases = [
+            ApiError::from(sqlx::Error::PoolTimedOut),
+            ApiError::from(sqlx::Error::Io(reset)),
+            // Wrapped as a webhook's call to the inbox wraps it.
+            ApiError::from(crate::inbox::InboxError::Db(sqlx::Error::PoolTimedOut)),
+        ];
+        for err in cases {
+            let (status, retry, body) = answer(err).await;
+            assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(retry.as_deref(), Some("5"));
+            assert_eq!(body["error"]["code"], "unavailable");
+            assert!(body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()));
+        }
+    }
+
+    #[tokio::test]
+    async fn other_internal_errors_stay_500_without_retry_after() {
+        let (status, retry, body) = answer(ApiError::from(sqlx::Error::RowNotFound)).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(retry, None);
+        assert_eq!(body["error"]["code"], "internal");
     }
 }

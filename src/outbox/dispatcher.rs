@@ -61,9 +61,13 @@ impl Dispatcher {
     /// instance holds the lease; otherwise it stands by and tries again at each poll.
     pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
         let mut hold = Hold::default();
+        let mut sweep = tokio::time::Instant::now();
         while !shutdown.is_cancelled() {
-            if self.keep_hold(&mut hold).await && self.tick(&shutdown).await > 0 {
-                continue;
+            if self.keep_hold(&mut hold).await {
+                self.expire_overdue(&mut sweep).await;
+                if self.tick(&shutdown).await > 0 {
+                    continue;
+                }
             }
             tokio::select! {
                 _ = self.wake.notified() => {}
@@ -109,6 +113,22 @@ impl Dispatcher {
             _ => {}
         }
         hold.until.is_some()
+    }
+
+    /// Marks rows whose time ran out while they waited (a gateway down, a retry due after the
+    /// expiry), at most once per [`EXPIRY_SWEEP`]: the claim skips them, and without this they
+    /// would read `queued` until the hourly housekeeping.
+    async fn expire_overdue(&self, next: &mut tokio::time::Instant) {
+        let now = tokio::time::Instant::now();
+        if now < *next {
+            return;
+        }
+        *next = now + EXPIRY_SWEEP;
+        match super::store::expire_due(&self.db, time::now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(expired = n, "outbox rows expired unsent"),
+            Err(err) => tracing::warn!(%err, "expiring outbox rows"),
+        }
     }
 
     /// Claims one batch of due rows, sends them and settles the batch: returns how many it
@@ -278,6 +298,9 @@ impl Dispatcher {
         Settle::Retry { at, error }
     }
 }
+
+/// How often the sending instance marks overdue rows expired.
+const EXPIRY_SWEEP: Duration = Duration::from_secs(5);
 
 /// Until when this instance may send without renewing its lease.
 #[derive(Default)]
