@@ -8,6 +8,7 @@ mod authz;
 mod browser;
 mod campaigns;
 mod cli;
+mod console;
 mod controls;
 mod demo;
 mod dialog;

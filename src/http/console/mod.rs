@@ -6,6 +6,8 @@
 //! call the same feature functions, with the same role and place checks, as the JSON API in
 //! `http/`: a wrong role gets 403, anything outside the caller's areas 404, as a page.
 
+pub mod charts;
+mod dashboard;
 pub mod layout;
 mod sign_in;
 
@@ -38,7 +40,7 @@ pub const LANG_COOKIE: &str = "loa_lang";
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(sign_in::router())
-        .route("/console", get(home))
+        .merge(dashboard::router())
         .route("/console/static/console.css", get(stylesheet))
 }
 
@@ -60,6 +62,40 @@ impl Texts {
 
     pub fn locales(&self) -> &Locales {
         &self.locales
+    }
+
+    /// A whole number as the language groups digits: `12.345` in Vietnamese, `12,345` in English.
+    pub fn int(&self, n: i64) -> String {
+        let sep = if self.lang == "vi" { '.' } else { ',' };
+        let digits = n.unsigned_abs().to_string();
+        let mut out = String::new();
+        for (i, d) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                out.push(sep);
+            }
+            out.push(d);
+        }
+        if n < 0 {
+            out.insert(0, '-');
+        }
+        out
+    }
+
+    /// A duration people read: `0,8 giây`, `3 phút 5 giây` (`0.8 s`, `3 min 5 s`).
+    pub fn duration(&self, seconds: f64) -> String {
+        let seconds = seconds.max(0.0);
+        if seconds < 60.0 {
+            let mut value = format!("{seconds:.1}");
+            if self.lang == "vi" {
+                value = value.replace('.', ",");
+            }
+            return self.render(&Msg::new("console-duration-seconds").arg("value", value));
+        }
+        let whole = seconds.round() as i64;
+        let msg = Msg::new("console-duration-minutes")
+            .num("minutes", whole / 60)
+            .num("seconds", whole % 60);
+        self.render(&msg)
     }
 }
 
@@ -213,18 +249,6 @@ pub fn refusal(t: &Texts, e: ApiError) -> Response {
         message: t.msg_id(id),
     };
     page(status, &tpl, Vec::new())
-}
-
-#[derive(Template)]
-#[template(path = "home.html")]
-struct HomePage {
-    t: Texts,
-    l: Layout,
-}
-
-async fn home(axum::extract::State(app): axum::extract::State<AppState>, c: Console) -> Response {
-    let l = Layout::new(&app, &c, "/console");
-    page(StatusCode::OK, &HomePage { t: c.t, l }, Vec::new())
 }
 
 async fn stylesheet() -> impl IntoResponse {
