@@ -29,3 +29,76 @@ console-dash-closed = closed
 console-dash-commune = Commune
 console-dash-by-day = Figures by day
 console-dash-day = Day
+console-error-too-large = The file is too large: at most 20 MiB. Split it into smaller files.
+console-search = Search
+console-pages = Pages of the list
+console-page = Page
+console-previous = Previous
+console-next = Next
+console-cancel = Cancel
+console-nav-households = Households
+console-households-village = Village
+console-households-all-villages = All my villages
+console-households-code = Household code
+console-households-head = Head of household
+console-households-poverty = Classification
+console-households-members = Members
+console-households-none = No household matches.
+console-poverty-poor = poor
+console-poverty-near-poor = near-poor
+console-poverty-none = not poor
+console-household = Household
+console-household-details = Household
+console-household-ethnic = Ethnic group
+console-household-phones = Phones
+console-household-no-phones = No phone is linked to this household.
+console-household-phones-audited = Every view of these phones is written to the audit log.
+console-household-records = Support records
+console-household-no-records = No support record yet.
+console-status-new = New status
+console-status-pick = Choose…
+console-status-reason = Reason (needed to reject)
+console-status-save = Save status
+console-status-final = This status is final.
+console-status-history = History
+console-status-choose = Choose the new status.
+console-status-not-allowed = A record that is { $from } cannot become { $to }.
+console-status-reason-required = Write the reason for the rejection: the household is told it.
+console-status-changed = { $content } is now { $status }. { $messages ->
+    [0] No SMS was queued.
+    [one] 1 SMS was queued to the household's phones.
+   *[other] { $messages } SMS were queued to the household's phones.
+}
+console-nav-imports = Upload a spreadsheet
+console-import-upload = Upload a spreadsheet
+console-import-help = A .csv, .xlsx or .ods file, at most 20 MiB, with its headers in the first row. It is checked first: nothing is imported until you confirm.
+console-import-kind = The file holds
+console-import-kind-households = households
+console-import-kind-support = support records
+console-import-kind-areas = places (communes, villages)
+console-import-kind-staff = staff
+console-import-file = File
+console-import-check = Check the file
+console-import-choose-kind = Choose what the file holds.
+console-import-choose-file = Choose a file.
+console-import-file-type = Give a .csv, .xlsx or .ods file.
+console-import-gone = This check expired (after an hour) or was already imported. Upload the file again.
+console-import-report = Check report
+console-import-rows = rows
+console-import-created = new
+console-import-updated = changed
+console-import-unchanged = unchanged
+console-import-problems = problems
+console-import-fix = Nothing was imported. Fix these rows in the file, then upload it again.
+console-import-row = Row
+console-import-column = Column
+console-import-problem = Problem
+console-import-notes = Notes
+console-import-ready = The file has no problem. Import it?
+console-import-confirm = Import
+console-import-another = Upload another file
+console-import-done = Imported: { $created } new, { $updated } changed, { $unchanged } unchanged. { $messages ->
+    [0] No SMS was queued.
+    [one] 1 status SMS was queued.
+   *[other] { $messages } status SMS were queued.
+}

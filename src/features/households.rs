@@ -107,17 +107,31 @@ pub async fn in_villages(
     limit: i64,
     offset: i64,
 ) -> Result<Vec<Household>, sqlx::Error> {
+    search(db, villages, None, limit, offset).await
+}
+
+/// A page of the households lying in `villages` whose code contains `code` in any spelling
+/// (see [`code_key`]; all of them for None), by code.
+pub async fn search(
+    db: &Db,
+    villages: &[String],
+    code: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<Household>, sqlx::Error> {
     if villages.is_empty() {
         return Ok(Vec::new());
     }
-    // Placeholders numbered after limit and offset; a commune has tens of villages, not thousands.
-    let marks: Vec<String> = (0..villages.len()).map(|i| format!("${}", i + 3)).collect();
+    // Letters and digits only: nothing in the pattern is a LIKE wildcard.
+    let pattern = format!("%{}%", code.map(code_key).unwrap_or_default());
+    // Placeholders numbered after limit, offset and pattern; a commune has tens of villages.
+    let marks: Vec<String> = (0..villages.len()).map(|i| format!("${}", i + 4)).collect();
     let sql = format!(
-        "{SELECT} WHERE village_code IN ({}) ORDER BY code LIMIT $1 OFFSET $2",
+        "{SELECT} WHERE code_key LIKE $3 AND village_code IN ({}) ORDER BY code LIMIT $1 OFFSET $2",
         marks.join(", ")
     );
     with_db!(db, pool => {
-        let mut q = sqlx::query_as(&sql).bind(limit).bind(offset);
+        let mut q = sqlx::query_as(&sql).bind(limit).bind(offset).bind(&pattern);
         for v in villages {
             q = q.bind(v);
         }

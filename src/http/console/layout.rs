@@ -8,6 +8,7 @@ use super::{role_msg, Console};
 use crate::app::AppState;
 use crate::features::staff::Role;
 use crate::gateway::mode::Mode;
+use crate::http::households::HOUSEHOLD_ROLES;
 use crate::i18n::{msg_id, Msg};
 
 /// Every role: pages with figures only (no personal data).
@@ -28,12 +29,17 @@ pub struct NavPage {
     pub roles: &'static [Role],
 }
 
-/// The console's pages, in nav order.
-pub const PAGES: &[NavPage] = &[NavPage {
-    path: "/console",
-    label: msg_id("console-nav-dashboard"),
-    roles: EVERYONE,
-}];
+const fn nav(path: &'static str, label: &'static str, roles: &'static [Role]) -> NavPage {
+    NavPage { path, label, roles }
+}
+
+/// The console's pages, in nav order: one line per page.
+#[rustfmt::skip]
+pub const PAGES: &[NavPage] = &[
+    nav("/console", msg_id("console-nav-dashboard"), EVERYONE),
+    nav("/console/households", msg_id("console-nav-households"), HOUSEHOLD_ROLES),
+    nav("/console/imports", msg_id("console-nav-imports"), HOUSEHOLD_ROLES),
+];
 
 /// A link as the template draws it.
 pub struct Link {

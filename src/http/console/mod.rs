@@ -8,8 +8,10 @@
 
 pub mod charts;
 mod dashboard;
+mod households;
 pub mod layout;
 mod sign_in;
+mod uploads;
 
 use std::sync::Arc;
 
@@ -41,6 +43,8 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(sign_in::router())
         .merge(dashboard::router())
+        .merge(households::router())
+        .merge(uploads::router())
         .route("/console/static/console.css", get(stylesheet))
 }
 
@@ -128,6 +132,12 @@ pub fn texts(
         lang,
     };
     (t, keep)
+}
+
+/// The console's routes that take a spreadsheet: outside the app's 64 KiB body limit and 15 s
+/// time-out, with their own (as the API's uploads).
+pub fn upload_router() -> Router<AppState> {
+    uploads::upload_router()
 }
 
 /// A rendered page with `status`, and any cookies to set.
@@ -238,6 +248,7 @@ pub fn refusal(t: &Texts, e: ApiError) -> Response {
         (_, ApiError::Forbidden { code: "csrf", .. }) => msg_id("console-form-expired"),
         (StatusCode::FORBIDDEN, _) => msg_id("console-error-forbidden"),
         (StatusCode::NOT_FOUND, _) => msg_id("console-error-not-found"),
+        (StatusCode::PAYLOAD_TOO_LARGE, _) => msg_id("console-error-too-large"),
         (s, _) if s.is_client_error() => msg_id("console-error-bad-request"),
         _ => {
             tracing::error!(err = %e, "console page");
