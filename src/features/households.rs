@@ -139,6 +139,29 @@ pub async fn search(
     })
 }
 
+/// The households each of `contact_ids` is linked to: `(contact id, household code, village
+/// code)`, by code. At most a page of ids at a time.
+pub async fn of_contacts(
+    db: &Db,
+    contact_ids: &[i64],
+) -> Result<Vec<(i64, String, String)>, sqlx::Error> {
+    if contact_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Integers only, formatted here: nothing from outside reaches the statement's text.
+    let list = contact_ids
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    let sql = format!(
+        "SELECT hc.contact_id, h.code, h.village_code FROM household_contacts hc
+           JOIN households h ON h.id = hc.household_id
+          WHERE hc.contact_id IN ({list}) ORDER BY h.code"
+    );
+    with_db!(db, pool => sqlx::query_as(&sql).fetch_all(pool).await)
+}
+
 /// Links `phone` to the household; false when it already was.
 pub async fn link_phone(db: &Db, household_id: i64, phone: &Msisdn) -> Result<bool, sqlx::Error> {
     let now = crate::db::time::now();

@@ -507,3 +507,105 @@ async fn an_upload_is_checked_reported_and_imported_once_confirmed() {
     assert!(html.contains("Upload the file again"), "{html}");
     t.stop().await;
 }
+
+#[tokio::test]
+async fn contacts_show_the_officers_phones_with_their_consent_and_reading_them_is_audited() {
+    let t = common::spawn().await;
+    t.ask("0912001003", "HUY").await;
+    let officer = Page::of(&t, Some("0912009003")).await;
+    let (status, html) = officer.get(&t, "/console/contacts").await;
+    assert_eq!(status, 200, "{html}");
+    assert!(
+        html.contains("<td data-label=\"Phone\">0912001001</td>"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("0912002001"),
+        "a phone of Vĩnh Thông: {html}"
+    );
+    let row = html
+        .split("<tr>")
+        .find(|r| r.contains("0912001003"))
+        .expect("the opted-out phone's row");
+    assert!(
+        row.contains("opted out of everything") && row.contains("CG-0003"),
+        "{row}"
+    );
+    let row = html
+        .split("<tr>")
+        .find(|r| r.contains("0912001001"))
+        .expect("row");
+    assert!(row.contains("receives every message"), "{row}");
+    let (_, html) = officer.get(&t, "/console/contacts?q=0912+001+002").await;
+    assert!(
+        html.contains("0912001002") && !html.contains("0912001001"),
+        "{html}"
+    );
+    let f = loa::features::audit::Filter {
+        subject_kind: Some("household_phones"),
+        limit: 10,
+        ..Default::default()
+    };
+    let lines = loa::features::audit::list(&t.app.services.db, &f)
+        .await
+        .expect("audit");
+    let reads = lines
+        .iter()
+        .filter(|l| l.action == "list" && l.detail.as_deref().unwrap_or("").contains("contacts"))
+        .count();
+    assert_eq!(reads, 2, "each page read is audited: {lines:?}");
+
+    // An admin sees every contact; a role without households, none (403).
+    let admin = Page::of(&t, None).await;
+    let (_, html) = admin.get(&t, "/console/contacts").await;
+    assert!(
+        html.contains("0912002001") && html.contains("0912001001"),
+        "{html}"
+    );
+    let (status, _) = Page::monitor(&t).await.get(&t, "/console/contacts").await;
+    assert_eq!(status, 403);
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn gateways_show_their_state_to_every_role_and_the_audit_log_to_admins() {
+    let t = common::spawn().await;
+    let worker = Page::of(&t, Some("0912009001")).await;
+    let (status, html) = worker.get(&t, "/console/gateways").await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("id=\"gateway-simulator\""), "{html}");
+    assert!(html.contains("badge good\">working"), "{html}");
+    assert!(html.contains("Simulator mode"), "{html}");
+    let (status, _) = worker.get(&t, "/console/audit").await;
+    assert_eq!(status, 403);
+
+    // Sixty reads of a household: a first page of fifty, then the rest.
+    let officer = Page::of(&t, Some("0912009003")).await;
+    for _ in 0..60 {
+        officer.get(&t, "/console/households/CG-0001").await;
+    }
+    let admin = Page::of(&t, None).await;
+    let (status, html) = admin.get(&t, "/console/audit?kind=household_phones").await;
+    assert_eq!(status, 200, "{html}");
+    assert_eq!(
+        html.matches("<td data-label=\"Record\">CG-0001</td>")
+            .count(),
+        50,
+        "{html}"
+    );
+    let older = html
+        .split("href=\"")
+        .find(|p| p.starts_with("/console/audit?"))
+        .and_then(|p| p.split('"').next())
+        .expect("a link to older lines")
+        .replace("&#38;", "&");
+    let (_, html) = admin.get(&t, &older).await;
+    assert_eq!(
+        html.matches("<td data-label=\"Record\">CG-0001</td>")
+            .count(),
+        10,
+        "{html}"
+    );
+    assert!(!html.contains("rel=\"next\""), "{html}");
+    t.stop().await;
+}

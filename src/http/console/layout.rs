@@ -39,6 +39,9 @@ pub const PAGES: &[NavPage] = &[
     nav("/console", msg_id("console-nav-dashboard"), EVERYONE),
     nav("/console/households", msg_id("console-nav-households"), HOUSEHOLD_ROLES),
     nav("/console/imports", msg_id("console-nav-imports"), HOUSEHOLD_ROLES),
+    nav("/console/contacts", msg_id("console-nav-contacts"), HOUSEHOLD_ROLES),
+    nav("/console/gateways", msg_id("console-nav-gateways"), EVERYONE),
+    nav("/console/audit", msg_id("console-nav-audit"), super::audit::ROLES),
 ];
 
 /// A link as the template draws it.

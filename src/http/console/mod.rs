@@ -6,8 +6,11 @@
 //! call the same feature functions, with the same role and place checks, as the JSON API in
 //! `http/`: a wrong role gets 403, anything outside the caller's areas 404, as a page.
 
+mod audit;
 pub mod charts;
+mod contacts;
 mod dashboard;
+mod gateways;
 mod households;
 pub mod layout;
 mod sign_in;
@@ -45,6 +48,9 @@ pub fn router() -> Router<AppState> {
         .merge(dashboard::router())
         .merge(households::router())
         .merge(uploads::router())
+        .merge(contacts::router())
+        .merge(gateways::router())
+        .merge(audit::router())
         .route("/console/static/console.css", get(stylesheet))
 }
 
