@@ -147,3 +147,4 @@ console-audit-subject = Record
 console-audit-detail = Detail
 console-audit-none = Nothing in the log matches.
 console-audit-older = Older
+console-duration-millis = { $value } ms

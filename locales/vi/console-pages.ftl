@@ -145,3 +145,4 @@ console-audit-subject = Hồ sơ
 console-audit-detail = Chi tiết
 console-audit-none = Nhật ký không có dòng nào phù hợp.
 console-audit-older = Cũ hơn
+console-duration-millis = { $value } mili giây

@@ -14,11 +14,11 @@ pub struct Series<'a> {
 }
 
 const W: f64 = 640.0;
-const LEFT: f64 = 64.0;
+const LEFT: f64 = 76.0;
 const RIGHT: f64 = 8.0;
 const TOP: f64 = 12.0;
 const PLOT_H: f64 = 190.0;
-const BOTTOM: f64 = 30.0;
+const BOTTOM: f64 = 34.0;
 
 /// Text safe inside SVG (and HTML) elements and attributes.
 pub fn esc(s: &str) -> String {
@@ -36,10 +36,11 @@ pub fn esc(s: &str) -> String {
     out
 }
 
-/// The top of the axis: the smallest 1, 2 or 5 × 10ⁿ at or above `max` (1 for nothing).
+/// The top of the axis: the smallest 2, 5 or 10 × 10ⁿ at or above `max` (2 for nothing), so that
+/// its middle line is a whole number (or, for 5, left unlabelled).
 pub fn nice_max(max: i64) -> i64 {
-    if max <= 1 {
-        return 1;
+    if max <= 2 {
+        return 2;
     }
     let mut magnitude = 1i64;
     while magnitude.saturating_mul(10) <= max {
@@ -72,16 +73,22 @@ pub fn columns(
         esc(caption)
     );
     for step in 0..=2 {
-        let value = (top * f64::from(step) / 2.0).round() as i64;
         let y = TOP + PLOT_H - PLOT_H * f64::from(step) / 2.0;
         let _ = write!(
             svg,
-            r#"<line class="axis" x1="{LEFT}" x2="{}" y1="{y:.1}" y2="{y:.1}"/><text x="{}" y="{:.1}" text-anchor="end">{}</text>"#,
-            W - RIGHT,
-            LEFT - 6.0,
-            y + 4.0,
-            esc(&fmt(value))
+            r#"<line class="axis" x1="{LEFT}" x2="{}" y1="{y:.1}" y2="{y:.1}"/>"#,
+            W - RIGHT
         );
+        let value = top as i64 * i64::from(step);
+        if value % 2 == 0 {
+            let _ = write!(
+                svg,
+                r#"<text x="{}" y="{:.1}" text-anchor="end">{}</text>"#,
+                LEFT - 6.0,
+                y + 5.0,
+                esc(&fmt(value / 2))
+            );
+        }
     }
     let n = labels.len().max(1) as f64;
     let group = (W - LEFT - RIGHT) / n;
@@ -107,7 +114,7 @@ pub fn columns(
             svg,
             r#"<text x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
             LEFT + group * (i as f64 + 0.5),
-            TOP + PLOT_H + 20.0,
+            TOP + PLOT_H + 24.0,
             esc(label)
         );
     }
@@ -115,7 +122,7 @@ pub fn columns(
     svg
 }
 
-const ROW: f64 = 34.0;
+const ROW: f64 = 38.0;
 const LABEL_W: f64 = 180.0;
 const NUMBER_W: f64 = 56.0;
 
@@ -179,8 +186,9 @@ mod tests {
 
     #[test]
     fn the_axis_ends_on_a_round_number_at_or_above_the_largest_value() {
-        assert_eq!(nice_max(0), 1);
-        assert_eq!(nice_max(1), 1);
+        assert_eq!(nice_max(0), 2);
+        assert_eq!(nice_max(1), 2);
+        assert_eq!(nice_max(3), 5);
         assert_eq!(nice_max(7), 10);
         assert_eq!(nice_max(10), 10);
         assert_eq!(nice_max(11), 20);
@@ -214,7 +222,10 @@ mod tests {
             "{svg}"
         );
         assert!(svg.contains("<title>02: sent 5</title>"), "{svg}");
-        assert!(svg.contains(">10</text>"), "the scale says 10: {svg}");
+        assert!(
+            svg.contains(">10</text>") && svg.contains(">5</text>"),
+            "the scale: {svg}"
+        );
     }
 
     #[test]

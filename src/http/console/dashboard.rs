@@ -78,6 +78,15 @@ pub fn delays_by_window(
     out
 }
 
+/// `f` of the delays, or a dash when there are none.
+fn when_any(delays: &[f64], f: impl Fn(&[f64]) -> String) -> String {
+    if delays.is_empty() {
+        "–".to_string()
+    } else {
+        f(delays)
+    }
+}
+
 /// One day's line of the table under the charts.
 struct Day {
     label: String,
@@ -156,8 +165,8 @@ async fn render(app: &AppState, c: &Console) -> Result<Response, ApiError> {
         failed: t.int(total(&failed_n)),
         expired: t.int(total(&expired_n)),
         replies: t.int(all.len() as i64),
-        median: t.duration(percentile(&all, 0.5)),
-        p90: t.duration(percentile(&all, 0.9)),
+        median: when_any(&all, |v| t.duration(percentile(v, 0.5))),
+        p90: when_any(&all, |v| t.duration(percentile(v, 0.9))),
     };
     let count = |v: i64| t.int(v);
     let (sent_name, delivered_name) = (
@@ -223,11 +232,7 @@ async fn render(app: &AppState, c: &Console) -> Result<Response, ApiError> {
             failed: t.int(failed_n[i]),
             expired: t.int(expired_n[i]),
             replies: t.int(delays[i].len() as i64),
-            median: if delays[i].is_empty() {
-                "–".into()
-            } else {
-                t.duration(percentile(&delays[i], 0.5))
-            },
+            median: when_any(&delays[i], |v| t.duration(percentile(v, 0.5))),
         })
         .collect();
     let period = format!(

@@ -91,9 +91,13 @@ impl Texts {
         out
     }
 
-    /// A duration people read: `0,8 giây`, `3 phút 5 giây` (`0.8 s`, `3 min 5 s`).
+    /// A duration people read: `120 ms`, `1,8 giây`, `3 phút 5 giây` (`1.8 s`, `3 min 5 s`).
     pub fn duration(&self, seconds: f64) -> String {
         let seconds = seconds.max(0.0);
+        if seconds < 1.0 {
+            let ms = (seconds * 1000.0).round() as i64;
+            return self.render(&Msg::new("console-duration-millis").num("value", ms));
+        }
         if seconds < 60.0 {
             let mut value = format!("{seconds:.1}");
             if self.lang == "vi" {
