@@ -98,6 +98,48 @@ pub async fn count(db: &Db) -> Result<i64, sqlx::Error> {
         .await)
 }
 
+/// A page of contacts by number: those linked to a household of `villages` (every contact for
+/// None), whose number contains `digits` (all for None).
+pub async fn page(
+    db: &Db,
+    villages: Option<&[String]>,
+    digits: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<Contact>, sqlx::Error> {
+    if villages.is_some_and(<[String]>::is_empty) {
+        return Ok(Vec::new());
+    }
+    // Digits only: nothing in the pattern is a LIKE wildcard.
+    let digits: String = digits
+        .unwrap_or("")
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    let pattern = format!("%{digits}%");
+    let place = match villages {
+        // Placeholders numbered after limit, offset and pattern; a commune has tens of villages.
+        Some(v) => {
+            let marks: Vec<String> = (0..v.len()).map(|i| format!("${}", i + 4)).collect();
+            format!(
+                " AND id IN (SELECT hc.contact_id FROM household_contacts hc
+                   JOIN households h ON h.id = hc.household_id WHERE h.village_code IN ({}))",
+                marks.join(", ")
+            )
+        }
+        None => String::new(),
+    };
+    let sql = format!("{SELECT} WHERE msisdn LIKE $3{place} ORDER BY msisdn LIMIT $1 OFFSET $2");
+    let rows: Vec<Row> = with_db!(db, pool => {
+        let mut q = sqlx::query_as(&sql).bind(limit).bind(offset).bind(&pattern);
+        for v in villages.unwrap_or(&[]) {
+            q = q.bind(v);
+        }
+        q.fetch_all(pool).await
+    })?;
+    Ok(rows.into_iter().map(Contact::from).collect())
+}
+
 /// The contact for `msisdn`, created on first contact.
 pub async fn find_or_create(db: &Db, msisdn: &Msisdn) -> Result<Contact, sqlx::Error> {
     if let Some(c) = find(db, msisdn).await? {

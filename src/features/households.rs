@@ -107,22 +107,59 @@ pub async fn in_villages(
     limit: i64,
     offset: i64,
 ) -> Result<Vec<Household>, sqlx::Error> {
+    search(db, villages, None, limit, offset).await
+}
+
+/// A page of the households lying in `villages` whose code contains `code` in any spelling
+/// (see [`code_key`]; all of them for None), by code.
+pub async fn search(
+    db: &Db,
+    villages: &[String],
+    code: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<Household>, sqlx::Error> {
     if villages.is_empty() {
         return Ok(Vec::new());
     }
-    // Placeholders numbered after limit and offset; a commune has tens of villages, not thousands.
-    let marks: Vec<String> = (0..villages.len()).map(|i| format!("${}", i + 3)).collect();
+    // Letters and digits only: nothing in the pattern is a LIKE wildcard.
+    let pattern = format!("%{}%", code.map(code_key).unwrap_or_default());
+    // Placeholders numbered after limit, offset and pattern; a commune has tens of villages.
+    let marks: Vec<String> = (0..villages.len()).map(|i| format!("${}", i + 4)).collect();
     let sql = format!(
-        "{SELECT} WHERE village_code IN ({}) ORDER BY code LIMIT $1 OFFSET $2",
+        "{SELECT} WHERE code_key LIKE $3 AND village_code IN ({}) ORDER BY code LIMIT $1 OFFSET $2",
         marks.join(", ")
     );
     with_db!(db, pool => {
-        let mut q = sqlx::query_as(&sql).bind(limit).bind(offset);
+        let mut q = sqlx::query_as(&sql).bind(limit).bind(offset).bind(&pattern);
         for v in villages {
             q = q.bind(v);
         }
         q.fetch_all(pool).await
     })
+}
+
+/// The households each of `contact_ids` is linked to: `(contact id, household code, village
+/// code)`, by code. At most a page of ids at a time.
+pub async fn of_contacts(
+    db: &Db,
+    contact_ids: &[i64],
+) -> Result<Vec<(i64, String, String)>, sqlx::Error> {
+    if contact_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Integers only, formatted here: nothing from outside reaches the statement's text.
+    let list = contact_ids
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    let sql = format!(
+        "SELECT hc.contact_id, h.code, h.village_code FROM household_contacts hc
+           JOIN households h ON h.id = hc.household_id
+          WHERE hc.contact_id IN ({list}) ORDER BY h.code"
+    );
+    with_db!(db, pool => sqlx::query_as(&sql).fetch_all(pool).await)
 }
 
 /// Links `phone` to the household; false when it already was.

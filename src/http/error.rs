@@ -113,6 +113,11 @@ impl ApiError {
         }
     }
 
+    /// The status this error answers with (the console renders it as a page with that status).
+    pub fn status(&self) -> StatusCode {
+        self.parts().0
+    }
+
     fn parts(&self) -> (StatusCode, &'static str, String) {
         match self {
             ApiError::BadRequest { code, message } => {

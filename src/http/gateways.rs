@@ -26,15 +26,16 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// A counter's name, its help text, and where its value comes from.
 type Counter = (&'static str, &'static str, fn(&GatewayStatus) -> u64);
 
+/// The gateways' state, as `GET /api/v1/gateways` answers it and the console shows it.
 #[derive(Serialize)]
-struct GatewaysOut {
+pub struct GatewaysOut {
     /// `live` (real gateways) or `simulator`.
-    mode: &'static str,
-    gateways: Vec<GatewayStatus>,
+    pub mode: &'static str,
+    pub gateways: Vec<GatewayStatus>,
     /// Messages waiting in the queue (for their time, or for a gateway that can take them).
-    queued: i64,
+    pub queued: i64,
     /// Times since start a message found no gateway to take it and went back to the queue.
-    unroutable: u64,
+    pub unroutable: u64,
 }
 
 fn mode_name(app: &AppState) -> &'static str {
@@ -55,17 +56,22 @@ fn mode_name(app: &AppState) -> &'static str {
     responses((status = 200, description = r#"`{"mode", "queued", "unroutable", "gateways": [...]}`: kind, rate, circuit state, counters"#, body = serde_json::Value), Refusals)
 )]
 async fn gateways(State(app): State<AppState>, _: Caller) -> Result<Json<GatewaysOut>, ApiError> {
+    Ok(Json(state(&app).await?))
+}
+
+/// Each gateway's state, the mode and the queue (counts, no personal data).
+pub async fn state(app: &AppState) -> Result<GatewaysOut, ApiError> {
     let queued = crate::outbox::store::count_by_status(&app.services.db)
         .await?
         .into_iter()
         .find(|(s, _)| s == "queued")
         .map_or(0, |(_, n)| n);
-    Ok(Json(GatewaysOut {
-        mode: mode_name(&app),
+    Ok(GatewaysOut {
+        mode: mode_name(app),
         gateways: app.gateways.all().iter().map(|g| g.status()).collect(),
         queued,
         unroutable: app.gateways.unroutable(),
-    }))
+    })
 }
 
 /// Prometheus text: per gateway counters and circuit state, outbox rows by status.

@@ -83,7 +83,7 @@ pub const HOUSEHOLD_ROLES: &[Role] = &[Role::CommuneOfficer, Role::Admin];
 
 /// A household in the caller's areas, or 404 (the same answer as for no such household); 403 for
 /// a role that does not work with households.
-async fn visible_household(
+pub async fn visible_household(
     app: &AppState,
     caller: &Caller,
     code: &str,
@@ -93,6 +93,27 @@ async fn visible_household(
         .await?
         .filter(|h| caller.scope.covers(&h.village_code))
         .ok_or(ApiError::NotFound)
+}
+
+/// The villages of the caller's areas (or the one named, 404 when it is not theirs), by code;
+/// 403 for a role that does not work with households.
+pub async fn villages_of(
+    app: &AppState,
+    caller: &Caller,
+    village: Option<&str>,
+) -> Result<Vec<areas::Area>, ApiError> {
+    caller.require(HOUSEHOLD_ROLES)?;
+    let mut villages: Vec<areas::Area> = areas::all(&app.services.db)
+        .await?
+        .into_iter()
+        .filter(|a| a.level == Level::Village && caller.scope.covers(&a.code))
+        .filter(|a| village.is_none_or(|v| v.trim() == a.code))
+        .collect();
+    if village.is_some() && villages.is_empty() {
+        return Err(ApiError::NotFound);
+    }
+    villages.sort_by(|a, b| a.code.cmp(&b.code));
+    Ok(villages)
 }
 
 /// Households listed per page by default, and at most.
@@ -121,20 +142,14 @@ async fn list_households(
     caller: Caller,
     Query(q): Query<ListQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    caller.require(HOUSEHOLD_ROLES)?;
     let db = &app.services.db;
     let limit = q.limit.unwrap_or(PAGE).clamp(1, MAX_PAGE);
     let offset = q.offset.unwrap_or(0).max(0);
-    let villages: Vec<String> = areas::all(db)
+    let villages: Vec<String> = villages_of(&app, &caller, q.village.as_deref())
         .await?
         .into_iter()
-        .filter(|a| a.level == Level::Village && caller.scope.covers(&a.code))
-        .filter(|a| q.village.as_deref().is_none_or(|v| v.trim() == a.code))
         .map(|a| a.code)
         .collect();
-    if q.village.is_some() && villages.is_empty() {
-        return Err(ApiError::NotFound);
-    }
     let mut out = Vec::new();
     for h in households::in_villages(db, &villages, limit, offset).await? {
         let phones = households::phones(db, h.id).await?;
@@ -147,7 +162,7 @@ async fn list_households(
     ))
 }
 
-async fn household_records(
+pub async fn household_records(
     app: &AppState,
     h: &households::Household,
 ) -> Result<Vec<support::RecordView>, ApiError> {
@@ -307,19 +322,73 @@ async fn set_status(
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<StatusBody>,
 ) -> Result<Json<Value>, ApiError> {
+    let done = match change_status(&app, &caller, id, &body.status, body.reason.as_deref()).await? {
+        Ok(done) => done,
+        Err(refused) => return Err(refused.into()),
+    };
+    Ok(Json(json!({
+        "changed": done.history_id.is_some(),
+        "history_id": done.history_id,
+        "status": done.status,
+        "messages_queued": done.queued,
+    })))
+}
+
+/// A status change made: the history row (None when the record already had that status) and
+/// the SMS queued to the household's phones.
+pub struct StatusChanged {
+    pub status: Status,
+    pub history_id: Option<i64>,
+    pub queued: usize,
+}
+
+/// Why a status change was refused, by the field at fault (the API answers 400 for each).
+#[derive(Debug)]
+pub enum StatusRefusal {
+    /// No status loa knows.
+    Unknown(String),
+    /// The status machine forbids the move.
+    Transition(SupportError),
+    /// A rejection without a reason.
+    ReasonRequired,
+}
+
+impl From<StatusRefusal> for ApiError {
+    fn from(r: StatusRefusal) -> ApiError {
+        match r {
+            StatusRefusal::Unknown(s) => {
+                ApiError::bad_request("bad_status", format!("status: unknown `{s}`"))
+            }
+            StatusRefusal::Transition(e) => ApiError::bad_request("bad_transition", e.to_string()),
+            StatusRefusal::ReasonRequired => {
+                ApiError::bad_request("bad_transition", SupportError::ReasonRequired.to_string())
+            }
+        }
+    }
+}
+
+/// Moves support record `id` to `status` for `caller`, as `POST /api/v1/support/{id}/status`
+/// and the console's form both do: commune officers (and admins) only (403), in their areas
+/// (404), the history appended (`changed_by` = `staff:<id>`) and the status SMS queued.
+pub async fn change_status(
+    app: &AppState,
+    caller: &Caller,
+    id: i64,
+    status: &str,
+    reason: Option<&str>,
+) -> Result<Result<StatusChanged, StatusRefusal>, ApiError> {
     caller.must_be_officer("change a support status")?;
-    visible_record(&app, &caller, id).await?;
+    visible_record(app, caller, id).await?;
     let svc = &app.services;
-    let to = Status::parse(&body.status).ok_or_else(|| {
-        ApiError::bad_request("bad_status", format!("status: unknown `{}`", body.status))
-    })?;
+    let Some(to) = Status::parse(status) else {
+        return Ok(Err(StatusRefusal::Unknown(status.to_string())));
+    };
     let actor = format!("staff:{}", caller.staff.id);
-    let change = match support::set_status(&svc.db, id, to, body.reason.as_deref(), &actor).await {
+    let change = match support::set_status(&svc.db, id, to, reason, &actor).await {
         Ok(c) => c,
         Err(SupportError::NotFound(_)) => return Err(ApiError::NotFound),
-        Err(e @ (SupportError::Transition { .. } | SupportError::ReasonRequired)) => {
-            return Err(ApiError::bad_request("bad_transition", e.to_string()))
-        }
+        Err(e @ SupportError::Transition { .. }) => return Ok(Err(StatusRefusal::Transition(e))),
+        Err(SupportError::ReasonRequired) => return Ok(Err(StatusRefusal::ReasonRequired)),
         Err(SupportError::Db(e)) => return Err(e.into()),
     };
     let queued = match &change {
@@ -329,12 +398,11 @@ async fn set_status(
         }
         None => 0,
     };
-    Ok(Json(json!({
-        "changed": change.is_some(),
-        "history_id": change.as_ref().map(|c| c.history_id),
-        "status": to,
-        "messages_queued": queued,
-    })))
+    Ok(Ok(StatusChanged {
+        status: to,
+        history_id: change.map(|c| c.history_id),
+        queued,
+    }))
 }
 
 /// A support record's history, oldest first.
@@ -357,7 +425,7 @@ async fn history(
 }
 
 /// Household phones are personal data: every read and change goes to the audit log (masked).
-async fn audit_phones(
+pub async fn audit_phones(
     app: &AppState,
     caller: &Caller,
     action: &str,

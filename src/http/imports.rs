@@ -89,12 +89,8 @@ async fn upload(
     };
     // Who may upload is known from the headers: anyone else is refused before the body is read.
     caller.must_be_officer("import files")?;
-    let staff = caller.staff;
     if kind == Kind::Pregnancies {
-        return Err(ApiError::forbidden(
-            "forbidden",
-            "pregnancies are health data: imported with `loa import pregnancies` on the server",
-        ));
+        return Err(pregnancies_refused());
     }
     let lang = match q.lang.as_deref().unwrap_or("vi") {
         l @ ("vi" | "en") => l.to_string(),
@@ -111,12 +107,12 @@ async fn upload(
         .and_then(|v| v.split(';').next())
         .map(|v| v.trim().to_ascii_lowercase())
         .unwrap_or_default();
-    if !matches!(content_type.as_str(), "text/csv" | XLSX) {
+    let Some(format) = Format::of_content_type(&content_type) else {
         return Err(ApiError::rejected(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             format!("send the file as text/csv or {XLSX}"),
         ));
-    }
+    };
     let body: Bytes = axum::body::to_bytes(body, MAX_UPLOAD_BYTES)
         .await
         .map_err(|_| {
@@ -125,21 +121,94 @@ async fn upload(
                 MAX_UPLOAD_BYTES / (1024 * 1024)
             ))
         })?;
-    let table = match content_type.as_str() {
-        "text/csv" => import::table::read_csv(&body),
-        XLSX => import::table::read_xlsx_bytes(&body),
-        _ => {
-            return Err(ApiError::rejected(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                format!("send the file as text/csv or {XLSX}"),
-            ))
+    let dry_run = q.dry_run.unwrap_or(false);
+    let done = import_file(&app, &caller, kind, format, &body, dry_run, &lang).await?;
+    let status = if done.report.ok() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let out = body_of(&app, &lang, kind, &done.report, done.queued);
+    Ok((status, Json(out)).into_response())
+}
+
+/// How an uploaded file is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Xlsx,
+    Ods,
+}
+
+impl Format {
+    /// By the `Content-Type` the API takes: `text/csv` or the XLSX type.
+    pub fn of_content_type(content_type: &str) -> Option<Format> {
+        match content_type {
+            "text/csv" => Some(Format::Csv),
+            XLSX => Some(Format::Xlsx),
+            _ => None,
         }
+    }
+
+    /// By a file's name, as a browser's upload gives it (browsers disagree on a CSV's type).
+    pub fn of_file_name(name: &str) -> Option<Format> {
+        let ext = name.rsplit_once('.')?.1.to_ascii_lowercase();
+        match ext.as_str() {
+            "csv" => Some(Format::Csv),
+            "xlsx" => Some(Format::Xlsx),
+            "ods" => Some(Format::Ods),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Xlsx => "xlsx",
+            Format::Ods => "ods",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Format> {
+        Format::of_file_name(&format!(".{s}"))
+    }
+}
+
+/// What an import did: its report, and the status SMS it queued.
+pub struct Imported {
+    pub report: Report,
+    pub queued: usize,
+}
+
+/// One uploaded file imported for `caller`, as `POST /api/v1/imports/{kind}` and the console's
+/// upload both run it: commune officers and admins only (403), never pregnancies, every row
+/// checked against the caller's areas, all or nothing, status changes announced. A file that
+/// cannot be read is a 400 (`bad_file`) or 422 (`over_limit`) whose message, in `lang`, says
+/// what to do.
+pub async fn import_file(
+    app: &AppState,
+    caller: &Caller,
+    kind: Kind,
+    format: Format,
+    body: &[u8],
+    dry_run: bool,
+    lang: &str,
+) -> Result<Imported, ApiError> {
+    caller.must_be_officer("import files")?;
+    if kind == Kind::Pregnancies {
+        return Err(pregnancies_refused());
+    }
+    let staff = &caller.staff;
+    let table = match format {
+        Format::Csv => import::table::read_csv(body),
+        Format::Xlsx => import::table::read_xlsx_bytes(body),
+        Format::Ods => import::table::read_ods_bytes(body),
     };
     let bad_file = |e: ImportError| {
         // In the uploader's language, with advice (save as CSV UTF-8 or .xlsx, split the file).
         let text = e
             .msg()
-            .map(|m| app.services.locales.render(&lang, &m))
+            .map(|m| app.services.locales.render(lang, &m))
             .unwrap_or_else(|| e.to_string());
         match e {
             ImportError::Db(e) => e.into(),
@@ -149,13 +218,13 @@ async fn upload(
     };
     let table = table.map_err(bad_file)?;
     let opts = Options {
-        dry_run: q.dry_run.unwrap_or(false),
+        dry_run,
         header_map: Vec::new(),
         progress: false,
         actor: Some(format!("staff:{}", staff.id)),
     };
     let svc = &app.services;
-    let report = import::run_table_within(&svc.db, &staff, kind, &table, &opts)
+    let report = import::run_table_within(&svc.db, staff, kind, &table, &opts)
         .await
         .map_err(bad_file)?;
     let queued = if report.applied && !report.changes.is_empty() {
@@ -171,12 +240,14 @@ async fn upload(
         problems = report.problems.len(),
         "import uploaded"
     );
-    let status = if report.ok() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    Ok((status, Json(body_of(&app, &lang, kind, &report, queued))).into_response())
+    Ok(Imported { report, queued })
+}
+
+fn pregnancies_refused() -> ApiError {
+    ApiError::forbidden(
+        "forbidden",
+        "pregnancies are health data: imported with `loa import pregnancies` on the server",
+    )
 }
 
 fn body_of(app: &AppState, lang: &str, kind: Kind, r: &Report, queued: usize) -> Value {

@@ -353,15 +353,24 @@ struct FiguresQuery {
 }
 
 /// Counts without personal data: legal aid officers, admins and monitors, within their areas.
+/// Who reads the legal aid figures (counts, no personal data): the console's dashboard asks the
+/// same.
+pub const FIGURE_ROLES: &[Role] = &[Role::LegalAid, Role::Admin, Role::Monitor];
+
+/// Whether a figure of `commune` in `province` is the caller's to see: an admin's always,
+/// anyone else's when their areas cover the commune or the province.
+pub fn figure_visible(caller: &Caller, commune: Option<&str>, province: Option<&str>) -> bool {
+    caller.staff.role == Role::Admin
+        || commune.is_some_and(|c| caller.scope.covers(c))
+        || province.is_some_and(|p| caller.scope.covers(p))
+}
+
 async fn figures_api(
     State(app): State<AppState>,
     caller: Caller,
     Query(q): Query<FiguresQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    if !matches!(
-        caller.staff.role,
-        Role::LegalAid | Role::Admin | Role::Monitor
-    ) {
+    if !FIGURE_ROLES.contains(&caller.staff.role) {
         return Err(ApiError::forbidden(
             "forbidden",
             "figures are for legal aid officers, monitors and admins",
@@ -375,13 +384,7 @@ async fn figures_api(
         ),
     };
     let mut rows = figures::figures(&app.services.db, app.services.tz, month).await?;
-    rows.retain(|r| {
-        caller.staff.role == Role::Admin
-            || r.commune.as_deref().is_some_and(|c| caller.scope.covers(c))
-            || r.province
-                .as_deref()
-                .is_some_and(|p| caller.scope.covers(p))
-    });
+    rows.retain(|r| figure_visible(&caller, r.commune.as_deref(), r.province.as_deref()));
     Ok(Json(json!({ "month": q.month, "figures": rows })))
 }
 

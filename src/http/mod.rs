@@ -70,6 +70,7 @@ pub fn app(state: AppState) -> Router {
         ))
         // Merged after the layers above: uploads have their own body limit and timeout.
         .merge(api.uploads)
+        .merge(console::upload_router())
         .fallback(unknown_route)
         .layer(axum::middleware::from_fn(refuse_controls_in_uri))
         .layer(axum::middleware::map_response(json_errors))

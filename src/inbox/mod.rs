@@ -5,7 +5,7 @@
 
 mod store;
 
-use chrono::TimeDelta;
+use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::db::{time, Db};
 use crate::dialog::{self, DialogError, Services};
@@ -95,6 +95,17 @@ pub async fn receive_and_handle(svc: &Services, msg: &Inbound) -> Result<Stored,
 /// Messages stored but never handled (the process died between storing and answering), oldest first.
 pub async fn unhandled(db: &Db, older_than: TimeDelta) -> Result<Vec<i64>, InboxError> {
     Ok(store::unhandled(db, time::now() - older_than).await?)
+}
+
+/// How long each reply that went in `[from, to)` took, as `(asked, sent)` pairs, the newest
+/// `limit` of them (the dashboard's reply times).
+pub async fn reply_times(
+    db: &Db,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<(DateTime<Utc>, DateTime<Utc>)>, InboxError> {
+    Ok(store::reply_times(db, from, to, limit).await?)
 }
 
 /// Deletes the bodies of messages older than `before`; who sent what when stays.

@@ -159,3 +159,24 @@ pub async fn forget_bodies(db: &Db, before: DateTime<Utc>) -> Result<u64, sqlx::
     .execute(pool)
     .await)
 }
+
+/// When each reply that a gateway took in `[from, to)` was asked and when it went:
+/// `(received_at, sent_at)`, the newest `limit` of them. A reply's origin is `reply:<inbound id>`.
+pub async fn reply_times(
+    db: &Db,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<(DateTime<Utc>, DateTime<Utc>)>, sqlx::Error> {
+    with_db!(db, pool => sqlx::query_as(
+        "SELECT i.received_at, o.sent_at FROM outbox o
+           JOIN inbound_messages i ON i.id = CAST(substr(o.origin, 7) AS BIGINT)
+          WHERE o.sent_at >= $1 AND o.sent_at < $2 AND o.origin LIKE 'reply:%'
+          ORDER BY o.sent_at DESC LIMIT $3"
+    )
+    .bind(from)
+    .bind(to)
+    .bind(limit)
+    .fetch_all(pool)
+    .await)
+}

@@ -209,6 +209,87 @@ pub async fn count_by_status(db: &Db) -> Result<Vec<(String, i64)>, sqlx::Error>
     .await)
 }
 
+/// `CASE` giving the window (0, 1, …) of `column` when the windows are `$1..$2`, `$2..$3`, …
+/// (`windows` of them); a row before `$1` or after the last bound must be filtered out.
+fn window_of(column: &str, windows: usize) -> String {
+    let arms: String = (0..windows)
+        .map(|i| format!(" WHEN {column} < ${} THEN {i}", i + 2))
+        .collect();
+    format!("CAST(CASE{arms} END AS BIGINT)")
+}
+
+/// Counts per window of the rows matching `filter` (a condition on `column` being in the
+/// windows is added), with `extra` as a second count: `(window, rows, extra)`.
+async fn by_window(
+    db: &Db,
+    column: &str,
+    filter: &str,
+    extra: &str,
+    bounds: &[DateTime<Utc>],
+) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    let windows = bounds.len().saturating_sub(1);
+    if windows == 0 {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT {w} AS w, COUNT(*), CAST(SUM(CASE WHEN {extra} THEN 1 ELSE 0 END) AS BIGINT)
+           FROM outbox WHERE {filter} AND {column} >= $1 AND {column} < ${last}
+          GROUP BY 1",
+        w = window_of(column, windows),
+        last = windows + 1,
+    );
+    let rows: Vec<(i64, i64, i64)> = with_db!(db, pool => {
+        let mut q = sqlx::query_as(&sql);
+        for b in bounds {
+            q = q.bind(*b);
+        }
+        q.fetch_all(pool).await
+    })?;
+    let mut out = vec![(0, 0); windows];
+    for (w, n, extra) in rows {
+        if let Some(slot) = usize::try_from(w).ok().and_then(|w| out.get_mut(w)) {
+            *slot = (n, extra);
+        }
+    }
+    Ok(out)
+}
+
+/// For each window `bounds[i]..bounds[i + 1]`: the messages a gateway took in it, and how many
+/// of those were delivered since. One range scan of `outbox_sent_at`.
+pub async fn sent_by_window(
+    db: &Db,
+    bounds: &[DateTime<Utc>],
+) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    by_window(
+        db,
+        "sent_at",
+        "sent_at IS NOT NULL",
+        "status = 'delivered'",
+        bounds,
+    )
+    .await
+}
+
+/// For each window: the messages that ended failed or expired in it (by their last change):
+/// `(failed, expired)`.
+pub async fn failed_by_window(
+    db: &Db,
+    bounds: &[DateTime<Utc>],
+) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    let ended = by_window(
+        db,
+        "updated_at",
+        "status IN ('failed', 'expired')",
+        "status = 'failed'",
+        bounds,
+    )
+    .await?;
+    Ok(ended
+        .into_iter()
+        .map(|(n, failed)| (failed, n - failed))
+        .collect())
+}
+
 /// The current status of each row in `ids` (missing ids are left out).
 pub async fn statuses(db: &Db, ids: &[i64]) -> Result<Vec<(i64, String)>, sqlx::Error> {
     if ids.is_empty() {

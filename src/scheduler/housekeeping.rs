@@ -29,6 +29,13 @@ pub async fn housekeeping(svc: &Services, retention_days: u32) {
     if let Err(err) = crate::features::legal_aid::forget_expired_drafts(db, time::now()).await {
         tracing::error!(%err, "housekeeping: legal aid exchanges");
     }
+    // A checked spreadsheet holds phones: not kept past the hour it waits for confirmation.
+    let uploads = crate::features::import::uploads::KEEP;
+    if let Err(err) =
+        crate::features::import::uploads::forget_before(db, time::now() - uploads).await
+    {
+        tracing::error!(%err, "housekeeping: console uploads");
+    }
     match (expired, outbox, inbox, simulator, runs) {
         (Ok(e), Ok(o), Ok(i), Ok(s), Ok(_)) => tracing::info!(
             expired = e,

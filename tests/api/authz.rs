@@ -1,7 +1,9 @@
 //! The authorization matrix: every staff route × every role × in place / out of place, with the status each must get, and no answer carrying a phone number outside its caller's scope.
 //!
 //! Wrong role: 403. Right role, outside its areas: 404 (as if it did not exist). No credentials:
-//! 401. CSRF refusal, throttling and token revocation are in `accounts.rs`.
+//! 401 (the console's pages: 303 to the sign-in form). The console's pages and forms have their
+//! own table (`pages()`), with every form also sent without its CSRF token (403). Throttling and
+//! token revocation are in `accounts.rs`.
 
 use loa::features::accounts::{self, store};
 use loa::features::staff::Scope;
@@ -377,5 +379,286 @@ fn the_table_uses_known_methods_and_bodies_only_on_posts() {
     for case in cases() {
         assert!(["GET", "POST", "DELETE"].contains(&case.method));
         assert!(case.body.is_none() || case.method == "POST");
+    }
+}
+
+/// A console page or form: the request in the caller's place and outside it, who may use it,
+/// whether place matters, and the status of an allowed call in place (303 for a form that
+/// redirects once done).
+struct Page {
+    method: &'static str,
+    inside: &'static str,
+    outside: &'static str,
+    body: Option<(Sent, Sent)>,
+    allowed: &'static [Who],
+    scoped: bool,
+    ok: u16,
+    outside_status: Option<u16>,
+}
+
+/// What a console form sends (`{csrf}` is the session's token).
+#[derive(Clone, Copy)]
+enum Sent {
+    Form(&'static str),
+    /// A spreadsheet, with the form's `kind` and `csrf` fields.
+    File(&'static str),
+}
+
+fn pages() -> Vec<Page> {
+    let p = |method, inside, outside, allowed, scoped, ok| Page {
+        method,
+        inside,
+        outside,
+        body: None,
+        allowed,
+        scoped,
+        ok,
+        outside_status: None,
+    };
+    vec![
+        p("GET", "/console", "/console", EVERYONE, false, 200),
+        p(
+            "GET",
+            "/console/households?village=B010201",
+            "/console/households?village=B010301",
+            HOUSEHOLDS,
+            true,
+            200,
+        ),
+        p(
+            "GET",
+            "/console/households/CG-0002",
+            "/console/households/VT-0001",
+            HOUSEHOLDS,
+            true,
+            200,
+        ),
+        Page {
+            body: Some((
+                Sent::Form("csrf={csrf}&status=disbursed"),
+                Sent::Form("csrf={csrf}&status=approved"),
+            )),
+            ..p(
+                "POST",
+                "/console/households/CG-0002/records/{in}/status",
+                "/console/households/VT-0001/records/{out}/status",
+                HOUSEHOLDS,
+                true,
+                303,
+            )
+        },
+        p(
+            "GET",
+            "/console/imports",
+            "/console/imports",
+            IMPORTERS,
+            false,
+            200,
+        ),
+        Page {
+            body: Some((Sent::File(CSV_IN), Sent::File(CSV_OUT))),
+            outside_status: Some(422),
+            ..p(
+                "POST",
+                "/console/imports/check",
+                "/console/imports/check",
+                IMPORTERS,
+                true,
+                200,
+            )
+        },
+        Page {
+            // No such upload: an importer hears it is gone, anyone else that they may not.
+            body: Some((Sent::Form("csrf={csrf}"), Sent::Form("csrf={csrf}"))),
+            ..p(
+                "POST",
+                "/console/imports/999999/confirm",
+                "/console/imports/999999/confirm",
+                IMPORTERS,
+                false,
+                404,
+            )
+        },
+        p(
+            "GET",
+            "/console/contacts",
+            "/console/contacts",
+            HOUSEHOLDS,
+            false,
+            200,
+        ),
+        p(
+            "GET",
+            "/console/gateways",
+            "/console/gateways",
+            EVERYONE,
+            false,
+            200,
+        ),
+        p(
+            "GET",
+            "/console/audit",
+            "/console/audit",
+            ADMINS,
+            false,
+            200,
+        ),
+    ]
+}
+
+fn expected_page(page: &Page, who: Who, inside: bool) -> u16 {
+    if !page.allowed.contains(&who) {
+        return 403;
+    }
+    if page.scoped && !inside && who != Who::Admin {
+        return page.outside_status.unwrap_or(404);
+    }
+    page.ok
+}
+
+/// One console request with a session `cookie` (signed out without): status and body.
+async fn page_call(
+    t: &TestApp,
+    method: &str,
+    path: &str,
+    body: Option<Sent>,
+    session: Option<(&str, &str)>,
+) -> (u16, String) {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let m = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+    let mut req = client.request(m, t.url(path));
+    let csrf = session.map_or("", |(_, csrf)| csrf);
+    if let Some((cookie, _)) = session {
+        req = req.header("cookie", cookie);
+    }
+    match body {
+        Some(Sent::Form(f)) => {
+            req = req
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(f.replace("{csrf}", csrf));
+        }
+        Some(Sent::File(csv)) => {
+            let b = "loaboundary";
+            let mut fields = String::new();
+            if !csrf.is_empty() {
+                fields.push_str(&format!(
+                    "--{b}\r\ncontent-disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n"
+                ));
+            }
+            let text = format!(
+                "{fields}--{b}\r\ncontent-disposition: form-data; name=\"kind\"\r\n\r\nhouseholds\r\n\
+                 --{b}\r\ncontent-disposition: form-data; name=\"file\"; filename=\"ho.csv\"\r\n\
+                 content-type: text/csv\r\n\r\n{csv}\r\n--{b}--\r\n"
+            );
+            req = req
+                .header("content-type", format!("multipart/form-data; boundary={b}"))
+                .body(text);
+        }
+        None => {}
+    }
+    let res = req.send().await.expect("send");
+    (res.status().as_u16(), res.text().await.expect("body"))
+}
+
+#[tokio::test]
+async fn every_console_page_every_role_in_and_out_of_place_and_forms_need_their_token() {
+    let t = common::spawn().await;
+    let callers = callers(&t).await;
+    let phones = household_phones(&t).await;
+    let inside_record = record_id(&t, "CG0002|DA3.TDA1.ND1|").await.to_string();
+    let outside_record = record_id(&t, "VT0001|DA1.ND2|").await.to_string();
+    let fill = |p: &str| {
+        p.replace("{in}", &inside_record)
+            .replace("{out}", &outside_record)
+    };
+    let db = &t.app.services.db;
+    let mut sessions = Vec::new();
+    for (who, token, scope) in &callers {
+        let account = accounts::tokens::account(db, token)
+            .await
+            .expect("db")
+            .expect("account");
+        let (cookie, csrf) =
+            crate::accounts::sign_in(&t, &account.username, common::PASSWORD).await;
+        sessions.push((*who, cookie, csrf, scope.clone()));
+    }
+    let mut failures = Vec::new();
+    let mut calls = 0;
+    for page in pages() {
+        for (inside, path) in [(true, fill(page.inside)), (false, fill(page.outside))] {
+            let body = page.body.map(|(i, o)| if inside { i } else { o });
+            let (status, _) = page_call(&t, page.method, &path, body, None).await;
+            if status != 303 {
+                failures.push(format!(
+                    "{} {path} signed out: {status}, want 303",
+                    page.method
+                ));
+            }
+            for (who, cookie, csrf, scope) in &sessions {
+                let want = expected_page(&page, *who, inside);
+                let session = Some((cookie.as_str(), csrf.as_str()));
+                let (got, text) = page_call(&t, page.method, &path, body, session).await;
+                calls += 1;
+                if got != want {
+                    let head: String = text.chars().take(300).collect();
+                    failures.push(format!(
+                        "{} {path} as {who:?}: {got}, want {want}: {head}",
+                        page.method
+                    ));
+                }
+                if page.method == "POST" {
+                    // The same form without the session's token: refused, whoever sends it.
+                    let (got, _) =
+                        page_call(&t, page.method, &path, body, Some((cookie, ""))).await;
+                    if got != 403 {
+                        failures.push(format!("{path} as {who:?} without its token: {got}"));
+                    }
+                }
+                for (phone, village) in &phones {
+                    let may_see = *who != Who::Monitor && scope.covers(village);
+                    if !may_see && text.contains(phone.as_str()) {
+                        failures.push(format!(
+                            "{} {path} as {who:?} shows {phone} ({village})",
+                            page.method
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    // Signing out is a form too.
+    for (who, cookie, _, _) in &sessions {
+        let (got, _) = page_call(
+            &t,
+            "POST",
+            "/logout",
+            Some(Sent::Form("")),
+            Some((cookie, "")),
+        )
+        .await;
+        if got != 403 {
+            failures.push(format!("/logout as {who:?} without its token: {got}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {calls} page calls wrong:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    t.stop().await;
+}
+
+#[test]
+fn every_console_page_in_the_nav_is_in_the_matrix() {
+    let tested: Vec<&str> = pages()
+        .iter()
+        .map(|p| p.inside.split('?').next().unwrap_or(""))
+        .collect();
+    for nav in loa::http::console::layout::PAGES {
+        assert!(tested.contains(&nav.path), "{} is not in pages()", nav.path);
     }
 }

@@ -39,7 +39,7 @@ fn find_binary(env: &str, names: &[&str]) -> Option<PathBuf> {
 }
 
 /// A chromedriver of our own on a free port, stopped when dropped.
-struct Driver {
+pub struct Driver {
     child: Child,
     url: String,
     _profile: tempfile::TempDir,
@@ -55,7 +55,7 @@ impl Drop for Driver {
 
 /// The browser, or None (after saying so loudly) when it is not installed; under `CI=true` a
 /// missing browser fails the test.
-async fn driver() -> Option<Driver> {
+pub async fn driver() -> Option<Driver> {
     let chromedriver = find_binary("LOA_CHROMEDRIVER", &["chromedriver"]);
     let chromium = find_binary(
         "LOA_CHROMIUM",
@@ -63,7 +63,7 @@ async fn driver() -> Option<Driver> {
     );
     let Some(chromedriver) = chromedriver.filter(|_| chromium.is_some()) else {
         let msg = "chromium and chromedriver are not installed (apt-get install -y chromium \
-                   chromium-driver): the simulator page's browser tests did not run";
+                   chromium-driver): the browser tests (simulator page, console) did not run";
         if std::env::var("CI").as_deref() == Ok("true") {
             panic!("FAIL: {msg}; CI requires them");
         }
@@ -100,7 +100,7 @@ async fn driver() -> Option<Driver> {
     Some(driver)
 }
 
-async fn browser(d: &Driver) -> Client {
+pub async fn browser(d: &Driver) -> Client {
     let mut options = json!({
         "args": [
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -144,7 +144,7 @@ async fn until(c: &Client, what: &str, script: &str, args: Vec<Value>) -> Value 
 }
 
 /// A chromedriver extension: one Chrome DevTools Protocol command in the session.
-async fn cdp(d: &Driver, c: &Client, cmd: &str, params: Value) -> Value {
+pub async fn cdp(d: &Driver, c: &Client, cmd: &str, params: Value) -> Value {
     let session = c
         .session_id()
         .await

@@ -8,6 +8,8 @@ mod authz;
 mod browser;
 mod campaigns;
 mod cli;
+mod console;
+mod console_browser;
 mod controls;
 mod demo;
 mod dialog;

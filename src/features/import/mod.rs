@@ -21,6 +21,7 @@ mod support;
 pub mod table;
 #[cfg(test)]
 mod tests;
+pub mod uploads;
 
 use std::path::Path;
 

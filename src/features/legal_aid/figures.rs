@@ -60,6 +60,43 @@ pub async fn figures(
         .collect())
 }
 
+/// Requests of one commune (or of none: a phone in no household), open and closed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommuneRequests {
+    pub commune: Option<String>,
+    pub province: Option<String>,
+    pub open: i64,
+    pub closed: i64,
+}
+
+/// Requests created since `since`, by commune (most requests first), without personal data.
+pub async fn by_commune(
+    db: &Db,
+    since: DateTime<Utc>,
+) -> Result<Vec<CommuneRequests>, sqlx::Error> {
+    let mut places: BTreeMap<(Option<String>, Option<String>), (i64, i64)> = BTreeMap::new();
+    for (commune, province, status, n) in store::count_by_place(db, since).await? {
+        let closed = super::Status::from_db(&status).is_some_and(super::Status::is_closed);
+        let slot = places.entry((commune, province)).or_default();
+        if closed {
+            slot.1 += n;
+        } else {
+            slot.0 += n;
+        }
+    }
+    let mut out: Vec<CommuneRequests> = places
+        .into_iter()
+        .map(|((commune, province), (open, closed))| CommuneRequests {
+            commune,
+            province,
+            open,
+            closed,
+        })
+        .collect();
+    out.sort_by_key(|c| std::cmp::Reverse(c.open + c.closed));
+    Ok(out)
+}
+
 /// The figures as CSV (`loa report legal-aid`), a header line first.
 pub fn to_csv(rows: &[FigureRow]) -> String {
     use crate::text::csv_cell;

@@ -448,6 +448,20 @@ pub(super) async fn facts(
     .await)
 }
 
+/// Requests created since `since`, counted by commune, province and status.
+pub(super) async fn count_by_place(
+    db: &Db,
+    since: DateTime<Utc>,
+) -> Result<Vec<(Option<String>, Option<String>, String, i64)>, sqlx::Error> {
+    with_db!(db, pool => sqlx::query_as(
+        "SELECT commune_code, province_code, status, COUNT(*) FROM legal_aid_requests
+          WHERE created_at >= $1 GROUP BY commune_code, province_code, status"
+    )
+    .bind(since)
+    .fetch_all(pool)
+    .await)
+}
+
 /// Open requests nobody was assigned, created before `before`.
 pub(super) async fn unassigned_before(
     db: &Db,

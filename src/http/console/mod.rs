@@ -1,40 +1,61 @@
-//! The staff console: server-rendered pages (askama templates compiled into the binary, every text a fluent message, Vietnamese by default), signing in and out.
+//! The staff console: server-rendered pages (askama templates compiled into the binary, every text a fluent message, Vietnamese by default), one module per group of pages.
 //!
-//! No script and no assets from elsewhere: one stylesheet served from the binary. Every form that
-//! changes something carries the session's CSRF token; the sign-in form, before any session,
-//! carries a token that must equal its own short-lived cookie (double submit).
+//! No inline script and no assets from elsewhere: one stylesheet served from the binary. Every
+//! form that changes something carries the session's CSRF token; the sign-in form, before any
+//! session, carries a token that must equal its own short-lived cookie (double submit). Pages
+//! call the same feature functions, with the same role and place checks, as the JSON API in
+//! `http/`: a wrong role gets 403, anything outside the caller's areas 404, as a page.
+
+mod audit;
+pub mod charts;
+mod contacts;
+mod dashboard;
+mod gateways;
+mod households;
+pub mod layout;
+mod sign_in;
+mod uploads;
 
 use std::sync::Arc;
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::{Form, Router};
+use axum::Router;
 use serde::Deserialize;
 
-use super::auth::{self, cookie, over_tls, set_cookie};
+use super::auth::{cookie, over_tls, set_cookie};
+use super::error::ApiError;
+use super::households::Caller;
 use crate::app::AppState;
-use crate::features::accounts::{self, new_secret, sessions, throttle, Account};
+use crate::features::accounts::{self, sessions};
 use crate::features::staff::Role;
 use crate::i18n::{msg_id, Locales, Msg};
 
+pub use layout::Layout;
+
 /// The console's language cookie (`vi` or `en`).
 pub const LANG_COOKIE: &str = "loa_lang";
-/// The sign-in form's double-submit cookie.
-const LOGIN_COOKIE: &str = "loa_login";
 
+/// Every console page, one line per group (each group's module lists its routes and the nav its
+/// links, in `layout::PAGES`).
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/login", get(login_page).post(login))
-        .route("/logout", axum::routing::post(logout))
-        .route("/console", get(home))
+        .merge(sign_in::router())
+        .merge(dashboard::router())
+        .merge(households::router())
+        .merge(uploads::router())
+        .merge(contacts::router())
+        .merge(gateways::router())
+        .merge(audit::router())
         .route("/console/static/console.css", get(stylesheet))
 }
 
 /// Fluent texts in the page's language, for templates: `{{ t.msg_id("console-sign-in") }}`.
+#[derive(Clone)]
 pub struct Texts {
     locales: Arc<Locales>,
     pub lang: &'static str,
@@ -47,6 +68,48 @@ impl Texts {
 
     pub fn render(&self, msg: &Msg) -> String {
         self.locales.render(self.lang, msg)
+    }
+
+    pub fn locales(&self) -> &Locales {
+        &self.locales
+    }
+
+    /// A whole number as the language groups digits: `12.345` in Vietnamese, `12,345` in English.
+    pub fn int(&self, n: i64) -> String {
+        let sep = if self.lang == "vi" { '.' } else { ',' };
+        let digits = n.unsigned_abs().to_string();
+        let mut out = String::new();
+        for (i, d) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                out.push(sep);
+            }
+            out.push(d);
+        }
+        if n < 0 {
+            out.insert(0, '-');
+        }
+        out
+    }
+
+    /// A duration people read: `120 ms`, `1,8 giây`, `3 phút 5 giây` (`1.8 s`, `3 min 5 s`).
+    pub fn duration(&self, seconds: f64) -> String {
+        let seconds = seconds.max(0.0);
+        if seconds < 1.0 {
+            let ms = (seconds * 1000.0).round() as i64;
+            return self.render(&Msg::new("console-duration-millis").num("value", ms));
+        }
+        if seconds < 60.0 {
+            let mut value = format!("{seconds:.1}");
+            if self.lang == "vi" {
+                value = value.replace('.', ",");
+            }
+            return self.render(&Msg::new("console-duration-seconds").arg("value", value));
+        }
+        let whole = seconds.round() as i64;
+        let msg = Msg::new("console-duration-minutes")
+            .num("minutes", whole / 60)
+            .num("seconds", whole % 60);
+        self.render(&msg)
     }
 }
 
@@ -81,6 +144,12 @@ pub fn texts(
     (t, keep)
 }
 
+/// The console's routes that take a spreadsheet: outside the app's 64 KiB body limit and 15 s
+/// time-out, with their own (as the API's uploads).
+pub fn upload_router() -> Router<AppState> {
+    uploads::upload_router()
+}
+
 /// A rendered page with `status`, and any cookies to set.
 pub fn page(
     status: StatusCode,
@@ -113,121 +182,11 @@ pub fn role_msg(role: Role) -> &'static str {
     }
 }
 
-#[derive(Template)]
-#[template(path = "login.html")]
-struct LoginPage {
-    t: Texts,
-    csrf: String,
-    username: String,
-    form_error: Option<String>,
-}
-
-async fn login_page(
-    State(app): State<AppState>,
-    Query(q): Query<LangQuery>,
-    headers: HeaderMap,
-) -> Response {
-    let (t, keep) = texts(&app, &q, &headers);
-    login_form(t, keep, &headers, StatusCode::OK, String::new(), None)
-}
-
-/// The sign-in form with a fresh double-submit token (and its cookie).
-fn login_form(
-    t: Texts,
-    keep: Option<header::HeaderValue>,
-    headers: &HeaderMap,
-    status: StatusCode,
-    username: String,
-    form_error: Option<String>,
-) -> Response {
-    let csrf = new_secret("");
-    let mut cookies = vec![set_cookie(LOGIN_COOKIE, &csrf, 3600, over_tls(headers))];
-    cookies.extend(keep);
-    let tpl = LoginPage {
-        t,
-        csrf,
-        username,
-        form_error,
-    };
-    page(status, &tpl, cookies)
-}
-
-#[derive(Deserialize)]
-struct LoginForm {
-    #[serde(default)]
-    username: String,
-    #[serde(default)]
-    password: String,
-    #[serde(default)]
-    csrf: String,
-}
-
-async fn login(
-    State(app): State<AppState>,
-    parts: Parts,
-    Form(form): Form<LoginForm>,
-) -> Result<Response, super::error::ApiError> {
-    let headers = &parts.headers;
-    let (t, _) = texts(&app, &LangQuery::default(), headers);
-    let expected = cookie(headers, LOGIN_COOKIE).unwrap_or("");
-    let username: String = form.username.trim().chars().take(64).collect();
-    if expected.is_empty() || expected != form.csrf {
-        let e = t.msg_id("console-form-expired");
-        return Ok(login_form(
-            t,
-            None,
-            headers,
-            StatusCode::FORBIDDEN,
-            username,
-            Some(e),
-        ));
-    }
-    let addr = auth::peer(&parts);
-    let db = &app.services.db;
-    let signed = sessions::sign_in(db, &username, &form.password, addr).await;
-    let signed = signed.map_err(|e| super::error::ApiError::Internal(Box::new(e)))?;
-    match signed {
-        sessions::SignIn::Ok { session, .. } => {
-            let tls = over_tls(headers);
-            let mut res = Redirect::to("/console").into_response();
-            let max_age = sessions::HOURS * 3600;
-            let h = res.headers_mut();
-            h.append(
-                header::SET_COOKIE,
-                set_cookie(sessions::COOKIE, &session.cookie, max_age, tls),
-            );
-            h.append(header::SET_COOKIE, set_cookie(LOGIN_COOKIE, "", 0, tls));
-            Ok(res)
-        }
-        sessions::SignIn::Refused => {
-            let e = t.msg_id("console-wrong-credentials");
-            Ok(login_form(
-                t,
-                None,
-                headers,
-                StatusCode::UNAUTHORIZED,
-                username,
-                Some(e),
-            ))
-        }
-        sessions::SignIn::Throttled => {
-            let msg = Msg::new("console-throttled").num("minutes", throttle::WINDOW_MINUTES);
-            let e = t.render(&msg);
-            Ok(login_form(
-                t,
-                None,
-                headers,
-                StatusCode::TOO_MANY_REQUESTS,
-                username,
-                Some(e),
-            ))
-        }
-    }
-}
-
-/// A signed-in browser on a console page; anyone else is sent to the sign-in form.
+/// A signed-in browser on a console page, and the staff member its account acts as (with the
+/// areas they cover, as the API's `Caller`); anyone else is sent to the sign-in form.
 pub struct Console {
     pub session: sessions::Session,
+    pub caller: Caller,
     pub t: Texts,
 }
 
@@ -238,8 +197,9 @@ impl axum::extract::FromRequestParts<AppState> for Console {
         let q: LangQuery =
             Query::try_from_uri(&parts.uri).map_or_else(|_| LangQuery::default(), |q| q.0);
         let (t, keep) = texts(app, &q, &parts.headers);
+        let db = &app.services.db;
         let found = match cookie(&parts.headers, sessions::COOKIE) {
-            Some(c) => sessions::find(&app.services.db, c).await.ok().flatten(),
+            Some(c) => sessions::find(db, c).await.ok().flatten(),
             None => None,
         };
         let Some(session) = found else {
@@ -251,69 +211,65 @@ impl axum::extract::FromRequestParts<AppState> for Console {
             res.headers_mut().append(header::SET_COOKIE, keep);
             return Err(res);
         }
-        Ok(Console { session, t })
+        let caller = match accounts::acting_as(db, &session.account).await {
+            Ok(Some((staff, scope))) => Caller { staff, scope },
+            Ok(None) => return Err(refusal(&t, ApiError::forbidden("unknown_staff", ""))),
+            Err(e) => return Err(refusal(&t, e.into())),
+        };
+        Ok(Console { session, caller, t })
     }
+}
+
+impl Console {
+    /// The page, or why not as a page (see [`refusal`]).
+    pub fn answer(&self, r: Result<Response, ApiError>) -> Response {
+        r.unwrap_or_else(|e| refusal(&self.t, e))
+    }
+
+    /// 403 unless the form carried this session's CSRF token.
+    pub fn check_csrf(&self, given: &str) -> Result<(), ApiError> {
+        if self.session.csrf_matches(given) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden("csrf", "missing or wrong CSRF token"))
+        }
+    }
+}
+
+/// The field every console form carries its CSRF token in.
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    pub csrf: String,
 }
 
 #[derive(Template)]
-#[template(path = "home.html")]
-struct HomePage {
+#[template(path = "error.html")]
+struct ErrorPage {
     t: Texts,
-    csrf: String,
-    signed_in_as: String,
+    message: String,
 }
 
-async fn signed_in_as(app: &AppState, t: &Texts, account: &Account) -> String {
-    let role = match accounts::acting_as(&app.services.db, account).await {
-        Ok(Some((staff, _))) => t.msg_id(role_msg(staff.role)),
-        _ => String::new(),
-    };
-    let msg = Msg::new("console-signed-in-as")
-        .arg("username", account.username.clone())
-        .arg("role", role);
-    t.render(&msg)
-}
-
-async fn home(State(app): State<AppState>, c: Console) -> Response {
-    let signed_in_as = signed_in_as(&app, &c.t, &c.session.account).await;
-    let tpl = HomePage {
-        csrf: c.session.csrf.clone(),
-        t: c.t,
-        signed_in_as,
-    };
-    page(StatusCode::OK, &tpl, Vec::new())
-}
-
-#[derive(Deserialize)]
-struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
-}
-
-/// Ends the session (a form with the session's CSRF token) and clears its cookie.
-async fn logout(
-    State(app): State<AppState>,
-    headers: HeaderMap,
-    Form(form): Form<CsrfForm>,
-) -> Response {
-    let Some(value) = cookie(&headers, sessions::COOKIE) else {
-        return Redirect::to("/login").into_response();
-    };
-    let db = &app.services.db;
-    match sessions::find(db, value).await {
-        Ok(Some(s)) if s.csrf_matches(&form.csrf) => {
-            if let Err(err) = sessions::end(db, value).await {
-                tracing::error!(%err, "ending a session");
-                return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-            }
+/// An error as a page a person reads, with the status the API gives for it: 403 for a wrong
+/// role (or a form without its CSRF token), 404 for anything outside the caller's areas.
+pub fn refusal(t: &Texts, e: ApiError) -> Response {
+    let status = e.status();
+    let id = match (status, &e) {
+        (_, ApiError::Forbidden { code: "csrf", .. }) => msg_id("console-form-expired"),
+        (StatusCode::FORBIDDEN, _) => msg_id("console-error-forbidden"),
+        (StatusCode::NOT_FOUND, _) => msg_id("console-error-not-found"),
+        (StatusCode::PAYLOAD_TOO_LARGE, _) => msg_id("console-error-too-large"),
+        (s, _) if s.is_client_error() => msg_id("console-error-bad-request"),
+        _ => {
+            tracing::error!(err = %e, "console page");
+            msg_id("console-error-internal")
         }
-        Ok(Some(_)) => return StatusCode::FORBIDDEN.into_response(),
-        _ => {}
-    }
-    let mut res = Redirect::to("/login").into_response();
-    let clear = set_cookie(sessions::COOKIE, "", 0, over_tls(&headers));
-    res.headers_mut().append(header::SET_COOKIE, clear);
-    res
+    };
+    let tpl = ErrorPage {
+        t: t.clone(),
+        message: t.msg_id(id),
+    };
+    page(status, &tpl, Vec::new())
 }
 
 async fn stylesheet() -> impl IntoResponse {

@@ -1,0 +1,611 @@
+//! The console's pages over real HTTP: what each shows, and to whom. The authorization matrix of every page × role × place is in `authz.rs`; browser tests in `console_browser.rs`.
+
+use loa::features::accounts;
+use loa::features::staff::Role;
+
+use crate::common::{self, TestApp, PASSWORD};
+
+/// A signed-in browser without a browser: its session cookie and CSRF token, in English or
+/// Vietnamese.
+pub struct Page {
+    pub cookie: String,
+    pub csrf: String,
+    client: reqwest::Client,
+}
+
+impl Page {
+    /// Signs `username` in.
+    pub async fn sign_in(t: &TestApp, username: &str, lang: &str) -> Page {
+        let (cookie, csrf) = crate::accounts::sign_in(t, username, PASSWORD).await;
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        Page {
+            cookie: format!("{cookie}; loa_lang={lang}"),
+            csrf,
+            client,
+        }
+    }
+
+    /// Signs in the account of staff member `phone` (an admin for None).
+    pub async fn of(t: &TestApp, phone: Option<&str>) -> Page {
+        let username = t.account(phone).await;
+        Page::sign_in(t, &username, "en").await
+    }
+
+    /// A monitor's account (no staff row) signed in.
+    pub async fn monitor(t: &TestApp) -> Page {
+        let username = format!("m{}", &uuid::Uuid::new_v4().simple().to_string()[..10]);
+        let new = accounts::NewAccount {
+            username: &username,
+            password: PASSWORD,
+            staff_id: None,
+            role: Some(Role::Monitor),
+        };
+        accounts::add(&t.app.services.db, &new)
+            .await
+            .expect("monitor");
+        Page::sign_in(t, &username, "en").await
+    }
+
+    /// GET: status and body.
+    pub async fn get(&self, t: &TestApp, path: &str) -> (u16, String) {
+        let res = self
+            .client
+            .get(t.url(path))
+            .header("cookie", &self.cookie)
+            .send()
+            .await
+            .expect("get");
+        (res.status().as_u16(), res.text().await.expect("body"))
+    }
+
+    /// POST of a form: status, `Location` (on a redirect) and body.
+    pub async fn post(
+        &self,
+        t: &TestApp,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> (u16, String, String) {
+        let res = self
+            .client
+            .post(t.url(path))
+            .header("cookie", &self.cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(serde_urlencoded::to_string(form).expect("form"))
+            .send()
+            .await
+            .expect("post");
+        let status = res.status().as_u16();
+        let location = res
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        (status, location, res.text().await.expect("body"))
+    }
+}
+
+impl Page {
+    /// POST of a `multipart/form-data` form (`fields`, then a file field `file` when given):
+    /// status, `Location` and body.
+    pub async fn upload(
+        &self,
+        t: &TestApp,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: Option<(&str, &[u8])>,
+    ) -> (u16, String, String) {
+        let boundary = format!("loa{}", uuid::Uuid::new_v4().simple());
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\ncontent-disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        if let Some((name, bytes)) = file {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\ncontent-disposition: form-data; name=\"file\"; filename=\"{name}\"\r\ncontent-type: application/octet-stream\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let res = self
+            .client
+            .post(t.url(path))
+            .header("cookie", &self.cookie)
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body)
+            .send()
+            .await
+            .expect("upload");
+        let status = res.status().as_u16();
+        let location = res
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        (status, location, res.text().await.expect("body"))
+    }
+}
+
+/// The id of the support record whose key starts with `prefix` (household|content|…).
+pub async fn record_id(t: &TestApp, prefix: &str) -> i64 {
+    loa::with_db!(&t.app.services.db, pool => sqlx::query_scalar(
+        "SELECT id FROM support_records WHERE record_key LIKE $1"
+    ).bind(format!("{prefix}%")).fetch_one(pool).await)
+    .expect("record")
+}
+
+/// The number in `confirm`'s form action (`/console/imports/{id}/confirm`).
+fn confirm_id(html: &str) -> String {
+    html.split("action=\"/console/imports/")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .expect("a confirm form")
+        .to_string()
+}
+
+/// Every household phone loa knows, as E.164 and as written nationally.
+pub async fn every_phone_spelling(t: &TestApp) -> Vec<String> {
+    let phones: Vec<String> = loa::with_db!(&t.app.services.db, pool => sqlx::query_scalar(
+        "SELECT msisdn FROM contacts"
+    ).fetch_all(pool).await)
+    .expect("phones");
+    phones
+        .into_iter()
+        .flat_map(|p| {
+            let national = format!("0{}", p.trim_start_matches("+84"));
+            [p, national]
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_dashboard_counts_messages_replies_and_requests_without_personal_data() {
+    let t = common::spawn().await;
+    t.ask(common::DEMO_PHONE, "HD").await;
+    t.ask(common::DEMO_PHONE, "TGPL 1").await;
+    t.settle_with(common::Settle {
+        delivery_reports: true,
+        ..Default::default()
+    })
+    .await;
+    let sent = common::count(
+        &t.app,
+        "SELECT COUNT(*) FROM outbox WHERE sent_at IS NOT NULL",
+    )
+    .await;
+    let delivered = common::count(
+        &t.app,
+        "SELECT COUNT(*) FROM outbox WHERE status = 'delivered'",
+    )
+    .await;
+    assert!(
+        sent >= 2 && delivered == sent,
+        "{sent} sent, {delivered} delivered"
+    );
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
+        .format("%d")
+        .to_string();
+
+    let monitor = Page::monitor(&t).await;
+    let (status, html) = monitor.get(&t, "/console").await;
+    assert_eq!(status, 200, "{html}");
+    assert!(
+        html.contains(&format!("<title>{today}: sent {sent}</title>")),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!("<title>{today}: delivered {delivered}</title>")),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!("<strong>{sent}</strong>sent")),
+        "{html}"
+    );
+    assert!(html.contains("<strong>0</strong>failed"), "{html}");
+    // Two SMS, two replies: their times are counted.
+    assert!(html.contains("<strong>2</strong>replies"), "{html}");
+    // The request from Cẩm Giàng, by commune name, still open.
+    assert!(html.contains("<title>Cẩm Giàng: open 1</title>"), "{html}");
+    for phone in every_phone_spelling(&t).await {
+        assert!(!html.contains(&phone), "the dashboard shows {phone}");
+    }
+
+    // A village health worker sees the message figures, not the requests.
+    let worker = Page::of(&t, Some("0912009001")).await;
+    let (status, html) = worker.get(&t, "/console").await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains(&format!("<title>{today}: sent {sent}</title>")),
+        "{html}"
+    );
+    assert!(!html.contains("id=\"requests\""), "{html}");
+
+    // The legal aid officer of the province sees the request; in Vietnamese by default.
+    let username = t.account(Some("0912009004")).await;
+    let officer = Page::sign_in(&t, &username, "vi").await;
+    let (_, html) = officer.get(&t, "/console").await;
+    assert!(
+        html.contains("<title>Cẩm Giàng: đang xử lý 1</title>"),
+        "{html}"
+    );
+    assert!(html.contains("Tổng quan"), "{html}");
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn households_are_listed_in_the_officers_villages_and_found_by_code() {
+    let t = common::spawn().await;
+    let officer = Page::of(&t, Some("0912009003")).await;
+    let (status, html) = officer.get(&t, "/console/households").await;
+    assert_eq!(status, 200, "{html}");
+    for code in ["CG-0001", "CG-0002", "CG-0003", "CG-0004"] {
+        assert!(html.contains(code), "{code} listed: {html}");
+    }
+    assert!(
+        !html.contains("VT-0001"),
+        "another commune's household: {html}"
+    );
+    let (_, html) = officer.get(&t, "/console/households?q=cg+0002").await;
+    assert!(
+        html.contains("CG-0002") && !html.contains("CG-0001"),
+        "{html}"
+    );
+    let (_, html) = officer.get(&t, "/console/households?village=B010202").await;
+    assert!(
+        html.contains("CG-0003") && !html.contains("CG-0002"),
+        "{html}"
+    );
+    // A village outside the officer's communes is not there.
+    let (status, _) = officer.get(&t, "/console/households?village=B010301").await;
+    assert_eq!(status, 404);
+    // The list shows no phone (those are on a household's page, audited).
+    for phone in every_phone_spelling(&t).await {
+        assert!(!html.contains(&phone), "the list shows {phone}");
+    }
+    let admin = Page::of(&t, None).await;
+    let (_, html) = admin.get(&t, "/console/households").await;
+    assert!(
+        html.contains("VT-0001") && html.contains("CG-0001"),
+        "{html}"
+    );
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn a_household_page_shows_its_phones_audited_and_its_records() {
+    let t = common::spawn().await;
+    let officer = Page::of(&t, Some("0912009003")).await;
+    let (status, html) = officer.get(&t, "/console/households/cg-0002").await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("Nông Thị Mai"), "{html}");
+    assert!(
+        html.contains("<li>0912001002</li>") && html.contains("<li>0388001002</li>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("Forest contract <span class=\"badge warn\">in progress</span>"),
+        "{html}"
+    );
+    let f = loa::features::audit::Filter {
+        subject_kind: Some("household_phones"),
+        subject_id: Some("CG-0002"),
+        limit: 10,
+        ..Default::default()
+    };
+    let lines = loa::features::audit::list(&t.app.services.db, &f)
+        .await
+        .expect("audit");
+    assert_eq!(lines.len(), 1, "one audited read: {lines:?}");
+    assert_eq!(lines[0].action, "read");
+    let (status, _) = officer.get(&t, "/console/households/VT-0001").await;
+    assert_eq!(status, 404);
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn a_status_change_is_made_announced_and_refused_with_what_to_fix() {
+    let t = common::spawn().await;
+    let officer = Page::of(&t, Some("0912009003")).await;
+    let id = record_id(&t, "CG0001|DA1.ND4|").await;
+    let path = format!("/console/households/CG-0001/records/{id}/status");
+    let before = t.messages(common::DEMO_PHONE).await.len();
+
+    // Without the form's token: refused, nothing moved.
+    let (status, _, _) = officer.post(&t, &path, &[("status", "disbursed")]).await;
+    assert_eq!(status, 403);
+    // A rejection without a reason: the page again, the choice kept, the fix by the field.
+    let csrf = officer.csrf.clone();
+    let (status, _, html) = officer
+        .post(
+            &t,
+            &path,
+            &[("csrf", &csrf), ("status", "rejected"), ("reason", " ")],
+        )
+        .await;
+    assert_eq!(status, 400, "{html}");
+    assert!(html.contains("value=\"rejected\" selected"), "{html}");
+    assert!(
+        html.contains(&format!("id=\"reason-{id}-error\"")),
+        "{html}"
+    );
+    assert!(
+        html.contains("Write the reason for the rejection"),
+        "{html}"
+    );
+    // Backwards: the machine says no, next to the status.
+    let (status, _, html) = officer
+        .post(
+            &t,
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("status", "registered"),
+                ("reason", "typed"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 400, "{html}");
+    assert!(html.contains("cannot become registered"), "{html}");
+    assert!(
+        html.contains("value=\"typed\""),
+        "what was typed is kept: {html}"
+    );
+
+    let (status, location, _) = officer
+        .post(
+            &t,
+            &path,
+            &[("csrf", &csrf), ("status", "disbursed"), ("reason", "")],
+        )
+        .await;
+    assert_eq!(status, 303);
+    assert_eq!(
+        location,
+        format!("/console/households/CG-0001?changed={id}&queued=1")
+    );
+    let (_, html) = officer.get(&t, &location).await;
+    assert!(html.contains("is now paid. 1 SMS was queued"), "{html}");
+    let got = t.wait_for_messages(common::DEMO_PHONE, before + 1).await;
+    let sms = got[before]["text"].as_str().unwrap_or("").to_string();
+    assert!(sms.contains("CG-0001"), "{sms}");
+    let history = loa::features::support::history(&t.app.services.db, id)
+        .await
+        .expect("history");
+    let last = history.last().expect("history row");
+    assert_eq!(last.to_status, "disbursed");
+    assert!(last.changed_by.starts_with("staff:"), "{last:?}");
+    t.stop().await;
+}
+
+const GOOD: &str =
+    "Mã hộ,Họ tên chủ hộ,Thôn/bản,Dân tộc,Phân loại hộ,Năm phân loại,Số nhân khẩu,Số điện thoại\n\
+                    CG-0301,Hoàng Văn A,B010201,Tày,nghèo,2025,4,0912301301\n";
+const BAD: &str =
+    "Mã hộ,Họ tên chủ hộ,Thôn/bản,Dân tộc,Phân loại hộ,Năm phân loại,Số nhân khẩu,Số điện thoại\n\
+                   CG-0302,Hoàng Văn B,B010201,Tày,giàu,2025,4,0912301302\n\
+                   VT-0302,Lường Văn C,B010301,Tày,nghèo,2025,4,0912301303\n";
+
+#[tokio::test]
+async fn an_upload_is_checked_reported_and_imported_once_confirmed() {
+    let t = common::spawn().await;
+    let officer = Page::of(&t, Some("0912009003")).await;
+    let csrf = officer.csrf.clone();
+    let (status, html) = officer.get(&t, "/console/imports").await;
+    assert_eq!(status, 200, "{html}");
+
+    // A file with problems: the report by row and column, nothing written, no confirm.
+    let fields = [("csrf", csrf.as_str()), ("kind", "households")];
+    let (status, _, html) = officer
+        .upload(
+            &t,
+            "/console/imports/check",
+            &fields,
+            Some(("ho.csv", BAD.as_bytes())),
+        )
+        .await;
+    assert_eq!(status, 422, "{html}");
+    assert!(html.contains("id=\"problems\""), "{html}");
+    assert!(
+        html.contains(">2</td>") && html.contains(">3</td>"),
+        "rows 2 and 3: {html}"
+    );
+    assert!(
+        html.contains("B010301"),
+        "the row outside the officer's areas: {html}"
+    );
+    assert!(!html.contains("id=\"confirm\""), "{html}");
+    assert!(
+        html.contains("value=\"households\" selected"),
+        "the kind is kept: {html}"
+    );
+    // No file, or a file of another type: said next to the field.
+    let (status, _, html) = officer
+        .upload(&t, "/console/imports/check", &fields, None)
+        .await;
+    assert_eq!(status, 400);
+    assert!(html.contains("id=\"file-error\">Choose a file."), "{html}");
+    let (status, _, html) = officer
+        .upload(
+            &t,
+            "/console/imports/check",
+            &fields,
+            Some(("ho.pdf", b"%PDF")),
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert!(html.contains("Give a .csv, .xlsx or .ods file."), "{html}");
+    // Without the token: refused before anything is read or kept.
+    let (status, _, _) = officer
+        .upload(
+            &t,
+            "/console/imports/check",
+            &[("kind", "households")],
+            Some(("ho.csv", GOOD.as_bytes())),
+        )
+        .await;
+    assert_eq!(status, 403);
+
+    let (status, _, html) = officer
+        .upload(
+            &t,
+            "/console/imports/check",
+            &fields,
+            Some(("ho.csv", GOOD.as_bytes())),
+        )
+        .await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("<strong>1</strong>new"), "{html}");
+    let id = confirm_id(&html);
+    let db = &t.app.services.db;
+    assert!(loa::features::households::by_code(db, "CG-0301")
+        .await
+        .expect("db")
+        .is_none());
+
+    // Someone else cannot confirm it (an admin either); without the token nobody can.
+    let other = Page::of(&t, None).await;
+    let confirm = format!("/console/imports/{id}/confirm");
+    let (status, _, _) = other.post(&t, &confirm, &[("csrf", &other.csrf)]).await;
+    assert_eq!(status, 404);
+    let (status, _, _) = officer.post(&t, &confirm, &[]).await;
+    assert_eq!(status, 403);
+
+    let (status, _, html) = officer.post(&t, &confirm, &[("csrf", &csrf)]).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(
+        html.contains("Imported: 1 new, 0 changed, 0 unchanged."),
+        "{html}"
+    );
+    let h = loa::features::households::by_code(db, "CG-0301")
+        .await
+        .expect("db");
+    assert!(h.is_some(), "imported");
+    assert_eq!(
+        common::count(&t.app, "SELECT COUNT(*) FROM import_uploads").await,
+        0
+    );
+    // Confirming twice imports nothing twice.
+    let (status, _, html) = officer.post(&t, &confirm, &[("csrf", &csrf)]).await;
+    assert_eq!(status, 404);
+    assert!(html.contains("Upload the file again"), "{html}");
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn contacts_show_the_officers_phones_with_their_consent_and_reading_them_is_audited() {
+    let t = common::spawn().await;
+    t.ask("0912001003", "HUY").await;
+    let officer = Page::of(&t, Some("0912009003")).await;
+    let (status, html) = officer.get(&t, "/console/contacts").await;
+    assert_eq!(status, 200, "{html}");
+    assert!(
+        html.contains("<td data-label=\"Phone\">0912001001</td>"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("0912002001"),
+        "a phone of Vĩnh Thông: {html}"
+    );
+    let row = html
+        .split("<tr>")
+        .find(|r| r.contains("0912001003"))
+        .expect("the opted-out phone's row");
+    assert!(
+        row.contains("opted out of everything") && row.contains("CG-0003"),
+        "{row}"
+    );
+    let row = html
+        .split("<tr>")
+        .find(|r| r.contains("0912001001"))
+        .expect("row");
+    assert!(row.contains("receives every message"), "{row}");
+    let (_, html) = officer.get(&t, "/console/contacts?q=0912+001+002").await;
+    assert!(
+        html.contains("0912001002") && !html.contains("0912001001"),
+        "{html}"
+    );
+    let f = loa::features::audit::Filter {
+        subject_kind: Some("household_phones"),
+        limit: 10,
+        ..Default::default()
+    };
+    let lines = loa::features::audit::list(&t.app.services.db, &f)
+        .await
+        .expect("audit");
+    let reads = lines
+        .iter()
+        .filter(|l| l.action == "list" && l.detail.as_deref().unwrap_or("").contains("contacts"))
+        .count();
+    assert_eq!(reads, 2, "each page read is audited: {lines:?}");
+
+    // An admin sees every contact; a role without households, none (403).
+    let admin = Page::of(&t, None).await;
+    let (_, html) = admin.get(&t, "/console/contacts").await;
+    assert!(
+        html.contains("0912002001") && html.contains("0912001001"),
+        "{html}"
+    );
+    let (status, _) = Page::monitor(&t).await.get(&t, "/console/contacts").await;
+    assert_eq!(status, 403);
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn gateways_show_their_state_to_every_role_and_the_audit_log_to_admins() {
+    let t = common::spawn().await;
+    let worker = Page::of(&t, Some("0912009001")).await;
+    let (status, html) = worker.get(&t, "/console/gateways").await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("id=\"gateway-simulator\""), "{html}");
+    assert!(html.contains("badge good\">working"), "{html}");
+    assert!(html.contains("Simulator mode"), "{html}");
+    let (status, _) = worker.get(&t, "/console/audit").await;
+    assert_eq!(status, 403);
+
+    // Sixty reads of a household: a first page of fifty, then the rest.
+    let officer = Page::of(&t, Some("0912009003")).await;
+    for _ in 0..60 {
+        officer.get(&t, "/console/households/CG-0001").await;
+    }
+    let admin = Page::of(&t, None).await;
+    let (status, html) = admin.get(&t, "/console/audit?kind=household_phones").await;
+    assert_eq!(status, 200, "{html}");
+    assert_eq!(
+        html.matches("<td data-label=\"Record\">CG-0001</td>")
+            .count(),
+        50,
+        "{html}"
+    );
+    let older = html
+        .split("href=\"")
+        .find(|p| p.starts_with("/console/audit?"))
+        .and_then(|p| p.split('"').next())
+        .expect("a link to older lines")
+        .replace("&#38;", "&");
+    let (_, html) = admin.get(&t, &older).await;
+    assert_eq!(
+        html.matches("<td data-label=\"Record\">CG-0001</td>")
+            .count(),
+        10,
+        "{html}"
+    );
+    assert!(!html.contains("rel=\"next\""), "{html}");
+    t.stop().await;
+}

@@ -1,0 +1,286 @@
+//! The console in a real browser (headless Chromium through chromedriver, as `browser.rs`): sign in, upload a spreadsheet and read its report, confirm it, change a support status and see it, and screenshots of the dashboard and a household's page at laptop (1366×768) and phone (390×844) sizes.
+//!
+//! Without chromium and chromedriver the test prints a loud SKIPPED line (and fails under
+//! `CI=true`), as the simulator's browser tests do. Screenshots go to `target/screenshots/`
+//! (`CARGO_TARGET_DIR/screenshots/` when that is set); the test prints their paths.
+
+use std::path::PathBuf;
+
+use fantoccini::{Client, Locator};
+use serde_json::{json, Value};
+
+use crate::browser::{browser, cdp, driver, Driver};
+use crate::common::{self, TestApp, PASSWORD};
+
+fn screenshots_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"))
+        .join("screenshots")
+}
+
+/// Waits until `script` returns something other than null or false in the page; on a time-out,
+/// fails with the page's text.
+async fn until(c: &Client, what: &str, script: &str) -> Value {
+    let shown = common::try_eventually(common::PATIENCE, what, async || {
+        let v = c.execute(script, vec![]).await.expect("script");
+        common::done_if(!(v.is_null() || v == json!(false)), v)
+    })
+    .await;
+    match shown {
+        Ok(v) => v,
+        Err(timed_out) => {
+            let text = c
+                .execute("return document.body.innerText;", vec![])
+                .await
+                .unwrap_or_default();
+            panic!("{timed_out}; the page says: {text}");
+        }
+    }
+}
+
+/// The page at `path`, once its `ready` element is there.
+async fn open(c: &Client, t: &TestApp, path: &str, ready: &str) {
+    c.goto(&t.url(path)).await.expect("open");
+    let script = format!("return document.querySelector('{ready}') !== null;");
+    until(c, &format!("{path} to show {ready}"), &script).await;
+}
+
+/// The viewport as a device of `width`×`height` CSS pixels (a phone: `mobile`, which honours
+/// the page's viewport meta tag).
+async fn viewport(d: &Driver, c: &Client, width: u32, height: u32, mobile: bool) {
+    let metrics =
+        json!({ "width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile });
+    cdp(d, c, "Emulation.setDeviceMetricsOverride", metrics).await;
+}
+
+async fn screenshot(c: &Client, name: &str) -> PathBuf {
+    let png = c.screenshot().await.expect("screenshot");
+    let dir = screenshots_dir();
+    std::fs::create_dir_all(&dir).expect("screenshots dir");
+    let path = dir.join(name);
+    std::fs::write(&path, png).expect("save screenshot");
+    eprintln!("screenshot: {}", path.display());
+    path
+}
+
+async fn sign_in(c: &Client, t: &TestApp, username: &str) {
+    open(c, t, "/login?lang=en", "#username").await;
+    c.find(Locator::Id("username"))
+        .await
+        .expect("username")
+        .send_keys(username)
+        .await
+        .expect("type");
+    c.find(Locator::Id("password"))
+        .await
+        .expect("password")
+        .send_keys(PASSWORD)
+        .await
+        .expect("type");
+    c.find(Locator::Css("form[action='/login'] button"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("sign in");
+    until(
+        c,
+        "the dashboard",
+        "return document.getElementById('messages') !== null;",
+    )
+    .await;
+}
+
+/// Chooses `file` in the upload form and sends it; waits for the report.
+async fn upload(c: &Client, t: &TestApp, file: &std::path::Path) {
+    open(c, t, "/console/imports", "#upload").await;
+    c.find(Locator::Id("file"))
+        .await
+        .expect("file field")
+        .send_keys(&file.display().to_string())
+        .await
+        .expect("choose the file");
+    c.find(Locator::Css("#upload button"))
+        .await
+        .expect("check")
+        .click()
+        .await
+        .expect("send");
+    until(
+        c,
+        "the report",
+        "return document.getElementById('report') !== null;",
+    )
+    .await;
+}
+
+/// Some traffic, so the dashboard has something to draw: requests and replies, a legal aid
+/// request, all delivered.
+async fn traffic(t: &TestApp) {
+    for phone in ["0912001001", "0912001002", "0912001003"] {
+        t.ask(phone, "HD").await;
+        t.ask(phone, "TT").await;
+    }
+    t.ask("0912001001", "TGPL 1").await;
+    t.settle_with(common::Settle {
+        delivery_reports: true,
+        ..Default::default()
+    })
+    .await;
+}
+
+const BAD: &str =
+    "Mã hộ,Họ tên chủ hộ,Thôn/bản,Dân tộc,Phân loại hộ,Năm phân loại,Số nhân khẩu,Số điện thoại\n\
+                   CG-0401,Hoàng Văn D,B010201,Tày,giàu,2025,4,0912401401\n";
+const GOOD: &str =
+    "Mã hộ,Họ tên chủ hộ,Thôn/bản,Dân tộc,Phân loại hộ,Năm phân loại,Số nhân khẩu,Số điện thoại\n\
+                    CG-0401,Hoàng Văn D,B010201,Tày,nghèo,2025,4,0912401401\n";
+
+#[tokio::test]
+async fn an_officer_signs_in_uploads_confirms_changes_a_status_and_the_pages_fit_laptop_and_phone()
+{
+    let Some(d) = driver().await else { return };
+    let t = common::spawn().await;
+    traffic(&t).await;
+    let c = browser(&d).await;
+    viewport(&d, &c, 1366, 768, false).await;
+    let officer = t.account(Some("0912009003")).await;
+    sign_in(&c, &t, &officer).await;
+
+    // A file with a problem: its report names the row and the column; nothing to confirm.
+    let dir = tempfile::tempdir().expect("dir");
+    let bad = dir.path().join("ho-gia-dinh-loi.csv");
+    std::fs::write(&bad, BAD).expect("write");
+    upload(&c, &t, &bad).await;
+    let problem = until(
+        &c,
+        "the problem's row",
+        "const td = document.querySelector('#problems tbody td'); return td && td.textContent;",
+    )
+    .await;
+    assert_eq!(problem, json!("2"), "the row as the spreadsheet counts it");
+    let confirm = c
+        .execute(
+            "return document.getElementById('confirm') !== null;",
+            vec![],
+        )
+        .await;
+    assert_eq!(confirm.expect("script"), json!(false));
+
+    // The fixed file: checked, then imported on confirmation.
+    let good = dir.path().join("ho-gia-dinh.csv");
+    std::fs::write(&good, GOOD).expect("write");
+    upload(&c, &t, &good).await;
+    c.find(Locator::Css("#confirm button"))
+        .await
+        .expect("confirm")
+        .click()
+        .await
+        .expect("confirm");
+    let done = until(
+        &c,
+        "the import",
+        "const e = document.querySelector('#done .note'); return e && e.textContent;",
+    )
+    .await;
+    assert!(
+        done.as_str().unwrap_or("").starts_with("Imported: 1 new"),
+        "{done}"
+    );
+    let db = &t.app.services.db;
+    let h = loa::features::households::by_code(db, "CG-0401")
+        .await
+        .expect("db");
+    assert!(h.is_some(), "the household is in");
+
+    // A support status: chosen in the record's form, saved, shown, and texted to the household.
+    let id = crate::console::record_id(&t, "CG0001|DA1.ND4|").await;
+    let before = t.messages(common::DEMO_PHONE).await.len();
+    open(
+        &c,
+        &t,
+        "/console/households/CG-0001",
+        &format!("#record-{id}"),
+    )
+    .await;
+    c.execute(
+        "document.getElementById(arguments[0]).value = 'disbursed';",
+        vec![json!(format!("status-{id}"))],
+    )
+    .await
+    .expect("choose");
+    c.find(Locator::Css(&format!("#record-{id} form button")))
+        .await
+        .expect("save")
+        .click()
+        .await
+        .expect("save");
+    until(
+        &c,
+        "the saved note",
+        "return document.getElementById('note') !== null;",
+    )
+    .await;
+    let badge = c
+        .execute(
+            "return document.querySelector('#record-' + arguments[0] + ' .badge').textContent;",
+            vec![json!(id)],
+        )
+        .await
+        .expect("badge");
+    assert_eq!(badge, json!("paid"));
+    t.wait_for_messages(common::DEMO_PHONE, before + 1).await;
+
+    // Screenshots, in Vietnamese (the default), at a laptop's size and a phone's.
+    open(&c, &t, "/console?lang=vi", "#messages").await;
+    let mut shots = Vec::new();
+    for (size, w, h, mobile) in [("laptop", 1366, 768, false), ("phone", 390, 844, true)] {
+        viewport(&d, &c, w, h, mobile).await;
+        open(&c, &t, "/console", "#messages").await;
+        // The page fits the width: no sideways scrolling.
+        let wide = c
+            .execute(
+                "return document.documentElement.scrollWidth <= window.innerWidth;",
+                vec![],
+            )
+            .await
+            .expect("width");
+        assert_eq!(wide, json!(true), "the dashboard scrolls sideways at {w}px");
+        shots.push(screenshot(&c, &format!("dashboard-{size}.png")).await);
+        open(&c, &t, "/console/households/CG-0001", "#records").await;
+        let wide = c
+            .execute(
+                "return document.documentElement.scrollWidth <= window.innerWidth;",
+                vec![],
+            )
+            .await
+            .expect("width");
+        assert_eq!(
+            wide,
+            json!(true),
+            "the household page scrolls sideways at {w}px"
+        );
+        shots.push(screenshot(&c, &format!("household-{size}.png")).await);
+    }
+    // A phone's touch targets: the nav links and the form's controls are at least 44 px tall.
+    let small = c
+        .execute(
+            "return [...document.querySelectorAll('.menu a, #records select, #records button')]
+               .filter((e) => e.getBoundingClientRect().height < 44)
+               .map((e) => e.outerHTML.slice(0, 80));",
+            vec![],
+        )
+        .await
+        .expect("targets");
+    assert_eq!(small, json!([]), "touch targets under 44 px");
+    for s in &shots {
+        assert!(
+            std::fs::metadata(s).expect("saved").len() > 10_000,
+            "{}",
+            s.display()
+        );
+    }
+    c.close().await.expect("close");
+    t.stop().await;
+}
