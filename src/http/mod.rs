@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod auth;
 pub mod campaigns;
 pub mod console;
+pub mod detach;
 pub mod error;
 pub mod gateways;
 pub mod headers;
@@ -63,6 +64,7 @@ pub fn app(state: AppState) -> Router {
             .route("/simulator/{*rest}", any(simulator_off))
     };
     router
+        .layer(axum::middleware::from_fn(detach::run_to_completion))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,

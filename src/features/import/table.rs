@@ -115,9 +115,25 @@ fn from_rows(
     })
 }
 
+/// A hostile file can make the spreadsheet reader panic (the fuzz pass found a cell reference
+/// whose column overflows calamine's arithmetic): that is a file we cannot read, not a crash.
+fn survive_reader_panics(
+    read: impl FnOnce() -> Result<Table, ImportError>,
+) -> Result<Table, ImportError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or_else(|_| {
+        Err(ImportError::Read(
+            "the spreadsheet is damaged: its reader could not go on".into(),
+        ))
+    })
+}
+
 /// Reads an `.xlsx` already in memory (a file, or an upload through the API), cell by cell:
 /// only cells with a value cost anything, wherever they lie.
 pub fn read_xlsx_bytes(bytes: &[u8]) -> Result<Table, ImportError> {
+    survive_reader_panics(|| read_xlsx_unguarded(bytes))
+}
+
+fn read_xlsx_unguarded(bytes: &[u8]) -> Result<Table, ImportError> {
     limits::check_zip(std::io::Cursor::new(bytes))?;
     let mut book: calamine::Xlsx<_> = calamine::Reader::new(std::io::Cursor::new(bytes))
         .map_err(|e: calamine::XlsxError| ImportError::Read(e.to_string()))?;
@@ -165,6 +181,10 @@ pub fn read_xlsx_bytes(bytes: &[u8]) -> Result<Table, ImportError> {
 
 /// Reads an `.ods` in memory, once it is measured to fit (calamine lays sheets out densely).
 pub fn read_ods_bytes(bytes: &[u8]) -> Result<Table, ImportError> {
+    survive_reader_panics(|| read_ods_unguarded(bytes))
+}
+
+fn read_ods_unguarded(bytes: &[u8]) -> Result<Table, ImportError> {
     limits::check_zip(std::io::Cursor::new(bytes))?;
     limits::check_ods(std::io::Cursor::new(bytes))?;
     let mut book: calamine::Ods<_> = calamine::Reader::new(std::io::Cursor::new(bytes))

@@ -41,6 +41,9 @@ pub fn upload_router() -> Router<AppState> {
     Router::new()
         .route("/console/imports/check", post(check))
         .route("/console/imports/{id}/confirm", post(confirm))
+        .layer(axum::middleware::from_fn(
+            crate::http::detach::run_to_completion,
+        ))
         .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES + 64 * 1024))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
