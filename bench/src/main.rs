@@ -66,6 +66,8 @@ pub struct Ctx {
     pub postgres: Option<String>,
     pub sizes: Sizes,
     pub quick: bool,
+    /// Keep the work folder and the SQLite files (`--keep`), for a look after the run.
+    pub keep: bool,
     pub baseline: Proc,
     pub baseline_port: u16,
 }
@@ -77,6 +79,7 @@ struct Args {
     results: Option<PathBuf>,
     postgres: String,
     quick: bool,
+    keep: bool,
     only: Vec<String>,
 }
 
@@ -88,6 +91,7 @@ fn args() -> Result<Args> {
         results: None,
         postgres: "postgres://postgres@127.0.0.1:5432".into(),
         quick: false,
+        keep: false,
         only: Vec::new(),
     };
     let mut it = std::env::args().skip(1);
@@ -101,6 +105,7 @@ fn args() -> Result<Args> {
             "--postgres" => a.postgres = value()?,
             "--only" => a.only = value()?.split(',').map(str::to_string).collect(),
             "--quick" => a.quick = true,
+            "--keep" => a.keep = true,
             other => bail!("unknown argument {other} (see bench/README.md)"),
         }
     }
@@ -137,6 +142,7 @@ fn main() -> Result<()> {
             Sizes::full()
         },
         quick: args.quick,
+        keep: args.keep,
         baseline,
         baseline_port,
     };
@@ -158,6 +164,10 @@ fn main() -> Result<()> {
         );
         std::process::exit(1);
     }
-    let _ = std::fs::remove_dir_all(&work);
+    if args.keep {
+        eprintln!("bench: logs and configurations kept in {}", work.display());
+    } else {
+        let _ = std::fs::remove_dir_all(&work);
+    }
     Ok(())
 }

@@ -105,7 +105,7 @@ fn with_db(ctx: &Ctx, backend: Backend, f: impl FnOnce(&Db) -> Result<()>) -> Re
     let db = Db::fresh(backend, &ctx.work, &server)?;
     let outcome = f(&db);
     // A failed row's SQLite file stays beside its logs, for a look.
-    if outcome.is_ok() || backend == Backend::Postgres {
+    if (outcome.is_ok() && !ctx.keep) || backend == Backend::Postgres {
         db.drop_db();
     }
     outcome
