@@ -80,6 +80,7 @@ struct Args {
     postgres: String,
     quick: bool,
     keep: bool,
+    note: Option<String>,
     only: Vec<String>,
 }
 
@@ -92,6 +93,7 @@ fn args() -> Result<Args> {
         postgres: "postgres://postgres@127.0.0.1:5432".into(),
         quick: false,
         keep: false,
+        note: None,
         only: Vec::new(),
     };
     let mut it = std::env::args().skip(1);
@@ -106,6 +108,7 @@ fn args() -> Result<Args> {
             "--only" => a.only = value()?.split(',').map(str::to_string).collect(),
             "--quick" => a.quick = true,
             "--keep" => a.keep = true,
+            "--note" => a.note = Some(value()?),
             other => bail!("unknown argument {other} (see bench/README.md)"),
         }
     }
@@ -146,7 +149,7 @@ fn main() -> Result<()> {
         baseline,
         baseline_port,
     };
-    let mut report = Report::new(&ctx);
+    let mut report = Report::new(&ctx, args.note.as_deref());
     let started = Instant::now();
     rows::run_all(&mut ctx, &mut report, &args.only);
     report.finish(&ctx, started.elapsed());

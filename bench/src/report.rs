@@ -21,12 +21,17 @@ pub struct Report {
 }
 
 impl Report {
-    pub fn new(ctx: &Ctx) -> Report {
+    /// `note`: what the person running it says about the run (what else the machine was doing).
+    pub fn new(ctx: &Ctx, note: Option<&str>) -> Report {
+        let mut machine = machine(ctx);
+        if let Some(note) = note {
+            machine.push(("note".into(), note.to_string()));
+        }
         Report {
             rows: Vec::new(),
             notes: Vec::new(),
             failed: 0,
-            machine: machine(ctx),
+            machine,
         }
     }
 
