@@ -295,8 +295,16 @@ pub fn pipeline(ctx: &Ctx, report: &mut Report, db: &Db, path: &str) -> Result<(
     let per_reply = with_loa.parts.div_ceil(n as u64).max(1) as usize;
     let conf = alone(&conf, &static_text(&reply, per_reply), ctx.baseline_port)?;
     let boxes = Boxes::start(&dir, "alone", &conf, &ports)?;
-    let by_itself = kannel_alone(ctx, &boxes, n)?;
+    // Kannel alone takes a second or two, where a neighbour's burst weighs much: the median of
+    // three runs on the same boxes.
+    let mut runs = Vec::new();
+    for first in [3_000_000, 5_000_000, 7_000_000] {
+        runs.push(kannel_alone(ctx, &boxes, n, first)?);
+    }
     drop(boxes);
+    runs.sort_by(|a, b| a.seconds.total_cmp(&b.seconds));
+    let spread = format!("{:.2}–{:.2} s", runs[0].seconds, runs[2].seconds);
+    let by_itself = runs.swap_remove(1);
 
     report.note(format!(
         "Kannel: {} MO; loa stored {} and sent {} replies in {} parts (fakesmsc received {}), \
@@ -336,7 +344,8 @@ pub fn pipeline(ctx: &Ctx, report: &mut Report, db: &Db, path: &str) -> Result<(
             }
         ),
         format!(
-            "Kannel answering by itself (`sms-service` with a static text as long): {} msg/s ({:.2} s)",
+            "Kannel answering by itself (`sms-service` with a static text as long): {} msg/s \
+             ({:.2} s, the median of 3 runs: {spread})",
             rate(alone_rate),
             by_itself.seconds
         ),
@@ -383,7 +392,7 @@ fn through_loa(boxes: &Boxes, db: &Db, n: usize) -> Result<Run> {
 }
 
 /// From the first MO written until the baseline server has every report of delivery.
-fn kannel_alone(ctx: &Ctx, boxes: &Boxes, n: usize) -> Result<Run> {
+fn kannel_alone(ctx: &Ctx, boxes: &Boxes, n: usize, first: usize) -> Result<Run> {
     let stat = |key: &str| -> Result<u64> {
         let (status, body) = sys::http(ctx.baseline_port, "GET", "/stats", &[], "")?;
         ensure!(status == 200, "baseline /stats: {status}");
@@ -393,7 +402,7 @@ fn kannel_alone(ctx: &Ctx, boxes: &Boxes, n: usize) -> Result<Run> {
             .with_context(|| format!("no {key} in /stats"))
     };
     let before = stat("delivered")?;
-    let fake = Fake::start(boxes.fake_port, n, 3_000_000)?;
+    let fake = Fake::start(boxes.fake_port, n, first)?;
     let limit = Duration::from_secs(60 + n as u64 / 10);
     sys::wait_until(limit, "Kannel's own replies delivered", || {
         Ok(stat("delivered")? - before >= n as u64)
