@@ -288,7 +288,7 @@ pub fn pipeline(ctx: &Ctx, report: &mut Report, db: &Db, path: &str) -> Result<(
         let reply = db.scalar("SELECT text FROM outbox ORDER BY id LIMIT 1")?;
         (run, reply)
     };
-    loa.stop();
+    loa.stop(report, "Kannel");
 
     let ports = Ports::new()?;
     let conf = moved(&shipped, &ports, "http://127.0.0.1:9")?;

@@ -8,6 +8,7 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 
 use crate::db::Db;
+use crate::report::Report;
 use crate::sys::{self, Proc};
 
 /// The gateway id in every gateway file and URL: the shipped kannel.conf's get-url names it.
@@ -108,9 +109,19 @@ impl Loa {
         format!("/webhooks/{USSD_GATEWAY}/ussd/{SECRET}")
     }
 
-    /// SIGTERM and up to 15 s for the ordered stop (loa's own limit is 10 s).
-    pub fn stop(mut self) {
+    /// SIGTERM and up to 15 s for the ordered stop (loa's own limit is 10 s); then the
+    /// warnings and errors it logged go into the report's notes under `what`, so a run that
+    /// measured a struggling loa says so.
+    pub fn stop(mut self, report: &mut Report, what: &str) {
         self.proc.stop(Duration::from_secs(15));
+        let problems = log_problems(&self.log);
+        if !problems.is_empty() {
+            let list: Vec<String> = problems
+                .iter()
+                .map(|(n, line)| format!("{n}× `{line}`"))
+                .collect();
+            report.note(format!("{what}: loa logged {}", list.join("; ")));
+        }
     }
 
     pub fn log_tail(&self) -> String {
@@ -142,6 +153,42 @@ impl Loa {
         )
         .with_context(|| format!("{method} {path}"))
     }
+}
+
+/// The WARN and ERROR lines of a loa log, numbers blanked so that like lines group, with their
+/// counts, most frequent first. SQLx's slow-statement notices are left out: under load they are
+/// expected, and the figures already say how slow.
+fn log_problems(log: &Path) -> Vec<(usize, String)> {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
+    for line in text.lines() {
+        let Some(at) = line.find(" WARN ").or_else(|| line.find(" ERROR ")) else {
+            continue;
+        };
+        if line.contains("slow statement") {
+            continue;
+        }
+        let mut key = String::new();
+        let mut last_digit = false;
+        for c in line[at + 1..].chars().take(220) {
+            if c.is_ascii_digit() {
+                if !last_digit {
+                    key.push('N');
+                }
+                last_digit = true;
+            } else {
+                key.push(c);
+                last_digit = false;
+            }
+        }
+        *counts
+            .entry(key.split_whitespace().collect::<Vec<_>>().join(" "))
+            .or_default() += 1;
+    }
+    let mut v: Vec<(usize, String)> = counts.into_iter().map(|(k, n)| (n, k)).collect();
+    v.sort_by_key(|e| std::cmp::Reverse(e.0));
+    v.truncate(5);
+    v
 }
 
 fn config_file(spec: &Spec, port: u16, gateways: &Path) -> String {

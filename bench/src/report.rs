@@ -58,6 +58,12 @@ impl Report {
         self.row(path, format!("FAILED: {short}"), "-".into(), "-".into());
     }
 
+    /// A row whose figures are in the table but whose check failed (said in its cells): the
+    /// run exits non-zero.
+    pub fn check_failed(&mut self) {
+        self.failed += 1;
+    }
+
     pub fn skipped(&mut self, path: &str, why: &str) {
         self.row(path, format!("skipped: {why}"), "-".into(), "-".into());
     }
