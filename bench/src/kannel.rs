@@ -323,8 +323,9 @@ pub fn pipeline(ctx: &Ctx, report: &mut Report, db: &Db, path: &str) -> Result<(
     if with_loa.undelivered > 0 {
         report.note(format!(
             "Kannel: {} of loa's {} replies stayed `sent`, their reports of delivery not \
-             applied (Kannel's fake SMSC reports every message delivered, as the Kannel-alone \
-             run counts): a report that overtakes the recording of its send can be dropped",
+             applied, though Kannel's fake SMSC reports every message delivered (as the \
+             Kannel-alone run counts); suspected: a report that overtakes the recording of its \
+             send is kept, then dropped unapplied when the send is recorded in between",
             with_loa.undelivered,
             thousands(n as u64)
         ));
