@@ -83,16 +83,17 @@ async fn a_report_sent_before_the_send_is_settled_is_applied_once_it_is() {
         "the report came first"
     );
     // Answered at once and kept; once the send is recorded, the report is applied.
-    common::eventually(common::PATIENCE, "the kept report to apply", async || {
-        let s = common::outbox_status(&t.app, id).await;
-        common::done_if(s == "delivered", s)
-    })
+    // Applying and forgetting are two statements: wait for both, not the first.
+    common::eventually(
+        common::PATIENCE,
+        "the kept report applied and forgotten",
+        async || {
+            let s = common::outbox_status(&t.app, id).await;
+            let kept = common::count(&t.app, "SELECT COUNT(*) FROM early_reports").await;
+            common::done_if(s == "delivered" && kept == 0, (s, kept))
+        },
+    )
     .await;
-    assert_eq!(
-        common::count(&t.app, "SELECT COUNT(*) FROM early_reports").await,
-        0,
-        "applied and forgotten"
-    );
     // The same report again changes nothing, and a report for no message of ours is kept
     // (for a day) and answered 200.
     assert_eq!(dlr(&t, report).await, 200);
