@@ -609,3 +609,101 @@ async fn gateways_show_their_state_to_every_role_and_the_audit_log_to_admins() {
     assert!(!html.contains("rel=\"next\""), "{html}");
     t.stop().await;
 }
+
+#[tokio::test]
+async fn a_notice_is_refused_with_what_to_fix_previewed_as_the_api_does_sent_and_arrives() {
+    use crate::notices::{post as api_post, priced_gateways, staff_id, OFFICER, TOKEN};
+    let dir = priced_gateways();
+    let gateway_dir = dir.path().to_path_buf();
+    let t = common::spawn_with(move |c| {
+        c.api_token = Some(TOKEN.into());
+        c.gateway_dir = gateway_dir;
+    })
+    .await;
+    let officer = Page::of(&t, Some(OFFICER)).await;
+    let csrf = officer.csrf.clone();
+    let text = "Họp thôn lúc 8 giờ sáng thứ Bảy tại nhà văn hóa.";
+
+    // Without the form's token: refused.
+    let form = [("areas", ""), ("text", text), ("action", "preview")];
+    let (status, _, _) = officer.post(&t, "/console/notices", &form).await;
+    assert_eq!(status, 403);
+    // An area outside the officer's and no text: both said by their fields, the areas kept.
+    let (status, _, html) = officer
+        .post(
+            &t,
+            "/console/notices",
+            &[
+                ("csrf", &csrf),
+                ("areas", "B010301"),
+                ("text", " "),
+                ("action", "send"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 400, "{html}");
+    assert!(html.contains("id=\"areas-error\""), "{html}");
+    assert!(
+        html.contains("Area B010301 is not one of your areas"),
+        "{html}"
+    );
+    assert!(html.contains("id=\"text-error\""), "{html}");
+    assert!(html.contains("value=\"B010301\""), "{html}");
+    assert!(!html.contains("id=\"send-button\""), "{html}");
+
+    // The preview shows the API's figures for the same text and audience.
+    let (s, b) = api_post(
+        &t,
+        "/api/v1/notices",
+        staff_id(&t, OFFICER).await,
+        serde_json::json!({ "text": text }),
+    )
+    .await;
+    assert_eq!(s, 201, "{b}");
+    let p = &b["preview"];
+    assert_eq!(
+        (p["recipients"].as_i64(), p["cost"].as_i64()),
+        (Some(5), Some(1200))
+    );
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("areas", ""),
+        ("text", text),
+        ("action", "preview"),
+    ];
+    let (status, _, html) = officer.post(&t, "/console/notices", &form).await;
+    assert_eq!(status, 200, "{html}");
+    for (id, value) in [
+        ("preview-recipients", format!("{}", p["recipients"])),
+        ("preview-parts", format!("{}", p["total_parts"])),
+        ("preview-cost", "1,200 ₫".to_string()),
+    ] {
+        assert!(
+            html.contains(&format!("id=\"{id}\">{value}<")),
+            "{id} {value}: {html}"
+        );
+    }
+    assert!(html.contains(text), "the text is kept: {html}");
+    assert!(html.contains("id=\"send-button\""), "{html}");
+
+    // Confirmed: sent, and the household phones get it.
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("areas", ""),
+        ("text", text),
+        ("action", "send"),
+    ];
+    let (status, location, _) = officer.post(&t, "/console/notices", &form).await;
+    assert_eq!(status, 303);
+    assert!(location.starts_with("/console/notices/"), "{location}");
+    let got = t.wait_for_messages("0912001002", 1).await;
+    assert_eq!(got[0]["text"], text);
+    t.settle().await;
+    let (status, html) = officer.get(&t, &location).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("Sent out"), "{html}");
+    let (status, html) = officer.get(&t, "/console/notices").await;
+    assert_eq!(status, 200);
+    assert!(html.contains(&format!("href=\"{location}\"")), "{html}");
+    t.stop().await;
+}

@@ -13,6 +13,7 @@ mod dashboard;
 mod gateways;
 mod households;
 pub mod layout;
+mod notices;
 mod sign_in;
 mod uploads;
 
@@ -51,6 +52,7 @@ pub fn router() -> Router<AppState> {
         .merge(contacts::router())
         .merge(gateways::router())
         .merge(audit::router())
+        .merge(notices::router())
         .route("/console/static/console.css", get(stylesheet))
 }
 
