@@ -34,3 +34,22 @@ console-notice-status-scheduled = Scheduled
 console-notice-status-queuing = Being queued
 console-notice-status-queued = Sent out
 console-notice-status-cancelled = Cancelled
+
+## The legal aid queue.
+console-nav-legal-aid = Legal aid requests
+console-legal-audited = Every look at these requests is written to the access log.
+console-legal-none = No requests in your areas.
+console-legal-reference = Reference
+console-legal-status = Status
+console-legal-category = Category
+console-legal-age = Waiting
+console-legal-age-days = { $days ->
+    [one] 1 day
+   *[other] { $days } days
+}
+console-legal-phone = Phone
+console-legal-description = What they wrote
+console-legal-status-new = New status
+console-legal-status-choose = Choose the new status.
+console-legal-status-not-allowed = A request cannot go from “{ $from }” to “{ $to }”.
+console-legal-status-assign-first = The request has no officer yet: it can only be withdrawn until one is assigned.

@@ -34,3 +34,19 @@ console-notice-status-scheduled = Đã hẹn giờ
 console-notice-status-queuing = Đang đưa vào hàng chờ
 console-notice-status-queued = Đã gửi đi
 console-notice-status-cancelled = Đã hủy
+
+## Hàng đợi trợ giúp pháp lý.
+console-nav-legal-aid = Yêu cầu trợ giúp pháp lý
+console-legal-audited = Mọi lần xem các yêu cầu này đều được ghi vào nhật ký truy cập.
+console-legal-none = Không có yêu cầu nào trên địa bàn phụ trách.
+console-legal-reference = Số hồ sơ
+console-legal-status = Trạng thái
+console-legal-category = Lĩnh vực
+console-legal-age = Thời gian chờ
+console-legal-age-days = { $days } ngày
+console-legal-phone = Số điện thoại
+console-legal-description = Nội dung yêu cầu
+console-legal-status-new = Trạng thái mới
+console-legal-status-choose = Đề nghị chọn trạng thái mới.
+console-legal-status-not-allowed = Yêu cầu không thể chuyển từ “{ $from }” sang “{ $to }”.
+console-legal-status-assign-first = Yêu cầu chưa được phân công người thực hiện: trước khi phân công chỉ có thể rút yêu cầu.

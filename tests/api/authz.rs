@@ -36,6 +36,7 @@ const ADMINS: &[Who] = &[Who::Admin];
 const IMPORTERS: &[Who] = &[Who::Admin, Who::Officer];
 // Who sends notices: commune officers and admins.
 const BROADCASTERS: &[Who] = &[Who::Admin, Who::Officer];
+const LEGAL_AID: &[Who] = &[Who::Admin, Who::LegalAid];
 
 /// One route: the request in the caller's place and outside it, who may call it, whether place
 /// matters, and the status of an allowed call in place.
@@ -544,6 +545,36 @@ fn pages() -> Vec<Page> {
                 "/console/notices/999999/send",
                 "/console/notices/999999/send",
                 BROADCASTERS,
+                false,
+                404,
+            )
+        },
+        p(
+            "GET",
+            "/console/legal-aid",
+            "/console/legal-aid",
+            LEGAL_AID,
+            false,
+            200,
+        ),
+        p(
+            "GET",
+            "/console/legal-aid/NO-SUCH",
+            "/console/legal-aid/NO-SUCH",
+            LEGAL_AID,
+            false,
+            404,
+        ),
+        Page {
+            body: Some((
+                Sent::Form("csrf={csrf}&status=contacted"),
+                Sent::Form("csrf={csrf}&status=contacted"),
+            )),
+            ..p(
+                "POST",
+                "/console/legal-aid/NO-SUCH/status",
+                "/console/legal-aid/NO-SUCH/status",
+                LEGAL_AID,
                 false,
                 404,
             )

@@ -707,3 +707,73 @@ async fn a_notice_is_refused_with_what_to_fix_previewed_as_the_api_does_sent_and
     assert!(html.contains(&format!("href=\"{location}\"")), "{html}");
     t.stop().await;
 }
+
+#[tokio::test]
+async fn the_legal_aid_queue_lists_the_provinces_requests_reads_are_audited_and_status_moves() {
+    // With a legal aid officer of another province (0912009005).
+    let t = crate::legal_aid::spawn().await;
+    t.ask("0912001001", "TGPL 3 chong toi danh toi moi dem")
+        .await;
+    let db = &t.app.services.db;
+    let all = loa::features::legal_aid::list(db, &Default::default())
+        .await
+        .expect("list");
+    let reference = all[0].reference.clone();
+    let officer = Page::of(&t, Some("0912009004")).await;
+    let elsewhere = Page::of(&t, Some("0912009005")).await;
+
+    let (status, html) = officer.get(&t, "/console/legal-aid").await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains(&reference), "{html}");
+    assert!(html.contains("Domestic violence"), "{html}");
+    let (_, html) = elsewhere.get(&t, "/console/legal-aid").await;
+    assert!(
+        !html.contains(&reference),
+        "another province's officer: {html}"
+    );
+    let path = format!("/console/legal-aid/{reference}");
+    let (status, _) = elsewhere.get(&t, &path).await;
+    assert_eq!(status, 404);
+
+    let before = reads(&t, &reference).await;
+    let (status, html) = officer.get(&t, &path).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("chong toi danh toi moi dem"), "{html}");
+    assert_eq!(
+        reads(&t, &reference).await,
+        before + 1,
+        "the read is audited"
+    );
+
+    // Not yet assigned: only withdrawing; the refusal says so by the field, the choice kept.
+    let csrf = officer.csrf.clone();
+    let form = [("csrf", csrf.as_str()), ("status", "contacted")];
+    let (status, _, html) = officer.post(&t, &format!("{path}/status"), &form).await;
+    assert_eq!(status, 400, "{html}");
+    assert!(html.contains("id=\"status-error\""), "{html}");
+    assert!(html.contains("value=\"contacted\" selected"), "{html}");
+    let (status, _, _) = officer
+        .post(&t, &format!("{path}/status"), &[("status", "withdrawn")])
+        .await;
+    assert_eq!(status, 403, "without the form's token");
+    let form = [("csrf", csrf.as_str()), ("status", "withdrawn")];
+    let (status, location, _) = officer.post(&t, &format!("{path}/status"), &form).await;
+    assert_eq!((status, location.as_str()), (303, path.as_str()));
+    let now = loa::features::legal_aid::by_reference(db, &reference)
+        .await
+        .expect("db")
+        .expect("request");
+    assert_eq!(now.status, loa::features::legal_aid::Status::Withdrawn);
+    t.stop().await;
+}
+
+/// Audit lines of reads of legal aid request `reference`.
+async fn reads(t: &TestApp, reference: &str) -> i64 {
+    loa::with_db!(&t.app.services.db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'read' AND subject_id = $1"
+    )
+    .bind(reference)
+    .fetch_one(pool)
+    .await)
+    .expect("audit")
+}

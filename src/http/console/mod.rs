@@ -13,6 +13,7 @@ mod dashboard;
 mod gateways;
 mod households;
 pub mod layout;
+mod legal_aid;
 mod notices;
 mod sign_in;
 mod uploads;
@@ -53,6 +54,7 @@ pub fn router() -> Router<AppState> {
         .merge(gateways::router())
         .merge(audit::router())
         .merge(notices::router())
+        .merge(legal_aid::router())
         .route("/console/static/console.css", get(stylesheet))
 }
 
