@@ -53,3 +53,14 @@ console-legal-status-new = New status
 console-legal-status-choose = Choose the new status.
 console-legal-status-not-allowed = A request cannot go from “{ $from }” to “{ $to }”.
 console-legal-status-assign-first = The request has no officer yet: it can only be withdrawn until one is assigned.
+
+## The week's due list of prenatal checkups.
+console-nav-due = Checkups this week
+console-due-audited = Reading this list is written to the access log.
+console-due-none = No checkups due in your villages this week.
+console-due-date = Checkup day
+console-due-visit = Checkup no.
+console-due-phone = Mother's phone
+console-due-village = Village
+console-due-household = Household
+console-due-edd = Due date

@@ -50,3 +50,14 @@ console-legal-status-new = Trạng thái mới
 console-legal-status-choose = Đề nghị chọn trạng thái mới.
 console-legal-status-not-allowed = Yêu cầu không thể chuyển từ “{ $from }” sang “{ $to }”.
 console-legal-status-assign-first = Yêu cầu chưa được phân công người thực hiện: trước khi phân công chỉ có thể rút yêu cầu.
+
+## Danh sách khám thai trong tuần.
+console-nav-due = Lịch khám thai trong tuần
+console-due-audited = Mọi lần xem danh sách này đều được ghi vào nhật ký truy cập.
+console-due-none = Không có lượt khám thai nào đến hạn trong tuần trên địa bàn phụ trách.
+console-due-date = Ngày khám
+console-due-visit = Lần khám
+console-due-phone = Số điện thoại của sản phụ
+console-due-village = Thôn/bản
+console-due-household = Hộ gia đình
+console-due-edd = Ngày dự sinh

@@ -37,6 +37,12 @@ const IMPORTERS: &[Who] = &[Who::Admin, Who::Officer];
 // Who sends notices: commune officers and admins.
 const BROADCASTERS: &[Who] = &[Who::Admin, Who::Officer];
 const LEGAL_AID: &[Who] = &[Who::Admin, Who::LegalAid];
+const HEALTH: &[Who] = &[
+    Who::Admin,
+    Who::HealthWorker,
+    Who::Midwife,
+    Who::CommuneHealth,
+];
 
 /// One route: the request in the caller's place and outside it, who may call it, whether place
 /// matters, and the status of an allowed call in place.
@@ -549,6 +555,7 @@ fn pages() -> Vec<Page> {
                 404,
             )
         },
+        p("GET", "/console/due", "/console/due", HEALTH, false, 200),
         p(
             "GET",
             "/console/legal-aid",

@@ -777,3 +777,81 @@ async fn reads(t: &TestApp, reference: &str) -> i64 {
     .await)
     .expect("audit")
 }
+
+/// Registers a pregnancy of `phone` due on `edd` through the API with a health worker's
+/// `token`; returns the next visit's date.
+async fn register_pregnancy(
+    t: &TestApp,
+    token: &str,
+    phone: &str,
+    edd: chrono::NaiveDate,
+) -> chrono::NaiveDate {
+    let res = t
+        .client
+        .post(t.url("/api/v1/pregnancies"))
+        .bearer_auth(token)
+        .json(&serde_json::json!({ "phone": phone, "edd": edd.to_string() }))
+        .send()
+        .await
+        .expect("register");
+    let body: serde_json::Value = res.json().await.expect("json");
+    body["next_visit"]["date"]
+        .as_str()
+        .and_then(|d| d.parse().ok())
+        .unwrap_or_else(|| panic!("no next visit: {body}"))
+}
+
+#[tokio::test]
+async fn the_due_list_shows_the_workers_checkups_of_the_coming_week_and_is_audited() {
+    let t = common::spawn().await;
+    let today = loa::db::time::now()
+        .with_timezone(&t.app.services.tz)
+        .date_naive();
+    let token = t.token(Some("0912009001")).await;
+    // A first pregnancy tells where its next visit falls; a second is dated to have its next
+    // visit in two days.
+    let first_edd = today + chrono::TimeDelta::days(140);
+    let first = register_pregnancy(&t, &token, "0912001001", first_edd).await;
+    let shift = first - (today + chrono::TimeDelta::days(2));
+    let second = register_pregnancy(&t, &token, "0912001002", first_edd - shift).await;
+    assert_eq!(second, today + chrono::TimeDelta::days(2));
+
+    let account = accounts::tokens::account(&t.app.services.db, &token)
+        .await
+        .expect("db")
+        .expect("account");
+    let page = Page::sign_in(&t, &account.username, "en").await;
+    let before = audit_count(&t, "pregnancy").await;
+    let (status, html) = page.get(&t, "/console/due").await;
+    assert_eq!(status, 200, "{html}");
+    assert_eq!(audit_count(&t, "pregnancy").await, before + 1, "audited");
+    assert!(
+        html.contains(&second.format("%d/%m/%Y").to_string()),
+        "{html}"
+    );
+    let first_shown = html.contains(&first.format("%d/%m/%Y").to_string());
+    let in_week = first >= today && first < today + chrono::TimeDelta::days(7);
+    assert_eq!(first_shown, in_week, "first visit {first}: {html}");
+    // The midwife of other villages sees neither; a commune officer may not look.
+    let midwife = Page::of(&t, Some("0912009002")).await;
+    let (status, html) = midwife.get(&t, "/console/due").await;
+    assert_eq!(status, 200);
+    assert!(
+        !html.contains(&second.format("%d/%m/%Y").to_string()),
+        "{html}"
+    );
+    let officer = Page::of(&t, Some("0912009003")).await;
+    let (status, _) = officer.get(&t, "/console/due").await;
+    assert_eq!(status, 403);
+    t.stop().await;
+}
+
+async fn audit_count(t: &TestApp, kind: &str) -> i64 {
+    loa::with_db!(&t.app.services.db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM audit_log WHERE subject_kind = $1"
+    )
+    .bind(kind)
+    .fetch_one(pool)
+    .await)
+    .expect("audit")
+}

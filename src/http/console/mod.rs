@@ -10,6 +10,7 @@ mod audit;
 pub mod charts;
 mod contacts;
 mod dashboard;
+mod due;
 mod gateways;
 mod households;
 pub mod layout;
@@ -55,6 +56,7 @@ pub fn router() -> Router<AppState> {
         .merge(audit::router())
         .merge(notices::router())
         .merge(legal_aid::router())
+        .merge(due::router())
         .route("/console/static/console.css", get(stylesheet))
 }
 
