@@ -64,3 +64,6 @@ console-due-phone = Mother's phone
 console-due-village = Village
 console-due-household = Household
 console-due-edd = Due date
+console-legal-assign-to = Officer in charge
+console-legal-assign = Assign
+console-legal-assign-choose = Choose a legal aid officer whose areas hold this request.

@@ -61,3 +61,6 @@ console-due-phone = Số điện thoại của sản phụ
 console-due-village = Thôn/bản
 console-due-household = Hộ gia đình
 console-due-edd = Ngày dự sinh
+console-legal-assign-to = Người thực hiện
+console-legal-assign = Phân công
+console-legal-assign-choose = Đề nghị chọn người thực hiện trợ giúp pháp lý có địa bàn phụ trách yêu cầu này.

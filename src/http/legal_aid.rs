@@ -228,16 +228,17 @@ pub(crate) async fn changed(
     })))
 }
 
-async fn assign(
-    State(app): State<AppState>,
-    caller: Caller,
-    Path(reference): Path<String>,
-    ApiJson(body): ApiJson<AssignBody>,
-) -> Result<Json<Value>, ApiError> {
-    let req = visible_request(&app, &caller, &reference).await?;
+/// Assigns `req` to legal aid officer `officer` (a staff id), who must be able to see it; the
+/// console's assign form takes the same path. Returns the change and the officer's id.
+pub(crate) async fn assign_officer(
+    app: &AppState,
+    caller: &Caller,
+    req: &Request,
+    officer: i64,
+) -> Result<(Change, i64), ApiError> {
     let db = &app.services.db;
     // The officer must be a legal aid officer who could see the request.
-    let officer = staff::by_id(db, body.officer)
+    let officer = staff::by_id(db, officer)
         .await?
         .filter(|s| s.role == Role::LegalAid);
     let Some(officer) = officer else {
@@ -251,16 +252,27 @@ async fn assign(
         staff: officer,
         scope,
     };
-    if !visible(&officer_caller, &req) {
+    if !visible(&officer_caller, req) {
         return Err(ApiError::bad_request(
             "bad_officer",
             "that officer's areas do not hold this request",
         ));
     }
-    let change = legal_aid::assign(db, &req, officer_caller.staff.id, &actor(&caller))
+    let change = legal_aid::assign(db, req, officer_caller.staff.id, &actor(caller))
         .await
         .map_err(change_error)?;
-    let detail = format!("assigned to staff:{}", officer_caller.staff.id);
+    Ok((change, officer_caller.staff.id))
+}
+
+async fn assign(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(reference): Path<String>,
+    ApiJson(body): ApiJson<AssignBody>,
+) -> Result<Json<Value>, ApiError> {
+    let req = visible_request(&app, &caller, &reference).await?;
+    let (change, officer) = assign_officer(&app, &caller, &req, body.officer).await?;
+    let detail = format!("assigned to staff:{officer}");
     changed(&app, &caller, &req, change, body.notify, &detail).await
 }
 

@@ -586,6 +586,20 @@ fn pages() -> Vec<Page> {
                 404,
             )
         },
+        Page {
+            body: Some((
+                Sent::Form("csrf={csrf}&officer=1"),
+                Sent::Form("csrf={csrf}&officer=1"),
+            )),
+            ..p(
+                "POST",
+                "/console/legal-aid/NO-SUCH/assign",
+                "/console/legal-aid/NO-SUCH/assign",
+                LEGAL_AID,
+                false,
+                404,
+            )
+        },
     ]
 }
 

@@ -756,6 +756,28 @@ async fn the_legal_aid_queue_lists_the_provinces_requests_reads_are_audited_and_
         .post(&t, &format!("{path}/status"), &[("status", "withdrawn")])
         .await;
     assert_eq!(status, 403, "without the form's token");
+    // Assigned from the page: a choice that is no officer is refused by the field; then the
+    // officer himself, and contacting is allowed.
+    let form = [("csrf", csrf.as_str()), ("officer", "")];
+    let (status, _, html) = officer.post(&t, &format!("{path}/assign"), &form).await;
+    assert_eq!(status, 400, "{html}");
+    assert!(html.contains("id=\"assign-error\""), "{html}");
+    let me = crate::notices::staff_id(&t, "0912009004").await.to_string();
+    assert!(html.contains(&format!("<option value=\"{me}\">")), "{html}");
+    let elsewhere_id = crate::notices::staff_id(&t, "0912009005").await.to_string();
+    assert!(
+        !html.contains(&format!("<option value=\"{elsewhere_id}\">")),
+        "{html}"
+    );
+    let form = [("csrf", csrf.as_str()), ("officer", elsewhere_id.as_str())];
+    let (status, _, _) = officer.post(&t, &format!("{path}/assign"), &form).await;
+    assert_eq!(status, 400, "another province's officer");
+    let form = [("csrf", csrf.as_str()), ("officer", me.as_str())];
+    let (status, location, _) = officer.post(&t, &format!("{path}/assign"), &form).await;
+    assert_eq!((status, location.as_str()), (303, path.as_str()));
+    let form = [("csrf", csrf.as_str()), ("status", "contacted")];
+    let (status, location, _) = officer.post(&t, &format!("{path}/status"), &form).await;
+    assert_eq!((status, location.as_str()), (303, path.as_str()));
     let form = [("csrf", csrf.as_str()), ("status", "withdrawn")];
     let (status, location, _) = officer.post(&t, &format!("{path}/status"), &form).await;
     assert_eq!((status, location.as_str()), (303, path.as_str()));

@@ -15,9 +15,10 @@ use super::{page, Console, Layout, Texts};
 use crate::app::AppState;
 use crate::db::time;
 use crate::features::legal_aid::{self, LegalAidError, Request, Status};
+use crate::features::staff;
 use crate::features::staff::Role;
 use crate::http::error::ApiError;
-use crate::http::legal_aid::{actor, audit, changed, visible, visible_request};
+use crate::http::legal_aid::{actor, assign_officer, audit, changed, visible, visible_request};
 use crate::i18n::Msg;
 use crate::phone::Msisdn;
 
@@ -26,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/legal-aid", get(list))
         .route("/console/legal-aid/{reference}", get(show))
         .route("/console/legal-aid/{reference}/status", post(set_status))
+        .route("/console/legal-aid/{reference}/assign", post(assign))
 }
 
 /// Who works the queue (as `http::legal_aid::queue_role`).
@@ -115,6 +117,8 @@ struct RequestPage {
     description: String,
     choices: Vec<Choice>,
     status_error: Option<String>,
+    officers: Vec<(i64, String)>,
+    assign_error: Option<String>,
 }
 
 const STATUSES: [Status; 7] = [
@@ -131,12 +135,43 @@ async fn show(State(app): State<AppState>, c: Console, Path(reference): Path<Str
     c.answer(request_page(&app, &c, &reference, None).await)
 }
 
+/// The legal aid officers whose areas hold `r`, by id and name.
+async fn officers_for(app: &AppState, r: &Request) -> Result<Vec<(i64, String)>, ApiError> {
+    let db = &app.services.db;
+    let mut out = Vec::new();
+    for id in staff::ids(db).await? {
+        let Some(s) = staff::by_id(db, id)
+            .await?
+            .filter(|s| s.role == Role::LegalAid)
+        else {
+            continue;
+        };
+        let scope = staff::scope(db, &s).await?;
+        let name = s.name.clone();
+        if visible(&crate::http::households::Caller { staff: s, scope }, r) {
+            out.push((id, name));
+        }
+    }
+    Ok(out)
+}
+
 /// The request's page; with `typed`, a refused status form again with what to fix (400).
 async fn request_page(
     app: &AppState,
     c: &Console,
     reference: &str,
     typed: Option<(String, String)>,
+) -> Result<Response, ApiError> {
+    answer_page(app, c, reference, typed, None).await
+}
+
+/// The request's page, with a refused status form (`typed`) or assign form (`assign_error`).
+async fn answer_page(
+    app: &AppState,
+    c: &Console,
+    reference: &str,
+    typed: Option<(String, String)>,
+    assign_error: Option<String>,
 ) -> Result<Response, ApiError> {
     may_work(c)?;
     let r = visible_request(app, &c.caller, reference).await?;
@@ -152,7 +187,8 @@ async fn request_page(
             selected: chosen == Some(s.as_str()),
         })
         .collect();
-    let status = if typed.is_some() {
+    let officers = officers_for(app, &r).await?;
+    let status = if typed.is_some() || assign_error.is_some() {
         StatusCode::BAD_REQUEST
     } else {
         StatusCode::OK
@@ -168,6 +204,8 @@ async fn request_page(
         reference: r.reference,
         choices,
         status_error: typed.map(|(_, e)| e),
+        officers,
+        assign_error,
     };
     Ok(page(status, &tpl, Vec::new()))
 }
@@ -223,4 +261,42 @@ async fn change(
         }
         Err(e) => Err(crate::http::legal_aid::change_error(e)),
     }
+}
+
+#[derive(Deserialize)]
+struct AssignForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    officer: String,
+}
+
+async fn assign(
+    State(app): State<AppState>,
+    c: Console,
+    Path(reference): Path<String>,
+    Form(form): Form<AssignForm>,
+) -> Response {
+    let r = async {
+        c.check_csrf(&form.csrf)?;
+        may_work(&c)?;
+        let req = visible_request(&app, &c.caller, &reference).await?;
+        let choose = Some(c.t.msg_id("console-legal-assign-choose"));
+        let Ok(officer) = form.officer.trim().parse::<i64>() else {
+            return answer_page(&app, &c, &reference, None, choose).await;
+        };
+        match assign_officer(&app, &c.caller, &req, officer).await {
+            Ok((change, id)) => {
+                let detail = format!("assigned to staff:{id}");
+                let _now = changed(&app, &c.caller, &req, change, false, &detail).await?;
+                Ok(Redirect::to(&format!("/console/legal-aid/{}", req.reference)).into_response())
+            }
+            Err(ApiError::BadRequest { .. }) => {
+                answer_page(&app, &c, &reference, None, choose).await
+            }
+            Err(e) => Err(e),
+        }
+    }
+    .await;
+    c.answer(r)
 }
