@@ -47,7 +47,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Legal aid officers and admins work the queue; anyone else finds nothing there.
-fn queue_role(caller: &Caller) -> Result<(), ApiError> {
+pub(crate) fn queue_role(caller: &Caller) -> Result<(), ApiError> {
     match caller.staff.role {
         Role::LegalAid | Role::Admin => Ok(()),
         _ => Err(ApiError::NotFound),
@@ -57,7 +57,7 @@ fn queue_role(caller: &Caller) -> Result<(), ApiError> {
 /// Whether `caller` may see `req`: an admin, or a legal aid officer whose areas hold the
 /// requester's village. A request from a phone in no household has no place: every legal aid
 /// officer of this loa sees it (one loa serves one province's centre).
-fn visible(caller: &Caller, req: &Request) -> bool {
+pub(crate) fn visible(caller: &Caller, req: &Request) -> bool {
     match (caller.staff.role, &req.village_code) {
         (Role::Admin, _) => true,
         (Role::LegalAid, Some(v)) => caller.scope.covers(v),
@@ -66,11 +66,11 @@ fn visible(caller: &Caller, req: &Request) -> bool {
     }
 }
 
-fn actor(caller: &Caller) -> String {
+pub(crate) fn actor(caller: &Caller) -> String {
     format!("staff:{}", caller.staff.id)
 }
 
-async fn audit(
+pub(crate) async fn audit(
     app: &AppState,
     caller: &Caller,
     action: &str,
@@ -93,7 +93,7 @@ async fn audit(
 }
 
 /// The request `reference` if the caller may see it; 404 otherwise, as for no such request.
-async fn visible_request(
+pub(crate) async fn visible_request(
     app: &AppState,
     caller: &Caller,
     reference: &str,
@@ -189,7 +189,7 @@ struct AssignBody {
     notify: bool,
 }
 
-fn change_error(e: LegalAidError) -> ApiError {
+pub(crate) fn change_error(e: LegalAidError) -> ApiError {
     match e {
         LegalAidError::Db(e) => e.into(),
         LegalAidError::Conflict => {
@@ -203,7 +203,7 @@ fn change_error(e: LegalAidError) -> ApiError {
 
 /// After a change: the audit line, the requester's SMS if asked for and the mode allows, the
 /// request as it is now.
-async fn changed(
+pub(crate) async fn changed(
     app: &AppState,
     caller: &Caller,
     req: &Request,
@@ -228,16 +228,17 @@ async fn changed(
     })))
 }
 
-async fn assign(
-    State(app): State<AppState>,
-    caller: Caller,
-    Path(reference): Path<String>,
-    ApiJson(body): ApiJson<AssignBody>,
-) -> Result<Json<Value>, ApiError> {
-    let req = visible_request(&app, &caller, &reference).await?;
+/// Assigns `req` to legal aid officer `officer` (a staff id), who must be able to see it; the
+/// console's assign form takes the same path. Returns the change and the officer's id.
+pub(crate) async fn assign_officer(
+    app: &AppState,
+    caller: &Caller,
+    req: &Request,
+    officer: i64,
+) -> Result<(Change, i64), ApiError> {
     let db = &app.services.db;
     // The officer must be a legal aid officer who could see the request.
-    let officer = staff::by_id(db, body.officer)
+    let officer = staff::by_id(db, officer)
         .await?
         .filter(|s| s.role == Role::LegalAid);
     let Some(officer) = officer else {
@@ -251,16 +252,27 @@ async fn assign(
         staff: officer,
         scope,
     };
-    if !visible(&officer_caller, &req) {
+    if !visible(&officer_caller, req) {
         return Err(ApiError::bad_request(
             "bad_officer",
             "that officer's areas do not hold this request",
         ));
     }
-    let change = legal_aid::assign(db, &req, officer_caller.staff.id, &actor(&caller))
+    let change = legal_aid::assign(db, req, officer_caller.staff.id, &actor(caller))
         .await
         .map_err(change_error)?;
-    let detail = format!("assigned to staff:{}", officer_caller.staff.id);
+    Ok((change, officer_caller.staff.id))
+}
+
+async fn assign(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(reference): Path<String>,
+    ApiJson(body): ApiJson<AssignBody>,
+) -> Result<Json<Value>, ApiError> {
+    let req = visible_request(&app, &caller, &reference).await?;
+    let (change, officer) = assign_officer(&app, &caller, &req, body.officer).await?;
+    let detail = format!("assigned to staff:{officer}");
     changed(&app, &caller, &req, change, body.notify, &detail).await
 }
 

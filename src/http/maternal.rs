@@ -28,7 +28,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Only health staff see pregnancies at all; others get 403.
-fn health_only(caller: &Caller) -> Result<(), ApiError> {
+pub(crate) fn health_only(caller: &Caller) -> Result<(), ApiError> {
     if maternal::is_health_staff(&caller.staff) {
         Ok(())
     } else {
@@ -39,7 +39,7 @@ fn health_only(caller: &Caller) -> Result<(), ApiError> {
     }
 }
 
-async fn audited(
+pub(crate) async fn audited(
     app: &AppState,
     caller: &Caller,
     action: &str,

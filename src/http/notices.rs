@@ -110,7 +110,7 @@ async fn create(
 }
 
 /// Notice `id` if the caller may see it (404 otherwise, as for no such notice).
-async fn visible(app: &AppState, caller: &Caller, id: i64) -> Result<Notice, ApiError> {
+pub(crate) async fn visible(app: &AppState, caller: &Caller, id: i64) -> Result<Notice, ApiError> {
     may_broadcast(caller)?;
     notices::store::get(&app.services.db, id)
         .await?
@@ -168,6 +168,18 @@ async fn send(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     visible(&app, &caller, id).await?;
     let at = send_time(&body)?;
+    start_sending(&app, id, at).await?;
+    let notice = visible(&app, &caller, id).await?;
+    Ok((StatusCode::ACCEPTED, Json(json!({ "notice": notice }))))
+}
+
+/// Schedules notice `id` (already checked visible) and, when due now, queues it in the
+/// background; the console's send form takes the same path.
+pub(crate) async fn start_sending(
+    app: &AppState,
+    id: i64,
+    at: Option<DateTime<Utc>>,
+) -> Result<(), ApiError> {
     let svc = &app.services;
     if !notices::send(&svc.db, id, at).await? {
         return Err(ApiError::bad_request(
@@ -185,8 +197,7 @@ async fn send(
             }
         });
     }
-    let notice = visible(&app, &caller, id).await?;
-    Ok((StatusCode::ACCEPTED, Json(json!({ "notice": notice }))))
+    Ok(())
 }
 
 async fn cancel(

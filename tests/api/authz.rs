@@ -34,6 +34,15 @@ const HOUSEHOLDS: &[Who] = &[Who::Admin, Who::Officer];
 const ADMINS: &[Who] = &[Who::Admin];
 // Commune officers, and admins (who may do anything anywhere; issue 9).
 const IMPORTERS: &[Who] = &[Who::Admin, Who::Officer];
+// Who sends notices: commune officers and admins.
+const BROADCASTERS: &[Who] = &[Who::Admin, Who::Officer];
+const LEGAL_AID: &[Who] = &[Who::Admin, Who::LegalAid];
+const HEALTH: &[Who] = &[
+    Who::Admin,
+    Who::HealthWorker,
+    Who::Midwife,
+    Who::CommuneHealth,
+];
 
 /// One route: the request in the caller's place and outside it, who may call it, whether place
 /// matters, and the status of an allowed call in place.
@@ -503,6 +512,94 @@ fn pages() -> Vec<Page> {
             false,
             200,
         ),
+        p(
+            "GET",
+            "/console/notices",
+            "/console/notices",
+            BROADCASTERS,
+            false,
+            200,
+        ),
+        Page {
+            // A preview for areas outside the caller's: the form again, the fix by the field.
+            body: Some((
+                Sent::Form("csrf={csrf}&areas=B010201&text=H%E1%BB%8Dp&action=preview"),
+                Sent::Form("csrf={csrf}&areas=B010301&text=H%E1%BB%8Dp&action=preview"),
+            )),
+            outside_status: Some(400),
+            ..p(
+                "POST",
+                "/console/notices",
+                "/console/notices",
+                BROADCASTERS,
+                true,
+                200,
+            )
+        },
+        p(
+            "GET",
+            "/console/notices/999999",
+            "/console/notices/999999",
+            BROADCASTERS,
+            false,
+            404,
+        ),
+        Page {
+            body: Some((Sent::Form("csrf={csrf}"), Sent::Form("csrf={csrf}"))),
+            ..p(
+                "POST",
+                "/console/notices/999999/send",
+                "/console/notices/999999/send",
+                BROADCASTERS,
+                false,
+                404,
+            )
+        },
+        p("GET", "/console/due", "/console/due", HEALTH, false, 200),
+        p(
+            "GET",
+            "/console/legal-aid",
+            "/console/legal-aid",
+            LEGAL_AID,
+            false,
+            200,
+        ),
+        p(
+            "GET",
+            "/console/legal-aid/NO-SUCH",
+            "/console/legal-aid/NO-SUCH",
+            LEGAL_AID,
+            false,
+            404,
+        ),
+        Page {
+            body: Some((
+                Sent::Form("csrf={csrf}&status=contacted"),
+                Sent::Form("csrf={csrf}&status=contacted"),
+            )),
+            ..p(
+                "POST",
+                "/console/legal-aid/NO-SUCH/status",
+                "/console/legal-aid/NO-SUCH/status",
+                LEGAL_AID,
+                false,
+                404,
+            )
+        },
+        Page {
+            body: Some((
+                Sent::Form("csrf={csrf}&officer=1"),
+                Sent::Form("csrf={csrf}&officer=1"),
+            )),
+            ..p(
+                "POST",
+                "/console/legal-aid/NO-SUCH/assign",
+                "/console/legal-aid/NO-SUCH/assign",
+                LEGAL_AID,
+                false,
+                404,
+            )
+        },
     ]
 }
 

@@ -609,3 +609,271 @@ async fn gateways_show_their_state_to_every_role_and_the_audit_log_to_admins() {
     assert!(!html.contains("rel=\"next\""), "{html}");
     t.stop().await;
 }
+
+#[tokio::test]
+async fn a_notice_is_refused_with_what_to_fix_previewed_as_the_api_does_sent_and_arrives() {
+    use crate::notices::{post as api_post, priced_gateways, staff_id, OFFICER, TOKEN};
+    let dir = priced_gateways();
+    let gateway_dir = dir.path().to_path_buf();
+    let t = common::spawn_with(move |c| {
+        c.api_token = Some(TOKEN.into());
+        c.gateway_dir = gateway_dir;
+    })
+    .await;
+    let officer = Page::of(&t, Some(OFFICER)).await;
+    let csrf = officer.csrf.clone();
+    let text = "Họp thôn lúc 8 giờ sáng thứ Bảy tại nhà văn hóa.";
+
+    // Without the form's token: refused.
+    let form = [("areas", ""), ("text", text), ("action", "preview")];
+    let (status, _, _) = officer.post(&t, "/console/notices", &form).await;
+    assert_eq!(status, 403);
+    // An area outside the officer's and no text: both said by their fields, the areas kept.
+    let (status, _, html) = officer
+        .post(
+            &t,
+            "/console/notices",
+            &[
+                ("csrf", &csrf),
+                ("areas", "B010301"),
+                ("text", " "),
+                ("action", "send"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 400, "{html}");
+    assert!(html.contains("id=\"areas-error\""), "{html}");
+    assert!(
+        html.contains("Area B010301 is not one of your areas"),
+        "{html}"
+    );
+    assert!(html.contains("id=\"text-error\""), "{html}");
+    assert!(html.contains("value=\"B010301\""), "{html}");
+    assert!(!html.contains("id=\"send-button\""), "{html}");
+
+    // The preview shows the API's figures for the same text and audience.
+    let (s, b) = api_post(
+        &t,
+        "/api/v1/notices",
+        staff_id(&t, OFFICER).await,
+        serde_json::json!({ "text": text }),
+    )
+    .await;
+    assert_eq!(s, 201, "{b}");
+    let p = &b["preview"];
+    assert_eq!(
+        (p["recipients"].as_i64(), p["cost"].as_i64()),
+        (Some(5), Some(1200))
+    );
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("areas", ""),
+        ("text", text),
+        ("action", "preview"),
+    ];
+    let (status, _, html) = officer.post(&t, "/console/notices", &form).await;
+    assert_eq!(status, 200, "{html}");
+    for (id, value) in [
+        ("preview-recipients", format!("{}", p["recipients"])),
+        ("preview-parts", format!("{}", p["total_parts"])),
+        ("preview-cost", "1,200 ₫".to_string()),
+    ] {
+        assert!(
+            html.contains(&format!("id=\"{id}\">{value}<")),
+            "{id} {value}: {html}"
+        );
+    }
+    assert!(html.contains(text), "the text is kept: {html}");
+    assert!(html.contains("id=\"send-button\""), "{html}");
+
+    // Confirmed: sent, and the household phones get it.
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("areas", ""),
+        ("text", text),
+        ("action", "send"),
+    ];
+    let (status, location, _) = officer.post(&t, "/console/notices", &form).await;
+    assert_eq!(status, 303);
+    assert!(location.starts_with("/console/notices/"), "{location}");
+    let got = t.wait_for_messages("0912001002", 1).await;
+    assert_eq!(got[0]["text"], text);
+    t.settle().await;
+    let (status, html) = officer.get(&t, &location).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("Sent out"), "{html}");
+    let (status, html) = officer.get(&t, "/console/notices").await;
+    assert_eq!(status, 200);
+    assert!(html.contains(&format!("href=\"{location}\"")), "{html}");
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn the_legal_aid_queue_lists_the_provinces_requests_reads_are_audited_and_status_moves() {
+    // With a legal aid officer of another province (0912009005).
+    let t = crate::legal_aid::spawn().await;
+    t.ask("0912001001", "TGPL 3 chong toi danh toi moi dem")
+        .await;
+    let db = &t.app.services.db;
+    let all = loa::features::legal_aid::list(db, &Default::default())
+        .await
+        .expect("list");
+    let reference = all[0].reference.clone();
+    let officer = Page::of(&t, Some("0912009004")).await;
+    let elsewhere = Page::of(&t, Some("0912009005")).await;
+
+    let (status, html) = officer.get(&t, "/console/legal-aid").await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains(&reference), "{html}");
+    assert!(html.contains("Domestic violence"), "{html}");
+    let (_, html) = elsewhere.get(&t, "/console/legal-aid").await;
+    assert!(
+        !html.contains(&reference),
+        "another province's officer: {html}"
+    );
+    let path = format!("/console/legal-aid/{reference}");
+    let (status, _) = elsewhere.get(&t, &path).await;
+    assert_eq!(status, 404);
+
+    let before = reads(&t, &reference).await;
+    let (status, html) = officer.get(&t, &path).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("chong toi danh toi moi dem"), "{html}");
+    assert_eq!(
+        reads(&t, &reference).await,
+        before + 1,
+        "the read is audited"
+    );
+
+    // Not yet assigned: only withdrawing; the refusal says so by the field, the choice kept.
+    let csrf = officer.csrf.clone();
+    let form = [("csrf", csrf.as_str()), ("status", "contacted")];
+    let (status, _, html) = officer.post(&t, &format!("{path}/status"), &form).await;
+    assert_eq!(status, 400, "{html}");
+    assert!(html.contains("id=\"status-error\""), "{html}");
+    assert!(html.contains("value=\"contacted\" selected"), "{html}");
+    let (status, _, _) = officer
+        .post(&t, &format!("{path}/status"), &[("status", "withdrawn")])
+        .await;
+    assert_eq!(status, 403, "without the form's token");
+    // Assigned from the page: a choice that is no officer is refused by the field; then the
+    // officer himself, and contacting is allowed.
+    let form = [("csrf", csrf.as_str()), ("officer", "")];
+    let (status, _, html) = officer.post(&t, &format!("{path}/assign"), &form).await;
+    assert_eq!(status, 400, "{html}");
+    assert!(html.contains("id=\"assign-error\""), "{html}");
+    let me = crate::notices::staff_id(&t, "0912009004").await.to_string();
+    assert!(html.contains(&format!("<option value=\"{me}\">")), "{html}");
+    let elsewhere_id = crate::notices::staff_id(&t, "0912009005").await.to_string();
+    assert!(
+        !html.contains(&format!("<option value=\"{elsewhere_id}\">")),
+        "{html}"
+    );
+    let form = [("csrf", csrf.as_str()), ("officer", elsewhere_id.as_str())];
+    let (status, _, _) = officer.post(&t, &format!("{path}/assign"), &form).await;
+    assert_eq!(status, 400, "another province's officer");
+    let form = [("csrf", csrf.as_str()), ("officer", me.as_str())];
+    let (status, location, _) = officer.post(&t, &format!("{path}/assign"), &form).await;
+    assert_eq!((status, location.as_str()), (303, path.as_str()));
+    let form = [("csrf", csrf.as_str()), ("status", "contacted")];
+    let (status, location, _) = officer.post(&t, &format!("{path}/status"), &form).await;
+    assert_eq!((status, location.as_str()), (303, path.as_str()));
+    let form = [("csrf", csrf.as_str()), ("status", "withdrawn")];
+    let (status, location, _) = officer.post(&t, &format!("{path}/status"), &form).await;
+    assert_eq!((status, location.as_str()), (303, path.as_str()));
+    let now = loa::features::legal_aid::by_reference(db, &reference)
+        .await
+        .expect("db")
+        .expect("request");
+    assert_eq!(now.status, loa::features::legal_aid::Status::Withdrawn);
+    t.stop().await;
+}
+
+/// Audit lines of reads of legal aid request `reference`.
+async fn reads(t: &TestApp, reference: &str) -> i64 {
+    loa::with_db!(&t.app.services.db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'read' AND subject_id = $1"
+    )
+    .bind(reference)
+    .fetch_one(pool)
+    .await)
+    .expect("audit")
+}
+
+/// Registers a pregnancy of `phone` due on `edd` through the API with a health worker's
+/// `token`; returns the next visit's date.
+async fn register_pregnancy(
+    t: &TestApp,
+    token: &str,
+    phone: &str,
+    edd: chrono::NaiveDate,
+) -> chrono::NaiveDate {
+    let res = t
+        .client
+        .post(t.url("/api/v1/pregnancies"))
+        .bearer_auth(token)
+        .json(&serde_json::json!({ "phone": phone, "edd": edd.to_string() }))
+        .send()
+        .await
+        .expect("register");
+    let body: serde_json::Value = res.json().await.expect("json");
+    body["next_visit"]["date"]
+        .as_str()
+        .and_then(|d| d.parse().ok())
+        .unwrap_or_else(|| panic!("no next visit: {body}"))
+}
+
+#[tokio::test]
+async fn the_due_list_shows_the_workers_checkups_of_the_coming_week_and_is_audited() {
+    let t = common::spawn().await;
+    let today = loa::db::time::now()
+        .with_timezone(&t.app.services.tz)
+        .date_naive();
+    let token = t.token(Some("0912009001")).await;
+    // A first pregnancy tells where its next visit falls; a second is dated to have its next
+    // visit in two days.
+    let first_edd = today + chrono::TimeDelta::days(140);
+    let first = register_pregnancy(&t, &token, "0912001001", first_edd).await;
+    let shift = first - (today + chrono::TimeDelta::days(2));
+    let second = register_pregnancy(&t, &token, "0912001002", first_edd - shift).await;
+    assert_eq!(second, today + chrono::TimeDelta::days(2));
+
+    let account = accounts::tokens::account(&t.app.services.db, &token)
+        .await
+        .expect("db")
+        .expect("account");
+    let page = Page::sign_in(&t, &account.username, "en").await;
+    let before = audit_count(&t, "pregnancy").await;
+    let (status, html) = page.get(&t, "/console/due").await;
+    assert_eq!(status, 200, "{html}");
+    assert_eq!(audit_count(&t, "pregnancy").await, before + 1, "audited");
+    assert!(
+        html.contains(&second.format("%d/%m/%Y").to_string()),
+        "{html}"
+    );
+    let first_shown = html.contains(&first.format("%d/%m/%Y").to_string());
+    let in_week = first >= today && first < today + chrono::TimeDelta::days(7);
+    assert_eq!(first_shown, in_week, "first visit {first}: {html}");
+    // The midwife of other villages sees neither; a commune officer may not look.
+    let midwife = Page::of(&t, Some("0912009002")).await;
+    let (status, html) = midwife.get(&t, "/console/due").await;
+    assert_eq!(status, 200);
+    assert!(
+        !html.contains(&second.format("%d/%m/%Y").to_string()),
+        "{html}"
+    );
+    let officer = Page::of(&t, Some("0912009003")).await;
+    let (status, _) = officer.get(&t, "/console/due").await;
+    assert_eq!(status, 403);
+    t.stop().await;
+}
+
+async fn audit_count(t: &TestApp, kind: &str) -> i64 {
+    loa::with_db!(&t.app.services.db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM audit_log WHERE subject_kind = $1"
+    )
+    .bind(kind)
+    .fetch_one(pool)
+    .await)
+    .expect("audit")
+}

@@ -284,3 +284,76 @@ async fn an_officer_signs_in_uploads_confirms_changes_a_status_and_the_pages_fit
     c.close().await.expect("close");
     t.stop().await;
 }
+
+#[tokio::test]
+async fn an_officer_composes_a_notice_sees_its_preview_sends_it_and_a_phone_receives_it() {
+    let Some(d) = driver().await else { return };
+    let t = common::spawn().await;
+    let c = browser(&d).await;
+    viewport(&d, &c, 1366, 768, false).await;
+    let officer = t.account(Some("0912009003")).await;
+    sign_in(&c, &t, &officer).await;
+    let text = "Họp thôn lúc 8 giờ sáng thứ Bảy tại nhà văn hóa.";
+
+    open(&c, &t, "/console/notices", "#compose").await;
+    c.find(Locator::Id("text"))
+        .await
+        .expect("text field")
+        .send_keys(text)
+        .await
+        .expect("type");
+    c.find(Locator::Id("preview-button"))
+        .await
+        .expect("preview")
+        .click()
+        .await
+        .expect("preview");
+    let shown = until(
+        &c,
+        "the preview",
+        "const f = (id) => { const e = document.getElementById(id); return e && e.textContent; };
+         const r = f('preview-recipients');
+         return r && [r, f('preview-parts'), f('preview-cost')];",
+    )
+    .await;
+    // The demo's officer reaches 5 household phones, one part each; the demo's gateways have
+    // no price, so the cost is 0.
+    assert_eq!(shown, json!(["5", "5", "0 ₫"]));
+    let kept = c
+        .execute("return document.getElementById('text').value;", vec![])
+        .await
+        .expect("text");
+    assert_eq!(kept, json!(text), "the text is kept under the preview");
+
+    c.find(Locator::Id("send-button"))
+        .await
+        .expect("send")
+        .click()
+        .await
+        .expect("send");
+    until(
+        &c,
+        "the notice's page",
+        "return document.getElementById('figures') !== null;",
+    )
+    .await;
+
+    // The simulated phone of one recipient shows it arriving.
+    c.goto(&t.url("/simulator?lang=en"))
+        .await
+        .expect("simulator");
+    c.execute(
+        "const n = document.getElementById('num'); n.value = arguments[0];
+         n.dispatchEvent(new Event('input'));",
+        vec![json!("0912001002")],
+    )
+    .await
+    .expect("the number");
+    let script = format!(
+        "return [...document.querySelectorAll('#body .msg.in .tx')].some((e) => e.textContent === {});",
+        json!(text)
+    );
+    until(&c, "the notice on the phone", &script).await;
+    c.close().await.expect("close");
+    t.stop().await;
+}

@@ -21,7 +21,7 @@ const COMMUNE_OFFICER: &str = "+84912009003";
 const HEALTH_WORKER: &str = "+84912009001";
 const SECRET: &str = "chong toi danh toi moi dem";
 
-async fn spawn() -> TestApp {
+pub async fn spawn() -> TestApp {
     let t = common::spawn_with(|c| c.api_token = Some(TOKEN.into())).await;
     let db = &t.app.services.db;
     let now = loa::db::time::now();

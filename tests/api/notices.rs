@@ -149,7 +149,7 @@ async fn audiences_are_counted_without_opted_out_contacts() {
 }
 
 /// A second simulated network for +8491 numbers at 300 VND a part, beside the built-in one (free).
-fn priced_gateways() -> tempfile::TempDir {
+pub fn priced_gateways() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("dir");
     std::fs::write(
         dir.path().join("vina.toml"),

@@ -113,6 +113,14 @@ pub async fn get(db: &Db, id: i64) -> Result<Option<Notice>, sqlx::Error> {
     row.map(Row::notice).transpose()
 }
 
+/// The latest `limit` notices, newest first.
+pub async fn recent(db: &Db, limit: i64) -> Result<Vec<Notice>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM notices ORDER BY id DESC LIMIT $1");
+    let rows: Vec<Row> =
+        with_db!(db, pool => sqlx::query_as(&sql).bind(limit).fetch_all(pool).await)?;
+    rows.into_iter().map(Row::notice).collect()
+}
+
 /// Sets a draft's (or a still scheduled notice's) time; false when it is past that.
 pub async fn schedule(
     db: &Db,

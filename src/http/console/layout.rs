@@ -22,6 +22,9 @@ pub const EVERYONE: &[Role] = &[
     Role::Monitor,
 ];
 
+/// Who sends notices (as `http::notices::may_broadcast`).
+pub const BROADCASTERS: &[Role] = &[Role::CommuneOfficer, Role::Admin];
+
 /// One page in the nav.
 pub struct NavPage {
     pub path: &'static str,
@@ -41,6 +44,9 @@ pub const PAGES: &[NavPage] = &[
     nav("/console/imports", msg_id("console-nav-imports"), HOUSEHOLD_ROLES),
     nav("/console/contacts", msg_id("console-nav-contacts"), HOUSEHOLD_ROLES),
     nav("/console/gateways", msg_id("console-nav-gateways"), EVERYONE),
+    nav("/console/notices", msg_id("console-nav-notices"), BROADCASTERS),
+    nav("/console/legal-aid", msg_id("console-nav-legal-aid"), super::legal_aid::ROLES),
+    nav("/console/due", msg_id("console-nav-due"), super::due::ROLES),
     nav("/console/audit", msg_id("console-nav-audit"), super::audit::ROLES),
 ];
 

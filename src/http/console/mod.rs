@@ -10,9 +10,12 @@ mod audit;
 pub mod charts;
 mod contacts;
 mod dashboard;
+mod due;
 mod gateways;
 mod households;
 pub mod layout;
+mod legal_aid;
+mod notices;
 mod sign_in;
 mod uploads;
 
@@ -51,6 +54,9 @@ pub fn router() -> Router<AppState> {
         .merge(contacts::router())
         .merge(gateways::router())
         .merge(audit::router())
+        .merge(notices::router())
+        .merge(legal_aid::router())
+        .merge(due::router())
         .route("/console/static/console.css", get(stylesheet))
 }
 

@@ -1,0 +1,66 @@
+## Các trang chức năng của bảng điều khiển: thông báo.
+console-nav-notices = Thông báo
+console-notice = Thông báo
+console-notice-compose = Soạn thông báo
+console-notice-areas = Địa bàn (mã xã hoặc mã thôn)
+console-notice-areas-hint = Các mã cách nhau bằng dấu phẩy. Để trống để gửi đến toàn bộ địa bàn phụ trách.
+console-notice-area-outside = Địa bàn { $area } không thuộc địa bàn phụ trách.
+console-notice-areas-bad = Đề nghị kiểm tra lại mã địa bàn.
+console-notice-text = Nội dung
+console-notice-text-bad = Đề nghị nhập nội dung thông báo (tối đa 1.530 ký tự).
+console-notice-preview = Trước khi gửi
+console-notice-preview-button = Xem trước
+console-notice-send-button = Xác nhận và gửi
+console-notice-confirm-hint = Đề nghị kiểm tra các số liệu rồi xác nhận. Khi sửa nội dung hoặc địa bàn, cần xem trước lại.
+console-notice-recipients = Số người nhận
+console-notice-scripts = Tiếng Việt có dấu / không dấu
+console-notice-parts-each = Số phần tin nhắn mỗi tin
+console-notice-version-parts = { $language }: { $full } phần có dấu, { $unaccented } phần không dấu
+console-notice-parts = Tổng số phần tin nhắn
+console-notice-cost = Chi phí (đồng)
+console-notice-list = Danh sách thông báo
+console-notice-none = Chưa có thông báo nào.
+console-notice-created = Ngày soạn
+console-notice-status = Trạng thái
+console-notice-figures = Kết quả gửi
+console-notice-queued = Đang chờ gửi
+console-notice-sent = Đã gửi
+console-notice-delivered = Đã đến máy
+console-notice-failed = Không gửi được
+console-notice-cancelled = Đã hủy
+console-notice-expired = Quá hạn
+console-notice-status-draft = Bản nháp
+console-notice-status-scheduled = Đã hẹn giờ
+console-notice-status-queuing = Đang đưa vào hàng chờ
+console-notice-status-queued = Đã gửi đi
+console-notice-status-cancelled = Đã hủy
+
+## Hàng đợi trợ giúp pháp lý.
+console-nav-legal-aid = Yêu cầu trợ giúp pháp lý
+console-legal-audited = Mọi lần xem các yêu cầu này đều được ghi vào nhật ký truy cập.
+console-legal-none = Không có yêu cầu nào trên địa bàn phụ trách.
+console-legal-reference = Số hồ sơ
+console-legal-status = Trạng thái
+console-legal-category = Lĩnh vực
+console-legal-age = Thời gian chờ
+console-legal-age-days = { $days } ngày
+console-legal-phone = Số điện thoại
+console-legal-description = Nội dung yêu cầu
+console-legal-status-new = Trạng thái mới
+console-legal-status-choose = Đề nghị chọn trạng thái mới.
+console-legal-status-not-allowed = Yêu cầu không thể chuyển từ “{ $from }” sang “{ $to }”.
+console-legal-status-assign-first = Yêu cầu chưa được phân công người thực hiện: trước khi phân công chỉ có thể rút yêu cầu.
+
+## Danh sách khám thai trong tuần.
+console-nav-due = Lịch khám thai trong tuần
+console-due-audited = Mọi lần xem danh sách này đều được ghi vào nhật ký truy cập.
+console-due-none = Không có lượt khám thai nào đến hạn trong tuần trên địa bàn phụ trách.
+console-due-date = Ngày khám
+console-due-visit = Lần khám
+console-due-phone = Số điện thoại của sản phụ
+console-due-village = Thôn/bản
+console-due-household = Hộ gia đình
+console-due-edd = Ngày dự sinh
+console-legal-assign-to = Người thực hiện
+console-legal-assign = Phân công
+console-legal-assign-choose = Đề nghị chọn người thực hiện trợ giúp pháp lý có địa bàn phụ trách yêu cầu này.

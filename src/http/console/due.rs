@@ -1,0 +1,113 @@
+//! The week's due list of prenatal checkups in the console: the active pregnancies of the caller's villages whose next checkup falls in the coming seven days, as the maternal API's list gives each one's next visit.
+//!
+//! The same checks as `/api/v1/pregnancies` (`http::maternal`): health workers, midwives,
+//! commune health staff and admins (403 for anyone else), their villages only; the read is
+//! audited as the API's list is (`pregnancy`, `list`).
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use chrono::{NaiveDate, TimeDelta};
+
+use super::{page, Console, Layout, Texts};
+use crate::app::AppState;
+use crate::db::time;
+use crate::features::maternal::{self, store, Pregnancy};
+use crate::features::staff::Role;
+use crate::http::error::ApiError;
+use crate::http::maternal::{audited, health_only};
+use crate::phone::Msisdn;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/console/due", get(due))
+}
+
+/// Who sees pregnancies (as `maternal::is_health_staff`).
+pub const ROLES: &[Role] = &[
+    Role::VillageHealthWorker,
+    Role::VillageMidwife,
+    Role::CommuneHealth,
+    Role::Admin,
+];
+
+/// Rows read from the store at a time.
+const BATCH: i64 = 500;
+
+struct Row {
+    date: String,
+    visit: i64,
+    phone: String,
+    village: String,
+    household: String,
+    edd: String,
+}
+
+#[derive(Template)]
+#[template(path = "due.html")]
+struct DuePage {
+    t: Texts,
+    l: Layout,
+    from: String,
+    to: String,
+    rows: Vec<Row>,
+}
+
+/// The next checkup of `p` if it falls in `[today, today + 7 days)`.
+fn due_this_week(p: &Pregnancy, today: NaiveDate) -> Option<(u32, NaiveDate)> {
+    if p.status != "active" {
+        return None;
+    }
+    maternal::current_visit(p, maternal::weeks_of(p), today)
+        .filter(|(_, d)| *d >= today && *d < today + TimeDelta::days(7))
+}
+
+async fn due(State(app): State<AppState>, c: Console) -> Response {
+    c.answer(due_page(&app, &c).await)
+}
+
+async fn due_page(app: &AppState, c: &Console) -> Result<Response, ApiError> {
+    health_only(&c.caller)?;
+    let db = &app.services.db;
+    let today = time::now().with_timezone(&app.services.tz).date_naive();
+    let villages = store::villages_under(db, &c.caller.staff.areas).await?;
+    let mut found: Vec<(NaiveDate, u32, Pregnancy)> = Vec::new();
+    let mut after = 0;
+    loop {
+        let batch = store::in_villages(db, &villages, after, BATCH).await?;
+        let full = batch.len() as i64 == BATCH;
+        after = batch.last().map_or(after, |p| p.id);
+        for p in batch {
+            if let Some((n, d)) = due_this_week(&p, today) {
+                found.push((d, n, p));
+            }
+        }
+        if !full {
+            break;
+        }
+    }
+    found.sort_by_key(|(d, _, p)| (*d, p.id));
+    let detail = format!("due list (console), {} rows", found.len());
+    audited(app, &c.caller, "list", None, Some(&detail)).await?;
+    let rows = found
+        .into_iter()
+        .map(|(d, n, p)| Row {
+            date: d.format("%d/%m/%Y").to_string(),
+            visit: n.into(),
+            phone: Msisdn::stored(&p.msisdn).map_or_else(|| p.msisdn.clone(), |m| m.national()),
+            village: p.village_code,
+            household: p.household_code.unwrap_or_default(),
+            edd: p.edd.format("%d/%m/%Y").to_string(),
+        })
+        .collect();
+    let tpl = DuePage {
+        l: Layout::new(app, c, "/console/due"),
+        t: c.t.clone(),
+        from: today.format("%d/%m/%Y").to_string(),
+        to: (today + TimeDelta::days(6)).format("%d/%m/%Y").to_string(),
+        rows,
+    };
+    Ok(page(StatusCode::OK, &tpl, Vec::new()))
+}
