@@ -1,75 +1,28 @@
-//! Benchmark: import N households with 3N support records from generated CSV (time, peak memory),
-//! then answer TT with them loaded (p50/p99 of the feature function and of the SMS path), each
-//! next to a baseline measured in the same run.
+//! Benchmark: `import households` of N generated rows into a fresh database (time, peak memory),
+//! beside the same file loaded without loa in the same run: `sqlite3 .import` (on PostgreSQL
+//! `COPY … FROM STDIN`, its equivalent) and plain multi-row `INSERT`s of the file's raw cells.
+//! Then a re-import of the same file (nothing changes), 3N support records, and TT with all of
+//! it loaded (p50/p99 of the feature function and of the SMS path, beside a primary-key SELECT).
 //!
-//! `cargo bench --bench households`; size with `LOA_BENCH_HOUSEHOLDS` (default 100000), database
-//! with `LOA_BENCH_DATABASE_URL` (default a SQLite file in a temporary folder), number of TT
-//! questions with `LOA_BENCH_QUERIES` (default 2000).
+//! `cargo bench --bench households`; size with `LOA_BENCH_HOUSEHOLDS` (default 100000), number of
+//! TT questions with `LOA_BENCH_QUERIES` (default 2000). The database is a SQLite file in a
+//! temporary folder, or, when `LOA_BENCH_DATABASE_URL` names a PostgreSQL server, a fresh database
+//! created on it for the run and dropped afterwards (the user needs `CREATEDB`).
+//! `cargo bench --bench households -- --write DIR` only writes the generated files (areas,
+//! households, support) into DIR, for `loa import` by hand.
 
-use std::fmt::Write as _;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
+use loa::db::Db;
 use loa::features::import::{self, Kind, Options};
-
-mod common;
-use common::{env_usize, peak_mib, reset_peak};
 use loa::phone::Msisdn;
 
-fn phone(i: usize) -> String {
-    format!("09{:08}", 12_000_000 + i)
-}
+mod common;
+use common::{env_usize, files, peak_mib, reset_peak};
 
-fn generate(dir: &std::path::Path, n: usize) -> [std::path::PathBuf; 3] {
-    let communes = 10;
-    let villages_per = 10;
-    let mut areas =
-        String::from("Mã,Tên,Cấp,Mã cấp trên,Đặc biệt khó khăn,Khu vực\n19,Tỉnh,tỉnh,,,\n");
-    for c in 0..communes {
-        let _ = writeln!(areas, "{:05},Xã {c},xã,19,có,III", 10_000 + c);
-        for v in 0..villages_per {
-            let _ = writeln!(
-                areas,
-                "V{c:02}{v:02},Thôn {c}-{v},thôn,{:05},có,",
-                10_000 + c
-            );
-        }
-    }
-    let mut hh = String::from(
-        "Mã hộ,Họ tên chủ hộ,Thôn/bản,Dân tộc,Phân loại hộ,Năm phân loại,Số nhân khẩu,Số điện thoại\n",
-    );
-    let mut sup = String::from("Mã hộ,Mã nội dung,Trạng thái,Số lượng,Đơn vị,Ngày,Ghi chú\n");
-    let contents = [
-        ("DA1.ND2", "đã giải ngân", "40000000", "VND"),
-        ("DA1.ND4", "đã duyệt", "", ""),
-        ("DA3.TDA1.ND1", "đang thực hiện", "2.5", "ha"),
-    ];
-    for i in 0..n {
-        let (c, v) = (i % communes, (i / communes) % villages_per);
-        let _ = writeln!(
-            hh,
-            "H{i:07},Chủ hộ {i},V{c:02}{v:02},Tày,nghèo,2025,{},{}",
-            1 + i % 9,
-            phone(i)
-        );
-        for (k, (code, status, q, u)) in contents.iter().enumerate() {
-            let _ = writeln!(
-                sup,
-                "H{i:07},{code},{status},{q},{u},{:02}/0{}/2025,",
-                1 + i % 28,
-                1 + k
-            );
-        }
-    }
-    let paths = [
-        dir.join("areas.csv"),
-        dir.join("households.csv"),
-        dir.join("support.csv"),
-    ];
-    for (p, text) in paths.iter().zip([areas, hh, sup]) {
-        std::fs::write(p, text).expect("write csv");
-    }
-    paths
-}
+/// Rows per statement of the INSERT baseline (the importer's own statements carry as many).
+const BASELINE_ROWS: usize = 2_000;
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
@@ -89,41 +42,189 @@ fn line(what: &str, mut samples: Vec<Duration>) {
     );
 }
 
+/// One result line: what, seconds, and what else there is to say.
+fn figure(what: &str, t: Duration, rest: &str) {
+    println!("  {what:<56} {:>8.2} s   {rest}", t.as_secs_f64());
+}
+
+/// `sqlite3 .import` of the households file into a fresh file: SQLite's own CSV loader, one
+/// prepared INSERT per row in one transaction. None when the `sqlite3` shell is missing.
+fn sqlite3_import(dir: &Path, csv: &Path) -> anyhow::Result<Option<Duration>> {
+    let db = dir.join("sqlite3-import.db");
+    let script = format!(".mode csv\n.import '{}' raw\n", csv.display());
+    let t = Instant::now();
+    let child = std::process::Command::new("sqlite3")
+        .arg(&db)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn();
+    let Ok(mut child) = child else {
+        return Ok(None);
+    };
+    if let Some(mut stdin) = child.stdin.take() {
+        std::io::Write::write_all(&mut stdin, script.as_bytes())?;
+    }
+    let status = child.wait()?;
+    let took = t.elapsed();
+    anyhow::ensure!(status.success(), "sqlite3 .import failed: {status}");
+    let rows = std::process::Command::new("sqlite3")
+        .arg(&db)
+        .arg("SELECT COUNT(*) FROM raw")
+        .output()?;
+    println!(
+        "  (sqlite3 .import stored {} rows)",
+        String::from_utf8_lossy(&rows.stdout).trim()
+    );
+    Ok(Some(took))
+}
+
+/// The file's raw cells, as the csv crate reads them (header left out).
+fn raw_rows(csv: &Path) -> anyhow::Result<Vec<Vec<String>>> {
+    let mut r = csv::Reader::from_path(csv)?;
+    let mut rows = Vec::new();
+    for rec in r.records() {
+        rows.push(rec?.iter().map(str::to_string).collect());
+    }
+    Ok(rows)
+}
+
+/// `COPY … FROM STDIN` of the file into a scratch table: PostgreSQL's own loader.
+async fn pg_copy(db: &Db, csv: &Path) -> anyhow::Result<Option<Duration>> {
+    let Db::Postgres(pool) = db else {
+        return Ok(None);
+    };
+    let create =
+        "CREATE TABLE bench_copy (a TEXT, b TEXT, c TEXT, d TEXT, e TEXT, f TEXT, g TEXT, h TEXT)";
+    sqlx::query(create).execute(pool).await?;
+    let bytes = std::fs::read(csv)?;
+    let t = Instant::now();
+    let mut conn = pool.acquire().await?;
+    let mut copy = conn
+        .copy_in_raw("COPY bench_copy FROM STDIN (FORMAT csv, HEADER true)")
+        .await?;
+    copy.send(bytes).await?;
+    let rows = copy.finish().await?;
+    let took = t.elapsed();
+    println!("  (COPY stored {rows} rows)");
+    drop(conn);
+    sqlx::query("DROP TABLE bench_copy").execute(pool).await?;
+    Ok(Some(took))
+}
+
+/// The raw cells into a scratch table with multi-row INSERTs of [`BASELINE_ROWS`] rows, one
+/// transaction: the same kind of statement the importer writes with, without loa's checks.
+async fn multi_row_insert(db: &Db, rows: &[Vec<String>]) -> anyhow::Result<Duration> {
+    let create =
+        "CREATE TABLE bench_raw (a TEXT, b TEXT, c TEXT, d TEXT, e TEXT, f TEXT, g TEXT, h TEXT)";
+    loa::execute!(db, pool => sqlx::query(create).execute(pool).await)?;
+    let t = Instant::now();
+    loa::with_tx!(db, tx => {
+        for chunk in rows.chunks(BASELINE_ROWS) {
+            let text = format!("INSERT INTO bench_raw VALUES {}", values(db, chunk.len(), 8));
+            let mut q = sqlx::query(&text);
+            for r in chunk {
+                for i in 0..8 {
+                    q = q.bind(r.get(i).map_or("", String::as_str));
+                }
+            }
+            q.execute(&mut *tx).await?;
+        }
+    });
+    let took = t.elapsed();
+    loa::execute!(db, pool => sqlx::query("DROP TABLE bench_raw").execute(pool).await)?;
+    Ok(took)
+}
+
+/// `(…), (…)` placeholders for `rows` rows of `per_row` values: `?` on SQLite, `$N` on PostgreSQL.
+fn values(db: &Db, rows: usize, per_row: usize) -> String {
+    let row = |r: usize| -> String {
+        let p: Vec<String> = (1..=per_row)
+            .map(|c| match db {
+                Db::Sqlite(_) => "?".to_string(),
+                Db::Postgres(_) => format!("${}", r * per_row + c),
+            })
+            .collect();
+        format!("({})", p.join(", "))
+    };
+    (0..rows).map(row).collect::<Vec<_>>().join(", ")
+}
+
+/// A fresh database beside the one `admin_url` names, and the URL of it.
+async fn fresh_postgres(admin_url: &str) -> anyhow::Result<(String, String)> {
+    let name = format!("loa_bench_{}", uuid::Uuid::new_v4().simple());
+    let admin = sqlx::PgPool::connect(admin_url).await?;
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&admin)
+        .await?;
+    admin.close().await;
+    let (base, query) = match admin_url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (admin_url, None),
+    };
+    let root = base.rsplit_once('/').map_or(base, |(r, _)| r);
+    let url = match query {
+        Some(q) => format!("{root}/{name}?{q}"),
+        None => format!("{root}/{name}"),
+    };
+    Ok((url, name))
+}
+
+async fn drop_postgres(admin_url: &str, name: &str) {
+    if let Ok(admin) = sqlx::PgPool::connect(admin_url).await {
+        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&admin)
+            .await;
+        admin.close().await;
+    }
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let n = env_usize("LOA_BENCH_HOUSEHOLDS", 100_000);
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--write") {
+        let dir = std::path::PathBuf::from(args.get(i + 1).map_or(".", String::as_str));
+        let f = files::write(&dir, n)?;
+        for p in [f.areas, f.households, f.support] {
+            println!("{}", p.display());
+        }
+        return Ok(());
+    }
     let queries = env_usize("LOA_BENCH_QUERIES", 2_000).max(1);
     let dir = tempfile::tempdir()?;
-    let url = std::env::var("LOA_BENCH_DATABASE_URL")
-        .unwrap_or_else(|_| format!("sqlite://{}/bench.db", dir.path().display()));
-    println!(
-        "households bench: {n} households, {} support records, {}",
-        3 * n,
-        if url.starts_with("sqlite") {
-            "SQLite"
-        } else {
-            "PostgreSQL"
+    let admin = std::env::var("LOA_BENCH_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty());
+    let (url, created) = match &admin {
+        Some(admin) => {
+            let (url, name) = fresh_postgres(admin).await?;
+            (url, Some(name))
         }
-    );
-
-    let t = Instant::now();
-    let [areas, hh, sup] = generate(dir.path(), n);
-    println!("  generated CSV in {:.1} s", t.elapsed().as_secs_f64());
-
-    // Baseline: parsing the same files with the csv crate, no validation, no database.
-    reset_peak();
-    let t = Instant::now();
-    let mut rows = 0usize;
-    for p in [&hh, &sup] {
-        let mut r = csv::Reader::from_path(p)?;
-        for rec in r.records() {
-            rows += rec?.len().min(1);
-        }
+        None => (format!("sqlite://{}/bench.db", dir.path().display()), None),
+    };
+    let result = run(n, queries, dir.path(), url).await;
+    if let (Some(admin), Some(name)) = (&admin, &created) {
+        drop_postgres(admin, name).await;
     }
+    result
+}
+
+async fn run(n: usize, queries: usize, dir: &Path, url: String) -> anyhow::Result<()> {
+    let t = Instant::now();
+    let f = files::write(dir, n)?;
+    let size = std::fs::metadata(&f.households)?.len() as f64 / 1_048_576.0;
+    let backend = if url.starts_with("sqlite") {
+        "SQLite"
+    } else {
+        "PostgreSQL"
+    };
     println!(
-        "  baseline: raw CSV parse of {rows} rows           {:>8.2} s   peak {:>7.1} MiB",
-        t.elapsed().as_secs_f64(),
-        peak_mib()
+        "households bench: {n} households ({size:.1} MiB of CSV), {} support records, {backend}",
+        3 * n
+    );
+    println!(
+        "  generated the files in {:.1} s",
+        t.elapsed().as_secs_f64()
     );
 
     let config = loa::config::Config {
@@ -131,45 +232,100 @@ async fn main() -> anyhow::Result<()> {
         ..Default::default()
     };
     let app = loa::server::open(config).await?;
-    let opts = Options::default();
-    let r = import::run(&app.services.db, Kind::Areas, &areas, &opts).await?;
-    anyhow::ensure!(r.applied, "areas not imported");
-    for (kind, path, label) in [
-        (Kind::Households, &hh, "households"),
-        (Kind::Support, &sup, "support records"),
-    ] {
-        reset_peak();
-        let t = Instant::now();
-        let r = import::run(&app.services.db, kind, path, &opts).await?;
-        anyhow::ensure!(
-            r.applied,
-            "{label}: {}",
-            r.render(&app.services.locales, "en")
-        );
-        println!(
-            "  import {:>7} {label:<16}                 {:>8.2} s   peak {:>7.1} MiB",
-            r.rows,
-            t.elapsed().as_secs_f64(),
-            peak_mib()
-        );
+    let db = &app.services.db;
+
+    if let Some(t) = sqlite3_import(dir, &f.households)? {
+        figure("baseline: sqlite3 .import of the same file", t, "");
     }
-    let t = Instant::now();
-    let r = import::run(&app.services.db, Kind::Support, &sup, &opts).await?;
-    println!(
-        "  re-import of the support file (all unchanged: {})   {:>8.2} s",
-        r.unchanged == r.rows,
-        t.elapsed().as_secs_f64()
+    if let Some(t) = pg_copy(db, &f.households).await? {
+        figure("baseline: COPY FROM STDIN of the same file", t, "");
+    }
+    reset_peak();
+    let rows = raw_rows(&f.households)?;
+    let t = multi_row_insert(db, &rows).await?;
+    let peak = peak_mib();
+    drop(rows);
+    figure(
+        &format!("baseline: raw cells, INSERTs of {BASELINE_ROWS} rows"),
+        t,
+        &format!("peak {peak:>7.1} MiB"),
     );
 
-    // TT with everything loaded. Phones spread over the whole range.
+    let opts = Options::default();
+    let r = import::run(db, Kind::Areas, &f.areas, &opts).await?;
+    anyhow::ensure!(r.applied, "areas not imported");
+    reset_peak();
+    let t = Instant::now();
+    let r = import::run(db, Kind::Households, &f.households, &opts).await?;
+    let took = t.elapsed();
+    anyhow::ensure!(
+        r.applied,
+        "households: {}",
+        r.render(&app.services.locales, "en")
+    );
+    let links: i64 = loa::with_db!(db, pool => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM household_contacts"
+    ).fetch_one(pool).await)?;
+    figure(
+        &format!("loa import households, {} rows, fresh database", r.rows),
+        took,
+        &format!(
+            "peak {:>7.1} MiB   {} created, {links} phone links",
+            peak_mib(),
+            r.created
+        ),
+    );
+    let t = Instant::now();
+    let r = import::run(db, Kind::Households, &f.households, &opts).await?;
+    figure(
+        "loa import households, the same file again",
+        t.elapsed(),
+        &format!("{} unchanged of {}", r.unchanged, r.rows),
+    );
+    anyhow::ensure!(r.unchanged == r.rows, "a re-import changed rows");
+
+    reset_peak();
+    let t = Instant::now();
+    let r = import::run(db, Kind::Support, &f.support, &opts).await?;
+    anyhow::ensure!(
+        r.applied,
+        "support: {}",
+        r.render(&app.services.locales, "en")
+    );
+    figure(
+        &format!("loa import support, {} records", r.rows),
+        t.elapsed(),
+        &format!("peak {:>7.1} MiB", peak_mib()),
+    );
+    let t = Instant::now();
+    let r = import::run(db, Kind::Support, &f.support, &opts).await?;
+    figure(
+        "loa import support, the same file again",
+        t.elapsed(),
+        &format!("{} unchanged of {}", r.unchanged, r.rows),
+    );
+
+    tt(&app, n, queries).await?;
+    app.services.db.close().await;
+    Ok(())
+}
+
+/// TT with everything loaded, from linked phones spread over the whole table.
+async fn tt(app: &loa::app::App, n: usize, queries: usize) -> anyhow::Result<()> {
+    let db = &app.services.db;
+    let linked: Vec<String> = loa::with_db!(db, pool => sqlx::query_scalar(
+        "SELECT DISTINCT c.msisdn FROM contacts c JOIN household_contacts hc ON hc.contact_id = c.id
+          ORDER BY c.msisdn"
+    ).fetch_all(pool).await)?;
+    anyhow::ensure!(!linked.is_empty(), "no linked phone");
     let phones: Vec<Msisdn> = (0..queries)
-        .map(|q| Msisdn::parse(&phone((q * 7919) % n)))
+        .map(|q| Msisdn::parse(&linked[(q * 7919) % linked.len()]))
         .collect::<Result<_, _>>()?;
     let mut base = Vec::new();
     for q in 0..queries {
         let id = ((q * 7919) % n + 1) as i64;
         let t = Instant::now();
-        let _: Option<(i64, String)> = loa::with_db!(&app.services.db, pool => sqlx::query_as(
+        let _: Option<(i64, String)> = loa::with_db!(db, pool => sqlx::query_as(
             "SELECT id, code FROM households WHERE id = $1"
         )
         .bind(id)
@@ -180,7 +336,7 @@ async fn main() -> anyhow::Result<()> {
     let mut feature = Vec::new();
     for p in &phones {
         let t = Instant::now();
-        let l = loa::features::support::status_for(&app.services.db, p, None).await?;
+        let l = loa::features::support::status_for(db, p, None).await?;
         feature.push(t.elapsed());
         anyhow::ensure!(
             matches!(l, loa::features::support::Lookup::Households(_)),
@@ -197,6 +353,5 @@ async fn main() -> anyhow::Result<()> {
     line("baseline: one-row primary-key SELECT", base);
     line("support::status_for (feature function)", feature);
     line("dialog::sms::handle(\"TT\") (render + outbox)", sms);
-    app.services.db.close().await;
     Ok(())
 }

@@ -22,3 +22,5 @@ pub fn peak_mib() -> f64 {
 pub fn reset_peak() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
+
+pub mod files;

@@ -75,6 +75,20 @@ impl Db {
         crate::execute!(self, pool => sqlx::query("SELECT 1").execute(pool).await).map(|_| ())
     }
 
+    /// Refreshes the planner's statistics of `tables` after a bulk write, on PostgreSQL: its plans
+    /// otherwise rest on the tables as they were before until autovacuum comes by (or never,
+    /// where it is off), and a join planned for an empty table reads a full one once per row.
+    /// SQLite plans without statistics unless it is asked to keep them, and is left alone.
+    pub async fn analyze(&self, tables: &[&str]) -> Result<(), sqlx::Error> {
+        match self {
+            Db::Postgres(pool) if !tables.is_empty() => {
+                let sql = format!("ANALYZE {}", tables.join(", "));
+                sqlx::query(&sql).execute(pool).await.map(drop)
+            }
+            _ => Ok(()),
+        }
+    }
+
     pub async fn close(&self) {
         with_db!(self, pool => pool.close().await)
     }
@@ -104,6 +118,8 @@ macro_rules! bind_all {
                 $crate::db::sql::Bind::Text(s) => q.bind(s.clone()),
                 $crate::db::sql::Bind::Time(t) => q.bind(*t),
                 $crate::db::sql::Bind::Int(i) => q.bind(*i),
+                $crate::db::sql::Bind::OptText(s) => q.bind(s.clone()),
+                $crate::db::sql::Bind::OptInt(i) => q.bind(*i),
             };
         }
         q

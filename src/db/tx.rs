@@ -45,3 +45,12 @@ macro_rules! on_tx {
     };
 }
 pub(crate) use on_tx;
+
+impl Tx<'_> {
+    pub fn backend(&self) -> super::Backend {
+        match self {
+            Tx::Sqlite(_) => super::Backend::Sqlite,
+            Tx::Postgres(_) => super::Backend::Postgres,
+        }
+    }
+}

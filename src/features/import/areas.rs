@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use super::driver::{Checked, Importer, Row, Writing};
+use super::driver::{Cells, Checked, Importer, Row, Writing};
 use super::places::{Place, Places};
 use super::table::Field;
 use super::{parse, store};
@@ -125,7 +125,7 @@ impl Importer for Areas {
     type Item = Area;
     const FIELDS: &'static [Field] = FIELDS;
 
-    async fn load(db: &Db) -> Result<Self, sqlx::Error> {
+    async fn load(db: &Db, _cells: &Cells<'_>) -> Result<Self, sqlx::Error> {
         let stored = areas::all(db).await?;
         Ok(Areas {
             places: Places::from_areas(&stored),

@@ -10,6 +10,7 @@
 //! in `run_table`, and the rows `scope` must hold to a staff member's areas.
 
 use std::collections::HashMap;
+use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -24,13 +25,13 @@ use crate::i18n::Msg;
 use crate::with_tx;
 
 /// One kind of spreadsheet. The implementing type is the importer's working state: built by
-/// [`load`](Importer::load) from the database before the first row is read, it holds what rows
+/// [`load`](Importer::load) from the database before the first row is checked, it holds what rows
 /// are compared with (stored rows by key, known places), so checking a file of a million rows
 /// asks the database nothing per row.
 ///
 /// The driver calls, in order: `load`; `survey` on every row; `check` on every row; and, only
-/// when no row has a problem and this is no dry run, `prepare` and then `write` on every row
-/// `check` kept, all within one transaction.
+/// when no row has a problem and this is no dry run, `prepare` and then `write_chunk` on the
+/// rows `check` kept, [`WRITE_CHUNK`] at a time, all within one transaction.
 pub(crate) trait Importer: Sized {
     /// A row that passed its checks, ready to write.
     type Item;
@@ -39,8 +40,13 @@ pub(crate) trait Importer: Sized {
     /// what `--map` maps headers to.
     const FIELDS: &'static [Field];
 
-    /// Reads what the rows are compared with.
-    async fn load(db: &Db) -> Result<Self, sqlx::Error>;
+    /// The tables a large import of this kind fills, whose statistics are refreshed after it
+    /// (see [`Db::analyze`]).
+    const TABLES: &'static [&'static str] = &[];
+
+    /// Reads what the rows are compared with. `cells` are the file's, so that an importer can
+    /// read only the stored rows the file names, whatever the size of the database.
+    async fn load(db: &Db, cells: &Cells<'_>) -> Result<Self, sqlx::Error>;
 
     /// A first look at each row before any row is checked, for a file whose rows refer to each
     /// other (a village naming a commune further down the same file). Most importers need none.
@@ -59,6 +65,42 @@ pub(crate) trait Importer: Sized {
 
     /// Writes one checked row inside the import's transaction (`w.tx`), through store functions.
     async fn write(&mut self, item: &Self::Item, w: &mut Writing<'_>) -> Result<(), sqlx::Error>;
+
+    /// Writes a chunk of checked rows: row by row unless the importer writes a chunk in
+    /// multi-row statements (a statement costs a round trip, and on SQLite a hop to its
+    /// connection's thread and back, whatever its size).
+    async fn write_chunk(
+        &mut self,
+        items: &[Self::Item],
+        w: &mut Writing<'_>,
+    ) -> Result<(), sqlx::Error> {
+        for item in items {
+            self.write(item, w).await?;
+        }
+        Ok(())
+    }
+}
+
+/// How many checked rows one `write_chunk` gets.
+pub(crate) const WRITE_CHUNK: usize = 2_000;
+
+/// From how many written rows on an import counts as large (see [`Importer::TABLES`]).
+const ANALYZE_AFTER: usize = 1_000;
+
+/// The file's cells by field, for [`Importer::load`].
+pub(crate) struct Cells<'a> {
+    table: &'a Table,
+    cols: &'a Columns,
+}
+
+impl<'a> Cells<'a> {
+    /// The cell of `field` in every row (empty where the optional column is absent).
+    pub fn column(&self, field: usize) -> impl Iterator<Item = &'a str> + '_ {
+        self.table
+            .rows
+            .iter()
+            .map(move |(_, cells)| self.cols.get(cells, field))
+    }
 }
 
 /// What writing a row would do; the driver counts it in the report and keeps the item to write.
@@ -193,7 +235,10 @@ pub(crate) async fn run<I: Importer>(
     let Some(cols) = find_columns(table, I::FIELDS, opts, report) else {
         return Ok(());
     };
-    let mut importer = I::load(db).await?;
+    let started = Instant::now();
+    let cells = Cells { table, cols: &cols };
+    let mut importer = I::load(db, &cells).await?;
+    let loaded = Instant::now();
     let mut reading = Reading {
         cols,
         first_rows: HashMap::new(),
@@ -206,13 +251,28 @@ pub(crate) async fn run<I: Importer>(
         let verdict = importer.check(&mut reading.row(row, report));
         count(verdict, report, &mut items);
     }
-    if !report.ok() || opts.dry_run {
-        return Ok(());
+    let checked = Instant::now();
+    if report.ok() && !opts.dry_run {
+        importer.prepare(db, &mut items).await?;
+        let actor = opts.actor.as_deref().unwrap_or("import");
+        report.changes = write_all(db, &mut importer, &items, actor, opts).await?;
+        report.applied = true;
+        if items.len() >= ANALYZE_AFTER {
+            // The rows are in; slow plans later are no reason to say they are not.
+            if let Err(e) = db.analyze(I::TABLES).await {
+                tracing::warn!(error = %e, "refreshing statistics after an import failed");
+            }
+        }
     }
-    importer.prepare(db, &mut items).await?;
-    let actor = opts.actor.as_deref().unwrap_or("import");
-    report.changes = write_all(db, &mut importer, &items, actor, opts).await?;
-    report.applied = true;
+    // Where an import's time goes, for `RUST_LOG=loa=debug` (no cell values).
+    tracing::debug!(
+        rows = table.rows.len(),
+        written = items.len(),
+        load_ms = (loaded - started).as_millis() as u64,
+        check_ms = (checked - loaded).as_millis() as u64,
+        write_ms = checked.elapsed().as_millis() as u64,
+        "import timings"
+    );
     Ok(())
 }
 
@@ -231,7 +291,8 @@ fn count<T>(verdict: Checked<T>, report: &mut Report, items: &mut Vec<T>) {
     }
 }
 
-/// Writes every item in one transaction: all of them, or none when any write fails.
+/// Writes every item in one transaction, a chunk at a time: all of them, or none when any
+/// write fails.
 async fn write_all<I: Importer>(
     db: &Db,
     importer: &mut I,
@@ -248,9 +309,9 @@ async fn write_all<I: Importer>(
             actor,
             changes: Vec::new(),
         };
-        for item in items {
-            importer.write(item, &mut w).await?;
-            bar.inc(1);
+        for chunk in items.chunks(WRITE_CHUNK) {
+            importer.write_chunk(chunk, &mut w).await?;
+            bar.inc(chunk.len() as u64);
         }
         w.changes
     });

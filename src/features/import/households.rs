@@ -1,9 +1,9 @@
 //! `loa import households`: households with their village, poverty class, members and phones.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{HashMap, HashSet};
 use std::ops::RangeInclusive;
 
-use super::driver::{Checked, Importer, Row, Writing};
+use super::driver::{Cells, Checked, Importer, Row, Writing};
 use super::parse;
 use super::places::Places;
 use super::store::{self, Household, StoredHousehold};
@@ -70,11 +70,12 @@ pub const FIELDS: &[Field] = &[
     ),
 ];
 
-/// A household row to write; what changed decides which statements run.
+/// A household row to write; what changed decides which statements it is part of.
 pub(crate) struct Item {
     code: String,
     fields: Household,
-    phones: BTreeSet<String>,
+    /// Sorted, each once (as [`phones`] returns them).
+    phones: Vec<String>,
     /// None: a new household.
     id: Option<i64>,
     write_row: bool,
@@ -83,12 +84,10 @@ pub(crate) struct Item {
 
 pub(crate) struct Households {
     places: Places,
-    /// By code as written.
+    /// The stored households the file names, by code as written.
     stored: HashMap<String, StoredHousehold>,
     /// The code each stored code key belongs to: `cg 0001` is not a new household beside `CG-0001`.
     key_owner: HashMap<String, String>,
-    /// Contact ids by phone, loaded once there is something to write.
-    contacts: HashMap<String, i64>,
 }
 
 impl Households {
@@ -172,28 +171,36 @@ fn number(row: &mut Row<'_>, field: usize, range: RangeInclusive<i64>) -> Option
     }
 }
 
-/// Every phone a row lists, in E.164.
-fn phones(row: &mut Row<'_>) -> BTreeSet<String> {
-    let mut phones = BTreeSet::new();
+/// Every phone a row lists, in E.164, sorted and each once: a set, kept in a `Vec` because a
+/// file of a hundred thousand rows holds a hundred thousand of them at once.
+fn phones(row: &mut Row<'_>) -> Vec<String> {
+    let mut phones = Vec::new();
     for p in parse::phones(row.get(PHONES)) {
         match p {
-            Ok(m) => {
-                phones.insert(m.as_str().to_string());
-            }
+            Ok(m) => phones.push(m.as_str().to_string()),
             Err(bad) => row.problem(PHONES, Msg::new("import-bad-phone").arg("value", bad)),
         }
     }
+    phones.sort_unstable();
+    phones.dedup();
     phones
 }
 
 impl Importer for Households {
     type Item = Item;
     const FIELDS: &'static [Field] = FIELDS;
+    const TABLES: &'static [&'static str] = &["households", "household_contacts", "contacts"];
 
-    async fn load(db: &Db) -> Result<Self, sqlx::Error> {
+    async fn load(db: &Db, cells: &Cells<'_>) -> Result<Self, sqlx::Error> {
+        let keys: HashSet<String> = cells
+            .column(CODE)
+            .filter(|c| !c.is_empty())
+            .map(code_key)
+            .collect();
+        let keys: Vec<String> = keys.into_iter().collect();
         let mut key_owner = HashMap::new();
         let mut stored = HashMap::new();
-        for h in store::households(db).await? {
+        for h in store::households_by_key(db, &keys).await? {
             key_owner.insert(code_key(&h.code), h.code.clone());
             stored.insert(h.code.clone(), h);
         }
@@ -201,7 +208,6 @@ impl Importer for Households {
             places: Places::load(db).await?,
             stored,
             key_owner,
-            contacts: HashMap::new(),
         })
     }
 
@@ -237,44 +243,35 @@ impl Importer for Households {
         })
     }
 
-    /// Contacts are loaded only for a file that will be written.
-    async fn prepare(&mut self, db: &Db, _items: &mut Vec<Item>) -> Result<(), sqlx::Error> {
-        self.contacts = store::contact_ids(db).await?;
-        Ok(())
-    }
-
     async fn write(&mut self, it: &Item, w: &mut Writing<'_>) -> Result<(), sqlx::Error> {
-        let id = match it.id {
-            Some(id) if !it.write_row => id,
-            _ => store::save_household(&mut w.tx, &it.code, &it.fields, w.now).await?,
-        };
-        if it.write_links {
-            self.link_phones(id, &it.phones, w).await?;
-        }
-        Ok(())
+        self.write_chunk(std::slice::from_ref(it), w).await
     }
-}
 
-impl Households {
-    /// Makes `phones` the phones of household `id`, with a new contact for a phone that has none.
-    async fn link_phones(
+    /// A chunk in a few multi-row statements: the households, the links to replace, the
+    /// contacts of new phones, the new links.
+    async fn write_chunk(
         &mut self,
-        id: i64,
-        phones: &BTreeSet<String>,
+        items: &[Item],
         w: &mut Writing<'_>,
     ) -> Result<(), sqlx::Error> {
-        store::unlink_phones(&mut w.tx, id).await?;
-        for phone in phones {
-            let contact = match self.contacts.get(phone) {
-                Some(c) => *c,
-                None => {
-                    let c = store::insert_contact(&mut w.tx, phone, w.now).await?;
-                    self.contacts.insert(phone.clone(), c);
-                    c
-                }
-            };
-            store::link_phone(&mut w.tx, id, contact).await?;
-        }
-        Ok(())
+        let rows: Vec<(&str, &Household)> = items
+            .iter()
+            .filter(|it| it.write_row)
+            .map(|it| (it.code.as_str(), &it.fields))
+            .collect();
+        store::save_households(&mut w.tx, &rows, w.now).await?;
+        let relinked = || items.iter().filter(|it| it.write_links);
+        let stale: Vec<i64> = relinked().filter_map(|it| it.id).collect();
+        store::unlink_households(&mut w.tx, &stale).await?;
+        let mut phones: Vec<&str> = relinked()
+            .flat_map(|it| it.phones.iter().map(String::as_str))
+            .collect();
+        phones.sort_unstable();
+        phones.dedup();
+        store::ensure_contacts(&mut w.tx, &phones, w.now).await?;
+        let links: Vec<(&str, &str)> = relinked()
+            .flat_map(|it| it.phones.iter().map(|p| (it.code.as_str(), p.as_str())))
+            .collect();
+        store::link_phones(&mut w.tx, &links).await
     }
 }

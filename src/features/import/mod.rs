@@ -134,7 +134,13 @@ pub struct Options {
 
 /// Imports the file at `path` (`.csv` or `.xlsx`).
 pub async fn run(db: &Db, kind: Kind, path: &Path, opts: &Options) -> Result<Report, ImportError> {
+    let started = std::time::Instant::now();
     let table = table::read(path)?;
+    tracing::debug!(
+        rows = table.rows.len(),
+        read_ms = started.elapsed().as_millis() as u64,
+        "import file read"
+    );
     let mut opts = opts.clone();
     if opts.actor.is_none() {
         let name = path

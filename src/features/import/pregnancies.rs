@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use chrono::{NaiveDate, Utc};
 
-use super::driver::{Checked, Importer, Row, Writing};
+use super::driver::{Cells, Checked, Importer, Row, Writing};
 use super::parse;
 use super::places::Places;
 use super::table::Field;
@@ -154,7 +154,7 @@ impl Importer for Pregnancies {
     type Item = Item;
     const FIELDS: &'static [Field] = FIELDS;
 
-    async fn load(db: &Db) -> Result<Self, sqlx::Error> {
+    async fn load(db: &Db, _cells: &Cells<'_>) -> Result<Self, sqlx::Error> {
         Ok(Pregnancies {
             places: Places::load(db).await?,
             homes: mstore::homes_by_phone(db).await?,

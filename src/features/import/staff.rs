@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use super::driver::{Checked, Importer, Row, Writing};
+use super::driver::{Cells, Checked, Importer, Row, Writing};
 use super::parse;
 use super::places::Places;
 use super::store::{self, StoredStaff};
@@ -95,7 +95,7 @@ impl Importer for Staff {
     type Item = Item;
     const FIELDS: &'static [Field] = FIELDS;
 
-    async fn load(db: &Db) -> Result<Self, sqlx::Error> {
+    async fn load(db: &Db, _cells: &Cells<'_>) -> Result<Self, sqlx::Error> {
         Ok(Staff {
             places: Places::load(db).await?,
             stored: store::staff(db).await?,

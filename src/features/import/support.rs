@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 
-use super::driver::{Checked, Importer, Row, Writing};
+use super::driver::{Cells, Checked, Importer, Row, Writing};
 use super::table::Field;
 use super::{households, parse, store};
 use crate::db::Db;
@@ -215,7 +215,7 @@ impl Importer for Support {
     type Item = Item;
     const FIELDS: &'static [Field] = FIELDS;
 
-    async fn load(db: &Db) -> Result<Self, sqlx::Error> {
+    async fn load(db: &Db, _cells: &Cells<'_>) -> Result<Self, sqlx::Error> {
         Ok(Support {
             households: store::household_ids(db).await?,
             stored: records::records_by_key(db).await?,

@@ -136,6 +136,18 @@ async fn run_case(db: &Db, case: &Case) -> Report {
         .expect(case.name)
 }
 
+async fn run_cases(db: &Db) {
+    for case in CASES {
+        let report = run_case(db, case).await;
+        assert_eq!(
+            summary(db, &report).await,
+            case.expect,
+            "file {}",
+            case.name
+        );
+    }
+}
+
 #[test]
 fn every_file_reports_and_writes_as_expected() {
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -147,16 +159,143 @@ fn every_file_reports_and_writes_as_expected() {
         let url = format!("sqlite://{}/import.db", dir.path().display());
         let db = crate::db::connect(&url).await.expect("db");
         crate::db::migrate(&db).await.expect("migrate");
-        for case in CASES {
-            let report = run_case(&db, case).await;
-            assert_eq!(
-                summary(&db, &report).await,
-                case.expect,
-                "file {}",
-                case.name
-            );
+        run_cases(&db).await;
+    });
+}
+
+/// The same files on PostgreSQL when `LOA_TEST_DATABASE_URL` names a server (as the integration
+/// tests do).
+#[test]
+fn every_file_reports_and_writes_as_expected_on_postgres() {
+    on_postgres(|db| Box::pin(async move { run_cases(&db).await }));
+}
+
+/// Runs `body` on a fresh PostgreSQL database when `LOA_TEST_DATABASE_URL` names a server, and
+/// drops the database afterwards, whatever `body` did.
+fn on_postgres(body: fn(Db) -> futures::future::BoxFuture<'static, ()>) {
+    let Some(admin) = std::env::var("LOA_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+    else {
+        eprintln!("SKIPPED: LOA_TEST_DATABASE_URL names no PostgreSQL server");
+        return;
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let name = format!("loa_t_{}", uuid::Uuid::new_v4().simple());
+        let server = sqlx::PgPool::connect(&admin).await.expect("PostgreSQL");
+        let create = format!("CREATE DATABASE {name}");
+        sqlx::query(&create).execute(&server).await.expect("create");
+        let (base, _) = admin.split_once('?').unwrap_or((&admin, ""));
+        let root = base.rsplit_once('/').map_or(base, |(r, _)| r);
+        let db = crate::db::connect(&format!("{root}/{name}"))
+            .await
+            .expect("db");
+        crate::db::migrate(&db).await.expect("migrate");
+        let ran = futures::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(body(db.clone())));
+        let ran = ran.await;
+        db.close().await;
+        let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+        sqlx::query(&drop).execute(&server).await.expect("drop");
+        if let Err(panic) = ran {
+            std::panic::resume_unwind(panic);
         }
     });
+}
+
+/// A households file of `n` rows (codes `T-00000`…, village B010201). Household `i` has its own
+/// phone; with `shared`, every seventh also lists the phone of the household 2,001 rows before
+/// it (another write chunk); with `moved`, every fifth lists a new phone instead of its own.
+fn many_households(n: usize, shared: bool, moved: bool) -> String {
+    let mut out = String::from("Mã hộ,Họ tên chủ hộ,Thôn/bản,Số điện thoại\n");
+    for i in 0..n {
+        let mut phones = vec![if moved && i % 5 == 0 {
+            format!("0913{i:06}")
+        } else {
+            format!("0912{i:06}")
+        }];
+        if shared && i % 7 == 0 && i >= 2_001 {
+            phones.push(format!("0912{:06}", i - 2_001));
+        }
+        out.push_str(&format!("T-{i:05},Hộ {i},B010201,{}\n", phones.join("; ")));
+    }
+    out
+}
+
+async fn count(db: &Db, sql: &str) -> i64 {
+    crate::with_db!(db, pool => sqlx::query_scalar(sql).fetch_one(pool).await).expect("count")
+}
+
+async fn phones_of(db: &Db, code: &str) -> Vec<String> {
+    crate::with_db!(db, pool => sqlx::query_scalar(
+        "SELECT c.msisdn FROM household_contacts hc
+           JOIN contacts c ON c.id = hc.contact_id JOIN households h ON h.id = hc.household_id
+          WHERE h.code = $1 ORDER BY c.msisdn"
+    ).bind(code).fetch_all(pool).await)
+    .expect("phones")
+}
+
+/// A file of several write chunks, whose rows share phones across chunk boundaries, written in
+/// multi-row statements: every household and link once, a phone listed twice one contact; the
+/// same file again changes nothing; moving phones relinks exactly the rows that moved.
+async fn households_across_chunks(db: &Db) {
+    let import = |kind: Kind, file: String| async move {
+        let t = table::read_csv(file.as_bytes()).expect("csv");
+        run_table(db, kind, &t, &Options::default())
+            .await
+            .expect("import")
+    };
+    let import_households = |file: String| import(Kind::Households, file);
+    assert!(import(Kind::Areas, DEMO_PLACES.to_string()).await.applied);
+    let n = 2 * driver::WRITE_CHUNK + 500;
+    let shared = (2_001..n).filter(|i| i % 7 == 0).count() as i64;
+    let r = import_households(many_households(n, true, false)).await;
+    assert_eq!((r.created, r.applied), (n, true));
+    assert_eq!(count(db, "SELECT COUNT(*) FROM households").await, n as i64);
+    assert_eq!(count(db, "SELECT COUNT(*) FROM contacts").await, n as i64);
+    let links = "SELECT COUNT(*) FROM household_contacts";
+    assert_eq!(count(db, links).await, n as i64 + shared);
+    assert_eq!(
+        phones_of(db, "T-04207").await,
+        ["+84912002206", "+84912004207"]
+    );
+
+    let r = import_households(many_households(n, true, false)).await;
+    assert_eq!((r.unchanged, r.created, r.updated), (n, 0, 0));
+    assert_eq!(count(db, links).await, n as i64 + shared);
+
+    let r = import_households(many_households(n, false, true)).await;
+    let moved = (0..n).filter(|i| i % 5 == 0).count();
+    let unshared = (2_001..n).filter(|i| i % 7 == 0 && i % 5 != 0).count();
+    assert_eq!((r.updated, r.applied), (moved + unshared, true));
+    assert_eq!(count(db, links).await, n as i64);
+    let contacts = count(db, "SELECT COUNT(*) FROM contacts").await;
+    assert_eq!(contacts, (n + moved) as i64, "old contacts stay");
+    assert_eq!(phones_of(db, "T-04207").await, ["+84912004207"]);
+    assert_eq!(phones_of(db, "T-04205").await, ["+84913004205"]);
+}
+
+#[test]
+fn households_across_write_chunks() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let dir = tempfile::tempdir().expect("dir");
+    rt.block_on(async {
+        let url = format!("sqlite://{}/import.db", dir.path().display());
+        let db = crate::db::connect(&url).await.expect("db");
+        crate::db::migrate(&db).await.expect("migrate");
+        households_across_chunks(&db).await;
+    });
+}
+
+#[test]
+fn households_across_write_chunks_on_postgres() {
+    on_postgres(|db| Box::pin(async move { households_across_chunks(&db).await }));
 }
 
 /// A report as a Vietnamese office reads it: statuses in Vietnamese, a hint when households come
