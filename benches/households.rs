@@ -234,8 +234,10 @@ async fn run(n: usize, queries: usize, dir: &Path, url: String) -> anyhow::Resul
     let app = loa::server::open(config).await?;
     let db = &app.services.db;
 
-    if let Some(t) = sqlite3_import(dir, &f.households)? {
-        figure("baseline: sqlite3 .import of the same file", t, "");
+    if backend == "SQLite" {
+        if let Some(t) = sqlite3_import(dir, &f.households)? {
+            figure("baseline: sqlite3 .import of the same file", t, "");
+        }
     }
     if let Some(t) = pg_copy(db, &f.households).await? {
         figure("baseline: COPY FROM STDIN of the same file", t, "");

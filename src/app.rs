@@ -22,12 +22,15 @@ use crate::gateway::simulator::Simulator;
 use crate::gateway::webhook::WebhookAuth;
 use crate::gateway::{files, Gateway, GatewayHandle, Gateways, ReportSink};
 use crate::i18n::{LoadError, Locales};
+use crate::inbox::Inbox;
 use crate::outbox::dispatcher::{Dispatcher, Settings};
 use crate::outbox::Outbox;
 use crate::scheduler::Jobs;
 
 pub struct App {
     pub services: Services,
+    /// Stores and marks inbound messages with group commits (see `inbox::writer`).
+    pub inbox: Inbox,
     pub config: Config,
     pub gateways: Arc<Gateways>,
     /// USSD aggregators by gateway id: they send no SMS, so they are not in `gateways`' routing.
@@ -61,6 +64,7 @@ impl App {
         services.prices = prices;
         let instance = config.instance();
         Ok(Arc::new(App {
+            inbox: Inbox::new(services.clone()),
             services,
             config,
             gateways: Arc::new(gateways),

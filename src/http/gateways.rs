@@ -183,6 +183,15 @@ async fn metrics(State(app): State<AppState>, _: Caller) -> Result<impl IntoResp
         "# HELP loa_dispatch_unroutable_total Sends that found no gateway and went back to the queue.\n# TYPE loa_dispatch_unroutable_total counter\nloa_dispatch_unroutable_total {}",
         app.gateways.unroutable()
     );
+    let (writes, commits) = app.inbox.write_counts();
+    let _ = writeln!(
+        out,
+        "# HELP loa_inbox_writes_total Inbound messages stored and marked through the group-commit writer.\n# TYPE loa_inbox_writes_total counter\nloa_inbox_writes_total {writes}"
+    );
+    let _ = writeln!(
+        out,
+        "# HELP loa_inbox_commits_total Transactions the inbox writer committed for them.\n# TYPE loa_inbox_commits_total counter\nloa_inbox_commits_total {commits}"
+    );
     let by_status = crate::outbox::store::count_by_status(&app.services.db).await?;
     let _ = writeln!(
         out,

@@ -14,7 +14,7 @@ use super::error::ApiError;
 use crate::app::{App, AppState};
 use crate::gateway::webhook::{WebhookAuth, WebhookEvent, WebhookReply, WebhookRequest};
 use crate::gateway::{Channel, DeliveryStatus, GatewayHandle, Inbound};
-use crate::inbox::{self, MAX_TEXT_CHARS};
+use crate::inbox::MAX_TEXT_CHARS;
 use crate::outbox;
 use crate::text::strip_controls;
 
@@ -138,7 +138,7 @@ async fn store(app: &App, handle: &GatewayHandle, event: WebhookEvent) -> Result
     match event {
         WebhookEvent::Inbound(mut msg) => {
             clean_inbound(&mut msg);
-            inbox::receive_and_handle(&app.services, &msg).await?;
+            app.inbox.receive_and_handle(&msg).await?;
             handle.counters.inbound.fetch_add(1, Ordering::Relaxed);
         }
         WebhookEvent::Report {

@@ -1,9 +1,12 @@
 //! The inbox: an inbound message is stored (once) before its webhook is answered, then handled.
 //!
-//! `receive` is all a webhook waits for; `handle` hands a stored SMS to the dialog and marks the
-//! row, and the inbox sweep calls it again for rows a crash left unhandled.
+//! [`Inbox`] is what the HTTP edge uses: it stores and marks through the group-commit
+//! [`writer`], so concurrent webhooks share their commits. `receive` is all a webhook waits for
+//! before its message is safe; `handle` hands a stored SMS to the dialog and marks the row, and
+//! the inbox sweep calls it again for rows a crash left unhandled.
 
 mod store;
+pub mod writer;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
@@ -12,6 +15,8 @@ use crate::dialog::{self, DialogError, Services};
 use crate::gateway::Inbound;
 use crate::hash::text_hash;
 use crate::phone::Sender;
+use store::{Done, NewRow, Write};
+use writer::{Writer, WriterError};
 
 /// A message without a provider id counts as a repeat of one with the same sender and text
 /// received this recently (providers that give no id still retry).
@@ -26,6 +31,8 @@ pub enum InboxError {
     Db(#[from] sqlx::Error),
     #[error("dialog: {0}")]
     Dialog(#[from] DialogError),
+    #[error(transparent)]
+    Writer(#[from] WriterError),
 }
 
 /// The inbox's answer to a webhook: the stored row, and whether it was there already.
@@ -36,22 +43,77 @@ pub struct Stored {
     pub duplicate: bool,
 }
 
-/// Stores `msg` unless it is a repeat. Returns once it is on disk.
-pub async fn receive(db: &Db, msg: &Inbound) -> Result<Stored, InboxError> {
-    let row = store::NewRow {
-        msg,
-        sender: sender_column(&msg.sender),
-        hash: text_hash(&msg.text),
-        now: time::now(),
-    };
-    let stored = match &msg.provider_id {
-        Some(provider_id) => store::insert_with_id(db, &row, provider_id).await?,
-        None => {
-            let since = row.now - TimeDelta::seconds(NO_ID_WINDOW_SECONDS);
-            store::insert_unless_recent(db, &row, since).await?
+/// The inbox of one process: the services its dialog answers with and the writer its stores and
+/// marks share.
+#[derive(Clone)]
+pub struct Inbox {
+    svc: Services,
+    writer: Writer,
+}
+
+impl Inbox {
+    pub fn new(svc: Services) -> Inbox {
+        let writer = Writer::new(svc.db.clone());
+        Inbox { svc, writer }
+    }
+
+    /// Stores `msg` unless it is a repeat. Returns once it is on disk (committed with whatever
+    /// else was waiting).
+    pub async fn receive(&self, msg: &Inbound) -> Result<Stored, InboxError> {
+        match self.writer.write(Write::Store(new_row(msg))).await? {
+            Done::Stored(stored) => Ok(stored),
+            Done::Marked => Err(sqlx::Error::Protocol("a store answered as a mark".into()).into()),
         }
-    };
-    Ok(stored)
+    }
+
+    /// Stores `msg` and, when it is new, answers it. A failure after storing is left to the inbox
+    /// sweep, so the caller (a webhook) still answers 200: the message is safe.
+    pub async fn receive_and_handle(&self, msg: &Inbound) -> Result<Stored, InboxError> {
+        let stored = self.receive(msg).await?;
+        if !stored.duplicate {
+            if let Err(err) = self.handle_new(stored.id, msg).await {
+                tracing::warn!(%err, inbound_id = stored.id, "handling deferred to the inbox sweep");
+            }
+        }
+        Ok(stored)
+    }
+
+    /// (writes, commits) of the group-commit writer so far.
+    pub fn write_counts(&self) -> (u64, u64) {
+        self.writer.counts()
+    }
+
+    /// Handles a message this process has just stored: no need to read it back.
+    async fn handle_new(&self, id: i64, msg: &Inbound) -> Result<(), InboxError> {
+        let (status, note) =
+            answer(&self.svc, id, Ok::<_, ()>(&msg.sender), Some(&msg.text)).await?;
+        self.writer.write(Write::Mark { id, status, note }).await?;
+        Ok(())
+    }
+}
+
+fn new_row(msg: &Inbound) -> NewRow {
+    let now = time::now();
+    NewRow {
+        gateway_id: msg.gateway_id.clone(),
+        provider_id: msg.provider_id.clone(),
+        channel: msg.channel.as_str(),
+        sender: sender_column(&msg.sender),
+        text: msg.text.clone(),
+        hash: text_hash(&msg.text),
+        now,
+        since: now - TimeDelta::seconds(NO_ID_WINDOW_SECONDS),
+    }
+}
+
+/// Stores `msg` unless it is a repeat, in a transaction of its own (no writer: for callers with
+/// only a database, such as tests). Returns once it is on disk.
+pub async fn receive(db: &Db, msg: &Inbound) -> Result<Stored, InboxError> {
+    let mut done = store::write_batch(db, &[&Write::Store(new_row(msg))]).await?;
+    match done.pop() {
+        Some(Done::Stored(stored)) => Ok(stored),
+        _ => Err(sqlx::Error::Protocol("a store answered as a mark".into()).into()),
+    }
 }
 
 /// The sender as stored: E.164 for a mobile, the raw sender id otherwise.
@@ -68,28 +130,26 @@ pub async fn handle(svc: &Services, id: i64) -> Result<(), InboxError> {
     let Some(row) = store::pending(&svc.db, id).await? else {
         return Ok(());
     };
-    let (status, note) = match (Sender::classify(&row.sender), row.text) {
-        (Ok(Sender::Mobile(msisdn)), Some(text)) => {
-            let note = dialog::sms::handle(svc, &msisdn, &text, id).await?;
-            ("handled", note)
-        }
-        (Ok(_), _) => ("ignored", "sender is not a mobile number: never answered"),
-        (Err(_), _) => ("ignored", "sender is not a valid number"),
-    };
+    let sender = Sender::classify(&row.sender);
+    let (status, note) = answer(svc, id, sender.as_ref(), row.text.as_deref()).await?;
     store::mark(&svc.db, id, status, note).await?;
     Ok(())
 }
 
-/// Stores `msg` and, when it is new, answers it. A failure after storing is left to the inbox
-/// sweep, so the caller (a webhook) still answers 200: the message is safe.
-pub async fn receive_and_handle(svc: &Services, msg: &Inbound) -> Result<Stored, InboxError> {
-    let stored = receive(&svc.db, msg).await?;
-    if !stored.duplicate {
-        if let Err(err) = handle(svc, stored.id).await {
-            tracing::warn!(%err, inbound_id = stored.id, "handling deferred to the inbox sweep");
+/// The dialog's answer to message `id`, and the status and note its row gets.
+async fn answer<E>(
+    svc: &Services,
+    id: i64,
+    sender: Result<&Sender, E>,
+    text: Option<&str>,
+) -> Result<(&'static str, &'static str), InboxError> {
+    Ok(match (sender, text) {
+        (Ok(Sender::Mobile(msisdn)), Some(text)) => {
+            ("handled", dialog::sms::handle(svc, msisdn, text, id).await?)
         }
-    }
-    Ok(stored)
+        (Ok(_), _) => ("ignored", "sender is not a mobile number: never answered"),
+        (Err(_), _) => ("ignored", "sender is not a valid number"),
+    })
 }
 
 /// Messages stored but never handled (the process died between storing and answering), oldest first.

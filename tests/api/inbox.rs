@@ -154,3 +154,97 @@ async fn two_copies_arriving_at_once_without_an_id_are_one_message() {
     }
     t.stop().await;
 }
+
+fn inbound(provider_id: Option<String>, text: &str) -> loa::gateway::Inbound {
+    loa::gateway::Inbound {
+        gateway_id: "simulator".into(),
+        provider_id,
+        sender: loa::phone::Sender::classify(DEMO_PHONE).expect("sender"),
+        text: text.into(),
+        channel: loa::gateway::Channel::Sms,
+    }
+}
+
+/// Messages arriving together share commits (group commit), and a repeat inside one batch is
+/// told apart exactly as a repeat of a stored message is: one row, the same id, `duplicate`.
+#[tokio::test]
+async fn concurrent_messages_share_commits_and_repeats_in_one_batch_are_stored_once() {
+    let t = common::spawn().await;
+    let (writes_before, commits_before) = t.app.inbox.write_counts();
+    let mut calls = Vec::new();
+    for n in 0..32 {
+        for _ in 0..2 {
+            calls.push(inbound(Some(format!("batch-{n}")), "HD"));
+        }
+    }
+    for n in 0..8 {
+        for _ in 0..2 {
+            calls.push(inbound(None, &format!("no id {n}")));
+        }
+    }
+    let tasks: Vec<_> = calls
+        .into_iter()
+        .map(|m| {
+            let inbox = t.app.inbox.clone();
+            tokio::spawn(async move { (m.provider_id.clone(), inbox.receive(&m).await) })
+        })
+        .collect();
+    let mut by_key: std::collections::HashMap<String, Vec<loa::inbox::Stored>> = Default::default();
+    for (n, task) in tasks.into_iter().enumerate() {
+        let (provider, stored) = task.await.expect("task");
+        let key = provider.unwrap_or_else(|| format!("no-id-{}", (n - 64) / 2));
+        by_key.entry(key).or_default().push(stored.expect("stored"));
+    }
+    assert_eq!(by_key.len(), 40);
+    for (key, stored) in &by_key {
+        let fresh = stored.iter().filter(|s| !s.duplicate).count();
+        assert_eq!(fresh, 1, "{key}: {stored:?}");
+        assert_eq!(stored[0].id, stored[1].id, "{key}: {stored:?}");
+    }
+    assert_eq!(
+        common::count(&t.app, "SELECT COUNT(*) FROM inbound_messages").await,
+        40
+    );
+    let (writes, commits) = t.app.inbox.write_counts();
+    assert_eq!(writes - writes_before, 80);
+    assert!(
+        commits - commits_before < 80,
+        "80 concurrent stores took {} commits: no batching",
+        commits - commits_before
+    );
+    t.stop().await;
+}
+
+/// A row the database refuses costs its own caller only: the batch is written again one by one.
+/// PostgreSQL refuses a NUL in text; SQLite stores it.
+#[tokio::test]
+async fn a_refused_row_fails_alone_and_its_batch_mates_are_stored() {
+    let t = common::spawn().await;
+    let mut calls = vec![inbound(Some("bad".into()), "H\0D")];
+    calls.extend((0..20).map(|n| inbound(Some(format!("good-{n}")), "HD")));
+    let tasks: Vec<_> = calls
+        .into_iter()
+        .map(|m| {
+            let inbox = t.app.inbox.clone();
+            tokio::spawn(async move { inbox.receive(&m).await })
+        })
+        .collect();
+    let mut results = Vec::new();
+    for task in tasks {
+        results.push(task.await.expect("task"));
+    }
+    let postgres = t.app.services.db.backend() == loa::db::Backend::Postgres;
+    assert_eq!(results[0].is_err(), postgres, "{:?}", results[0]);
+    for r in &results[1..] {
+        assert!(r.as_ref().is_ok_and(|s| !s.duplicate), "{r:?}");
+    }
+    assert_eq!(
+        common::count(
+            &t.app,
+            "SELECT COUNT(*) FROM inbound_messages WHERE provider_id LIKE 'good-%'"
+        )
+        .await,
+        20
+    );
+    t.stop().await;
+}

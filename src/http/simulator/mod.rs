@@ -126,7 +126,7 @@ async fn sms(
         text: body.text,
         channel: Channel::Sms,
     };
-    let stored = inbox::receive_and_handle(&app.services, &inbound).await?;
+    let stored = app.inbox.receive_and_handle(&inbound).await?;
     // A repeat is stored once and answered once: the answer to the first copy answers it.
     let note = stored.duplicate.then(|| {
         let msg = Msg::new("sim-duplicate").num("seconds", inbox::NO_ID_WINDOW_SECONDS);
