@@ -27,15 +27,18 @@ const DUE: &str = "((status = 'queued' AND next_attempt_at <= $3)
 const RETURNING: &str =
     "RETURNING id, recipient, text, encoding, parts, priority, topic, attempts, expires_at";
 
-/// Takes up to `limit` due rows of at least `min_priority`, highest priority first, and leases
-/// them to `holder`. PostgreSQL skips rows another instance is claiming; SQLite has one writer,
-/// so its claim is atomic as it stands.
+/// Takes due rows of at least `min_priority`, highest priority first, and leases them to
+/// `holder`: at most `rows` of them, and no more than `parts` SMS parts in all (always at least
+/// one row), since gateways' rates count parts and a claim should last about as long whatever
+/// the messages' length. PostgreSQL skips rows another instance is claiming (locked in the
+/// innermost query: it takes no window function); SQLite has one writer, so its claim is atomic
+/// as it stands.
 pub async fn claim(
     db: &Db,
     holder: &str,
     lease: TimeDelta,
     min_priority: i64,
-    limit: i64,
+    (rows, parts): (i64, i64),
 ) -> Result<Vec<Claimed>, sqlx::Error> {
     let now = time::now();
     let lock = match db {
@@ -46,8 +49,13 @@ pub async fn claim(
         "UPDATE outbox
             SET status = 'sending', lease_until = $1, claimed_by = $2, attempts = attempts + 1,
                 updated_at = $3
-          WHERE id IN (SELECT id FROM outbox WHERE {DUE}
-                        ORDER BY priority DESC, id LIMIT $5 {lock})
+          WHERE id IN (
+                SELECT id FROM (
+                    SELECT id, parts, SUM(parts) OVER (ORDER BY priority DESC, id) AS upto
+                      FROM (SELECT id, parts, priority FROM outbox WHERE {DUE}
+                             ORDER BY priority DESC, id LIMIT $5 {lock}) due
+                ) counted
+                 WHERE upto <= $6 OR upto = parts)
          {RETURNING}"
     );
     let mut rows: Vec<Claimed> = with_db!(db, pool => sqlx::query_as(&sql)
@@ -55,7 +63,8 @@ pub async fn claim(
         .bind(holder)
         .bind(now)
         .bind(min_priority)
-        .bind(limit)
+        .bind(rows)
+        .bind(parts.max(1))
         .fetch_all(pool)
         .await)?;
     // RETURNING gives no order; keep the one the claim chose.
@@ -148,4 +157,63 @@ async fn settle_tx(
         };
         q.execute(conn).await.map(|r| r.rows_affected())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outbox::{NewMessage, Outbox, Priority};
+
+    async fn queued(texts: &[String]) -> (Db, tempfile::TempDir) {
+        let dir = tempfile::tempdir().expect("dir");
+        let db = crate::db::connect(&format!("sqlite://{}/c.db", dir.path().display()))
+            .await
+            .expect("db");
+        crate::db::migrate(&db).await.expect("migrate");
+        let outbox = Outbox::new(db.clone(), 24, 24);
+        for (n, text) in texts.iter().enumerate() {
+            let msg = NewMessage {
+                recipient: crate::phone::Msisdn::parse("0912345678").expect("phone"),
+                text: text.clone(),
+                priority: Priority::Bulk,
+                topic: None,
+                origin: "test".into(),
+                idempotency_key: format!("k{n}"),
+                not_before: None,
+                expires_at: None,
+            };
+            outbox.enqueue(msg).await.expect("enqueue");
+        }
+        (db, dir)
+    }
+
+    async fn claimed(db: &Db, limits: (i64, i64)) -> Vec<i64> {
+        let rows = claim(db, "me", TimeDelta::seconds(60), 0, limits).await;
+        rows.expect("claim").iter().map(|r| r.parts).collect()
+    }
+
+    #[tokio::test]
+    async fn a_claim_holds_no_more_parts_than_asked_and_always_one_row() {
+        let long = "x".repeat(400); // three GSM-7 parts
+        let (db, _dir) = queued(&[long.clone(), long.clone(), "short".into(), long]).await;
+        assert_eq!(claimed(&db, (50, 6)).await, vec![3, 3]);
+        assert_eq!(
+            claimed(&db, (50, 2)).await,
+            vec![1],
+            "the first due row always goes"
+        );
+        assert_eq!(
+            claimed(&db, (50, 2)).await,
+            vec![3],
+            "even when longer than the budget"
+        );
+        assert!(claimed(&db, (50, 100)).await.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_claim_holds_no_more_rows_than_asked() {
+        let (db, _dir) = queued(&["a".into(), "b".into(), "c".into()]).await;
+        assert_eq!(claimed(&db, (2, 100)).await, vec![1, 1]);
+        assert_eq!(claimed(&db, (2, 100)).await, vec![1]);
+    }
 }

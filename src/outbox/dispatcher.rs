@@ -217,7 +217,7 @@ impl Dispatcher {
             &self.holder,
             self.settings.lease,
             min_priority,
-            limit,
+            (i64::from(self.settings.batch_size.max(1)), limit),
         )
         .await
     }
@@ -308,8 +308,9 @@ struct Hold {
     until: Option<tokio::time::Instant>,
 }
 
-/// Rows to claim at once: what the gateways can send in about a quarter of a second. A larger
-/// claim would hold bulk rows waiting on the rate limit while a reply waits behind them.
+/// Parts to claim at once: what the gateways can send in about a quarter of a second (their
+/// rates count parts), and never more than `batch_size`. A larger claim would hold bulk rows
+/// waiting on the rate limit while a reply waits behind them.
 fn claim_limit(total_rate: u32, batch_size: u32) -> i64 {
     i64::from((total_rate / 4).clamp(1, batch_size.max(1)))
 }
