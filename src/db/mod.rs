@@ -1,6 +1,7 @@
 //! One database handle over SQLite or PostgreSQL, chosen by the URL, with shared query code.
 
 pub mod connect;
+pub mod group;
 pub mod lock;
 pub mod sql;
 pub mod time;

@@ -192,6 +192,11 @@ async fn metrics(State(app): State<AppState>, _: Caller) -> Result<impl IntoResp
         out,
         "# HELP loa_inbox_commits_total Transactions the inbox writer committed for them.\n# TYPE loa_inbox_commits_total counter\nloa_inbox_commits_total {commits}"
     );
+    let (reports, report_commits) = app.services.outbox.report_counts();
+    let _ = writeln!(
+        out,
+        "# HELP loa_report_writes_total Delivery reports applied through the group-commit writer.\n# TYPE loa_report_writes_total counter\nloa_report_writes_total {reports}\n# HELP loa_report_commits_total Transactions the report writer committed for them.\n# TYPE loa_report_commits_total counter\nloa_report_commits_total {report_commits}"
+    );
     let by_status = crate::outbox::store::count_by_status(&app.services.db).await?;
     let _ = writeln!(
         out,

@@ -200,16 +200,17 @@ struct Report<'a> {
 
 impl Report<'_> {
     /// Applies the report, or keeps it for a send not yet recorded (see `outbox::receive_report`).
-    async fn apply(&self, app: &App) -> Result<(), sqlx::Error> {
-        let db = &app.services.db;
-        let received = outbox::receive_report(
-            db,
-            self.gateway_id,
-            self.provider_id,
-            self.status,
-            self.error,
-        )
-        .await?;
+    async fn apply(&self, app: &App) -> Result<(), outbox::OutboxError> {
+        let received = app
+            .services
+            .outbox
+            .report(outbox::ReportIn {
+                gateway_id: self.gateway_id.to_string(),
+                provider_id: self.provider_id.to_string(),
+                status: self.status,
+                error: self.error.map(str::to_string),
+            })
+            .await?;
         if received == outbox::Received::Kept {
             tracing::info!(gateway = %self.gateway_id, status = ?self.status, "delivery report before its send was recorded: kept");
         }

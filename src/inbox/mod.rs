@@ -1,22 +1,21 @@
 //! The inbox: an inbound message is stored (once) before its webhook is answered, then handled.
 //!
-//! [`Inbox`] is what the HTTP edge uses: it stores and marks through the group-commit
-//! [`writer`], so concurrent webhooks share their commits. `receive` is all a webhook waits for
+//! [`Inbox`] is what the HTTP edge uses: it stores and marks through a group-commit writer
+//! (`db::group`), so concurrent webhooks share their commits. `receive` is all a webhook waits for
 //! before its message is safe; `handle` hands a stored SMS to the dialog and marks the row, and
 //! the inbox sweep calls it again for rows a crash left unhandled.
 
 mod store;
-pub mod writer;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
+use crate::db::group::{Group, GroupError};
 use crate::db::{time, Db};
 use crate::dialog::{self, DialogError, Services};
 use crate::gateway::Inbound;
 use crate::hash::text_hash;
 use crate::phone::Sender;
 use store::{Done, NewRow, Write};
-use writer::{Writer, WriterError};
 
 /// A message without a provider id counts as a repeat of one with the same sender and text
 /// received this recently (providers that give no id still retry).
@@ -32,7 +31,7 @@ pub enum InboxError {
     #[error("dialog: {0}")]
     Dialog(#[from] DialogError),
     #[error(transparent)]
-    Writer(#[from] WriterError),
+    Writer(#[from] GroupError),
 }
 
 /// The inbox's answer to a webhook: the stored row, and whether it was there already.
@@ -48,12 +47,14 @@ pub struct Stored {
 #[derive(Clone)]
 pub struct Inbox {
     svc: Services,
-    writer: Writer,
+    writer: Group<Write, Done>,
 }
 
 impl Inbox {
     pub fn new(svc: Services) -> Inbox {
-        let writer = Writer::new(svc.db.clone());
+        let writer = Group::new(svc.db.clone(), |db, writes| {
+            Box::pin(store::write_batch(db, writes))
+        });
         Inbox { svc, writer }
     }
 

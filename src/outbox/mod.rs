@@ -17,6 +17,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;
 use tokio::sync::Notify;
 
+use crate::db::group::{Group, GroupError};
 use crate::db::lock::xact_lock;
 use crate::db::tx::Tx;
 use crate::db::{time, Db};
@@ -27,7 +28,8 @@ use crate::with_tx;
 pub use crate::gateway::DeliveryStatus;
 pub use claim::Claimed;
 pub use report::{
-    apply_early, apply_report, forget_early_before, is_known, receive_report, Received, ReportKey,
+    apply_early, apply_report, forget_early_before, is_known, receive_report, Received, ReportIn,
+    ReportKey,
 };
 
 /// Rows in one `enqueue_many` statement: 14 binds a row stays far below either backend's limit.
@@ -112,29 +114,53 @@ impl Status {
     }
 }
 
-/// The handle features use to send: enqueue, and wake the dispatcher.
+/// The handle features use to send: enqueue, and wake the dispatcher; and the one delivery
+/// reports come in through.
 #[derive(Clone)]
 pub struct Outbox {
     db: Db,
     reply_ttl: TimeDelta,
     bulk_ttl: TimeDelta,
     wake: Arc<Notify>,
+    /// Reports from concurrent webhooks, applied with group commits.
+    reports: Group<ReportIn, Option<Received>>,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum OutboxError {
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
+    #[error(transparent)]
+    Group(#[from] GroupError),
 }
 
 impl Outbox {
     pub fn new(db: Db, reply_ttl_hours: u32, bulk_ttl_hours: u32) -> Outbox {
+        let reports = Group::new(db.clone(), |db, reports| {
+            Box::pin(report::apply_known_batch(db, reports))
+        });
         Outbox {
             db,
             reply_ttl: TimeDelta::hours(reply_ttl_hours.into()),
             bulk_ttl: TimeDelta::hours(bulk_ttl_hours.into()),
             wake: Arc::new(Notify::new()),
+            reports,
         }
+    }
+
+    /// A gateway's report on a sent message (see [`receive_report`]): applied together with the
+    /// reports of other webhooks waiting at the same moment, or kept when it overtook its send.
+    pub async fn report(&self, r: ReportIn) -> Result<Received, OutboxError> {
+        if let Some(received) = self.reports.write(r.clone()).await? {
+            return Ok(received);
+        }
+        let error = r.error.as_deref();
+        Ok(receive_report(&self.db, &r.gateway_id, &r.provider_id, r.status, error).await?)
+    }
+
+    /// (reports, commits) of the delivery reports' group-commit writer so far.
+    pub fn report_counts(&self) -> (u64, u64) {
+        self.reports.counts()
     }
 
     pub fn db(&self) -> &Db {

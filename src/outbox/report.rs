@@ -4,9 +4,10 @@ use futures::future::BoxFuture;
 
 use super::Outbox;
 use crate::db::sql::Sql;
+use crate::db::tx::{on_tx, Tx};
 use crate::db::{time, Db};
 use crate::gateway::{DeliveryStatus, ReportError, ReportSink};
-use crate::{bind_all, execute, with_db};
+use crate::{bind_all, execute, with_db, with_tx};
 
 /// How the report names the message: by the provider's id, or by our own outbox id where the
 /// provider echoes a reference we gave it.
@@ -23,6 +24,16 @@ pub enum ReportKey<'a> {
 /// "sent" after "delivered" changes nothing) or an unknown message, which are not errors.
 pub async fn apply_report(
     db: &Db,
+    key: ReportKey<'_>,
+    status: DeliveryStatus,
+    error: Option<&str>,
+) -> Result<bool, sqlx::Error> {
+    Ok(with_tx!(db, tx => apply_report_tx(&mut Tx::from(tx), key, status, error).await?))
+}
+
+/// [`apply_report`] inside a caller's transaction.
+async fn apply_report_tx(
+    tx: &mut Tx<'_>,
     key: ReportKey<'_>,
     status: DeliveryStatus,
     error: Option<&str>,
@@ -45,25 +56,66 @@ pub async fn apply_report(
         } => {
             let sql =
                 format!("{set} WHERE gateway_id = $3 AND provider_id = $4 AND status IN {from}");
-            execute!(db, pool => sqlx::query(&sql)
+            on_tx!(tx, conn => sqlx::query(&sql)
                 .bind(now)
                 .bind(error)
                 .bind(gateway_id)
                 .bind(provider_id)
-                .execute(pool)
-                .await)?
+                .execute(conn)
+                .await
+                .map(|r| r.rows_affected()))?
         }
         ReportKey::Outbox(id) => {
             let sql = format!("{set} WHERE id = $3 AND status IN {from}");
-            execute!(db, pool => sqlx::query(&sql)
+            on_tx!(tx, conn => sqlx::query(&sql)
                 .bind(now)
                 .bind(error)
                 .bind(id)
-                .execute(pool)
-                .await)?
+                .execute(conn)
+                .await
+                .map(|r| r.rows_affected()))?
         }
     };
     Ok(done > 0)
+}
+
+/// A delivery report as a webhook brings it, owned, for the group-commit writer.
+#[derive(Clone, Debug)]
+pub struct ReportIn {
+    pub gateway_id: String,
+    pub provider_id: String,
+    pub status: DeliveryStatus,
+    pub error: Option<String>,
+}
+
+/// Applies, in one transaction, the reports whose sends are recorded; the others answer `None`
+/// and take [`receive_report`]'s way one by one, which commits a kept report before it looks
+/// for its send again (inside a batch's transaction the dispatcher could not see it).
+pub async fn apply_known_batch(
+    db: &Db,
+    reports: &[&ReportIn],
+) -> Result<Vec<Option<Received>>, sqlx::Error> {
+    let mut out = Vec::with_capacity(reports.len());
+    with_tx!(db, tx => {
+        let mut tx = Tx::from(tx);
+        for r in reports {
+            if !is_known_tx(&mut tx, &r.gateway_id, &r.provider_id).await? {
+                out.push(None);
+                continue;
+            }
+            let key = ReportKey::Provider {
+                gateway_id: &r.gateway_id,
+                provider_id: &r.provider_id,
+            };
+            out.push(Some(
+                match apply_report_tx(&mut tx, key, r.status, r.error.as_deref()).await? {
+                    true => Received::Applied,
+                    false => Received::Unchanged,
+                },
+            ));
+        }
+    });
+    Ok(out)
 }
 
 /// What became of a report handed to [`receive_report`].
@@ -218,13 +270,26 @@ pub async fn forget_early_before(
 /// Whether a message sent through `gateway_id` carries `provider_id`: a report that finds no row
 /// to change is then a repeat (or late), not one that overtook its send.
 pub async fn is_known(db: &Db, gateway_id: &str, provider_id: &str) -> Result<bool, sqlx::Error> {
-    let n: i64 = with_db!(db, pool => sqlx::query_scalar(
-        "SELECT COUNT(*) FROM outbox WHERE gateway_id = $1 AND provider_id = $2"
-    )
-    .bind(gateway_id)
-    .bind(provider_id)
-    .fetch_one(pool)
-    .await)?;
+    let n: i64 = with_db!(db, pool => sqlx::query_scalar(KNOWN)
+        .bind(gateway_id)
+        .bind(provider_id)
+        .fetch_one(pool)
+        .await)?;
+    Ok(n > 0)
+}
+
+const KNOWN: &str = "SELECT COUNT(*) FROM outbox WHERE gateway_id = $1 AND provider_id = $2";
+
+async fn is_known_tx(
+    tx: &mut Tx<'_>,
+    gateway_id: &str,
+    provider_id: &str,
+) -> Result<bool, sqlx::Error> {
+    let n: i64 = on_tx!(tx, conn => sqlx::query_scalar(KNOWN)
+        .bind(gateway_id)
+        .bind(provider_id)
+        .fetch_one(conn)
+        .await)?;
     Ok(n > 0)
 }
 

@@ -108,3 +108,71 @@ async fn a_report_sent_before_the_send_is_settled_is_applied_once_it_is() {
     );
     t.stop().await;
 }
+
+/// Reports arriving together are applied with shared commits, each exactly as alone: known sends
+/// change status, repeats change nothing, and a report for a send not yet recorded is kept.
+#[tokio::test]
+async fn concurrent_reports_share_commits_and_each_lands_as_alone() {
+    let t = common::spawn().await;
+    let mut ids = Vec::new();
+    for n in 0..40 {
+        ids.push(t.enqueue_reply(DEMO_PHONE, &format!("tin {n}")).await);
+    }
+    // The simulator delivers and reports each; after its last report, nothing else reports.
+    common::eventually(common::PATIENCE, "the simulator's reports", async || {
+        let n = common::count(
+            &t.app,
+            "SELECT COUNT(*) FROM outbox WHERE status = 'delivered'",
+        )
+        .await;
+        common::done_if(n == 40, n)
+    })
+    .await;
+    // As a real gateway leaves them: sent, each with its provider's id.
+    loa::execute!(&t.app.services.db, pool => sqlx::query(
+        "UPDATE outbox SET status = 'sent', gateway_id = 'g', provider_id = 'p' || CAST(id AS TEXT)"
+    )
+    .execute(pool)
+    .await)
+    .expect("mark sent");
+    let report = |provider_id: String| loa::outbox::ReportIn {
+        gateway_id: "g".into(),
+        provider_id,
+        status: loa::gateway::DeliveryStatus::Delivered,
+        error: None,
+    };
+    let mut reports: Vec<_> = ids.iter().map(|id| report(format!("p{id}"))).collect();
+    reports.push(report(format!("p{}", ids[0])));
+    reports.push(report("not-yet".into()));
+    let (_, commits_before) = t.app.services.outbox.report_counts();
+    let tasks: Vec<_> = reports
+        .into_iter()
+        .map(|r| {
+            let outbox = t.app.services.outbox.clone();
+            tokio::spawn(async move { outbox.report(r).await.expect("report") })
+        })
+        .collect();
+    let mut received = Vec::new();
+    for task in tasks {
+        received.push(task.await.expect("task"));
+    }
+    use loa::outbox::Received;
+    let applied = received.iter().filter(|r| **r == Received::Applied).count();
+    assert_eq!(applied, 40, "{received:?}");
+    assert!(received.contains(&Received::Unchanged), "the repeat");
+    assert_eq!(received.last(), Some(&Received::Kept));
+    for id in &ids {
+        assert_eq!(common::outbox_status(&t.app, *id).await, "delivered");
+    }
+    assert_eq!(
+        common::count(&t.app, "SELECT COUNT(*) FROM early_reports").await,
+        1
+    );
+    let (_, commits) = t.app.services.outbox.report_counts();
+    assert!(
+        commits - commits_before < 42,
+        "42 concurrent reports took {} commits",
+        commits - commits_before
+    );
+    t.stop().await;
+}
