@@ -93,14 +93,13 @@ pub async fn send(
     );
     let try_later = Msg::new("reply-budget-try-later").num("minutes", budget.window_minutes);
     let try_later = contact.render(&svc.locales, &try_later);
-    let mut outcome = Replied::Queued;
-    let checked = svc
-        .outbox
-        .enqueue_reply(to, &text, windows, |recent| {
-            outcome = decide(budget, recent);
-            let text = match outcome {
+    let text_for_count = text.clone();
+    let message = {
+        let to = to.clone();
+        move |recent| {
+            let text = match decide(budget, recent) {
                 Replied::Queued => text.clone(),
-                Replied::TryLater => try_later,
+                Replied::TryLater => try_later.clone(),
                 Replied::LoopGuard | Replied::Silent => return None,
             };
             Some(NewMessage {
@@ -113,8 +112,13 @@ pub async fn send(
                 not_before: None,
                 expires_at: None,
             })
-        })
+        }
+    };
+    let (recent, checked) = svc
+        .outbox
+        .enqueue_reply(to, &text_for_count, windows, Box::new(message))
         .await?;
+    let outcome = decide(budget, recent);
     if checked.is_none() {
         tracing::info!(to = %to, outcome = ?outcome, "reply held back");
     }

@@ -7,6 +7,7 @@
 mod claim;
 pub mod dispatcher;
 pub mod lease;
+mod replies;
 mod report;
 mod retry;
 pub mod store;
@@ -18,15 +19,14 @@ use serde::Serialize;
 use tokio::sync::Notify;
 
 use crate::db::group::{Group, GroupError};
-use crate::db::lock::xact_lock;
-use crate::db::tx::Tx;
 use crate::db::{time, Db};
 use crate::phone::Msisdn;
 use crate::text;
-use crate::with_tx;
 
 pub use crate::gateway::DeliveryStatus;
 pub use claim::Claimed;
+use replies::ReplyWrite;
+pub use replies::{Choose, ReplyDone};
 pub use report::{
     apply_early, apply_report, forget_early_before, is_known, receive_report, Received, ReportIn,
     ReportKey,
@@ -34,6 +34,32 @@ pub use report::{
 
 /// Rows in one `enqueue_many` statement: 14 binds a row stays far below either backend's limit.
 pub const BATCH: usize = 500;
+
+/// How long a message may wait to go, by kind.
+#[derive(Clone, Copy, Debug)]
+pub struct Ttl {
+    pub reply: TimeDelta,
+    pub bulk: TimeDelta,
+}
+
+impl Ttl {
+    /// `msg` as a row: encoding and parts computed here, once, from the final text.
+    fn row<'a>(&self, msg: &'a NewMessage, now: DateTime<Utc>) -> store::Row<'a> {
+        let not_before = msg.not_before.unwrap_or(now);
+        let ttl = if msg.priority == Priority::Reply {
+            self.reply
+        } else {
+            self.bulk
+        };
+        store::Row {
+            msg,
+            info: text::analyze(&msg.text),
+            not_before,
+            expires_at: msg.expires_at.unwrap_or(not_before + ttl),
+            now,
+        }
+    }
+}
 
 /// Replies to a person outrank reminders, which outrank bulk sends; only replies go out in quiet hours.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -119,9 +145,10 @@ impl Status {
 #[derive(Clone)]
 pub struct Outbox {
     db: Db,
-    reply_ttl: TimeDelta,
-    bulk_ttl: TimeDelta,
+    ttl: Ttl,
     wake: Arc<Notify>,
+    /// Replies from concurrent handlers, counted and queued with group commits.
+    replies: Group<ReplyWrite, ReplyDone>,
     /// Reports from concurrent webhooks, applied with group commits.
     reports: Group<ReportIn, Option<Received>>,
 }
@@ -139,11 +166,17 @@ impl Outbox {
         let reports = Group::new(db.clone(), |db, reports| {
             Box::pin(report::apply_known_batch(db, reports))
         });
+        let replies = Group::new(db.clone(), |db, replies| {
+            Box::pin(replies::write_batch(db, replies))
+        });
         Outbox {
             db,
-            reply_ttl: TimeDelta::hours(reply_ttl_hours.into()),
-            bulk_ttl: TimeDelta::hours(bulk_ttl_hours.into()),
+            ttl: Ttl {
+                reply: TimeDelta::hours(reply_ttl_hours.into()),
+                bulk: TimeDelta::hours(bulk_ttl_hours.into()),
+            },
             wake: Arc::new(Notify::new()),
+            replies,
             reports,
         }
     }
@@ -212,47 +245,33 @@ impl Outbox {
     }
 
     fn row<'a>(&self, msg: &'a NewMessage, now: DateTime<Utc>) -> store::Row<'a> {
-        let not_before = msg.not_before.unwrap_or(now);
-        let ttl = if msg.priority == Priority::Reply {
-            self.reply_ttl
-        } else {
-            self.bulk_ttl
-        };
-        store::Row {
-            msg,
-            info: text::analyze(&msg.text),
-            not_before,
-            expires_at: msg.expires_at.unwrap_or(not_before + ttl),
-            now,
-        }
+        self.ttl.row(msg, now)
     }
 
     /// A reply to `recipient`, decided by `choose` from the replies it got lately (those with
-    /// the text `text` since `same_since`, all since `all_since`): the count and the insert hold
-    /// one lock per recipient (see `db::lock`), so instances sharing a database count each
-    /// other's replies exactly. `choose` gives the message to queue, or none.
+    /// the text `text` since `same_since`, all since `all_since`), counted and queued together
+    /// with the other replies waiting at the same moment: the count and the insert hold one lock
+    /// per recipient (see `db::lock`), so instances sharing a database count each other's replies
+    /// exactly. Returns what the count found and the row queued, if `choose` gave one.
     pub async fn enqueue_reply(
         &self,
         recipient: &Msisdn,
         text: &str,
-        (same_since, all_since): (DateTime<Utc>, DateTime<Utc>),
-        choose: impl FnOnce(RecentReplies) -> Option<NewMessage>,
-    ) -> Result<Option<Enqueued>, OutboxError> {
-        let key = format!("reply:{}", recipient.as_str());
-        let to = recipient.as_str();
-        let enqueued = with_tx!(&self.db, tx => {
-            let mut tx = Tx::from(tx);
-            xact_lock(&mut tx, &key).await?;
-            let recent = store::recent_replies_tx(&mut tx, to, text, same_since, all_since).await?;
-            match choose(recent) {
-                Some(msg) => Some(store::insert_tx(&mut tx, &self.row(&msg, time::now())).await?),
-                None => None,
-            }
-        });
-        if enqueued.is_some_and(|e| e.created) {
+        windows: (DateTime<Utc>, DateTime<Utc>),
+        choose: replies::Choose,
+    ) -> Result<ReplyDone, OutboxError> {
+        let write = ReplyWrite {
+            recipient: recipient.clone(),
+            text: text.to_string(),
+            windows,
+            choose,
+            ttl: self.ttl,
+        };
+        let (recent, queued) = self.replies.write(write).await?;
+        if queued.is_some_and(|e| e.created) {
             self.wake.notify_one();
         }
-        Ok(enqueued)
+        Ok((recent, queued))
     }
 
     /// Marks rows whose time ran out; the dispatcher never claims them.
