@@ -6,7 +6,8 @@
 //! webhook is still answered after its write is on disk. There is no timer: while one batch
 //! commits, the next gathers, so a lone write waits for nobody and a burst shares its commits. A
 //! batch that fails (one row the database refuses) is written again one write at a time, so one
-//! bad row costs only its own caller.
+//! bad row costs only its own caller; a batch that finds the database out of reach fails all its
+//! callers at once (each then answers 503), rather than waiting the pool's time-out once each.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -139,6 +140,12 @@ impl<W, D> Task<W, D> {
                     let _ = job.done.send(Ok(d));
                 }
             }
+            // Out of reach: one by one would wait the pool's time-out once per write.
+            Err(err) if super::unavailable(&err) => {
+                for job in jobs {
+                    let _ = job.done.send(Err(out_of_reach(&err)));
+                }
+            }
             Err(err) if jobs.len() > 1 => {
                 tracing::warn!(%err, writes = jobs.len(), "batch refused: writing one by one");
                 for job in jobs {
@@ -156,6 +163,31 @@ impl<W, D> Task<W, D> {
                     let _ = job.done.send(Err(err));
                 }
             }
+        }
+    }
+}
+
+/// The error each caller of a batch gets when the database was out of reach: still of the
+/// "not now" kind (`db::unavailable`), since a `sqlx::Error` cannot be cloned.
+fn out_of_reach(err: &sqlx::Error) -> sqlx::Error {
+    let kind = match err {
+        sqlx::Error::Io(e) => e.kind(),
+        _ => std::io::ErrorKind::Other,
+    };
+    sqlx::Error::Io(std::io::Error::new(kind, err.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_caller_of_an_unreachable_batch_hears_not_now() {
+        for err in [
+            sqlx::Error::PoolTimedOut,
+            sqlx::Error::Io(std::io::ErrorKind::ConnectionRefused.into()),
+        ] {
+            assert!(crate::db::unavailable(&out_of_reach(&err)));
         }
     }
 }
