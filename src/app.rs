@@ -11,6 +11,7 @@ use std::time::Duration;
 use chrono::TimeDelta;
 
 use crate::config::Config;
+use crate::db::group::Group;
 use crate::db::Db;
 use crate::dialog::keywords::{KeywordError, Keywords};
 use crate::dialog::{ReplyBudget, Services};
@@ -87,7 +88,11 @@ impl App {
             config.dispatcher.bulk_ttl_hours,
         );
         let unknown: Arc<dyn Prices> = Arc::new(Gateways::default());
+        let ussd_sessions = Group::new(db.clone(), |db, records| {
+            Box::pin(crate::dialog::ussd::record_batch(db, records))
+        });
         Ok(Services {
+            ussd_sessions,
             db,
             locales: Arc::new(locales),
             keywords: Arc::new(keywords),

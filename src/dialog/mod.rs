@@ -43,6 +43,8 @@ pub struct Services {
     pub maternal: crate::features::maternal::Settings,
     /// What SMS parts cost through the gateways (a notice's preview).
     pub prices: Arc<dyn Prices>,
+    /// USSD steps' session rows, written with group commits (see `db::group`).
+    pub ussd_sessions: crate::db::group::Group<ussd::Record, ()>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -53,4 +55,6 @@ pub enum DialogError {
     Outbox(#[from] OutboxError),
     #[error("notice: {0}")]
     Notice(#[from] crate::features::notices::NoticeError),
+    #[error(transparent)]
+    Group(#[from] crate::db::group::GroupError),
 }

@@ -197,6 +197,11 @@ async fn metrics(State(app): State<AppState>, _: Caller) -> Result<impl IntoResp
         out,
         "# HELP loa_report_writes_total Delivery reports applied through the group-commit writer.\n# TYPE loa_report_writes_total counter\nloa_report_writes_total {reports}\n# HELP loa_report_commits_total Transactions the report writer committed for them.\n# TYPE loa_report_commits_total counter\nloa_report_commits_total {report_commits}"
     );
+    let (steps, step_commits) = app.services.ussd_sessions.counts();
+    let _ = writeln!(
+        out,
+        "# HELP loa_ussd_session_writes_total USSD steps' session rows written through the group-commit writer.\n# TYPE loa_ussd_session_writes_total counter\nloa_ussd_session_writes_total {steps}\n# HELP loa_ussd_session_commits_total Transactions the USSD session writer committed for them.\n# TYPE loa_ussd_session_commits_total counter\nloa_ussd_session_commits_total {step_commits}"
+    );
     let by_status = crate::outbox::store::count_by_status(&app.services.db).await?;
     let _ = writeln!(
         out,

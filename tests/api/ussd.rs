@@ -488,3 +488,36 @@ async fn support_status_tells_a_stranger_how_to_register_and_an_officer_to_send_
     assert!(!officer[0].contains("Ho CG-"), "{}", officer[0]);
     t.stop().await;
 }
+
+/// Steps arriving together share the commit of their session rows; each session still moves
+/// exactly as alone (its next step finds where the last one left it).
+#[tokio::test]
+async fn concurrent_steps_share_commits_and_each_session_moves_as_alone() {
+    let t = common::spawn().await;
+    let (_, before) = t.app.services.ussd_sessions.counts();
+    let firsts = (0..30).map(|n| {
+        let t = &t;
+        async move { t.ussd(&format!("c-{n}"), DEMO_PHONE, "").await }
+    });
+    for screen in futures::future::join_all(firsts).await {
+        assert_eq!(screen, MAIN_VI);
+    }
+    let (writes, commits) = t.app.services.ussd_sessions.counts();
+    assert_eq!(writes, 30);
+    assert!(
+        commits - before < 30,
+        "30 concurrent steps took {commits} commits"
+    );
+    let seconds = (0..30).map(|n| {
+        let t = &t;
+        async move { t.ussd(&format!("c-{n}"), DEMO_PHONE, "4").await }
+    });
+    for screen in futures::future::join_all(seconds).await {
+        assert_eq!(screen, MARRIAGE_VI);
+    }
+    assert_eq!(
+        common::count(&t.app, "SELECT COUNT(*) FROM ussd_sessions WHERE steps = 2").await,
+        30
+    );
+    t.stop().await;
+}

@@ -24,7 +24,7 @@ use crate::i18n::{Msg, FALLBACK};
 use crate::phone::Msisdn;
 use walk::{Fetched, Outcome, Walk};
 
-pub use sessions::forget_expired;
+pub use sessions::{forget_expired, record_batch, Record};
 
 /// A session unanswered this long is over; its next request starts over at the main menu.
 pub const SESSION_SECONDS: i64 = 180;
@@ -180,7 +180,8 @@ pub async fn answer(
         now,
         ended: screen.end,
     };
-    sessions::record(&svc.db, step, &visit).await?;
+    let record = sessions::Record::new(step, &visit);
+    svc.ussd_sessions.write(record).await?;
     tracing::debug!(phone = %step.phone, screen = %screen_id, end = screen.end, "ussd step");
     Ok(screen)
 }

@@ -3,8 +3,9 @@
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::{Step, KEEP_EXPIRED_HOURS, SESSION_SECONDS};
+use crate::db::tx::{on_tx, Tx};
 use crate::db::Db;
-use crate::{execute, with_db};
+use crate::{execute, with_db, with_tx};
 
 /// A phone's contact and a session, either of which may not exist yet.
 #[derive(sqlx::FromRow)]
@@ -40,10 +41,51 @@ pub struct Visit<'a> {
     pub ended: bool,
 }
 
-/// Creates or moves the session row; the first end of a session is kept.
-pub async fn record(db: &Db, step: &Step<'_>, visit: &Visit<'_>) -> Result<(), sqlx::Error> {
-    let now = visit.now;
-    execute!(db, pool => sqlx::query(
+/// A step's session write, owned, for the group-commit writer (`Services::ussd_sessions`).
+pub struct Record {
+    gateway_id: String,
+    session_id: String,
+    msisdn: String,
+    service_code: String,
+    network_code: Option<String>,
+    offset: i64,
+    restarted: bool,
+    screen_id: String,
+    now: DateTime<Utc>,
+    ended: bool,
+}
+
+impl Record {
+    pub fn new(step: &Step<'_>, visit: &Visit<'_>) -> Record {
+        Record {
+            gateway_id: step.gateway_id.to_string(),
+            session_id: step.session_id.to_string(),
+            msisdn: step.phone.as_str().to_string(),
+            service_code: step.service_code.to_string(),
+            network_code: step.network_code.map(str::to_string),
+            offset: i64::try_from(visit.offset).unwrap_or(i64::MAX),
+            restarted: visit.restarted,
+            screen_id: visit.screen_id.to_string(),
+            now: visit.now,
+            ended: visit.ended,
+        }
+    }
+}
+
+/// Creates or moves the session rows of the steps waiting at once, in one transaction and in
+/// their order; the first end of a session is kept.
+pub async fn record_batch(db: &Db, records: &[&Record]) -> Result<Vec<()>, sqlx::Error> {
+    with_tx!(db, tx => {
+        let mut tx = Tx::from(tx);
+        for r in records {
+            record_tx(&mut tx, r).await?;
+        }
+    });
+    Ok(vec![(); records.len()])
+}
+
+async fn record_tx(tx: &mut Tx<'_>, r: &Record) -> Result<(), sqlx::Error> {
+    on_tx!(tx, conn => sqlx::query(
         "INSERT INTO ussd_sessions (gateway_id, session_id, msisdn, service_code, network_code,
                 input_offset, steps, restarts, last_screen, created_at, updated_at, expires_at, ended_at)
          VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $9, $9, $10, $11)
@@ -56,20 +98,20 @@ pub async fn record(db: &Db, step: &Step<'_>, visit: &Visit<'_>) -> Result<(), s
                 expires_at = excluded.expires_at,
                 ended_at = COALESCE(ussd_sessions.ended_at, excluded.ended_at)"
     )
-    .bind(step.gateway_id)
-    .bind(step.session_id)
-    .bind(step.phone.as_str())
-    .bind(step.service_code)
-    .bind(step.network_code)
-    .bind(i64::try_from(visit.offset).unwrap_or(i64::MAX))
-    .bind(i64::from(visit.restarted))
-    .bind(visit.screen_id)
-    .bind(now)
-    .bind(now + TimeDelta::seconds(SESSION_SECONDS))
-    .bind(visit.ended.then_some(now))
-    .execute(pool)
-    .await)?;
-    Ok(())
+    .bind(&r.gateway_id)
+    .bind(&r.session_id)
+    .bind(&r.msisdn)
+    .bind(&r.service_code)
+    .bind(&r.network_code)
+    .bind(r.offset)
+    .bind(i64::from(r.restarted))
+    .bind(&r.screen_id)
+    .bind(r.now)
+    .bind(r.now + TimeDelta::seconds(SESSION_SECONDS))
+    .bind(r.ended.then_some(r.now))
+    .execute(conn)
+    .await
+    .map(drop))
 }
 
 /// Deletes session rows that expired before `now` minus [`KEEP_EXPIRED_HOURS`].
