@@ -263,6 +263,27 @@ async fn an_officer_signs_in_uploads_confirms_changes_a_status_and_the_pages_fit
         );
         shots.push(screenshot(&c, &format!("household-{size}.png")).await);
     }
+    // The narrowest phones (360 px): the nav wraps; no link is cut off or scrolled to.
+    viewport(&d, &c, 360, 740, true).await;
+    open(&c, &t, "/console/households/CG-0001", "#records").await;
+    let nav = c
+        .execute(
+            "const m = document.querySelector('.menu');
+             const out = [...m.querySelectorAll('a')]
+               .filter((a) => { const r = a.getBoundingClientRect();
+                                return r.left < 0 || r.right > window.innerWidth; })
+               .map((a) => a.textContent);
+             return { overflow: m.scrollWidth > m.clientWidth, out,
+                      page: document.documentElement.scrollWidth > window.innerWidth,
+                      links: m.querySelectorAll('a').length };",
+            vec![],
+        )
+        .await
+        .expect("nav");
+    assert_eq!(nav["overflow"], json!(false), "the nav scrolls sideways: {nav}");
+    assert_eq!(nav["out"], json!([]), "nav links outside the screen: {nav}");
+    assert_eq!(nav["page"], json!(false), "the page scrolls sideways: {nav}");
+    assert!(nav["links"].as_u64() > Some(4), "the officer's nav: {nav}");
     // A phone's touch targets: the nav links and the form's controls are at least 44 px tall.
     let small = c
         .execute(
