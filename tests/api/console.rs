@@ -877,3 +877,56 @@ async fn audit_count(t: &TestApp, kind: &str) -> i64 {
     .await)
     .expect("audit")
 }
+
+#[tokio::test]
+async fn an_admin_sees_every_villages_due_checkups_in_the_console_and_the_api_paged() {
+    let t = common::spawn().await;
+    let today = loa::db::time::now()
+        .with_timezone(&t.app.services.tz)
+        .date_naive();
+    let worker = t.token(Some("0912009001")).await;
+    let edd = today + chrono::TimeDelta::days(140);
+    let next = register_pregnancy(&t, &worker, "0912001001", edd).await;
+    let soon = today + chrono::TimeDelta::days(2);
+    let a = register_pregnancy(&t, &worker, "0912001002", edd - (next - soon)).await;
+    let b = register_pregnancy(&t, &worker, "0912001003", edd - (next - soon)).await;
+    assert_eq!((a, b), (soon, soon));
+
+    // The API: an admin (whose staff row names no village) lists all three, a page at a time.
+    let admin = t.token(None).await;
+    let list = |after: i64| {
+        let (t, admin) = (&t, &admin);
+        async move {
+            let url = format!("/api/v1/pregnancies?limit=2&after={after}");
+            let res = t.client.get(t.url(&url)).bearer_auth(admin).send().await;
+            let body: serde_json::Value = res.expect("list").json().await.expect("json");
+            body
+        }
+    };
+    let first = list(0).await;
+    let ids: Vec<i64> = first["pregnancies"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter_map(|p| p["id"].as_i64())
+        .collect();
+    assert_eq!(ids.len(), 2, "{first}");
+    let after = first["next_after"].as_i64().expect("a next page");
+    assert_eq!(after, ids[1]);
+    let second = list(after).await;
+    assert_eq!(second["pregnancies"].as_array().map(Vec::len), Some(1), "{second}");
+    assert!(second["next_after"].is_null(), "{second}");
+
+    // The console: both checkups of the week, and after the first pregnancy's id only later ones.
+    let page = Page::of(&t, None).await;
+    let (status, html) = page.get(&t, "/console/due").await;
+    assert_eq!(status, 200, "{html}");
+    for phone in ["0912001002", "0912001003"] {
+        assert!(html.contains(phone), "{phone}: {html}");
+    }
+    let (status, html) = page.get(&t, &format!("/console/due?after={}", ids[1])).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(!html.contains("0912001002"), "{html}");
+    assert!(html.contains("0912001003"), "{html}");
+    t.stop().await;
+}
