@@ -914,7 +914,11 @@ async fn an_admin_sees_every_villages_due_checkups_in_the_console_and_the_api_pa
     let after = first["next_after"].as_i64().expect("a next page");
     assert_eq!(after, ids[1]);
     let second = list(after).await;
-    assert_eq!(second["pregnancies"].as_array().map(Vec::len), Some(1), "{second}");
+    assert_eq!(
+        second["pregnancies"].as_array().map(Vec::len),
+        Some(1),
+        "{second}"
+    );
     assert!(second["next_after"].is_null(), "{second}");
 
     // The console: both checkups of the week, and after the first pregnancy's id only later ones.
@@ -924,9 +928,99 @@ async fn an_admin_sees_every_villages_due_checkups_in_the_console_and_the_api_pa
     for phone in ["0912001002", "0912001003"] {
         assert!(html.contains(phone), "{phone}: {html}");
     }
-    let (status, html) = page.get(&t, &format!("/console/due?after={}", ids[1])).await;
+    let (status, html) = page
+        .get(&t, &format!("/console/due?after={}", ids[1]))
+        .await;
     assert_eq!(status, 200, "{html}");
     assert!(!html.contains("0912001002"), "{html}");
     assert!(html.contains("0912001003"), "{html}");
+    t.stop().await;
+}
+
+/// The figure `<strong>N</strong>sent` of a dashboard in English.
+fn sent_figure(html: &str) -> i64 {
+    let end = html.find("</strong>sent").expect("the sent figure");
+    let start = html[..end].rfind("<strong>").expect("strong") + "<strong>".len();
+    html[start..end].replace(',', "").parse().expect("a number")
+}
+
+#[tokio::test]
+async fn each_commune_officer_counts_the_messages_of_their_own_communes_admins_and_monitors_all() {
+    let t = common::spawn().await;
+    // A commune officer of Vĩnh Thông (01981); the demo's officer has Cẩm Giàng (02008).
+    let db = &t.app.services.db;
+    let id: i64 = loa::with_db!(db, pool => sqlx::query_scalar(
+        "INSERT INTO staff (msisdn, name, role, updated_at)
+         VALUES ('+84912009077', 'Cán bộ Vĩnh Thông', 'commune_officer', $1) RETURNING id"
+    )
+    .bind(chrono::Utc::now())
+    .fetch_one(pool)
+    .await)
+    .expect("staff");
+    loa::execute!(db, pool => sqlx::query("INSERT INTO staff_areas (staff_id, area_code) VALUES ($1, '01981')")
+        .bind(id)
+        .execute(pool)
+        .await)
+    .expect("area");
+    // Cẩm Giàng's households ask three times, Vĩnh Thông's once; a stranger once.
+    for (phone, text) in [
+        ("0912001001", "HD"),
+        ("0912001003", "HD"),
+        ("0912001001", "TT"),
+        ("0912002001", "HD"),
+        ("0977000111", "HD"),
+    ] {
+        t.ask(phone, text).await;
+    }
+    t.settle_with(common::Settle {
+        delivery_reports: true,
+        ..Default::default()
+    })
+    .await;
+    let sent_to = |phones: &'static [&'static str]| {
+        let list = phones
+            .iter()
+            .map(|p| format!("'+84{}'", &p[1..]))
+            .collect::<Vec<_>>()
+            .join(",");
+        let sql = format!(
+            "SELECT COUNT(*) FROM outbox WHERE sent_at IS NOT NULL AND recipient IN ({list})"
+        );
+        let app = &t.app;
+        async move { common::count(app, &sql).await }
+    };
+    let cam_giang = sent_to(&["0912001001", "0912001003"]).await;
+    let vinh_thong = sent_to(&["0912002001"]).await;
+    let all = common::count(
+        &t.app,
+        "SELECT COUNT(*) FROM outbox WHERE sent_at IS NOT NULL",
+    )
+    .await;
+    assert!(
+        cam_giang >= 3 && vinh_thong >= 1,
+        "{cam_giang}, {vinh_thong}"
+    );
+    assert!(
+        all > cam_giang + vinh_thong,
+        "the stranger's reply counts for all only"
+    );
+
+    let first = Page::of(&t, Some("0912009003")).await;
+    let (status, html) = first.get(&t, "/console").await;
+    assert_eq!(status, 200, "{html}");
+    assert_eq!(sent_figure(&html), cam_giang, "Cẩm Giàng's officer");
+    assert!(html.contains("<strong>3</strong>replies"), "{html}");
+    let second = Page::of(&t, Some("0912009077")).await;
+    let (_, html) = second.get(&t, "/console").await;
+    assert_eq!(sent_figure(&html), vinh_thong, "Vĩnh Thông's officer");
+    assert!(html.contains("<strong>1</strong>replies"), "{html}");
+    // The health worker of Cẩm Giàng's three villages: the same phones as its officer.
+    let worker = Page::of(&t, Some("0912009001")).await;
+    let (_, html) = worker.get(&t, "/console").await;
+    assert_eq!(sent_figure(&html), cam_giang, "the health worker");
+    for page in [Page::of(&t, None).await, Page::monitor(&t).await] {
+        let (_, html) = page.get(&t, "/console").await;
+        assert_eq!(sent_figure(&html), all, "admin and monitor");
+    }
     t.stop().await;
 }

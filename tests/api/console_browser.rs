@@ -280,9 +280,17 @@ async fn an_officer_signs_in_uploads_confirms_changes_a_status_and_the_pages_fit
         )
         .await
         .expect("nav");
-    assert_eq!(nav["overflow"], json!(false), "the nav scrolls sideways: {nav}");
+    assert_eq!(
+        nav["overflow"],
+        json!(false),
+        "the nav scrolls sideways: {nav}"
+    );
     assert_eq!(nav["out"], json!([]), "nav links outside the screen: {nav}");
-    assert_eq!(nav["page"], json!(false), "the page scrolls sideways: {nav}");
+    assert_eq!(
+        nav["page"],
+        json!(false),
+        "the page scrolls sideways: {nav}"
+    );
     assert!(nav["links"].as_u64() > Some(4), "the officer's nav: {nav}");
     // A phone's touch targets: the nav links and the form's controls are at least 44 px tall.
     let small = c

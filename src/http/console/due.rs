@@ -7,12 +7,12 @@
 
 use askama::Template;
 use axum::extract::{Query, State};
-use serde::Deserialize;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use chrono::{NaiveDate, TimeDelta};
+use serde::Deserialize;
 
 use super::{page, Console, Layout, Texts};
 use crate::app::AppState;
