@@ -1024,3 +1024,111 @@ async fn each_commune_officer_counts_the_messages_of_their_own_communes_admins_a
     }
     t.stop().await;
 }
+
+/// The number shown in `id="{id}">…<`.
+fn shown(html: &str, id: &str) -> String {
+    let start = html
+        .find(&format!("id=\"{id}\">"))
+        .unwrap_or_else(|| panic!("no {id}: {html}"))
+        + id.len()
+        + 6;
+    html[start..start + html[start..].find('<').expect("end")].to_string()
+}
+
+#[tokio::test]
+async fn a_notice_names_classes_groups_roles_and_versions_is_scheduled_and_cancelled() {
+    let t = common::spawn().await;
+    let officer = Page::of(&t, Some("0912009003")).await;
+    let csrf = officer.csrf.clone();
+    let text = "Họp hộ nghèo lúc 8 giờ sáng thứ Bảy.";
+    let form = |extra: &[(&'static str, &'static str)]| {
+        let mut f = vec![("csrf", csrf.clone()), ("text", text.to_string())];
+        f.extend(extra.iter().map(|(k, v)| (*k, (*v).to_string())));
+        f
+    };
+    let post = async |f: Vec<(&str, String)>| {
+        let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        officer.post(&t, "/console/notices", &pairs).await
+    };
+
+    // Poor households of Cẩm Giàng: CG-0001, CG-0003, CG-0004 (three phones); only Dao: one.
+    let (status, _, html) = post(form(&[("poverty", "poor"), ("action", "preview")])).await;
+    assert_eq!(status, 200, "{html}");
+    assert_eq!(shown(&html, "preview-recipients"), "3");
+    assert!(html.contains("value=\"poor\" checked"), "kept: {html}");
+    let (_, _, html) = post(form(&[("ethnic_groups", "Dao"), ("action", "preview")])).await;
+    assert_eq!(shown(&html, "preview-recipients"), "1");
+    // A Tày version makes a second message with its own parts.
+    let (_, _, html) = post(form(&[("version-tyz", "Pày họp"), ("action", "preview")])).await;
+    assert!(shown(&html, "preview-each").contains("tyz"), "{html}");
+    // Village health workers of the commune instead of households: the demo's one worker.
+    let (_, _, html) = post(form(&[
+        ("roles", "village_health_worker"),
+        ("action", "preview"),
+    ]))
+    .await;
+    assert_eq!(shown(&html, "preview-recipients"), "1");
+
+    // Refused by field, every value kept: an unknown role, a time that is none, an empty version
+    // is no version.
+    let (status, _, html) = post(form(&[
+        ("roles", "king"),
+        ("roles", "household"),
+        ("poverty", "near_poor"),
+        ("ethnic_groups", "Tày, Dao"),
+        ("at", "tomorrow"),
+        ("version-hmn", "Hmoob"),
+        ("action", "send"),
+    ]))
+    .await;
+    assert_eq!(status, 400, "{html}");
+    for kept in [
+        "id=\"roles-error\"",
+        "id=\"at-error\"",
+        "value=\"household\" checked",
+        "value=\"near_poor\" checked",
+        "value=\"Tày, Dao\"",
+        "value=\"tomorrow\"",
+        ">Hmoob</textarea>",
+        "<details id=\"more\" open>",
+    ] {
+        assert!(html.contains(kept), "{kept}: {html}");
+    }
+    let notices_before = common::count(&t.app, "SELECT COUNT(*) FROM notices").await;
+    assert_eq!(notices_before, 0, "nothing made");
+
+    // Sent at a time tomorrow: scheduled, the page says when and for whom, then cancelled.
+    let tomorrow = (loa::db::time::now().with_timezone(&t.app.services.tz)
+        + chrono::TimeDelta::days(1))
+    .format("%Y-%m-%dT%H:%M")
+    .to_string();
+    let mut f = form(&[
+        ("poverty", "poor"),
+        ("version-tyz", "Pày họp"),
+        ("action", "send"),
+    ]);
+    f.push(("at", tomorrow.clone()));
+    let (status, location, html) = post(f).await;
+    assert_eq!(status, 303, "{html}");
+    let (_, html) = officer.get(&t, &location).await;
+    assert!(html.contains("Scheduled"), "{html}");
+    let when = format!(
+        "{}/{}/{} {}",
+        &tomorrow[8..10],
+        &tomorrow[5..7],
+        &tomorrow[..4],
+        &tomorrow[11..]
+    );
+    for shows in [when.as_str(), "Poor", "Tày: Pày họp", "id=\"cancel\""] {
+        assert!(html.contains(shows), "{shows}: {html}");
+    }
+    let cancel = format!("{location}/cancel");
+    let (status, _, _) = officer.post(&t, &cancel, &[("csrf", "wrong")]).await;
+    assert_eq!(status, 403);
+    let (status, back, _) = officer.post(&t, &cancel, &[("csrf", &csrf)]).await;
+    assert_eq!((status, back.as_str()), (303, location.as_str()));
+    let (_, html) = officer.get(&t, &location).await;
+    assert!(html.contains("id=\"status\">Cancelled<"), "{html}");
+    assert!(!html.contains("id=\"cancel\""), "{html}");
+    t.stop().await;
+}

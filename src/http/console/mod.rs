@@ -15,6 +15,7 @@ mod gateways;
 mod households;
 pub mod layout;
 mod legal_aid;
+mod notice_form;
 mod notices;
 mod sign_in;
 mod uploads;
