@@ -1132,3 +1132,57 @@ async fn a_notice_names_classes_groups_roles_and_versions_is_scheduled_and_cance
     assert!(!html.contains("id=\"cancel\""), "{html}");
     t.stop().await;
 }
+
+#[tokio::test]
+async fn the_live_preview_answers_the_forms_figures_or_its_errors_as_json() {
+    let t = common::spawn().await;
+    let officer = Page::of(&t, Some("0912009003")).await;
+    let csrf = officer.csrf.clone();
+    let path = "/console/notices/preview";
+    let text = "Họp thôn lúc 8 giờ sáng thứ Bảy.";
+    let (status, _, body) = officer.post(&t, path, &[("text", text)]).await;
+    assert_eq!(status, 403, "{body}");
+    let (status, _, body) = officer
+        .post(
+            &t,
+            path,
+            &[("csrf", &csrf), ("text", text), ("poverty", "poor")],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(
+        (&v["recipients"], &v["parts"], &v["cost"]),
+        (
+            &serde_json::json!("3"),
+            &serde_json::json!("3"),
+            &serde_json::json!("0 ₫")
+        )
+    );
+    let (status, _, body) = officer
+        .post(
+            &t,
+            path,
+            &[("csrf", &csrf), ("text", ""), ("areas", "B010301")],
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(
+        v["errors"]["areas"],
+        "Area B010301 is not one of your areas."
+    );
+    assert!(v["errors"]["text"].is_string(), "{v}");
+    // Nothing was made by looking.
+    assert_eq!(
+        common::count(&t.app, "SELECT COUNT(*) FROM notices").await,
+        0
+    );
+    let worker = Page::of(&t, Some("0912009001")).await;
+    let csrf = worker.csrf.clone();
+    let (status, _, _) = worker
+        .post(&t, path, &[("csrf", &csrf), ("text", text)])
+        .await;
+    assert_eq!(status, 403);
+    t.stop().await;
+}

@@ -386,3 +386,82 @@ async fn an_officer_composes_a_notice_sees_its_preview_sends_it_and_a_phone_rece
     c.close().await.expect("close");
     t.stop().await;
 }
+
+#[tokio::test]
+async fn the_notice_preview_follows_the_form_as_it_is_typed_without_submitting() {
+    let Some(d) = driver().await else { return };
+    let t = common::spawn().await;
+    let c = browser(&d).await;
+    viewport(&d, &c, 1366, 768, false).await;
+    let officer = t.account(Some("0912009003")).await;
+    sign_in(&c, &t, &officer).await;
+    open(&c, &t, "/console/notices", "#compose").await;
+    // A mark on this page: a submit would load a new page without it.
+    c.execute("window.stayed = true;", vec![])
+        .await
+        .expect("mark");
+    let hidden = c
+        .execute("return document.getElementById('preview').hidden;", vec![])
+        .await
+        .expect("hidden");
+    assert_eq!(hidden, json!(true), "no figures before anything is typed");
+
+    c.find(Locator::Id("text"))
+        .await
+        .expect("text field")
+        .send_keys("Họp thôn lúc 8 giờ sáng thứ Bảy.")
+        .await
+        .expect("type");
+    let figures = "const f = (id) => document.getElementById(id).textContent;
+         return !document.getElementById('preview').hidden && window.stayed === true
+           && [f('preview-recipients'), f('preview-parts'), f('preview-cost')];";
+    let shown = until(&c, "the live figures", figures).await;
+    assert_eq!(shown, json!(["5", "5", "0 ₫"]));
+
+    // Only poor households: the figures follow the tick.
+    c.find(Locator::Css("#more > summary"))
+        .await
+        .expect("more")
+        .click()
+        .await
+        .expect("open");
+    c.find(Locator::Css("input[name='poverty'][value='poor']"))
+        .await
+        .expect("poor")
+        .click()
+        .await
+        .expect("tick");
+    let script = format!(
+        "const r = document.getElementById('preview-recipients').textContent;
+         return r === '3' && window.stayed === true && {figures_fn};",
+        figures_fn = "[r, document.getElementById('preview-parts').textContent]"
+    );
+    let shown = until(&c, "the figures of poor households", &script).await;
+    assert_eq!(shown, json!(["3", "3"]));
+
+    // An area outside the officer's: what to fix, no figures.
+    c.find(Locator::Id("areas"))
+        .await
+        .expect("areas")
+        .send_keys("B010301")
+        .await
+        .expect("type");
+    let problem = until(
+        &c,
+        "the problem",
+        "const p = document.getElementById('preview-problem');
+         return !p.hidden && window.stayed === true && p.textContent;",
+    )
+    .await;
+    assert_eq!(problem, json!("Area B010301 is not one of your areas."));
+    let recipients = c
+        .execute(
+            "return document.getElementById('preview-recipients').textContent;",
+            vec![],
+        )
+        .await
+        .expect("recipients");
+    assert_eq!(recipients, json!("–"));
+    c.close().await.expect("close");
+    t.stop().await;
+}

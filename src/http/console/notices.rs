@@ -1,16 +1,18 @@
-//! Notices in the console: compose (audience areas and text), a preview of recipients, SMS parts and cost as the API's preview gives them, confirm and send, and the notices with their delivery figures.
+//! Notices in the console: compose (the API's audience and texts, a time to send), a preview of recipients, SMS parts and cost as the API's preview gives them, confirm and send or schedule, cancel, and the notices with their delivery figures.
 //!
 //! The same checks as `/api/v1/notices…` (`http::notices`): commune officers and admins only
 //! (403), audiences inside the caller's areas; a notice outside them is 404. The preview is
-//! computed on the server from a "Preview" submit, so the page works without script.
+//! computed on the server from a "Preview" submit, so the page works without script; with it,
+//! `notice-preview.js` shows the same figures as the form changes (`POST /console/notices/preview`).
 
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::{Form, Json, Router};
 use chrono::{DateTime, Utc};
+use serde_json::json;
 
 use super::notice_form::{poverty_name, refusal_of, ComposeForm, Errors, Fields};
 use super::{page, role_msg, Console, Layout, Texts};
@@ -27,6 +29,7 @@ use crate::i18n::{msg_id, Msg};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/console/notices", get(list).post(compose))
+        .route("/console/notices/preview", post(live_preview))
         .route("/console/notices/{id}", get(show))
         .route("/console/notices/{id}/send", post(send))
         .route("/console/notices/{id}/cancel", post(cancel))
@@ -249,6 +252,40 @@ async fn composed(app: &AppState, c: &Console, form: ComposeForm) -> Result<Resp
     .await?;
     start_sending(app, notice.id, ok.at).await?;
     Ok(Redirect::to(&format!("/console/notices/{}", notice.id)).into_response())
+}
+
+/// The compose form's figures as JSON, for the page's script: the same check and preview as
+/// the Preview button, or the errors by field (400).
+async fn live_preview(
+    State(app): State<AppState>,
+    c: Console,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let form = ComposeForm::read(pairs);
+    let r: Result<Response, ApiError> = async {
+        c.check_csrf(&form.csrf)?;
+        may_broadcast(&c.caller)?;
+        let ok = match checked(&app, &c, &form)? {
+            Ok(ok) => ok,
+            Err(errors) => {
+                let body = json!({ "errors": errors.by_field() });
+                return Ok((StatusCode::BAD_REQUEST, Json(body)).into_response());
+            }
+        };
+        let svc = &app.services;
+        let p = notices::preview(&svc.db, svc.prices.as_ref(), &ok.audience, &ok.texts).await?;
+        let v = preview_view(&c.t, &p);
+        Ok(Json(json!({
+            "recipients": v.recipients,
+            "scripts": format!("{} / {}", v.full, v.unaccented),
+            "each": v.per_message,
+            "parts": v.parts,
+            "cost": format!("{} ₫", v.cost),
+        }))
+        .into_response())
+    }
+    .await;
+    r.unwrap_or_else(IntoResponse::into_response)
 }
 
 #[derive(Template)]
