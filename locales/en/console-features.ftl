@@ -75,6 +75,10 @@ console-legal-status-new = New status
 console-legal-status-choose = Choose the new status.
 console-legal-status-not-allowed = A request cannot go from “{ $from }” to “{ $to }”.
 console-legal-status-assign-first = The request has no officer yet: it can only be withdrawn until one is assigned.
+console-legal-notify = Text the requester the new status
+console-legal-notify-never = The requester asked for no messages about this request (calls only, or none): no status update is sent.
+console-legal-notified = Status saved; the requester was sent a text.
+console-legal-saved = Status saved.
 
 ## The week's due list of prenatal checkups.
 console-nav-due = Checkups this week

@@ -72,6 +72,10 @@ console-legal-status-new = Trạng thái mới
 console-legal-status-choose = Đề nghị chọn trạng thái mới.
 console-legal-status-not-allowed = Yêu cầu không thể chuyển từ “{ $from }” sang “{ $to }”.
 console-legal-status-assign-first = Yêu cầu chưa được phân công người thực hiện: trước khi phân công chỉ có thể rút yêu cầu.
+console-legal-notify = Nhắn tin báo trạng thái mới cho người yêu cầu
+console-legal-notify-never = Người yêu cầu đã chọn không nhận tin nhắn về yêu cầu này (chỉ gọi điện hoặc không liên hệ bằng tin nhắn): không gửi tin báo trạng thái.
+console-legal-notified = Đã lưu trạng thái và nhắn tin báo cho người yêu cầu.
+console-legal-saved = Đã lưu trạng thái.
 
 ## Danh sách khám thai trong tuần.
 console-nav-due = Lịch khám thai trong tuần

@@ -775,12 +775,13 @@ async fn the_legal_aid_queue_lists_the_provinces_requests_reads_are_audited_and_
     let form = [("csrf", csrf.as_str()), ("officer", me.as_str())];
     let (status, location, _) = officer.post(&t, &format!("{path}/assign"), &form).await;
     assert_eq!((status, location.as_str()), (303, path.as_str()));
+    let saved = format!("{path}?notified=0");
     let form = [("csrf", csrf.as_str()), ("status", "contacted")];
     let (status, location, _) = officer.post(&t, &format!("{path}/status"), &form).await;
-    assert_eq!((status, location.as_str()), (303, path.as_str()));
+    assert_eq!((status, location.as_str()), (303, saved.as_str()));
     let form = [("csrf", csrf.as_str()), ("status", "withdrawn")];
     let (status, location, _) = officer.post(&t, &format!("{path}/status"), &form).await;
-    assert_eq!((status, location.as_str()), (303, path.as_str()));
+    assert_eq!((status, location.as_str()), (303, saved.as_str()));
     let now = loa::features::legal_aid::by_reference(db, &reference)
         .await
         .expect("db")
@@ -1184,5 +1185,94 @@ async fn the_live_preview_answers_the_forms_figures_or_its_errors_as_json() {
         .post(&t, path, &[("csrf", &csrf), ("text", text)])
         .await;
     assert_eq!(status, 403);
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn the_legal_aid_status_form_notifies_the_requester_only_when_asked_and_their_mode_allows() {
+    let t = crate::legal_aid::spawn().await;
+    // An SMS-updates request (the short exchange, mode 1) and a call-only one (one message).
+    let (sms, call) = ("0912001002", "0912001001");
+    t.ask(sms, "TGPL").await;
+    t.ask(sms, "1 tranh chap dat voi hang xom").await;
+    t.ask(sms, "1").await;
+    t.ask(call, "TGPL 3 chong toi danh toi").await;
+    t.settle().await;
+    let db = &t.app.services.db;
+    let all = loa::features::legal_aid::list(db, &Default::default())
+        .await
+        .expect("list");
+    let of = |phone: &str| {
+        let m = loa::phone::Msisdn::parse(phone).expect("phone");
+        all.iter()
+            .find(|r| r.msisdn == m.as_str())
+            .map(|r| r.reference.clone())
+            .expect("request")
+    };
+    let officer = Page::of(&t, Some("0912009004")).await;
+    let csrf = officer.csrf.clone();
+    let me = crate::notices::staff_id(&t, "0912009004").await.to_string();
+    let sent = async |phone: &str| {
+        t.settle().await;
+        t.messages(phone).await.len()
+    };
+
+    for (phone, offered) in [(sms, true), (call, false)] {
+        let path = format!("/console/legal-aid/{}", of(phone));
+        let form = [("csrf", csrf.as_str()), ("officer", me.as_str())];
+        let (status, _, _) = officer.post(&t, &format!("{path}/assign"), &form).await;
+        assert_eq!(status, 303);
+        let (_, html) = officer.get(&t, &path).await;
+        assert_eq!(html.contains("id=\"notify\""), offered, "{html}");
+        assert_eq!(html.contains("id=\"no-sms\""), !offered, "{html}");
+
+        // Not ticked: saved, nothing sent.
+        let before = sent(phone).await;
+        let form = [("csrf", csrf.as_str()), ("status", "contacted")];
+        let (status, location, _) = officer.post(&t, &format!("{path}/status"), &form).await;
+        assert_eq!((status, location), (303, format!("{path}?notified=0")));
+        assert_eq!(sent(phone).await, before, "{phone}: not asked");
+
+        // Ticked: the SMS requester hears the new status; the call-only one never does.
+        let form = [
+            ("csrf", csrf.as_str()),
+            ("status", "in_progress"),
+            ("notify", "1"),
+        ];
+        let (status, location, _) = officer.post(&t, &format!("{path}/status"), &form).await;
+        let n = u8::from(offered);
+        assert_eq!(
+            (status, location.clone()),
+            (303, format!("{path}?notified={n}"))
+        );
+        let after = sent(phone).await;
+        assert_eq!(after, before + usize::from(offered), "{phone}");
+        let (_, html) = officer.get(&t, &location).await;
+        let said = if offered {
+            "the requester was sent a text"
+        } else {
+            "Status saved."
+        };
+        assert!(html.contains(said), "{html}");
+        if offered {
+            let last = t.messages(phone).await;
+            let text = last[after - 1]["text"].as_str().unwrap_or("").to_string();
+            assert!(text.contains(&of(phone)), "{text}");
+            assert!(
+                !text.contains("tranh chap"),
+                "never the description: {text}"
+            );
+        }
+    }
+    // A refused form keeps the box ticked.
+    let path = format!("/console/legal-aid/{}", of(sms));
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("status", "received"),
+        ("notify", "1"),
+    ];
+    let (status, _, html) = officer.post(&t, &format!("{path}/status"), &form).await;
+    assert_eq!(status, 400, "{html}");
+    assert!(html.contains("id=\"notify\" checked"), "{html}");
     t.stop().await;
 }
