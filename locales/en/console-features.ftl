@@ -93,3 +93,25 @@ console-due-edd = Due date
 console-legal-assign-to = Officer in charge
 console-legal-assign = Assign
 console-legal-assign-choose = Choose a legal aid officer whose areas hold this request.
+
+## Campaigns.
+console-nav-campaigns = Campaigns
+console-campaign-list = Campaigns
+console-campaign-none = No campaigns yet.
+console-campaign-name = Campaign name
+console-campaign-name-bad = Write the campaign's name (at most 200 characters).
+console-campaign-steps = Messages by day
+console-campaign-steps-hint = The day each message goes, counted from when a recipient joins (0: the day it starts), in order. Empty rows are left out.
+console-campaign-steps-bad = Check the messages: at least one, days from 0 to 3650 in order, each at most 1530 characters.
+console-campaign-day = Day
+console-campaign-members = Recipients joined
+console-campaign-create = Create a campaign
+console-campaign-create-button = Create (as a draft)
+console-campaign-start = Start
+console-campaign-pause = Pause
+console-campaign-resume = Resume
+console-campaign-stop = Stop
+console-campaign-status-draft = Draft
+console-campaign-status-running = Running
+console-campaign-status-paused = Paused
+console-campaign-status-stopped = Stopped

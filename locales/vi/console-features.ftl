@@ -90,3 +90,25 @@ console-due-edd = Ngày dự sinh
 console-legal-assign-to = Người thực hiện
 console-legal-assign = Phân công
 console-legal-assign-choose = Đề nghị chọn người thực hiện trợ giúp pháp lý có địa bàn phụ trách yêu cầu này.
+
+## Chiến dịch truyền thông.
+console-nav-campaigns = Chiến dịch
+console-campaign-list = Danh sách chiến dịch
+console-campaign-none = Chưa có chiến dịch nào.
+console-campaign-name = Tên chiến dịch
+console-campaign-name-bad = Đề nghị nhập tên chiến dịch (tối đa 200 ký tự).
+console-campaign-steps = Các tin nhắn theo ngày
+console-campaign-steps-hint = Mỗi tin gửi vào ngày thứ bao nhiêu kể từ khi người nhận tham gia (0 là ngay ngày bắt đầu), theo thứ tự tăng dần. Dòng để trống không được tính.
+console-campaign-steps-bad = Đề nghị kiểm tra các tin nhắn: ít nhất một tin, ngày là số từ 0 đến 3.650 theo thứ tự tăng dần, mỗi tin tối đa 1.530 ký tự.
+console-campaign-day = Ngày
+console-campaign-members = Số người tham gia
+console-campaign-create = Tạo chiến dịch
+console-campaign-create-button = Tạo chiến dịch (bản nháp)
+console-campaign-start = Bắt đầu
+console-campaign-pause = Tạm dừng
+console-campaign-resume = Tiếp tục
+console-campaign-stop = Kết thúc
+console-campaign-status-draft = Bản nháp
+console-campaign-status-running = Đang chạy
+console-campaign-status-paused = Tạm dừng
+console-campaign-status-stopped = Đã kết thúc

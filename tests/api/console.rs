@@ -1276,3 +1276,133 @@ async fn the_legal_aid_status_form_notifies_the_requester_only_when_asked_and_th
     assert!(html.contains("id=\"notify\" checked"), "{html}");
     t.stop().await;
 }
+
+#[tokio::test]
+async fn a_campaign_is_created_started_paused_resumed_and_stopped_from_the_console() {
+    let t = common::spawn().await;
+    let officer = Page::of(&t, Some("0912009003")).await;
+    let csrf = officer.csrf.clone();
+    let (status, html) = officer.get(&t, "/console/campaigns").await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("id=\"campaign-form\""), "{html}");
+
+    // No name and a day that is no number: both said by their fields, what was typed kept.
+    let (status, _, html) = officer
+        .post(
+            &t,
+            "/console/campaigns",
+            &[
+                ("csrf", &csrf),
+                ("name", " "),
+                ("poverty", "poor"),
+                ("step-day-1", "two"),
+                ("step-text-1", "Chào bà con"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 400, "{html}");
+    for kept in [
+        "id=\"name-error\"",
+        "id=\"steps-error\"",
+        "value=\"two\"",
+        ">Chào bà con</textarea>",
+        "value=\"poor\" checked",
+    ] {
+        assert!(html.contains(kept), "{kept}: {html}");
+    }
+    // An area outside the officer's: refused by the API's own check.
+    let (status, _, html) = officer
+        .post(
+            &t,
+            "/console/campaigns",
+            &[
+                ("csrf", &csrf),
+                ("name", "Phòng chống tảo hôn"),
+                ("areas", "B010301"),
+                ("step-day-1", "0"),
+                ("step-text-1", "Chào bà con"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 400, "{html}");
+    assert!(html.contains("id=\"areas-error\""), "{html}");
+    assert_eq!(
+        common::count(&t.app, "SELECT COUNT(*) FROM campaigns").await,
+        0
+    );
+
+    let (status, location, html) = officer
+        .post(
+            &t,
+            "/console/campaigns",
+            &[
+                ("csrf", &csrf),
+                ("name", "Phòng chống tảo hôn"),
+                ("step-day-1", "0"),
+                ("step-text-1", "Chào bà con, tuần này nói về tảo hôn."),
+                ("step-day-2", "3"),
+                ("step-text-2", "Tảo hôn là vi phạm pháp luật."),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303, "{html}");
+    let (_, html) = officer.get(&t, &location).await;
+    assert!(html.contains("id=\"status\">Draft<"), "{html}");
+    assert!(html.contains("Tảo hôn là vi phạm pháp luật."), "{html}");
+    assert!(html.contains("id=\"start-button\""), "{html}");
+    let id = location.rsplit('/').next().expect("id").to_string();
+
+    // Started: the job sends the first step to the commune's households; the page counts them.
+    let act = async |action: &str| {
+        let path = format!("{location}/{action}");
+        officer.post(&t, &path, &[("csrf", csrf.as_str())]).await
+    };
+    let (status, back, _) = act("start").await;
+    assert_eq!((status, back.as_str()), (303, location.as_str()));
+    let queued = crate::campaigns::tick(&t, loa::db::time::now()).await;
+    assert_eq!(queued, 5, "the demo commune's five household phones");
+    t.settle().await;
+    let (_, html) = officer.get(&t, &location).await;
+    assert!(html.contains("id=\"status\">Running<"), "{html}");
+    assert!(html.contains("id=\"members\">5<"), "{html}");
+    let figure = |label: &str| -> i64 {
+        let at = format!("<th>{label}</th><td>");
+        let start = html.find(&at).expect(label) + at.len();
+        html[start..start + html[start..].find('<').expect("end")]
+            .parse()
+            .expect("a number")
+    };
+    // By each message's status now: sent, or delivered already.
+    assert_eq!(figure("Sent") + figure("Delivered"), 5, "{html}");
+    assert!(html.contains("id=\"pause-button\""), "{html}");
+    let (status, _, _) = act("start").await;
+    assert_eq!(status, 400, "a running campaign is not started again");
+    let (status, _, _) = act("pause").await;
+    assert_eq!(status, 303);
+    let (_, html) = officer.get(&t, &location).await;
+    assert!(html.contains("id=\"status\">Paused<"), "{html}");
+    let (status, _, _) = act("resume").await;
+    assert_eq!(status, 303);
+    let (status, _, _) = act("stop").await;
+    assert_eq!(status, 303);
+    let (_, html) = officer.get(&t, &location).await;
+    assert!(html.contains("id=\"status\">Stopped<"), "{html}");
+    assert!(!html.contains("id=\"actions\""), "{html}");
+    let (_, html) = officer.get(&t, "/console/campaigns").await;
+    assert!(
+        html.contains(&format!("href=\"/console/campaigns/{id}\"")),
+        "{html}"
+    );
+
+    // A monitor reads it without buttons or the form; a health worker may not look.
+    let monitor = Page::monitor(&t).await;
+    let (status, html) = monitor.get(&t, &location).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(!html.contains("id=\"actions\""), "{html}");
+    let (_, html) = monitor.get(&t, "/console/campaigns").await;
+    assert!(!html.contains("id=\"campaign-form\""), "{html}");
+    let worker = Page::of(&t, Some("0912009001")).await;
+    let (status, _) = worker.get(&t, &location).await;
+    assert_eq!(status, 403);
+    t.stop().await;
+}

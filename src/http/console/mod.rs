@@ -8,6 +8,7 @@
 //! `http/`: a wrong role gets 403, anything outside the caller's areas 404, as a page.
 
 mod audit;
+mod campaigns;
 pub mod charts;
 mod contacts;
 mod dashboard;
@@ -57,6 +58,7 @@ pub fn router() -> Router<AppState> {
         .merge(gateways::router())
         .merge(audit::router())
         .merge(notices::router())
+        .merge(campaigns::router())
         .merge(legal_aid::router())
         .merge(due::router())
         .route("/console/static/console.css", get(stylesheet))
