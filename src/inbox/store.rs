@@ -178,7 +178,7 @@ pub async fn reply_times(
     for chunk in recipients.chunks(1000) {
         out.append(&mut replies_to(db, from, to, limit, Some(chunk)).await?);
     }
-    out.sort_by(|a, b| b.1.cmp(&a.1));
+    out.sort_by_key(|r| std::cmp::Reverse(r.1));
     out.truncate(usize::try_from(limit).unwrap_or(0));
     Ok(out)
 }
