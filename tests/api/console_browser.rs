@@ -465,3 +465,72 @@ async fn the_notice_preview_follows_the_form_as_it_is_typed_without_submitting()
     c.close().await.expect("close");
     t.stop().await;
 }
+
+#[tokio::test]
+async fn an_officer_creates_and_starts_a_campaign_on_a_phone() {
+    let Some(d) = driver().await else { return };
+    let t = common::spawn().await;
+    let c = browser(&d).await;
+    viewport(&d, &c, 390, 844, true).await;
+    let officer = t.account(Some("0912009003")).await;
+    sign_in(&c, &t, &officer).await;
+    open(&c, &t, "/console/campaigns", "#campaign-form").await;
+    for (id, text) in [
+        ("name", "Phòng chống tảo hôn"),
+        ("step-day-1", "0"),
+        ("step-text-1", "Chào bà con, tuần này nói về tảo hôn."),
+        ("step-day-2", "3"),
+        ("step-text-2", "Tảo hôn là vi phạm pháp luật."),
+    ] {
+        c.find(Locator::Id(id))
+            .await
+            .expect(id)
+            .send_keys(text)
+            .await
+            .expect("type");
+    }
+    c.find(Locator::Id("create-button"))
+        .await
+        .expect("create")
+        .click()
+        .await
+        .expect("create");
+    until(
+        &c,
+        "the campaign's page",
+        "return document.getElementById('start-button') !== null;",
+    )
+    .await;
+    let wide = c
+        .execute(
+            "return document.documentElement.scrollWidth <= window.innerWidth;",
+            vec![],
+        )
+        .await
+        .expect("width");
+    assert_eq!(wide, json!(true), "the campaign page scrolls sideways");
+    c.find(Locator::Id("start-button"))
+        .await
+        .expect("start")
+        .click()
+        .await
+        .expect("start");
+    let status = until(
+        &c,
+        "the running campaign",
+        "return document.getElementById('pause-button') !== null
+           && document.getElementById('status').textContent;",
+    )
+    .await;
+    assert_eq!(status, json!("Running"));
+    let steps = c
+        .execute(
+            "return document.querySelectorAll('#steps tbody tr').length;",
+            vec![],
+        )
+        .await
+        .expect("steps");
+    assert_eq!(steps, json!(2));
+    c.close().await.expect("close");
+    t.stop().await;
+}
