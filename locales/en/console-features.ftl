@@ -34,6 +34,28 @@ console-notice-status-scheduled = Scheduled
 console-notice-status-queuing = Being queued
 console-notice-status-queued = Sent out
 console-notice-status-cancelled = Cancelled
+console-notice-more = More: translations, recipients, send at a time
+console-notice-versions = Versions by language
+console-notice-versions-hint = Contacts who chose a language get its version; left empty, they get the Vietnamese text.
+console-notice-version = Version
+console-notice-version-bad = Check the { $language } version (at most 1530 characters).
+console-notice-roles = Recipients
+console-notice-roles-hint = None ticked: households.
+console-notice-role-household = Households
+console-notice-roles-bad = Choose the recipients again.
+console-notice-poverty = Household class
+console-notice-poverty-poor = Poor
+console-notice-poverty-near-poor = Near-poor
+console-notice-poverty-none = Neither poor nor near-poor
+console-notice-poverty-bad = Choose the household class again.
+console-notice-languages = Recipients' languages
+console-notice-ethnic = Ethnic groups
+console-notice-ethnic-hint = As in the household list (Tày, Dao, Mông…), separated by commas. Empty: every group.
+console-notice-too-many = Too many values (at most 200).
+console-notice-at = Send at
+console-notice-at-hint = Leave empty to send as soon as it is confirmed.
+console-notice-at-bad = Enter a valid date and time.
+console-notice-cancel-button = Cancel this notice
 
 ## The legal aid queue.
 console-nav-legal-aid = Legal aid requests
@@ -53,6 +75,10 @@ console-legal-status-new = New status
 console-legal-status-choose = Choose the new status.
 console-legal-status-not-allowed = A request cannot go from “{ $from }” to “{ $to }”.
 console-legal-status-assign-first = The request has no officer yet: it can only be withdrawn until one is assigned.
+console-legal-notify = Text the requester the new status
+console-legal-notify-never = The requester asked for no messages about this request (calls only, or none): no status update is sent.
+console-legal-notified = Status saved; the requester was sent a text.
+console-legal-saved = Status saved.
 
 ## The week's due list of prenatal checkups.
 console-nav-due = Checkups this week
@@ -67,3 +93,25 @@ console-due-edd = Due date
 console-legal-assign-to = Officer in charge
 console-legal-assign = Assign
 console-legal-assign-choose = Choose a legal aid officer whose areas hold this request.
+
+## Campaigns.
+console-nav-campaigns = Campaigns
+console-campaign-list = Campaigns
+console-campaign-none = No campaigns yet.
+console-campaign-name = Campaign name
+console-campaign-name-bad = Write the campaign's name (at most 200 characters).
+console-campaign-steps = Messages by day
+console-campaign-steps-hint = The day each message goes, counted from when a recipient joins (0: the day it starts), in order. Empty rows are left out.
+console-campaign-steps-bad = Check the messages: at least one, days from 0 to 3650 in order, each at most 1530 characters.
+console-campaign-day = Day
+console-campaign-members = Recipients joined
+console-campaign-create = Create a campaign
+console-campaign-create-button = Create (as a draft)
+console-campaign-start = Start
+console-campaign-pause = Pause
+console-campaign-resume = Resume
+console-campaign-stop = Stop
+console-campaign-status-draft = Draft
+console-campaign-status-running = Running
+console-campaign-status-paused = Paused
+console-campaign-status-stopped = Stopped

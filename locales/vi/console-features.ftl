@@ -34,6 +34,28 @@ console-notice-status-scheduled = Đã hẹn giờ
 console-notice-status-queuing = Đang đưa vào hàng chờ
 console-notice-status-queued = Đã gửi đi
 console-notice-status-cancelled = Đã hủy
+console-notice-more = Thêm lựa chọn: bản dịch, đối tượng nhận, hẹn giờ gửi
+console-notice-versions = Bản dịch theo ngôn ngữ
+console-notice-versions-hint = Người dùng chọn ngôn ngữ nào sẽ nhận bản dịch ngôn ngữ đó; để trống thì nhận nội dung tiếng Việt.
+console-notice-version = Bản dịch
+console-notice-version-bad = Đề nghị kiểm tra bản dịch { $language } (tối đa 1.530 ký tự).
+console-notice-roles = Đối tượng nhận
+console-notice-roles-hint = Không chọn: gửi các hộ gia đình.
+console-notice-role-household = Hộ gia đình
+console-notice-roles-bad = Đề nghị chọn lại đối tượng nhận.
+console-notice-poverty = Phân loại hộ
+console-notice-poverty-poor = Hộ nghèo
+console-notice-poverty-near-poor = Hộ cận nghèo
+console-notice-poverty-none = Hộ không thuộc diện nghèo, cận nghèo
+console-notice-poverty-bad = Đề nghị chọn lại phân loại hộ.
+console-notice-languages = Ngôn ngữ của người nhận
+console-notice-ethnic = Dân tộc
+console-notice-ethnic-hint = Ghi như trong danh sách hộ (Tày, Dao, Mông…), cách nhau bằng dấu phẩy. Để trống: mọi dân tộc.
+console-notice-too-many = Quá nhiều giá trị (tối đa 200).
+console-notice-at = Thời gian gửi
+console-notice-at-hint = Để trống để gửi ngay sau khi xác nhận.
+console-notice-at-bad = Đề nghị nhập ngày giờ gửi hợp lệ.
+console-notice-cancel-button = Hủy gửi thông báo
 
 ## Hàng đợi trợ giúp pháp lý.
 console-nav-legal-aid = Yêu cầu trợ giúp pháp lý
@@ -50,6 +72,10 @@ console-legal-status-new = Trạng thái mới
 console-legal-status-choose = Đề nghị chọn trạng thái mới.
 console-legal-status-not-allowed = Yêu cầu không thể chuyển từ “{ $from }” sang “{ $to }”.
 console-legal-status-assign-first = Yêu cầu chưa được phân công người thực hiện: trước khi phân công chỉ có thể rút yêu cầu.
+console-legal-notify = Nhắn tin báo trạng thái mới cho người yêu cầu
+console-legal-notify-never = Người yêu cầu đã chọn không nhận tin nhắn về yêu cầu này (chỉ gọi điện hoặc không liên hệ bằng tin nhắn): không gửi tin báo trạng thái.
+console-legal-notified = Đã lưu trạng thái và nhắn tin báo cho người yêu cầu.
+console-legal-saved = Đã lưu trạng thái.
 
 ## Danh sách khám thai trong tuần.
 console-nav-due = Lịch khám thai trong tuần
@@ -64,3 +90,25 @@ console-due-edd = Ngày dự sinh
 console-legal-assign-to = Người thực hiện
 console-legal-assign = Phân công
 console-legal-assign-choose = Đề nghị chọn người thực hiện trợ giúp pháp lý có địa bàn phụ trách yêu cầu này.
+
+## Chiến dịch truyền thông.
+console-nav-campaigns = Chiến dịch
+console-campaign-list = Danh sách chiến dịch
+console-campaign-none = Chưa có chiến dịch nào.
+console-campaign-name = Tên chiến dịch
+console-campaign-name-bad = Đề nghị nhập tên chiến dịch (tối đa 200 ký tự).
+console-campaign-steps = Các tin nhắn theo ngày
+console-campaign-steps-hint = Mỗi tin gửi vào ngày thứ bao nhiêu kể từ khi người nhận tham gia (0 là ngay ngày bắt đầu), theo thứ tự tăng dần. Dòng để trống không được tính.
+console-campaign-steps-bad = Đề nghị kiểm tra các tin nhắn: ít nhất một tin, ngày là số từ 0 đến 3.650 theo thứ tự tăng dần, mỗi tin tối đa 1.530 ký tự.
+console-campaign-day = Ngày
+console-campaign-members = Số người tham gia
+console-campaign-create = Tạo chiến dịch
+console-campaign-create-button = Tạo chiến dịch (bản nháp)
+console-campaign-start = Bắt đầu
+console-campaign-pause = Tạm dừng
+console-campaign-resume = Tiếp tục
+console-campaign-stop = Kết thúc
+console-campaign-status-draft = Bản nháp
+console-campaign-status-running = Đang chạy
+console-campaign-status-paused = Tạm dừng
+console-campaign-status-stopped = Đã kết thúc

@@ -100,6 +100,34 @@ pub async fn phones(db: &Db, household_id: i64) -> Result<Vec<String>, sqlx::Err
     .await)
 }
 
+/// The phones of the households lying in `villages` (village codes), each once: whose
+/// messages an officer of those villages may count.
+pub async fn phones_in_villages(db: &Db, villages: &[String]) -> Result<Vec<String>, sqlx::Error> {
+    let mut out = Vec::new();
+    // A province has some thousands of villages: a few statements, each under the bind limits.
+    for chunk in villages.chunks(1000) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT DISTINCT c.msisdn FROM households h
+               JOIN household_contacts hc ON hc.household_id = h.id
+               JOIN contacts c ON c.id = hc.contact_id
+              WHERE h.village_code IN ({})",
+            marks.join(", ")
+        );
+        let mut found: Vec<String> = with_db!(db, pool => {
+            let mut q = sqlx::query_scalar(&sql);
+            for v in chunk {
+                q = q.bind(v);
+            }
+            q.fetch_all(pool).await
+        })?;
+        out.append(&mut found);
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
 /// A page of the households lying in `villages` (village codes), by code.
 pub async fn in_villages(
     db: &Db,

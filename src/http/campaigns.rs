@@ -47,7 +47,11 @@ async fn create(
 
 /// Campaign `id` if the caller may read it: those who run campaigns, and monitors (404 outside
 /// their areas, as for no such campaign).
-async fn visible(app: &AppState, caller: &Caller, id: i64) -> Result<Campaign, ApiError> {
+pub(crate) async fn visible(
+    app: &AppState,
+    caller: &Caller,
+    id: i64,
+) -> Result<Campaign, ApiError> {
     if caller.staff.role != Role::Monitor {
         may_broadcast(caller)?;
     }
@@ -76,15 +80,32 @@ async fn act(
     caller: Caller,
     Path((id, action)): Path<(i64, String)>,
 ) -> Result<Json<Value>, ApiError> {
-    may_broadcast(&caller)?;
-    visible(&app, &caller, id).await?;
-    let action = match action.as_str() {
+    let action = action_of(&action).ok_or(ApiError::NotFound)?;
+    let c = acted(&app, &caller, id, action).await?;
+    Ok(Json(json!({ "campaign": c })))
+}
+
+/// The action a path names (`start`, `pause`, `resume`, `stop`).
+pub(crate) fn action_of(name: &str) -> Option<Action> {
+    Some(match name {
         "start" => Action::Start,
         "pause" => Action::Pause,
         "resume" => Action::Resume,
         "stop" => Action::Stop,
-        _ => return Err(ApiError::NotFound),
-    };
+        _ => return None,
+    })
+}
+
+/// Moves campaign `id` as `action` asks, for a caller who runs campaigns and sees it; the
+/// console's buttons take the same path. Returns the campaign as it is now.
+pub(crate) async fn acted(
+    app: &AppState,
+    caller: &Caller,
+    id: i64,
+    action: Action,
+) -> Result<Campaign, ApiError> {
+    may_broadcast(caller)?;
+    visible(app, caller, id).await?;
     let svc = &app.services;
     if !campaigns::act(&svc.db, &svc.outbox, id, action).await? {
         return Err(ApiError::bad_request(
@@ -92,8 +113,7 @@ async fn act(
             "the campaign's status does not allow this",
         ));
     }
-    let c = visible(&app, &caller, id).await?;
-    Ok(Json(json!({ "campaign": c })))
+    visible(app, caller, id).await
 }
 
 /// The quiz's rows for the communes the caller covers (an admin also sees answers from

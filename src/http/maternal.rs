@@ -177,6 +177,31 @@ async fn read(
     Ok(Json(view(&p)))
 }
 
+/// The villages whose pregnancies `caller` lists: None for every village (an admin, whose
+/// scope is everywhere whatever areas their staff row names).
+pub(crate) async fn own_villages(
+    db: &crate::db::Db,
+    caller: &Caller,
+) -> Result<Option<Vec<String>>, sqlx::Error> {
+    if caller.staff.role == crate::features::staff::Role::Admin {
+        return Ok(None);
+    }
+    Ok(Some(store::villages_under(db, &caller.staff.areas).await?))
+}
+
+/// A page of the pregnancies of `villages` (every village for None), by id after `after`.
+pub(crate) async fn page_of(
+    db: &crate::db::Db,
+    villages: Option<&[String]>,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<Pregnancy>, sqlx::Error> {
+    match villages {
+        Some(v) => store::in_villages(db, v, after, limit).await,
+        None => store::everywhere(db, after, limit).await,
+    }
+}
+
 #[derive(Deserialize)]
 struct ListQuery {
     village: Option<String>,
@@ -192,13 +217,12 @@ async fn list(
     health_only(&caller)?;
     let db = &app.services.db;
     let villages = match q.village.map(|v| v.to_uppercase()) {
-        Some(v) if caller.scope.covers(&v) => vec![v],
+        Some(v) if caller.scope.covers(&v) => Some(vec![v]),
         Some(_) => return Err(ApiError::NotFound),
-        None if caller.staff.role == crate::features::staff::Role::Admin => Vec::new(),
-        None => store::villages_under(db, &caller.staff.areas).await?,
+        None => own_villages(db, &caller).await?,
     };
     let limit = q.limit.unwrap_or(50).clamp(1, 500);
-    let rows = store::in_villages(db, &villages, q.after.unwrap_or(0), limit).await?;
+    let rows = page_of(db, villages.as_deref(), q.after.unwrap_or(0), limit).await?;
     let detail = format!("{} rows", rows.len());
     audited(&app, &caller, "list", None, Some(&detail)).await?;
     let next = (rows.len() as i64 == limit)

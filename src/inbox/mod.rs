@@ -159,14 +159,15 @@ pub async fn unhandled(db: &Db, older_than: TimeDelta) -> Result<Vec<i64>, Inbox
 }
 
 /// How long each reply that went in `[from, to)` took, as `(asked, sent)` pairs, the newest
-/// `limit` of them (the dashboard's reply times).
+/// `limit` of them (the dashboard's reply times), to `recipients` only when given.
 pub async fn reply_times(
     db: &Db,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     limit: i64,
+    recipients: Option<&[String]>,
 ) -> Result<Vec<(DateTime<Utc>, DateTime<Utc>)>, InboxError> {
-    Ok(store::reply_times(db, from, to, limit).await?)
+    Ok(store::reply_times(db, from, to, limit, recipients).await?)
 }
 
 /// Deletes the bodies of messages older than `before`; who sent what when stays.

@@ -265,22 +265,53 @@ pub async fn forget_bodies(db: &Db, before: DateTime<Utc>) -> Result<u64, sqlx::
 }
 
 /// When each reply that a gateway took in `[from, to)` was asked and when it went:
-/// `(received_at, sent_at)`, the newest `limit` of them. A reply's origin is `reply:<inbound id>`.
+/// `(received_at, sent_at)`, the newest `limit` of them (of the replies to `recipients` only,
+/// when given). A reply's origin is `reply:<inbound id>`.
 pub async fn reply_times(
     db: &Db,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     limit: i64,
+    recipients: Option<&[String]>,
 ) -> Result<Vec<(DateTime<Utc>, DateTime<Utc>)>, sqlx::Error> {
-    with_db!(db, pool => sqlx::query_as(
+    let Some(recipients) = recipients else {
+        return replies_to(db, from, to, limit, None).await;
+    };
+    let mut out = Vec::new();
+    // A chunk of recipients per statement (under both backends' bind limits).
+    for chunk in recipients.chunks(1000) {
+        out.append(&mut replies_to(db, from, to, limit, Some(chunk)).await?);
+    }
+    out.sort_by_key(|r| std::cmp::Reverse(r.1));
+    out.truncate(usize::try_from(limit).unwrap_or(0));
+    Ok(out)
+}
+
+/// One statement of [`reply_times`].
+async fn replies_to(
+    db: &Db,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    limit: i64,
+    only: Option<&[String]>,
+) -> Result<Vec<(DateTime<Utc>, DateTime<Utc>)>, sqlx::Error> {
+    let marks: Vec<String> = (0..only.map_or(0, <[String]>::len))
+        .map(|i| format!("${}", i + 4))
+        .collect();
+    let to_them = only.map_or_else(String::new, |_| {
+        format!(" AND o.recipient IN ({})", marks.join(", "))
+    });
+    let sql = format!(
         "SELECT i.received_at, o.sent_at FROM outbox o
            JOIN inbound_messages i ON i.id = CAST(substr(o.origin, 7) AS BIGINT)
-          WHERE o.sent_at >= $1 AND o.sent_at < $2 AND o.origin LIKE 'reply:%'
+          WHERE o.sent_at >= $1 AND o.sent_at < $2 AND o.origin LIKE 'reply:%'{to_them}
           ORDER BY o.sent_at DESC LIMIT $3"
-    )
-    .bind(from)
-    .bind(to)
-    .bind(limit)
-    .fetch_all(pool)
-    .await)
+    );
+    with_db!(db, pool => {
+        let mut q = sqlx::query_as(&sql).bind(from).bind(to).bind(limit);
+        for r in only.unwrap_or_default() {
+            q = q.bind(r);
+        }
+        q.fetch_all(pool).await
+    })
 }

@@ -218,72 +218,97 @@ fn window_of(column: &str, windows: usize) -> String {
     format!("CAST(CASE{arms} END AS BIGINT)")
 }
 
+/// Recipients bound in one statement at most (under both backends' bind limits).
+const RECIPIENTS_AT_ONCE: usize = 1000;
+
 /// Counts per window of the rows matching `filter` (a condition on `column` being in the
-/// windows is added), with `extra` as a second count: `(window, rows, extra)`.
+/// windows is added), with `extra` as a second count: `(rows, extra)` per window. Only the
+/// messages to `recipients` when given (none at all for an empty list), a chunk at a time.
 async fn by_window(
     db: &Db,
     column: &str,
     filter: &str,
     extra: &str,
     bounds: &[DateTime<Utc>],
+    recipients: Option<&[String]>,
 ) -> Result<Vec<(i64, i64)>, sqlx::Error> {
     let windows = bounds.len().saturating_sub(1);
-    if windows == 0 {
-        return Ok(Vec::new());
-    }
-    let sql = format!(
-        "SELECT {w} AS w, COUNT(*), CAST(SUM(CASE WHEN {extra} THEN 1 ELSE 0 END) AS BIGINT)
-           FROM outbox WHERE {filter} AND {column} >= $1 AND {column} < ${last}
-          GROUP BY 1",
-        w = window_of(column, windows),
-        last = windows + 1,
-    );
-    let rows: Vec<(i64, i64, i64)> = with_db!(db, pool => {
-        let mut q = sqlx::query_as(&sql);
-        for b in bounds {
-            q = q.bind(*b);
-        }
-        q.fetch_all(pool).await
-    })?;
     let mut out = vec![(0, 0); windows];
-    for (w, n, extra) in rows {
-        if let Some(slot) = usize::try_from(w).ok().and_then(|w| out.get_mut(w)) {
-            *slot = (n, extra);
+    if windows == 0 {
+        return Ok(out);
+    }
+    let chunks: Vec<&[String]> = match recipients {
+        None => vec![&[]],
+        Some(r) => r.chunks(RECIPIENTS_AT_ONCE).collect(),
+    };
+    for chunk in chunks {
+        let only = (recipients.is_some()).then_some(chunk);
+        for (w, n, extra) in window_counts(db, column, filter, extra, bounds, only).await? {
+            if let Some(slot) = usize::try_from(w).ok().and_then(|w| out.get_mut(w)) {
+                slot.0 += n;
+                slot.1 += extra;
+            }
         }
     }
     Ok(out)
 }
 
+/// One statement of [`by_window`]: `(window, rows, extra)`.
+async fn window_counts(
+    db: &Db,
+    column: &str,
+    filter: &str,
+    extra: &str,
+    bounds: &[DateTime<Utc>],
+    only: Option<&[String]>,
+) -> Result<Vec<(i64, i64, i64)>, sqlx::Error> {
+    let windows = bounds.len() - 1;
+    let to = only.map_or_else(String::new, |r| {
+        let marks: Vec<String> = (0..r.len())
+            .map(|i| format!("${}", bounds.len() + 1 + i))
+            .collect();
+        format!(" AND recipient IN ({})", marks.join(", "))
+    });
+    let sql = format!(
+        "SELECT {w} AS w, COUNT(*), CAST(SUM(CASE WHEN {extra} THEN 1 ELSE 0 END) AS BIGINT)
+           FROM outbox WHERE {filter} AND {column} >= $1 AND {column} < ${last}{to}
+          GROUP BY 1",
+        w = window_of(column, windows),
+        last = windows + 1,
+    );
+    with_db!(db, pool => {
+        let mut q = sqlx::query_as(&sql);
+        for b in bounds {
+            q = q.bind(*b);
+        }
+        for r in only.unwrap_or_default() {
+            q = q.bind(r);
+        }
+        q.fetch_all(pool).await
+    })
+}
+
 /// For each window `bounds[i]..bounds[i + 1]`: the messages a gateway took in it, and how many
-/// of those were delivered since. One range scan of `outbox_sent_at`.
+/// of those were delivered since. One range scan of `outbox_sent_at` (of the messages to
+/// `recipients` only, when given).
 pub async fn sent_by_window(
     db: &Db,
     bounds: &[DateTime<Utc>],
+    recipients: Option<&[String]>,
 ) -> Result<Vec<(i64, i64)>, sqlx::Error> {
-    by_window(
-        db,
-        "sent_at",
-        "sent_at IS NOT NULL",
-        "status = 'delivered'",
-        bounds,
-    )
-    .await
+    let (filter, extra) = ("sent_at IS NOT NULL", "status = 'delivered'");
+    by_window(db, "sent_at", filter, extra, bounds, recipients).await
 }
 
 /// For each window: the messages that ended failed or expired in it (by their last change):
-/// `(failed, expired)`.
+/// `(failed, expired)`; to `recipients` only, when given.
 pub async fn failed_by_window(
     db: &Db,
     bounds: &[DateTime<Utc>],
+    recipients: Option<&[String]>,
 ) -> Result<Vec<(i64, i64)>, sqlx::Error> {
-    let ended = by_window(
-        db,
-        "updated_at",
-        "status IN ('failed', 'expired')",
-        "status = 'failed'",
-        bounds,
-    )
-    .await?;
+    let (filter, extra) = ("status IN ('failed', 'expired')", "status = 'failed'");
+    let ended = by_window(db, "updated_at", filter, extra, bounds, recipients).await?;
     Ok(ended
         .into_iter()
         .map(|(n, failed)| (failed, n - failed))

@@ -37,6 +37,8 @@ const IMPORTERS: &[Who] = &[Who::Admin, Who::Officer];
 // Who sends notices: commune officers and admins.
 const BROADCASTERS: &[Who] = &[Who::Admin, Who::Officer];
 const LEGAL_AID: &[Who] = &[Who::Admin, Who::LegalAid];
+// Who reads campaigns in the console: those who run them, and monitors.
+const CAMPAIGNS: &[Who] = &[Who::Admin, Who::Monitor, Who::Officer];
 const HEALTH: &[Who] = &[
     Who::Admin,
     Who::HealthWorker,
@@ -596,6 +598,75 @@ fn pages() -> Vec<Page> {
                 "/console/legal-aid/NO-SUCH/assign",
                 "/console/legal-aid/NO-SUCH/assign",
                 LEGAL_AID,
+                false,
+                404,
+            )
+        },
+        Page {
+            body: Some((
+                Sent::Form("csrf={csrf}&areas=B010201&text=H%E1%BB%8Dp"),
+                Sent::Form("csrf={csrf}&areas=B010301&text=H%E1%BB%8Dp"),
+            )),
+            outside_status: Some(400),
+            ..p(
+                "POST",
+                "/console/notices/preview",
+                "/console/notices/preview",
+                BROADCASTERS,
+                true,
+                200,
+            )
+        },
+        Page {
+            body: Some((Sent::Form("csrf={csrf}"), Sent::Form("csrf={csrf}"))),
+            ..p(
+                "POST",
+                "/console/notices/999999/cancel",
+                "/console/notices/999999/cancel",
+                BROADCASTERS,
+                false,
+                404,
+            )
+        },
+        p(
+            "GET",
+            "/console/campaigns",
+            "/console/campaigns",
+            CAMPAIGNS,
+            false,
+            200,
+        ),
+        Page {
+            // Made in place (303 to its page); outside the caller's areas, the form again.
+            body: Some((
+                Sent::Form("csrf={csrf}&name=H%E1%BB%8Dp&areas=B010201&step-day-1=0&step-text-1=H%E1%BB%8Dp"),
+                Sent::Form("csrf={csrf}&name=H%E1%BB%8Dp&areas=B010301&step-day-1=0&step-text-1=H%E1%BB%8Dp"),
+            )),
+            outside_status: Some(400),
+            ..p(
+                "POST",
+                "/console/campaigns",
+                "/console/campaigns",
+                BROADCASTERS,
+                true,
+                303,
+            )
+        },
+        p(
+            "GET",
+            "/console/campaigns/999999",
+            "/console/campaigns/999999",
+            CAMPAIGNS,
+            false,
+            404,
+        ),
+        Page {
+            body: Some((Sent::Form("csrf={csrf}"), Sent::Form("csrf={csrf}"))),
+            ..p(
+                "POST",
+                "/console/campaigns/999999/start",
+                "/console/campaigns/999999/start",
+                BROADCASTERS,
                 false,
                 404,
             )

@@ -7,7 +7,7 @@ use crate::common::{self, TestApp};
 use crate::notices::{get, post, staff_id, OFFICER, TOKEN};
 
 /// One run of the campaign job at `now`, as the scheduler would: the messages it queued.
-async fn tick(t: &TestApp, now: DateTime<Utc>) -> u64 {
+pub async fn tick(t: &TestApp, now: DateTime<Utc>) -> u64 {
     let svc = &t.app.services;
     let cx = loa::features::campaigns::run::Context {
         db: &svc.db,

@@ -775,12 +775,13 @@ async fn the_legal_aid_queue_lists_the_provinces_requests_reads_are_audited_and_
     let form = [("csrf", csrf.as_str()), ("officer", me.as_str())];
     let (status, location, _) = officer.post(&t, &format!("{path}/assign"), &form).await;
     assert_eq!((status, location.as_str()), (303, path.as_str()));
+    let saved = format!("{path}?notified=0");
     let form = [("csrf", csrf.as_str()), ("status", "contacted")];
     let (status, location, _) = officer.post(&t, &format!("{path}/status"), &form).await;
-    assert_eq!((status, location.as_str()), (303, path.as_str()));
+    assert_eq!((status, location.as_str()), (303, saved.as_str()));
     let form = [("csrf", csrf.as_str()), ("status", "withdrawn")];
     let (status, location, _) = officer.post(&t, &format!("{path}/status"), &form).await;
-    assert_eq!((status, location.as_str()), (303, path.as_str()));
+    assert_eq!((status, location.as_str()), (303, saved.as_str()));
     let now = loa::features::legal_aid::by_reference(db, &reference)
         .await
         .expect("db")
@@ -876,4 +877,532 @@ async fn audit_count(t: &TestApp, kind: &str) -> i64 {
     .fetch_one(pool)
     .await)
     .expect("audit")
+}
+
+#[tokio::test]
+async fn an_admin_sees_every_villages_due_checkups_in_the_console_and_the_api_paged() {
+    let t = common::spawn().await;
+    let today = loa::db::time::now()
+        .with_timezone(&t.app.services.tz)
+        .date_naive();
+    let worker = t.token(Some("0912009001")).await;
+    let edd = today + chrono::TimeDelta::days(140);
+    let next = register_pregnancy(&t, &worker, "0912001001", edd).await;
+    let soon = today + chrono::TimeDelta::days(2);
+    let a = register_pregnancy(&t, &worker, "0912001002", edd - (next - soon)).await;
+    let b = register_pregnancy(&t, &worker, "0912001003", edd - (next - soon)).await;
+    assert_eq!((a, b), (soon, soon));
+
+    // The API: an admin (whose staff row names no village) lists all three, a page at a time.
+    let admin = t.token(None).await;
+    let list = |after: i64| {
+        let (t, admin) = (&t, &admin);
+        async move {
+            let url = format!("/api/v1/pregnancies?limit=2&after={after}");
+            let res = t.client.get(t.url(&url)).bearer_auth(admin).send().await;
+            let body: serde_json::Value = res.expect("list").json().await.expect("json");
+            body
+        }
+    };
+    let first = list(0).await;
+    let ids: Vec<i64> = first["pregnancies"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter_map(|p| p["id"].as_i64())
+        .collect();
+    assert_eq!(ids.len(), 2, "{first}");
+    let after = first["next_after"].as_i64().expect("a next page");
+    assert_eq!(after, ids[1]);
+    let second = list(after).await;
+    assert_eq!(
+        second["pregnancies"].as_array().map(Vec::len),
+        Some(1),
+        "{second}"
+    );
+    assert!(second["next_after"].is_null(), "{second}");
+
+    // The console: both checkups of the week, and after the first pregnancy's id only later ones.
+    let page = Page::of(&t, None).await;
+    let (status, html) = page.get(&t, "/console/due").await;
+    assert_eq!(status, 200, "{html}");
+    for phone in ["0912001002", "0912001003"] {
+        assert!(html.contains(phone), "{phone}: {html}");
+    }
+    let (status, html) = page
+        .get(&t, &format!("/console/due?after={}", ids[1]))
+        .await;
+    assert_eq!(status, 200, "{html}");
+    assert!(!html.contains("0912001002"), "{html}");
+    assert!(html.contains("0912001003"), "{html}");
+    t.stop().await;
+}
+
+/// The figure `<strong>N</strong>sent` of a dashboard in English.
+fn sent_figure(html: &str) -> i64 {
+    let end = html.find("</strong>sent").expect("the sent figure");
+    let start = html[..end].rfind("<strong>").expect("strong") + "<strong>".len();
+    html[start..end].replace(',', "").parse().expect("a number")
+}
+
+#[tokio::test]
+async fn each_commune_officer_counts_the_messages_of_their_own_communes_admins_and_monitors_all() {
+    let t = common::spawn().await;
+    // A commune officer of Vĩnh Thông (01981); the demo's officer has Cẩm Giàng (02008).
+    let db = &t.app.services.db;
+    let id: i64 = loa::with_db!(db, pool => sqlx::query_scalar(
+        "INSERT INTO staff (msisdn, name, role, updated_at)
+         VALUES ('+84912009077', 'Cán bộ Vĩnh Thông', 'commune_officer', $1) RETURNING id"
+    )
+    .bind(chrono::Utc::now())
+    .fetch_one(pool)
+    .await)
+    .expect("staff");
+    loa::execute!(db, pool => sqlx::query("INSERT INTO staff_areas (staff_id, area_code) VALUES ($1, '01981')")
+        .bind(id)
+        .execute(pool)
+        .await)
+    .expect("area");
+    // Cẩm Giàng's households ask three times, Vĩnh Thông's once; a stranger once.
+    for (phone, text) in [
+        ("0912001001", "HD"),
+        ("0912001003", "HD"),
+        ("0912001001", "TT"),
+        ("0912002001", "HD"),
+        ("0977000111", "HD"),
+    ] {
+        t.ask(phone, text).await;
+    }
+    t.settle_with(common::Settle {
+        delivery_reports: true,
+        ..Default::default()
+    })
+    .await;
+    let sent_to = |phones: &'static [&'static str]| {
+        let list = phones
+            .iter()
+            .map(|p| format!("'+84{}'", &p[1..]))
+            .collect::<Vec<_>>()
+            .join(",");
+        let sql = format!(
+            "SELECT COUNT(*) FROM outbox WHERE sent_at IS NOT NULL AND recipient IN ({list})"
+        );
+        let app = &t.app;
+        async move { common::count(app, &sql).await }
+    };
+    let cam_giang = sent_to(&["0912001001", "0912001003"]).await;
+    let vinh_thong = sent_to(&["0912002001"]).await;
+    let all = common::count(
+        &t.app,
+        "SELECT COUNT(*) FROM outbox WHERE sent_at IS NOT NULL",
+    )
+    .await;
+    assert!(
+        cam_giang >= 3 && vinh_thong >= 1,
+        "{cam_giang}, {vinh_thong}"
+    );
+    assert!(
+        all > cam_giang + vinh_thong,
+        "the stranger's reply counts for all only"
+    );
+
+    let first = Page::of(&t, Some("0912009003")).await;
+    let (status, html) = first.get(&t, "/console").await;
+    assert_eq!(status, 200, "{html}");
+    assert_eq!(sent_figure(&html), cam_giang, "Cẩm Giàng's officer");
+    assert!(html.contains("<strong>3</strong>replies"), "{html}");
+    let second = Page::of(&t, Some("0912009077")).await;
+    let (_, html) = second.get(&t, "/console").await;
+    assert_eq!(sent_figure(&html), vinh_thong, "Vĩnh Thông's officer");
+    assert!(html.contains("<strong>1</strong>replies"), "{html}");
+    // The health worker of Cẩm Giàng's three villages: the same phones as its officer.
+    let worker = Page::of(&t, Some("0912009001")).await;
+    let (_, html) = worker.get(&t, "/console").await;
+    assert_eq!(sent_figure(&html), cam_giang, "the health worker");
+    for page in [Page::of(&t, None).await, Page::monitor(&t).await] {
+        let (_, html) = page.get(&t, "/console").await;
+        assert_eq!(sent_figure(&html), all, "admin and monitor");
+    }
+    t.stop().await;
+}
+
+/// The number shown in `id="{id}">…<`.
+fn shown(html: &str, id: &str) -> String {
+    let start = html
+        .find(&format!("id=\"{id}\">"))
+        .unwrap_or_else(|| panic!("no {id}: {html}"))
+        + id.len()
+        + 6;
+    html[start..start + html[start..].find('<').expect("end")].to_string()
+}
+
+#[tokio::test]
+async fn a_notice_names_classes_groups_roles_and_versions_is_scheduled_and_cancelled() {
+    let t = common::spawn().await;
+    let officer = Page::of(&t, Some("0912009003")).await;
+    let csrf = officer.csrf.clone();
+    let text = "Họp hộ nghèo lúc 8 giờ sáng thứ Bảy.";
+    let form = |extra: &[(&'static str, &'static str)]| {
+        let mut f = vec![("csrf", csrf.clone()), ("text", text.to_string())];
+        f.extend(extra.iter().map(|(k, v)| (*k, (*v).to_string())));
+        f
+    };
+    let post = async |f: Vec<(&str, String)>| {
+        let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        officer.post(&t, "/console/notices", &pairs).await
+    };
+
+    // Poor households of Cẩm Giàng: CG-0001, CG-0003, CG-0004 (three phones); only Dao: one.
+    let (status, _, html) = post(form(&[("poverty", "poor"), ("action", "preview")])).await;
+    assert_eq!(status, 200, "{html}");
+    assert_eq!(shown(&html, "preview-recipients"), "3");
+    assert!(html.contains("value=\"poor\" checked"), "kept: {html}");
+    let (_, _, html) = post(form(&[("ethnic_groups", "Dao"), ("action", "preview")])).await;
+    assert_eq!(shown(&html, "preview-recipients"), "1");
+    // A Tày version makes a second message with its own parts.
+    let (_, _, html) = post(form(&[("version-tyz", "Pày họp"), ("action", "preview")])).await;
+    assert!(shown(&html, "preview-each").contains("tyz"), "{html}");
+    // Village health workers of the commune instead of households: the demo's one worker.
+    let (_, _, html) = post(form(&[
+        ("roles", "village_health_worker"),
+        ("action", "preview"),
+    ]))
+    .await;
+    assert_eq!(shown(&html, "preview-recipients"), "1");
+
+    // Refused by field, every value kept: an unknown role, a time that is none, an empty version
+    // is no version.
+    let (status, _, html) = post(form(&[
+        ("roles", "king"),
+        ("roles", "household"),
+        ("poverty", "near_poor"),
+        ("ethnic_groups", "Tày, Dao"),
+        ("at", "tomorrow"),
+        ("version-hmn", "Hmoob"),
+        ("action", "send"),
+    ]))
+    .await;
+    assert_eq!(status, 400, "{html}");
+    for kept in [
+        "id=\"roles-error\"",
+        "id=\"at-error\"",
+        "value=\"household\" checked",
+        "value=\"near_poor\" checked",
+        "value=\"Tày, Dao\"",
+        "value=\"tomorrow\"",
+        ">Hmoob</textarea>",
+        "<details id=\"more\" open>",
+    ] {
+        assert!(html.contains(kept), "{kept}: {html}");
+    }
+    let notices_before = common::count(&t.app, "SELECT COUNT(*) FROM notices").await;
+    assert_eq!(notices_before, 0, "nothing made");
+
+    // Sent at a time tomorrow: scheduled, the page says when and for whom, then cancelled.
+    let tomorrow = (loa::db::time::now().with_timezone(&t.app.services.tz)
+        + chrono::TimeDelta::days(1))
+    .format("%Y-%m-%dT%H:%M")
+    .to_string();
+    let mut f = form(&[
+        ("poverty", "poor"),
+        ("version-tyz", "Pày họp"),
+        ("action", "send"),
+    ]);
+    f.push(("at", tomorrow.clone()));
+    let (status, location, html) = post(f).await;
+    assert_eq!(status, 303, "{html}");
+    let (_, html) = officer.get(&t, &location).await;
+    assert!(html.contains("Scheduled"), "{html}");
+    let when = format!(
+        "{}/{}/{} {}",
+        &tomorrow[8..10],
+        &tomorrow[5..7],
+        &tomorrow[..4],
+        &tomorrow[11..]
+    );
+    for shows in [when.as_str(), "Poor", "Tày: Pày họp", "id=\"cancel\""] {
+        assert!(html.contains(shows), "{shows}: {html}");
+    }
+    let cancel = format!("{location}/cancel");
+    let (status, _, _) = officer.post(&t, &cancel, &[("csrf", "wrong")]).await;
+    assert_eq!(status, 403);
+    let (status, back, _) = officer.post(&t, &cancel, &[("csrf", &csrf)]).await;
+    assert_eq!((status, back.as_str()), (303, location.as_str()));
+    let (_, html) = officer.get(&t, &location).await;
+    assert!(html.contains("id=\"status\">Cancelled<"), "{html}");
+    assert!(!html.contains("id=\"cancel\""), "{html}");
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn the_live_preview_answers_the_forms_figures_or_its_errors_as_json() {
+    let t = common::spawn().await;
+    let officer = Page::of(&t, Some("0912009003")).await;
+    let csrf = officer.csrf.clone();
+    let path = "/console/notices/preview";
+    let text = "Họp thôn lúc 8 giờ sáng thứ Bảy.";
+    let (status, _, body) = officer.post(&t, path, &[("text", text)]).await;
+    assert_eq!(status, 403, "{body}");
+    let (status, _, body) = officer
+        .post(
+            &t,
+            path,
+            &[("csrf", &csrf), ("text", text), ("poverty", "poor")],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(
+        (&v["recipients"], &v["parts"], &v["cost"]),
+        (
+            &serde_json::json!("3"),
+            &serde_json::json!("3"),
+            &serde_json::json!("0 ₫")
+        )
+    );
+    let (status, _, body) = officer
+        .post(
+            &t,
+            path,
+            &[("csrf", &csrf), ("text", ""), ("areas", "B010301")],
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(
+        v["errors"]["areas"],
+        "Area B010301 is not one of your areas."
+    );
+    assert!(v["errors"]["text"].is_string(), "{v}");
+    // Nothing was made by looking.
+    assert_eq!(
+        common::count(&t.app, "SELECT COUNT(*) FROM notices").await,
+        0
+    );
+    let worker = Page::of(&t, Some("0912009001")).await;
+    let csrf = worker.csrf.clone();
+    let (status, _, _) = worker
+        .post(&t, path, &[("csrf", &csrf), ("text", text)])
+        .await;
+    assert_eq!(status, 403);
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn the_legal_aid_status_form_notifies_the_requester_only_when_asked_and_their_mode_allows() {
+    let t = crate::legal_aid::spawn().await;
+    // An SMS-updates request (the short exchange, mode 1) and a call-only one (one message).
+    let (sms, call) = ("0912001002", "0912001001");
+    t.ask(sms, "TGPL").await;
+    t.ask(sms, "1 tranh chap dat voi hang xom").await;
+    t.ask(sms, "1").await;
+    t.ask(call, "TGPL 3 chong toi danh toi").await;
+    t.settle().await;
+    let db = &t.app.services.db;
+    let all = loa::features::legal_aid::list(db, &Default::default())
+        .await
+        .expect("list");
+    let of = |phone: &str| {
+        let m = loa::phone::Msisdn::parse(phone).expect("phone");
+        all.iter()
+            .find(|r| r.msisdn == m.as_str())
+            .map(|r| r.reference.clone())
+            .expect("request")
+    };
+    let officer = Page::of(&t, Some("0912009004")).await;
+    let csrf = officer.csrf.clone();
+    let me = crate::notices::staff_id(&t, "0912009004").await.to_string();
+    let sent = async |phone: &str| {
+        t.settle().await;
+        t.messages(phone).await.len()
+    };
+
+    for (phone, offered) in [(sms, true), (call, false)] {
+        let path = format!("/console/legal-aid/{}", of(phone));
+        let form = [("csrf", csrf.as_str()), ("officer", me.as_str())];
+        let (status, _, _) = officer.post(&t, &format!("{path}/assign"), &form).await;
+        assert_eq!(status, 303);
+        let (_, html) = officer.get(&t, &path).await;
+        assert_eq!(html.contains("id=\"notify\""), offered, "{html}");
+        assert_eq!(html.contains("id=\"no-sms\""), !offered, "{html}");
+
+        // Not ticked: saved, nothing sent.
+        let before = sent(phone).await;
+        let form = [("csrf", csrf.as_str()), ("status", "contacted")];
+        let (status, location, _) = officer.post(&t, &format!("{path}/status"), &form).await;
+        assert_eq!((status, location), (303, format!("{path}?notified=0")));
+        assert_eq!(sent(phone).await, before, "{phone}: not asked");
+
+        // Ticked: the SMS requester hears the new status; the call-only one never does.
+        let form = [
+            ("csrf", csrf.as_str()),
+            ("status", "in_progress"),
+            ("notify", "1"),
+        ];
+        let (status, location, _) = officer.post(&t, &format!("{path}/status"), &form).await;
+        let n = u8::from(offered);
+        assert_eq!(
+            (status, location.clone()),
+            (303, format!("{path}?notified={n}"))
+        );
+        let after = sent(phone).await;
+        assert_eq!(after, before + usize::from(offered), "{phone}");
+        let (_, html) = officer.get(&t, &location).await;
+        let said = if offered {
+            "the requester was sent a text"
+        } else {
+            "Status saved."
+        };
+        assert!(html.contains(said), "{html}");
+        if offered {
+            let last = t.messages(phone).await;
+            let text = last[after - 1]["text"].as_str().unwrap_or("").to_string();
+            assert!(text.contains(&of(phone)), "{text}");
+            assert!(
+                !text.contains("tranh chap"),
+                "never the description: {text}"
+            );
+        }
+    }
+    // A refused form keeps the box ticked.
+    let path = format!("/console/legal-aid/{}", of(sms));
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("status", "received"),
+        ("notify", "1"),
+    ];
+    let (status, _, html) = officer.post(&t, &format!("{path}/status"), &form).await;
+    assert_eq!(status, 400, "{html}");
+    assert!(html.contains("id=\"notify\" checked"), "{html}");
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn a_campaign_is_created_started_paused_resumed_and_stopped_from_the_console() {
+    let t = common::spawn().await;
+    let officer = Page::of(&t, Some("0912009003")).await;
+    let csrf = officer.csrf.clone();
+    let (status, html) = officer.get(&t, "/console/campaigns").await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("id=\"campaign-form\""), "{html}");
+
+    // No name and a day that is no number: both said by their fields, what was typed kept.
+    let (status, _, html) = officer
+        .post(
+            &t,
+            "/console/campaigns",
+            &[
+                ("csrf", &csrf),
+                ("name", " "),
+                ("poverty", "poor"),
+                ("step-day-1", "two"),
+                ("step-text-1", "Chào bà con"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 400, "{html}");
+    for kept in [
+        "id=\"name-error\"",
+        "id=\"steps-error\"",
+        "value=\"two\"",
+        ">Chào bà con</textarea>",
+        "value=\"poor\" checked",
+    ] {
+        assert!(html.contains(kept), "{kept}: {html}");
+    }
+    // An area outside the officer's: refused by the API's own check.
+    let (status, _, html) = officer
+        .post(
+            &t,
+            "/console/campaigns",
+            &[
+                ("csrf", &csrf),
+                ("name", "Phòng chống tảo hôn"),
+                ("areas", "B010301"),
+                ("step-day-1", "0"),
+                ("step-text-1", "Chào bà con"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 400, "{html}");
+    assert!(html.contains("id=\"areas-error\""), "{html}");
+    assert_eq!(
+        common::count(&t.app, "SELECT COUNT(*) FROM campaigns").await,
+        0
+    );
+
+    let (status, location, html) = officer
+        .post(
+            &t,
+            "/console/campaigns",
+            &[
+                ("csrf", &csrf),
+                ("name", "Phòng chống tảo hôn"),
+                ("step-day-1", "0"),
+                ("step-text-1", "Chào bà con, tuần này nói về tảo hôn."),
+                ("step-day-2", "3"),
+                ("step-text-2", "Tảo hôn là vi phạm pháp luật."),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303, "{html}");
+    let (_, html) = officer.get(&t, &location).await;
+    assert!(html.contains("id=\"status\">Draft<"), "{html}");
+    assert!(html.contains("Tảo hôn là vi phạm pháp luật."), "{html}");
+    assert!(html.contains("id=\"start-button\""), "{html}");
+    let id = location.rsplit('/').next().expect("id").to_string();
+
+    // Started: the job sends the first step to the commune's households; the page counts them.
+    let act = async |action: &str| {
+        let path = format!("{location}/{action}");
+        officer.post(&t, &path, &[("csrf", csrf.as_str())]).await
+    };
+    let (status, back, _) = act("start").await;
+    assert_eq!((status, back.as_str()), (303, location.as_str()));
+    let queued = crate::campaigns::tick(&t, loa::db::time::now()).await;
+    assert_eq!(queued, 5, "the demo commune's five household phones");
+    t.settle().await;
+    let (_, html) = officer.get(&t, &location).await;
+    assert!(html.contains("id=\"status\">Running<"), "{html}");
+    assert!(html.contains("id=\"members\">5<"), "{html}");
+    let figure = |label: &str| -> i64 {
+        let at = format!("<th>{label}</th><td>");
+        let start = html.find(&at).expect(label) + at.len();
+        html[start..start + html[start..].find('<').expect("end")]
+            .parse()
+            .expect("a number")
+    };
+    // By each message's status now: sent, or delivered already.
+    assert_eq!(figure("Sent") + figure("Delivered"), 5, "{html}");
+    assert!(html.contains("id=\"pause-button\""), "{html}");
+    let (status, _, _) = act("start").await;
+    assert_eq!(status, 400, "a running campaign is not started again");
+    let (status, _, _) = act("pause").await;
+    assert_eq!(status, 303);
+    let (_, html) = officer.get(&t, &location).await;
+    assert!(html.contains("id=\"status\">Paused<"), "{html}");
+    let (status, _, _) = act("resume").await;
+    assert_eq!(status, 303);
+    let (status, _, _) = act("stop").await;
+    assert_eq!(status, 303);
+    let (_, html) = officer.get(&t, &location).await;
+    assert!(html.contains("id=\"status\">Stopped<"), "{html}");
+    assert!(!html.contains("id=\"actions\""), "{html}");
+    let (_, html) = officer.get(&t, "/console/campaigns").await;
+    assert!(
+        html.contains(&format!("href=\"/console/campaigns/{id}\"")),
+        "{html}"
+    );
+
+    // A monitor reads it without buttons or the form; a health worker may not look.
+    let monitor = Page::monitor(&t).await;
+    let (status, html) = monitor.get(&t, &location).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(!html.contains("id=\"actions\""), "{html}");
+    let (_, html) = monitor.get(&t, "/console/campaigns").await;
+    assert!(!html.contains("id=\"campaign-form\""), "{html}");
+    let worker = Page::of(&t, Some("0912009001")).await;
+    let (status, _) = worker.get(&t, &location).await;
+    assert_eq!(status, 403);
+    t.stop().await;
 }

@@ -263,6 +263,35 @@ async fn an_officer_signs_in_uploads_confirms_changes_a_status_and_the_pages_fit
         );
         shots.push(screenshot(&c, &format!("household-{size}.png")).await);
     }
+    // The narrowest phones (360 px): the nav wraps; no link is cut off or scrolled to.
+    viewport(&d, &c, 360, 740, true).await;
+    open(&c, &t, "/console/households/CG-0001", "#records").await;
+    let nav = c
+        .execute(
+            "const m = document.querySelector('.menu');
+             const out = [...m.querySelectorAll('a')]
+               .filter((a) => { const r = a.getBoundingClientRect();
+                                return r.left < 0 || r.right > window.innerWidth; })
+               .map((a) => a.textContent);
+             return { overflow: m.scrollWidth > m.clientWidth, out,
+                      page: document.documentElement.scrollWidth > window.innerWidth,
+                      links: m.querySelectorAll('a').length };",
+            vec![],
+        )
+        .await
+        .expect("nav");
+    assert_eq!(
+        nav["overflow"],
+        json!(false),
+        "the nav scrolls sideways: {nav}"
+    );
+    assert_eq!(nav["out"], json!([]), "nav links outside the screen: {nav}");
+    assert_eq!(
+        nav["page"],
+        json!(false),
+        "the page scrolls sideways: {nav}"
+    );
+    assert!(nav["links"].as_u64() > Some(4), "the officer's nav: {nav}");
     // A phone's touch targets: the nav links and the form's controls are at least 44 px tall.
     let small = c
         .execute(
@@ -354,6 +383,154 @@ async fn an_officer_composes_a_notice_sees_its_preview_sends_it_and_a_phone_rece
         json!(text)
     );
     until(&c, "the notice on the phone", &script).await;
+    c.close().await.expect("close");
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn the_notice_preview_follows_the_form_as_it_is_typed_without_submitting() {
+    let Some(d) = driver().await else { return };
+    let t = common::spawn().await;
+    let c = browser(&d).await;
+    viewport(&d, &c, 1366, 768, false).await;
+    let officer = t.account(Some("0912009003")).await;
+    sign_in(&c, &t, &officer).await;
+    open(&c, &t, "/console/notices", "#compose").await;
+    // A mark on this page: a submit would load a new page without it.
+    c.execute("window.stayed = true;", vec![])
+        .await
+        .expect("mark");
+    let hidden = c
+        .execute("return document.getElementById('preview').hidden;", vec![])
+        .await
+        .expect("hidden");
+    assert_eq!(hidden, json!(true), "no figures before anything is typed");
+
+    c.find(Locator::Id("text"))
+        .await
+        .expect("text field")
+        .send_keys("Họp thôn lúc 8 giờ sáng thứ Bảy.")
+        .await
+        .expect("type");
+    let figures = "const f = (id) => document.getElementById(id).textContent;
+         return !document.getElementById('preview').hidden && window.stayed === true
+           && [f('preview-recipients'), f('preview-parts'), f('preview-cost')];";
+    let shown = until(&c, "the live figures", figures).await;
+    assert_eq!(shown, json!(["5", "5", "0 ₫"]));
+
+    // Only poor households: the figures follow the tick.
+    c.find(Locator::Css("#more > summary"))
+        .await
+        .expect("more")
+        .click()
+        .await
+        .expect("open");
+    c.find(Locator::Css("input[name='poverty'][value='poor']"))
+        .await
+        .expect("poor")
+        .click()
+        .await
+        .expect("tick");
+    let script = format!(
+        "const r = document.getElementById('preview-recipients').textContent;
+         return r === '3' && window.stayed === true && {figures_fn};",
+        figures_fn = "[r, document.getElementById('preview-parts').textContent]"
+    );
+    let shown = until(&c, "the figures of poor households", &script).await;
+    assert_eq!(shown, json!(["3", "3"]));
+
+    // An area outside the officer's: what to fix, no figures.
+    c.find(Locator::Id("areas"))
+        .await
+        .expect("areas")
+        .send_keys("B010301")
+        .await
+        .expect("type");
+    let problem = until(
+        &c,
+        "the problem",
+        "const p = document.getElementById('preview-problem');
+         return !p.hidden && window.stayed === true && p.textContent;",
+    )
+    .await;
+    assert_eq!(problem, json!("Area B010301 is not one of your areas."));
+    let recipients = c
+        .execute(
+            "return document.getElementById('preview-recipients').textContent;",
+            vec![],
+        )
+        .await
+        .expect("recipients");
+    assert_eq!(recipients, json!("–"));
+    c.close().await.expect("close");
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn an_officer_creates_and_starts_a_campaign_on_a_phone() {
+    let Some(d) = driver().await else { return };
+    let t = common::spawn().await;
+    let c = browser(&d).await;
+    viewport(&d, &c, 390, 844, true).await;
+    let officer = t.account(Some("0912009003")).await;
+    sign_in(&c, &t, &officer).await;
+    open(&c, &t, "/console/campaigns", "#campaign-form").await;
+    for (id, text) in [
+        ("name", "Phòng chống tảo hôn"),
+        ("step-day-1", "0"),
+        ("step-text-1", "Chào bà con, tuần này nói về tảo hôn."),
+        ("step-day-2", "3"),
+        ("step-text-2", "Tảo hôn là vi phạm pháp luật."),
+    ] {
+        c.find(Locator::Id(id))
+            .await
+            .expect(id)
+            .send_keys(text)
+            .await
+            .expect("type");
+    }
+    c.find(Locator::Id("create-button"))
+        .await
+        .expect("create")
+        .click()
+        .await
+        .expect("create");
+    until(
+        &c,
+        "the campaign's page",
+        "return document.getElementById('start-button') !== null;",
+    )
+    .await;
+    let wide = c
+        .execute(
+            "return document.documentElement.scrollWidth <= window.innerWidth;",
+            vec![],
+        )
+        .await
+        .expect("width");
+    assert_eq!(wide, json!(true), "the campaign page scrolls sideways");
+    c.find(Locator::Id("start-button"))
+        .await
+        .expect("start")
+        .click()
+        .await
+        .expect("start");
+    let status = until(
+        &c,
+        "the running campaign",
+        "return document.getElementById('pause-button') !== null
+           && document.getElementById('status').textContent;",
+    )
+    .await;
+    assert_eq!(status, json!("Running"));
+    let steps = c
+        .execute(
+            "return document.querySelectorAll('#steps tbody tr').length;",
+            vec![],
+        )
+        .await
+        .expect("steps");
+    assert_eq!(steps, json!(2));
     c.close().await.expect("close");
     t.stop().await;
 }

@@ -158,6 +158,21 @@ async fn steps(db: &Db, id: i64) -> Result<Vec<Step>, sqlx::Error> {
         .collect()
 }
 
+/// The newest `limit` campaigns, newest first.
+pub async fn recent(db: &Db, limit: i64) -> Result<Vec<Campaign>, sqlx::Error> {
+    let ids: Vec<i64> = with_db!(db, pool => sqlx::query_scalar(
+        "SELECT id FROM campaigns ORDER BY id DESC LIMIT $1"
+    )
+    .bind(limit)
+    .fetch_all(pool)
+    .await)?;
+    let mut out = Vec::new();
+    for id in ids {
+        out.extend(get(db, id).await?);
+    }
+    Ok(out)
+}
+
 /// Moves campaign `id` from one of `from` to `to`, atomically; false when it was in none of them.
 pub async fn set_status(
     db: &Db,

@@ -209,6 +209,18 @@ pub async fn in_villages(
     })
 }
 
+/// A page of every village's active and born pregnancies, by id (an admin's list).
+pub async fn everywhere(db: &Db, after_id: i64, limit: i64) -> Result<Vec<Pregnancy>, sqlx::Error> {
+    let sql = format!(
+        "{SELECT} WHERE p.status IN ('active', 'born') AND p.id > $1 ORDER BY p.id LIMIT $2"
+    );
+    with_db!(db, pool => sqlx::query_as(&sql)
+        .bind(after_id)
+        .bind(limit)
+        .fetch_all(pool)
+        .await)
+}
+
 /// Phone numbers of the staff with these ids (the workers a message about a pregnancy goes to).
 pub async fn staff_phone(db: &Db, staff_id: i64) -> Result<Option<String>, sqlx::Error> {
     with_db!(db, pool => sqlx::query_scalar("SELECT msisdn FROM staff WHERE id = $1")

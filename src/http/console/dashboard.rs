@@ -1,7 +1,7 @@
 //! The dashboard (`/console`), for every role: messages per day sent and delivered over the last 14 days, failures, reply times, and legal aid requests by commune. Figures only, never a phone, a name or a message.
 //!
-//! The message figures are the whole installation's (one commune office, or one province); the
-//! requests are the caller's communes, by the rule of `GET /api/v1/legal-aid/figures`, and only
+//! The message figures are those of the messages to the phones of the households in the caller's
+//! villages (the whole installation's for admins and monitors); the requests are the caller's communes, by the rule of `GET /api/v1/legal-aid/figures`, and only
 //! for the roles that read those figures. The SQL lives with the tables: `outbox::store` (sent,
 //! delivered, failed), `inbox::store` (reply times), `legal_aid::figures` (requests).
 
@@ -18,7 +18,9 @@ use super::charts::{self, Series};
 use super::{page, Console, Layout, Texts};
 use crate::app::AppState;
 use crate::db::time;
-use crate::features::{areas, legal_aid};
+use crate::db::Db;
+use crate::features::staff::Role;
+use crate::features::{areas, households, legal_aid};
 use crate::http::error::ApiError;
 use crate::http::legal_aid::{figure_visible, FIGURE_ROLES};
 
@@ -134,14 +136,31 @@ async fn dashboard(State(app): State<AppState>, c: Console) -> Response {
     c.answer(render(&app, &c).await)
 }
 
+/// Whose messages the caller's figures count: everyone's for admins and monitors (None), else
+/// the phones of the households in the caller's villages.
+async fn recipients(db: &Db, c: &Console) -> Result<Option<Vec<String>>, ApiError> {
+    if matches!(c.caller.staff.role, Role::Admin | Role::Monitor) {
+        return Ok(None);
+    }
+    let villages: Vec<String> = areas::all(db)
+        .await?
+        .into_iter()
+        .filter(|a| a.level == areas::Level::Village && c.caller.scope.covers(&a.code))
+        .map(|a| a.code)
+        .collect();
+    Ok(Some(households::phones_in_villages(db, &villages).await?))
+}
+
 async fn render(app: &AppState, c: &Console) -> Result<Response, ApiError> {
     let db = &app.services.db;
     let t = &c.t;
     let (days, bounds) = last_days(app.services.tz, time::now(), DAYS);
-    let sent = crate::outbox::store::sent_by_window(db, &bounds).await?;
-    let failed = crate::outbox::store::failed_by_window(db, &bounds).await?;
+    let whose = recipients(db, c).await?;
+    let whose = whose.as_deref();
+    let sent = crate::outbox::store::sent_by_window(db, &bounds, whose).await?;
+    let failed = crate::outbox::store::failed_by_window(db, &bounds, whose).await?;
     let (from, to) = (bounds[0], bounds[bounds.len() - 1]);
-    let times = crate::inbox::reply_times(db, from, to, MAX_REPLIES).await?;
+    let times = crate::inbox::reply_times(db, from, to, MAX_REPLIES, whose).await?;
     let delays = delays_by_window(&times, &bounds);
     let labels: Vec<String> = days.iter().map(|d| d.format("%d").to_string()).collect();
     let medians: Vec<i64> = delays

@@ -45,6 +45,7 @@ pub const PAGES: &[NavPage] = &[
     nav("/console/contacts", msg_id("console-nav-contacts"), HOUSEHOLD_ROLES),
     nav("/console/gateways", msg_id("console-nav-gateways"), EVERYONE),
     nav("/console/notices", msg_id("console-nav-notices"), BROADCASTERS),
+    nav("/console/campaigns", msg_id("console-nav-campaigns"), super::campaigns::ROLES),
     nav("/console/legal-aid", msg_id("console-nav-legal-aid"), super::legal_aid::ROLES),
     nav("/console/due", msg_id("console-nav-due"), super::due::ROLES),
     nav("/console/audit", msg_id("console-nav-audit"), super::audit::ROLES),

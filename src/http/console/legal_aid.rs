@@ -1,10 +1,10 @@
-//! The legal aid queue in the console: the requests of the officer's province with status, category and age, a request's page (each read audited as the API's), and its status form.
+//! The legal aid queue in the console: the requests of the officer's province with status, category and age, a request's page (each read audited as the API's), and its status form (with the API's "notify the requester", which the requester's contact mode may refuse).
 //!
 //! The same checks as `/api/v1/legal-aid/…` (`http::legal_aid`): a request outside the
 //! officer's areas is 404; the console's rule for a wrong role is 403, before any of that.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -117,8 +117,28 @@ struct RequestPage {
     description: String,
     choices: Vec<Choice>,
     status_error: Option<String>,
+    /// Whether the requester gets status updates by SMS (their contact mode); call-only and
+    /// no-messages requesters never do, so the form offers none.
+    sms_updates: bool,
+    /// The "notify the requester" box, as sent with a refused form.
+    notify: bool,
+    /// After a change: whether the requester was sent the update.
+    notified: Option<bool>,
     officers: Vec<(i64, String)>,
     assign_error: Option<String>,
+}
+
+/// A refused status form: what was chosen, what to fix, and the notify box.
+struct Typed {
+    status: String,
+    error: String,
+    notify: bool,
+}
+
+#[derive(Deserialize, Default)]
+struct ShowQuery {
+    /// `1` after a change that sent the requester an SMS, `0` after one that did not.
+    notified: Option<String>,
 }
 
 const STATUSES: [Status; 7] = [
@@ -131,8 +151,14 @@ const STATUSES: [Status; 7] = [
     Status::Withdrawn,
 ];
 
-async fn show(State(app): State<AppState>, c: Console, Path(reference): Path<String>) -> Response {
-    c.answer(request_page(&app, &c, &reference, None).await)
+async fn show(
+    State(app): State<AppState>,
+    c: Console,
+    Path(reference): Path<String>,
+    Query(q): Query<ShowQuery>,
+) -> Response {
+    let notified = q.notified.map(|n| n == "1");
+    c.answer(answer_page(&app, &c, &reference, None, None, notified).await)
 }
 
 /// The legal aid officers whose areas hold `r`, by id and name.
@@ -155,14 +181,14 @@ async fn officers_for(app: &AppState, r: &Request) -> Result<Vec<(i64, String)>,
     Ok(out)
 }
 
-/// The request's page; with `typed`, a refused status form again with what to fix (400).
+/// The request's page with a refused status form again, with what to fix (400).
 async fn request_page(
     app: &AppState,
     c: &Console,
     reference: &str,
-    typed: Option<(String, String)>,
+    typed: Typed,
 ) -> Result<Response, ApiError> {
-    answer_page(app, c, reference, typed, None).await
+    answer_page(app, c, reference, Some(typed), None, None).await
 }
 
 /// The request's page, with a refused status form (`typed`) or assign form (`assign_error`).
@@ -170,14 +196,15 @@ async fn answer_page(
     app: &AppState,
     c: &Console,
     reference: &str,
-    typed: Option<(String, String)>,
+    typed: Option<Typed>,
     assign_error: Option<String>,
+    notified: Option<bool>,
 ) -> Result<Response, ApiError> {
     may_work(c)?;
     let r = visible_request(app, &c.caller, reference).await?;
     audit(app, &c.caller, "read", Some(&r.reference), Some("console")).await?;
     let t = &c.t;
-    let chosen = typed.as_ref().map(|(s, _)| s.as_str());
+    let chosen = typed.as_ref().map(|t| t.status.as_str());
     let choices = STATUSES
         .into_iter()
         .filter(|s| r.status.may_move_to(*s))
@@ -203,7 +230,10 @@ async fn answer_page(
         description: r.description.clone().unwrap_or_default(),
         reference: r.reference,
         choices,
-        status_error: typed.map(|(_, e)| e),
+        sms_updates: r.contact_mode == legal_aid::Mode::Sms,
+        notify: typed.as_ref().is_some_and(|t| t.notify),
+        notified,
+        status_error: typed.map(|t| t.error),
         officers,
         assign_error,
     };
@@ -216,6 +246,9 @@ struct StatusForm {
     csrf: String,
     #[serde(default)]
     status: String,
+    /// The "notify the requester" box: present when ticked.
+    #[serde(default)]
+    notify: Option<String>,
 }
 
 async fn set_status(
@@ -237,27 +270,39 @@ async fn change(
     may_work(c)?;
     let req = visible_request(app, &c.caller, reference).await?;
     let t = &c.t;
+    let notify = form.notify.is_some();
+    let refused = |error: String| Typed {
+        status: form.status.clone(),
+        error,
+        notify,
+    };
     let Some(to) = Status::from_db(form.status.trim()) else {
-        let e = t.msg_id("console-legal-status-choose");
-        return request_page(app, c, reference, Some((form.status, e))).await;
+        let e = refused(t.msg_id("console-legal-status-choose"));
+        return request_page(app, c, reference, e).await;
     };
     match legal_aid::move_to(&app.services.db, &req, to, &actor(&c.caller)).await {
         Ok(change) => {
             let detail = format!("{} -> {}", req.status.as_str(), to.as_str());
-            // The audit line and the request as it is now; the page is read again after the redirect.
-            let _now = changed(app, &c.caller, &req, change, false, &detail).await?;
-            let to = format!("/console/legal-aid/{}", req.reference);
+            // The API's own path: the audit line, and the SMS only if asked for and the
+            // requester's contact mode allows it.
+            let now = changed(app, &c.caller, &req, change, notify, &detail).await?;
+            let sent = now.0["message_queued"] == serde_json::Value::Bool(true);
+            let to = format!(
+                "/console/legal-aid/{}?notified={}",
+                req.reference,
+                u8::from(sent)
+            );
             Ok(Redirect::to(&to).into_response())
         }
         Err(LegalAidError::NotAssigned) => {
-            let e = t.msg_id("console-legal-status-assign-first");
-            request_page(app, c, reference, Some((form.status, e))).await
+            let e = refused(t.msg_id("console-legal-status-assign-first"));
+            request_page(app, c, reference, e).await
         }
         Err(LegalAidError::Transition { .. }) => {
             let msg = Msg::new("console-legal-status-not-allowed")
                 .arg("from", t.msg_id(req.status.words()))
                 .arg("to", t.msg_id(to.words()));
-            request_page(app, c, reference, Some((form.status, t.render(&msg)))).await
+            request_page(app, c, reference, refused(t.render(&msg))).await
         }
         Err(e) => Err(crate::http::legal_aid::change_error(e)),
     }
@@ -283,7 +328,7 @@ async fn assign(
         let req = visible_request(&app, &c.caller, &reference).await?;
         let choose = Some(c.t.msg_id("console-legal-assign-choose"));
         let Ok(officer) = form.officer.trim().parse::<i64>() else {
-            return answer_page(&app, &c, &reference, None, choose).await;
+            return answer_page(&app, &c, &reference, None, choose, None).await;
         };
         match assign_officer(&app, &c.caller, &req, officer).await {
             Ok((change, id)) => {
@@ -292,7 +337,7 @@ async fn assign(
                 Ok(Redirect::to(&format!("/console/legal-aid/{}", req.reference)).into_response())
             }
             Err(ApiError::BadRequest { .. }) => {
-                answer_page(&app, &c, &reference, None, choose).await
+                answer_page(&app, &c, &reference, None, choose, None).await
             }
             Err(e) => Err(e),
         }

@@ -1,12 +1,14 @@
 //! The staff console: server-rendered pages (askama templates compiled into the binary, every text a fluent message, Vietnamese by default), one module per group of pages.
 //!
-//! No inline script and no assets from elsewhere: one stylesheet served from the binary. Every
+//! No inline script and no assets from elsewhere: one stylesheet and one script (the notice form's
+//! live preview, an enhancement the form works without) served from the binary. Every
 //! form that changes something carries the session's CSRF token; the sign-in form, before any
 //! session, carries a token that must equal its own short-lived cookie (double submit). Pages
 //! call the same feature functions, with the same role and place checks, as the JSON API in
 //! `http/`: a wrong role gets 403, anything outside the caller's areas 404, as a page.
 
 mod audit;
+mod campaigns;
 pub mod charts;
 mod contacts;
 mod dashboard;
@@ -15,6 +17,7 @@ mod gateways;
 mod households;
 pub mod layout;
 mod legal_aid;
+mod notice_form;
 mod notices;
 mod sign_in;
 mod uploads;
@@ -55,9 +58,14 @@ pub fn router() -> Router<AppState> {
         .merge(gateways::router())
         .merge(audit::router())
         .merge(notices::router())
+        .merge(campaigns::router())
         .merge(legal_aid::router())
         .merge(due::router())
         .route("/console/static/console.css", get(stylesheet))
+        .route(
+            "/console/static/notice-preview.js",
+            get(notice_preview_script),
+        )
 }
 
 /// Fluent texts in the page's language, for templates: `{{ t.msg_id("console-sign-in") }}`.
@@ -285,5 +293,16 @@ async fn stylesheet() -> impl IntoResponse {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         include_str!("console.css"),
+    )
+}
+
+/// The notice form's live preview (a static file: the CSP allows script from loa only).
+async fn notice_preview_script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("notice-preview.js"),
     )
 }

@@ -1,21 +1,27 @@
-//! Notices in the console: compose (audience areas and text), a preview of recipients, SMS parts and cost as the API's preview gives them, confirm and send, and the notices with their delivery figures.
+//! Notices in the console: compose (the API's audience and texts, a time to send), a preview of recipients, SMS parts and cost as the API's preview gives them, confirm and send or schedule, cancel, and the notices with their delivery figures.
 //!
 //! The same checks as `/api/v1/notices…` (`http::notices`): commune officers and admins only
 //! (403), audiences inside the caller's areas; a notice outside them is 404. The preview is
-//! computed on the server from a "Preview" submit, so the page works without script.
+//! computed on the server from a "Preview" submit, so the page works without script; with it,
+//! `notice-preview.js` shows the same figures as the form changes (`POST /console/notices/preview`).
 
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
-use serde::Deserialize;
+use axum::{Form, Json, Router};
+use chrono::{DateTime, Utc};
+use serde_json::json;
 
-use super::{page, Console, Layout, Texts};
+use super::notice_form::{poverty_name, refusal_of, ComposeForm, Errors, Fields};
+use super::{page, role_msg, Console, Layout, Texts};
 use crate::app::AppState;
-use crate::features::audiences::{Audience, AudienceError};
+use crate::db::time;
+use crate::dialog::sms::language_name;
+use crate::features::audiences::Audience;
 use crate::features::notices::{self, Notice, NoticeError, Preview, Status};
+use crate::features::staff::Role;
 use crate::http::error::ApiError;
 use crate::http::notices::{may_broadcast, start_sending, visible};
 use crate::i18n::{msg_id, Msg};
@@ -23,21 +29,30 @@ use crate::i18n::{msg_id, Msg};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/console/notices", get(list).post(compose))
+        .route("/console/notices/preview", post(live_preview))
         .route("/console/notices/{id}", get(show))
         .route("/console/notices/{id}/send", post(send))
+        .route("/console/notices/{id}/cancel", post(cancel))
 }
 
 /// Notices listed on the page.
 const LISTED: i64 = 30;
 
 /// What the compose form was sent with, what to fix, and the preview when it was asked for.
-#[derive(Default)]
 struct Draft {
-    areas: String,
-    text: String,
-    areas_error: Option<String>,
-    text_error: Option<String>,
+    d: Fields,
+    errors: Errors,
     preview: Option<PreviewView>,
+}
+
+impl Draft {
+    fn new(t: &Texts, form: ComposeForm) -> Draft {
+        Draft {
+            d: Fields::new(t, form),
+            errors: Errors::default(),
+            preview: None,
+        }
+    }
 }
 
 struct PreviewView {
@@ -67,6 +82,8 @@ struct NoticesPage {
     l: Layout,
     d: Draft,
     rows: Vec<Row>,
+    /// The form's earliest time to send (now, local, as `datetime-local` takes it).
+    now: String,
 }
 
 fn status_words(t: &Texts, s: Status) -> (String, &'static str) {
@@ -104,7 +121,8 @@ fn preview_view(t: &Texts, p: &Preview) -> PreviewView {
 }
 
 async fn list(State(app): State<AppState>, c: Console) -> Response {
-    c.answer(notices_page(&app, &c, Draft::default(), StatusCode::OK).await)
+    let draft = Draft::new(&c.t, ComposeForm::default());
+    c.answer(notices_page(&app, &c, draft, StatusCode::OK).await)
 }
 
 async fn notices_page(
@@ -130,6 +148,10 @@ async fn notices_page(
         t: t.clone(),
         d,
         rows,
+        now: time::now()
+            .with_timezone(&svc.tz)
+            .format("%Y-%m-%dT%H:%M")
+            .to_string(),
     };
     Ok(page(status, &tpl, Vec::new()))
 }
@@ -153,85 +175,69 @@ async fn row(app: &AppState, t: &Texts, n: Notice) -> Result<Row, ApiError> {
     })
 }
 
-#[derive(Deserialize)]
-struct ComposeForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    areas: String,
-    #[serde(default)]
-    text: String,
-    /// `preview`, or `send` (confirmed after a preview).
-    #[serde(default)]
-    action: String,
-}
-
 async fn compose(
     State(app): State<AppState>,
     c: Console,
-    Form(form): Form<ComposeForm>,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    c.answer(composed(&app, &c, form).await)
+    c.answer(composed(&app, &c, ComposeForm::read(pairs)).await)
 }
 
-fn area_list(typed: &str) -> Vec<String> {
-    typed
-        .split(|ch: char| ch == ',' || ch.is_whitespace())
-        .filter(|a| !a.is_empty())
-        .map(str::to_string)
-        .collect()
+/// What the form asks for, checked as the API checks it.
+struct Checked {
+    audience: Audience,
+    texts: notices::Texts,
+    at: Option<DateTime<Utc>>,
 }
 
-/// The field a refusal belongs to, in words, or the error when it is not the form's.
-fn refusal_of(t: &Texts, e: NoticeError, d: &mut Draft) -> Result<(), ApiError> {
-    match e {
-        NoticeError::Audience(AudienceError::OutsideScope(a)) => {
-            let msg = Msg::new("console-notice-area-outside").arg("area", a);
-            d.areas_error = Some(t.render(&msg));
-        }
-        NoticeError::Audience(_) => d.areas_error = Some(t.msg_id("console-notice-areas-bad")),
-        NoticeError::Text | NoticeError::Version(_) => {
-            d.text_error = Some(t.msg_id("console-notice-text-bad"))
-        }
-        other => return Err(other.into()),
-    }
-    Ok(())
+/// The form checked, or what to fix by field (every field told at once).
+fn checked(
+    app: &AppState,
+    c: &Console,
+    f: &ComposeForm,
+) -> Result<Result<Checked, Errors>, ApiError> {
+    let mut errors = Errors::default();
+    let audience = f
+        .audience()
+        .checked_for(&c.caller.staff, &c.caller.scope)
+        .map_err(NoticeError::from);
+    let audience = match audience {
+        Ok(a) => Some(a),
+        Err(e) => refusal_of(&c.t, e, f, &mut errors).map(|()| None)?,
+    };
+    let texts = match f.texts().checked() {
+        Ok(t) => Some(t),
+        Err(e) => refusal_of(&c.t, e, f, &mut errors).map(|()| None)?,
+    };
+    let at = f.send_at(app.services.tz).unwrap_or_else(|()| {
+        errors.at = Some(c.t.msg_id("console-notice-at-bad"));
+        None
+    });
+    Ok(match (audience, texts) {
+        (Some(audience), Some(texts)) if !errors.any() => Ok(Checked {
+            audience,
+            texts,
+            at,
+        }),
+        _ => Err(errors),
+    })
 }
 
 async fn composed(app: &AppState, c: &Console, form: ComposeForm) -> Result<Response, ApiError> {
     c.check_csrf(&form.csrf)?;
     may_broadcast(&c.caller)?;
     let svc = &app.services;
-    let audience = Audience {
-        areas: area_list(&form.areas),
-        ..Audience::default()
-    };
-    let texts = notices::Texts {
-        text: form.text.clone(),
-        ..notices::Texts::default()
-    };
-    let mut d = Draft {
-        areas: form.areas.trim().to_string(),
-        text: form.text.clone(),
-        ..Draft::default()
-    };
-    let checked = audience
-        .checked_for(&c.caller.staff, &c.caller.scope)
-        .map_err(NoticeError::from)
-        .and_then(|a| Ok((a, texts.clone().checked()?)));
-    let (audience, texts) = match checked {
+    let send = form.action == "send";
+    let mut d = Draft::new(&c.t, form);
+    let ok = match checked(app, c, &d.d.f)? {
         Ok(ok) => ok,
-        Err(e) => {
-            refusal_of(&c.t, e, &mut d)?;
-            // Both fields are told at once: the text is checked even when the areas were not.
-            if d.text_error.is_none() && texts.checked().is_err() {
-                d.text_error = Some(c.t.msg_id("console-notice-text-bad"));
-            }
+        Err(errors) => {
+            d.errors = errors;
             return notices_page(app, c, d, StatusCode::BAD_REQUEST).await;
         }
     };
-    if form.action != "send" {
-        let p = notices::preview(&svc.db, svc.prices.as_ref(), &audience, &texts).await?;
+    if !send {
+        let p = notices::preview(&svc.db, svc.prices.as_ref(), &ok.audience, &ok.texts).await?;
         d.preview = Some(preview_view(&c.t, &p));
         return notices_page(app, c, d, StatusCode::OK).await;
     }
@@ -240,12 +246,46 @@ async fn composed(app: &AppState, c: &Console, form: ComposeForm) -> Result<Resp
         svc.prices.as_ref(),
         &c.caller.staff,
         &c.caller.scope,
-        audience,
-        texts,
+        ok.audience,
+        ok.texts,
     )
     .await?;
-    start_sending(app, notice.id, None).await?;
+    start_sending(app, notice.id, ok.at).await?;
     Ok(Redirect::to(&format!("/console/notices/{}", notice.id)).into_response())
+}
+
+/// The compose form's figures as JSON, for the page's script: the same check and preview as
+/// the Preview button, or the errors by field (400).
+async fn live_preview(
+    State(app): State<AppState>,
+    c: Console,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let form = ComposeForm::read(pairs);
+    let r: Result<Response, ApiError> = async {
+        c.check_csrf(&form.csrf)?;
+        may_broadcast(&c.caller)?;
+        let ok = match checked(&app, &c, &form)? {
+            Ok(ok) => ok,
+            Err(errors) => {
+                let body = json!({ "errors": errors.by_field() });
+                return Ok((StatusCode::BAD_REQUEST, Json(body)).into_response());
+            }
+        };
+        let svc = &app.services;
+        let p = notices::preview(&svc.db, svc.prices.as_ref(), &ok.audience, &ok.texts).await?;
+        let v = preview_view(&c.t, &p);
+        Ok(Json(json!({
+            "recipients": v.recipients,
+            "scripts": format!("{} / {}", v.full, v.unaccented),
+            "each": v.per_message,
+            "parts": v.parts,
+            "cost": format!("{} ₫", v.cost),
+        }))
+        .into_response())
+    }
+    .await;
+    r.unwrap_or_else(IntoResponse::into_response)
 }
 
 #[derive(Template)]
@@ -261,7 +301,59 @@ struct NoticePage {
     created: String,
     preview: Option<PreviewView>,
     draft: bool,
+    /// Whether it may still be stopped (scheduled, or messages still waiting).
+    cancellable: bool,
+    /// The audience beyond areas and the versions: `(label, value)`, only those named.
+    details: Vec<(String, String)>,
     figures: Vec<(String, String)>,
+}
+
+/// What a notice names besides its areas and Vietnamese text, in words.
+fn details(t: &Texts, tz: chrono_tz::Tz, n: &Notice) -> Vec<(String, String)> {
+    let a = &n.audience;
+    let name = |l: &str| language_name(l).map_or_else(|| l.to_string(), |id| t.msg_id(id));
+    let role = |r: &str| match Role::from_db(r) {
+        Some(r) => t.msg_id(role_msg(r)),
+        None => t.msg_id("console-notice-role-household"),
+    };
+    let mut out: Vec<(&'static str, String)> = vec![
+        (
+            "console-notice-roles",
+            a.roles
+                .iter()
+                .map(|r| role(r))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        (
+            "console-notice-poverty",
+            a.poverty
+                .iter()
+                .map(|p| poverty_name(t, p))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        (
+            "console-notice-languages",
+            a.languages
+                .iter()
+                .map(|l| name(l))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        ("console-notice-ethnic", a.ethnic_groups.join(", ")),
+    ];
+    for (lang, text) in &n.texts.versions {
+        out.push(("console-notice-version", format!("{}: {text}", name(lang))));
+    }
+    if let Some(at) = n.send_at {
+        let at = at.with_timezone(&tz).format("%d/%m/%Y %H:%M").to_string();
+        out.push(("console-notice-at", at));
+    }
+    out.into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(id, v)| (t.msg_id(msg_id(id)), v))
+        .collect()
 }
 
 async fn show(State(app): State<AppState>, c: Console, Path(id): Path<i64>) -> Response {
@@ -293,7 +385,14 @@ async fn notice_page(app: &AppState, c: &Console, id: i64) -> Result<Response, A
     .map(|(label, n)| (t.msg_id(msg_id(label)), t.int(n)))
     .collect();
     let (status, badge) = status_words(t, n.status);
+    let cancellable = match n.status {
+        Status::Draft | Status::Scheduled | Status::Queuing => true,
+        Status::Queued => f.queued > 0,
+        Status::Cancelled => false,
+    };
     let tpl = NoticePage {
+        cancellable,
+        details: details(t, svc.tz, &n),
         l: Layout::new(app, c, "/console/notices"),
         t: t.clone(),
         id,
@@ -329,16 +428,19 @@ async fn send(
     c.answer(r)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn areas_are_read_with_commas_or_spaces() {
-        assert_eq!(
-            area_list(" B0102, B010201  B0103,"),
-            ["B0102", "B010201", "B0103"]
-        );
-        assert!(area_list("  ").is_empty());
+async fn cancel(
+    State(app): State<AppState>,
+    c: Console,
+    Path(id): Path<i64>,
+    Form(form): Form<super::CsrfForm>,
+) -> Response {
+    let r = async {
+        c.check_csrf(&form.csrf)?;
+        visible(&app, &c.caller, id).await?;
+        let svc = &app.services;
+        notices::cancel(&svc.db, &svc.outbox, id).await?;
+        Ok(Redirect::to(&format!("/console/notices/{id}")).into_response())
     }
+    .await;
+    c.answer(r)
 }
