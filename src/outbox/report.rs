@@ -168,8 +168,15 @@ pub async fn receive_report(
         return Ok(Received::Applied);
     }
     if is_known(db, gateway_id, provider_id).await? {
+        // The send was recorded between the apply and this look, and the dispatcher may have
+        // looked for kept reports before this one was kept: apply it here (never backwards, so
+        // applying it twice is harmless). Forgetting it unapplied lost a report now and then.
+        let applied = apply_report(db, key(), status, error).await?;
         forget_early(db, &[id]).await?;
-        return Ok(Received::Unchanged);
+        return Ok(match applied {
+            true => Received::Applied,
+            false => Received::Unchanged,
+        });
     }
     Ok(Received::Kept)
 }
