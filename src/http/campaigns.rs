@@ -3,25 +3,27 @@
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde_json::{json, Value};
 
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody, Refusals};
 use super::households::Caller;
 use super::json::ApiJson;
 use super::notices::may_broadcast;
 use crate::app::AppState;
 use crate::features::campaigns::{self, quiz, store, Action, Campaign, CampaignError, NewCampaign};
 use crate::features::staff::Role;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/campaigns", post(create))
-        .route("/api/v1/campaigns/{id}", get(show))
-        .route("/api/v1/campaigns/{id}/results", get(results))
-        .route("/api/v1/campaigns/{id}/results.csv", get(results_csv))
-        .route("/api/v1/campaigns/{id}/{action}", post(act))
+/// The routes and their OpenAPI description, built together (`utoipa_axum::routes!`).
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create))
+        .routes(routes!(show))
+        .routes(routes!(results))
+        .routes(routes!(results_csv))
+        .routes(routes!(act))
 }
 
 impl From<CampaignError> for ApiError {
@@ -35,6 +37,15 @@ impl From<CampaignError> for ApiError {
     }
 }
 
+/// Makes a draft campaign (steps written here, or shipped content by name) in the caller's areas.
+#[utoipa::path(
+    post,
+    path = "/api/v1/campaigns",
+    tag = "campaigns",
+    request_body = NewCampaign,
+    security(("token" = []), ("session" = [])),
+    responses((status = 201, description = r#"`{"campaign"}`: a draft"#, body = serde_json::Value), (status = 400, description = "bad steps, answers, cron or audience", body = ErrorBody), Refusals)
+)]
 async fn create(
     State(app): State<AppState>,
     caller: Caller,
@@ -57,6 +68,15 @@ async fn visible(app: &AppState, caller: &Caller, id: i64) -> Result<Campaign, A
         .ok_or(ApiError::NotFound)
 }
 
+/// A campaign, its members' progress and its delivery figures.
+#[utoipa::path(
+    get,
+    path = "/api/v1/campaigns/{id}",
+    tag = "campaigns",
+    params(("id" = i64, Path, description = "campaign id")),
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = r#"`{"campaign", "members", "figures"}`"#, body = serde_json::Value), Refusals)
+)]
 async fn show(
     State(app): State<AppState>,
     caller: Caller,
@@ -71,6 +91,15 @@ async fn show(
     ))
 }
 
+/// Starts, pauses, resumes or stops a campaign.
+#[utoipa::path(
+    post,
+    path = "/api/v1/campaigns/{id}/{action}",
+    tag = "campaigns",
+    params(("id" = i64, Path, description = "campaign id"), ("action" = String, Path, description = "`start`, `pause`, `resume` or `stop`")),
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = r#"`{"campaign"}`"#, body = serde_json::Value), (status = 400, description = "the campaign's status does not allow this", body = ErrorBody), Refusals)
+)]
 async fn act(
     State(app): State<AppState>,
     caller: Caller,
@@ -112,6 +141,15 @@ async fn rows(app: &AppState, caller: &Caller, id: i64) -> Result<Vec<quiz::Resu
     Ok(rows)
 }
 
+/// A quiz's results in the caller's communes.
+#[utoipa::path(
+    get,
+    path = "/api/v1/campaigns/{id}/results",
+    tag = "campaigns",
+    params(("id" = i64, Path, description = "campaign id")),
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = r#"`{"results": [...]}`: a quiz's answers by commune"#, body = serde_json::Value), (status = 400, description = "not a quiz", body = ErrorBody), Refusals)
+)]
 async fn results(
     State(app): State<AppState>,
     caller: Caller,
@@ -121,6 +159,15 @@ async fn results(
     Ok(Json(json!({ "results": rows })))
 }
 
+/// A quiz's results in the caller's communes, as a spreadsheet.
+#[utoipa::path(
+    get,
+    path = "/api/v1/campaigns/{id}/results.csv",
+    tag = "campaigns",
+    params(("id" = i64, Path, description = "campaign id")),
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = "a quiz's results as CSV", content_type = "text/csv", body = String), (status = 400, description = "not a quiz", body = ErrorBody), Refusals)
+)]
 async fn results_csv(
     State(app): State<AppState>,
     caller: Caller,

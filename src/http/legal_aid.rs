@@ -6,13 +6,14 @@
 //! `legal_aid_request`, the reference as `subject_id`), never with a phone or a description.
 
 use axum::extract::{Path, Query, State};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use chrono::TimeDelta;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody, Refusals};
 use super::households::Caller;
 use super::json::ApiJson;
 use crate::app::AppState;
@@ -25,33 +26,31 @@ use crate::features::staff::{self, Role};
 
 const SUBJECT: &str = "legal_aid_request";
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/legal-aid/requests", get(list))
-        .route("/api/v1/legal-aid/requests/{reference}", get(read))
-        .route(
-            "/api/v1/legal-aid/requests/{reference}/assign",
-            post(assign),
-        )
-        .route(
-            "/api/v1/legal-aid/requests/{reference}/status",
-            post(status),
-        )
-        .route("/api/v1/legal-aid/requests/{reference}/notes", post(note))
-        .route(
-            "/api/v1/legal-aid/requests/{reference}/eligibility",
-            post(eligibility),
-        )
-        .route("/api/v1/legal-aid/figures", get(figures_api))
-        .route("/api/v1/legal-aid/audit", get(audit_log))
+/// The routes and their OpenAPI description, built together (`utoipa_axum::routes!`).
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(read))
+        .routes(routes!(assign))
+        .routes(routes!(status))
+        .routes(routes!(note))
+        .routes(routes!(eligibility))
+        .routes(routes!(figures_api))
+        .routes(routes!(audit_log))
 }
 
-/// Legal aid officers and admins work the queue; anyone else finds nothing there.
+/// Who works the queue: legal aid officers and admins.
+pub const QUEUE_ROLES: &[Role] = &[Role::LegalAid, Role::Admin];
+
+/// Legal aid officers and admins work the queue; any other role is refused (403), as everywhere.
 pub(crate) fn queue_role(caller: &Caller) -> Result<(), ApiError> {
-    match caller.staff.role {
-        Role::LegalAid | Role::Admin => Ok(()),
-        _ => Err(ApiError::NotFound),
+    if QUEUE_ROLES.contains(&caller.staff.role) {
+        return Ok(());
     }
+    Err(ApiError::forbidden(
+        "forbidden",
+        "the legal aid queue is for legal aid officers and admins",
+    ))
 }
 
 /// Whether `caller` may see `req`: an admin, or a legal aid officer whose areas hold the
@@ -109,10 +108,13 @@ pub(crate) async fn visible_request(
 const PAGE: usize = 50;
 const MAX_PAGE: usize = 200;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 struct ListQuery {
+    /// A status (`received`, `assigned`, …).
     status: Option<String>,
+    /// A category (`land`, `labour`, `family`, …).
     category: Option<String>,
+    /// A commune code.
     commune: Option<String>,
     /// Only requests at least this many days old.
     min_age_days: Option<i64>,
@@ -133,6 +135,15 @@ fn parse_filter<T>(
     }
 }
 
+/// The requests the caller may see, oldest first, filtered, a page at a time.
+#[utoipa::path(
+    get,
+    path = "/api/v1/legal-aid/requests",
+    tag = "legal-aid",
+    params(ListQuery),
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = r#"`{"requests": [...], "limit", "offset"}` (each request shown is audited)"#, body = serde_json::Value), (status = 400, description = "an unknown status or category", body = ErrorBody), Refusals)
+)]
 async fn list(
     State(app): State<AppState>,
     caller: Caller,
@@ -165,6 +176,15 @@ async fn list(
     ))
 }
 
+/// A request, its hints, history and notes (audited).
+#[utoipa::path(
+    get,
+    path = "/api/v1/legal-aid/requests/{reference}",
+    tag = "legal-aid",
+    params(("reference" = String, Path, description = "the request's reference, as its SMS gave it")),
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = r#"`{"request", "hints", "history", "notes"}`"#, body = serde_json::Value), Refusals)
+)]
 async fn read(
     State(app): State<AppState>,
     caller: Caller,
@@ -182,9 +202,11 @@ async fn read(
     Ok(Json(body))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct AssignBody {
+    /// The staff id of a legal aid officer whose areas hold the request.
     officer: i64,
+    /// Text the requester that their request was assigned.
     #[serde(default)]
     notify: bool,
 }
@@ -264,6 +286,16 @@ pub(crate) async fn assign_officer(
     Ok((change, officer_caller.staff.id))
 }
 
+/// Assigns a request to a legal aid officer (audited; the requester texted if `notify`).
+#[utoipa::path(
+    post,
+    path = "/api/v1/legal-aid/requests/{reference}/assign",
+    tag = "legal-aid",
+    params(("reference" = String, Path, description = "the request's reference, as its SMS gave it")),
+    request_body = AssignBody,
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = r#"`{"request", "history_id", "message_queued"}`"#, body = serde_json::Value), (status = 400, description = "not a legal aid officer who could see the request, or a forbidden move", body = ErrorBody), (status = 409, description = "changed by someone else meanwhile", body = ErrorBody), Refusals)
+)]
 async fn assign(
     State(app): State<AppState>,
     caller: Caller,
@@ -276,18 +308,30 @@ async fn assign(
     changed(&app, &caller, &req, change, body.notify, &detail).await
 }
 
-#[derive(Deserialize)]
-struct StatusBody {
+#[derive(Deserialize, utoipa::ToSchema)]
+struct RequestStatusBody {
+    /// `received`, `assigned`, `contacted`, `in_progress`, `resolved`, `referred` or `withdrawn`.
     status: String,
+    /// Text the requester the new status.
     #[serde(default)]
     notify: bool,
 }
 
+/// Moves a request to a new status (audited; the requester texted if `notify`).
+#[utoipa::path(
+    post,
+    path = "/api/v1/legal-aid/requests/{reference}/status",
+    tag = "legal-aid",
+    params(("reference" = String, Path, description = "the request's reference, as its SMS gave it")),
+    request_body = RequestStatusBody,
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = r#"`{"request", "history_id", "message_queued"}`"#, body = serde_json::Value), (status = 400, description = "an unknown status or a forbidden move", body = ErrorBody), (status = 409, description = "changed by someone else meanwhile", body = ErrorBody), Refusals)
+)]
 async fn status(
     State(app): State<AppState>,
     caller: Caller,
     Path(reference): Path<String>,
-    ApiJson(body): ApiJson<StatusBody>,
+    ApiJson(body): ApiJson<RequestStatusBody>,
 ) -> Result<Json<Value>, ApiError> {
     let req = visible_request(&app, &caller, &reference).await?;
     let to = parse_filter(Some(&body.status), Status::from_db, "bad_status")?
@@ -299,14 +343,25 @@ async fn status(
     changed(&app, &caller, &req, change, body.notify, &detail).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct NoteBody {
+    /// 1 to 2,000 characters.
     text: String,
 }
 
 /// Longest note kept (characters).
 const MAX_NOTE: usize = 2_000;
 
+/// Adds an officer's note to a request (audited, without its text).
+#[utoipa::path(
+    post,
+    path = "/api/v1/legal-aid/requests/{reference}/notes",
+    tag = "legal-aid",
+    params(("reference" = String, Path, description = "the request's reference, as its SMS gave it")),
+    request_body = NoteBody,
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = r#"`{"note_id"}`"#, body = serde_json::Value), (status = 400, description = "an empty or too long note", body = ErrorBody), Refusals)
+)]
 async fn note(
     State(app): State<AppState>,
     caller: Caller,
@@ -326,11 +381,22 @@ async fn note(
     Ok(Json(json!({ "note_id": id })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct EligibilityBody {
+    /// One of the groups the law on legal aid names (`poor_household`, `child`, `ethnic_minority_difficult_area`, …).
     group: String,
 }
 
+/// Records the group that makes the requester eligible for free legal aid (audited).
+#[utoipa::path(
+    post,
+    path = "/api/v1/legal-aid/requests/{reference}/eligibility",
+    tag = "legal-aid",
+    params(("reference" = String, Path, description = "the request's reference, as its SMS gave it")),
+    request_body = EligibilityBody,
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = r#"`{"reference", "eligibility"}`"#, body = serde_json::Value), (status = 400, description = "an unknown group", body = ErrorBody), Refusals)
+)]
 async fn eligibility(
     State(app): State<AppState>,
     caller: Caller,
@@ -359,8 +425,9 @@ async fn eligibility(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 struct FiguresQuery {
+    /// `YYYY-MM`; all months when absent.
     month: Option<String>,
 }
 
@@ -377,6 +444,15 @@ pub fn figure_visible(caller: &Caller, commune: Option<&str>, province: Option<&
         || province.is_some_and(|p| caller.scope.covers(p))
 }
 
+/// Counts of requests by place, category and status, within the caller's areas.
+#[utoipa::path(
+    get,
+    path = "/api/v1/legal-aid/figures",
+    tag = "legal-aid",
+    params(FiguresQuery),
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = r#"`{"month", "figures": [...]}`: counts by commune and category, no personal data"#, body = serde_json::Value), (status = 400, description = "a month not written YYYY-MM", body = ErrorBody), Refusals)
+)]
 async fn figures_api(
     State(app): State<AppState>,
     caller: Caller,
@@ -400,14 +476,23 @@ async fn figures_api(
     Ok(Json(json!({ "month": q.month, "figures": rows })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 struct AuditQuery {
+    /// One request's reference.
     request: Option<String>,
     before_id: Option<i64>,
     limit: Option<i64>,
 }
 
 /// The audit log of legal aid requests, newest first: admins only.
+#[utoipa::path(
+    get,
+    path = "/api/v1/legal-aid/audit",
+    tag = "legal-aid",
+    params(AuditQuery),
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = r#"`{"entries": [...]}`"#, body = serde_json::Value), Refusals)
+)]
 async fn audit_log(
     State(app): State<AppState>,
     caller: Caller,

@@ -1,13 +1,12 @@
 //! The staff API for pregnancies and health campaigns (`/api/v1/pregnancies`, `/api/v1/maternal/campaigns`): health data, for the mother's health workers, commune health staff and admins only; every read audited.
 
 use axum::extract::{Path, Query, State};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody, Refusals};
 use super::households::Caller;
 use super::json::ApiJson;
 use crate::app::AppState;
@@ -19,12 +18,15 @@ use crate::features::maternal::{
     self, dates, store, Channel, Dating, Pregnancy, Refusal, Registration,
 };
 use crate::phone::Msisdn;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/pregnancies", get(list).post(register))
-        .route("/api/v1/pregnancies/{id}", get(read))
-        .route("/api/v1/maternal/campaigns", post(campaign))
+/// The routes and their OpenAPI description, built together (`utoipa_axum::routes!`).
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, register))
+        .routes(routes!(read))
+        .routes(routes!(campaign))
 }
 
 /// Only health staff see pregnancies at all; others get 403.
@@ -94,14 +96,27 @@ fn refused(r: Refusal) -> ApiError {
     ApiError::bad_request(code, message)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct RegisterBody {
+    /// The mother's Vietnamese mobile number, any spelling.
     phone: String,
+    /// The expected due date (`YYYY-MM-DD` or `dd/mm/yyyy`); give this or `lmp`.
     edd: Option<String>,
+    /// The first day of the last menstrual period; give this or `edd`.
     lmp: Option<String>,
+    /// A village code, needed when the phone is in no household.
     village: Option<String>,
 }
 
+/// Registers a pregnancy (or updates the mother's active one) in the caller's areas.
+#[utoipa::path(
+    post,
+    path = "/api/v1/pregnancies",
+    tag = "pregnancies",
+    request_body = RegisterBody,
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = r#"`{"id", "created", "edd", "next_visit", "opted_out"}`"#, body = serde_json::Value), (status = 400, description = "a bad phone or date, a due date past or too far, or no village for a phone in no household", body = ErrorBody), Refusals)
+)]
 async fn register(
     State(app): State<AppState>,
     caller: Caller,
@@ -163,6 +178,15 @@ fn view(p: &Pregnancy) -> Value {
     })
 }
 
+/// A pregnancy in the caller's areas (audited).
+#[utoipa::path(
+    get,
+    path = "/api/v1/pregnancies/{id}",
+    tag = "pregnancies",
+    params(("id" = i64, Path, description = "pregnancy id")),
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = r#"`{"id", "phone", "village", "household", "edd", "schedule", "status", "visits_done", "next_visit", …}`"#, body = serde_json::Value), Refusals)
+)]
 async fn read(
     State(app): State<AppState>,
     caller: Caller,
@@ -177,13 +201,24 @@ async fn read(
     Ok(Json(view(&p)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 struct ListQuery {
+    /// One village code of the caller's areas.
     village: Option<String>,
+    /// The `next_after` of the page before.
     after: Option<i64>,
     limit: Option<i64>,
 }
 
+/// The pregnancies of the caller's villages (or of one), by id, a page at a time.
+#[utoipa::path(
+    get,
+    path = "/api/v1/pregnancies",
+    tag = "pregnancies",
+    params(ListQuery),
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = r#"`{"pregnancies": [...], "next_after"}` (audited)"#, body = serde_json::Value), Refusals)
+)]
 async fn list(
     State(app): State<AppState>,
     caller: Caller,
@@ -209,11 +244,13 @@ async fn list(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct CampaignBody {
     /// A village or a commune (all its villages) the caller covers.
     area: String,
+    /// The day (`YYYY-MM-DD`, `dd/mm/yyyy` or `dd/mm`).
     day: String,
+    /// The SMS text.
     text: String,
     /// False (default): the preview only. True: send.
     #[serde(default)]
@@ -221,6 +258,14 @@ struct CampaignBody {
 }
 
 /// A checkup or vaccination day for a whole commune (commune health staff) or some villages.
+#[utoipa::path(
+    post,
+    path = "/api/v1/maternal/campaigns",
+    tag = "pregnancies",
+    request_body = CampaignBody,
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = r#"`{"preview", "sent", "queued"}`"#, body = serde_json::Value), (status = 400, description = "a bad day or text, or an area without villages", body = ErrorBody), Refusals)
+)]
 async fn campaign(
     State(app): State<AppState>,
     caller: Caller,

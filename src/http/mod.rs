@@ -50,10 +50,6 @@ pub fn app(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .merge(api.main)
         .merge(openapi::router(api.doc))
-        .merge(maternal::router())
-        .merge(notices::router())
-        .merge(campaigns::router())
-        .merge(legal_aid::router())
         .merge(webhooks::router())
         .merge(console::router());
     router = if state.config.simulator.enabled {

@@ -2,13 +2,12 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody, Refusals};
 use super::households::Caller;
 use super::json::ApiJson;
 use crate::app::AppState;
@@ -16,14 +15,17 @@ use crate::db::time;
 use crate::features::audiences::{self, Audience};
 use crate::features::notices::{self, Notice, NoticeError, Status, Texts};
 use crate::features::staff::Role;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/audiences/count", post(count))
-        .route("/api/v1/notices", post(create))
-        .route("/api/v1/notices/{id}", get(show))
-        .route("/api/v1/notices/{id}/send", post(send))
-        .route("/api/v1/notices/{id}/cancel", post(cancel))
+/// The routes and their OpenAPI description, built together (`utoipa_axum::routes!`).
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(count))
+        .routes(routes!(create))
+        .routes(routes!(show))
+        .routes(routes!(send))
+        .routes(routes!(cancel))
 }
 
 impl From<NoticeError> for ApiError {
@@ -49,7 +51,7 @@ pub(crate) fn may_broadcast(caller: &Caller) -> Result<(), ApiError> {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CountBody {
     audience: Audience,
@@ -57,6 +59,15 @@ struct CountBody {
     topic: Option<String>,
 }
 
+/// How many contacts an audience reaches, those who opted out of the topic left out.
+#[utoipa::path(
+    post,
+    path = "/api/v1/audiences/count",
+    tag = "notices",
+    request_body = CountBody,
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = r#"`{"recipients", "audience"}`"#, body = serde_json::Value), (status = 400, description = "an audience outside the caller's areas, an unknown role or class, or an unknown topic", body = ErrorBody), Refusals)
+)]
 async fn count(
     State(app): State<AppState>,
     caller: Caller,
@@ -78,7 +89,7 @@ async fn count(
     Ok(Json(json!({ "recipients": n, "audience": audience })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CreateBody {
     #[serde(default)]
@@ -87,6 +98,15 @@ struct CreateBody {
     texts: Texts,
 }
 
+/// Makes a draft notice for an audience in the caller's areas, with its preview.
+#[utoipa::path(
+    post,
+    path = "/api/v1/notices",
+    tag = "notices",
+    request_body = CreateBody,
+    security(("token" = []), ("session" = [])),
+    responses((status = 201, description = r#"`{"notice", "preview"}`: a draft, with its recipients, SMS parts and cost"#, body = serde_json::Value), (status = 400, description = "a bad audience or text", body = ErrorBody), Refusals)
+)]
 async fn create(
     State(app): State<AppState>,
     caller: Caller,
@@ -118,6 +138,15 @@ pub(crate) async fn visible(app: &AppState, caller: &Caller, id: i64) -> Result<
         .ok_or(ApiError::NotFound)
 }
 
+/// A notice, its preview while unsent, and its delivery figures.
+#[utoipa::path(
+    get,
+    path = "/api/v1/notices/{id}",
+    tag = "notices",
+    params(("id" = i64, Path, description = "notice id")),
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = r#"`{"notice", "preview", "figures"}`"#, body = serde_json::Value), Refusals)
+)]
 async fn show(
     State(app): State<AppState>,
     caller: Caller,
@@ -143,7 +172,7 @@ async fn show(
     ))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct SendBody {
     /// When to send (RFC 3339); now when absent or past.
@@ -160,6 +189,16 @@ fn send_time(body: &[u8]) -> Result<Option<DateTime<Utc>>, ApiError> {
     Ok(b.at)
 }
 
+/// Sends a draft notice now or at a time.
+#[utoipa::path(
+    post,
+    path = "/api/v1/notices/{id}/send",
+    tag = "notices",
+    params(("id" = i64, Path, description = "notice id")),
+    request_body(content = Option<SendBody>, description = "optional: none (or `{}`) sends now"),
+    security(("token" = []), ("session" = [])),
+    responses((status = 202, description = r#"`{"notice"}`: scheduled, or being queued now"#, body = serde_json::Value), (status = 400, description = "already sent or cancelled, or a bad time", body = ErrorBody), Refusals)
+)]
 async fn send(
     State(app): State<AppState>,
     caller: Caller,
@@ -200,6 +239,15 @@ pub(crate) async fn start_sending(
     Ok(())
 }
 
+/// Cancels a notice and the messages of it not yet sent.
+#[utoipa::path(
+    post,
+    path = "/api/v1/notices/{id}/cancel",
+    tag = "notices",
+    params(("id" = i64, Path, description = "notice id")),
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = r#"`{"cancelled", "messages_cancelled", "figures"}`"#, body = serde_json::Value), Refusals)
+)]
 async fn cancel(
     State(app): State<AppState>,
     caller: Caller,

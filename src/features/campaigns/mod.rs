@@ -31,7 +31,7 @@ pub const TOPIC: &str = "campaign";
 /// Most steps in one campaign.
 const MAX_STEPS: usize = 60;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     Messages,
@@ -93,7 +93,7 @@ fn invalid(msg: impl Into<String>) -> CampaignError {
 }
 
 /// A step as staff write it: its day offset, its texts, and for a quiz the right answer.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewStep {
     #[serde(default)]
@@ -104,7 +104,7 @@ pub struct NewStep {
 }
 
 /// A campaign to create: staff-written steps, or shipped content by name.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewCampaign {
     pub name: String,

@@ -66,9 +66,11 @@ pub enum NoticeError {
 }
 
 /// The texts of a notice: Vietnamese, and versions for other languages.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Texts {
+    /// The Vietnamese text.
     pub text: String,
+    /// Other languages' versions, by language code (`hmn`, `en`, …).
     #[serde(default)]
     pub versions: BTreeMap<String, String>,
 }
