@@ -70,6 +70,10 @@ pub fn app(state: AppState) -> Router {
         .merge(api.uploads)
         .merge(console::upload_router())
         .fallback(unknown_route)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::client_address,
+        ))
         .layer(axum::middleware::from_fn(refuse_controls_in_uri))
         .layer(axum::middleware::map_response(json_errors))
         .layer(axum::middleware::from_fn(headers::security))

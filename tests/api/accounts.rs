@@ -429,6 +429,69 @@ async fn wrong_passwords_are_throttled_per_account_and_per_address_across_restar
     t.stop().await;
 }
 
+/// How many failed sign-ins the throttle holds under `key` (`addr:<ip>`, `user:<name>`).
+async fn failures_under(t: &TestApp, key: &str) -> i64 {
+    loa::with_db!(&t.app.services.db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM login_failures WHERE key = $1"
+    ).bind(key).fetch_one(pool).await)
+    .expect("count")
+}
+
+#[tokio::test]
+async fn a_forwarded_address_from_an_untrusted_peer_does_not_escape_the_address_throttle() {
+    // No trusted proxies (the default): X-Forwarded-For is whatever the client says.
+    let t = common::spawn().await;
+    let c = plain_client();
+    let admin = t.account(None).await;
+    for i in 0..throttle::PER_ADDRESS {
+        let spoofed = format!("203.0.113.{i}");
+        let extra = [("x-forwarded-for", spoofed.as_str())];
+        let res = post_login(&t, &c, &format!("nobody{i}"), "x", &extra).await;
+        assert_eq!(res.status(), 401);
+    }
+    let fresh = [("x-forwarded-for", "198.51.100.200")];
+    let res = post_login(&t, &c, &admin, PASSWORD, &fresh).await;
+    assert_eq!(res.status(), 429, "a new forged address is the same client");
+    assert!(failures_under(&t, "addr:127.0.0.1").await >= throttle::PER_ADDRESS);
+    assert_eq!(failures_under(&t, "addr:203.0.113.1").await, 0);
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_has_its_own_address_throttle() {
+    let t =
+        common::spawn_with(|c| c.trusted_proxies = vec!["127.0.0.1".parse().expect("net")]).await;
+    let c = plain_client();
+    let admin = t.account(None).await;
+    // What the client wrote comes first; the proxy appended the address it saw.
+    for i in 0..throttle::PER_ADDRESS {
+        let header = format!("10.9.9.{i}, 198.51.100.7");
+        let extra = [("x-forwarded-for", header.as_str())];
+        let res = post_login(&t, &c, &format!("nobody{i}"), "x", &extra).await;
+        assert_eq!(res.status(), 401);
+    }
+    assert_eq!(
+        failures_under(&t, "addr:198.51.100.7").await,
+        throttle::PER_ADDRESS
+    );
+    assert_eq!(
+        failures_under(&t, "addr:127.0.0.1").await,
+        0,
+        "not the proxy's"
+    );
+    let same = [("x-forwarded-for", "192.0.2.1, 198.51.100.7")];
+    let res = post_login(&t, &c, &admin, PASSWORD, &same).await;
+    assert_eq!(res.status(), 429, "a forged prefix does not escape it");
+    let other = [("x-forwarded-for", "198.51.100.8")];
+    let res = post_login(&t, &c, &admin, PASSWORD, &other).await;
+    assert_eq!(
+        res.status(),
+        303,
+        "another client behind the proxy signs in"
+    );
+    t.stop().await;
+}
+
 #[tokio::test]
 async fn api_tokens_are_made_from_a_session_shown_once_hashed_and_revocable() {
     let t = common::spawn().await;
