@@ -586,9 +586,20 @@ async fn every_answer_carries_the_security_headers() {
         "/api/v1/areas",
         "/console",
         "/console/static/console.css",
+        "/simulator",
+        "/simulator/static/simulator.js",
     ] {
         let res = c.get(t.url(path)).send().await.expect("get");
-        let h = res.headers();
+        let h = res.headers().clone();
+        if path == "/simulator" {
+            // The page's script and style are files: the one policy fits it too.
+            let html = res.text().await.expect("page");
+            assert!(
+                !html.contains("<script>") && !html.contains("<style"),
+                "inline"
+            );
+            assert!(html.contains("<script src=\"/simulator/static/simulator.js\">"));
+        }
         let csp = h["content-security-policy"].to_str().expect("csp");
         assert!(
             csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
