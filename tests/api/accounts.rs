@@ -41,13 +41,14 @@ async fn the_user_command_adds_changes_disables_and_lists_accounts() {
         tokio::task::spawn_blocking(move || loa_user(&url, &args, stdin))
     };
 
+    // Vietnamese unless asked otherwise, as the rest of the command line.
     let (ok, out) = run(vec!["add", "root", "--role", "admin"], "")
         .await
         .expect("join");
-    assert!(ok, "{out}");
+    assert!(ok && out.contains("Đã tạo tài khoản root"), "{out}");
     let made = out
         .lines()
-        .find_map(|l| l.strip_prefix("password: "))
+        .find_map(|l| l.strip_prefix("Mật khẩu: "))
         .expect("a made password is printed")
         .to_string();
     let (a, hash) = store::by_username(&db, "root")
@@ -64,22 +65,38 @@ async fn the_user_command_adds_changes_disables_and_lists_accounts() {
     )
     .await
     .expect("join");
-    assert!(ok, "{out}");
-    let (ok, out) = run(vec!["add", "quyet", "--role", "monitor"], "")
-        .await
-        .expect("join");
-    assert!(!ok && out.contains("taken"), "{out}");
-    let (ok, out) = run(vec!["add", "nobody", "--staff", "0912999999"], "")
-        .await
-        .expect("join");
-    assert!(!ok && out.contains("no staff member"), "{out}");
-    let (ok, out) = run(
-        vec!["add", "short", "--role", "admin", "--password-stdin"],
-        "abc\n",
-    )
-    .await
-    .expect("join");
-    assert!(!ok && out.contains("password"), "{out}");
+    assert!(ok && !out.contains("Mật khẩu:"), "{out}");
+    for (args, stdin, said) in [
+        (
+            vec!["add", "quyet", "--role", "monitor"],
+            "",
+            "Tên đăng nhập này đã có người dùng",
+        ),
+        (
+            vec!["add", "quyet", "--role", "monitor", "--lang", "en"],
+            "",
+            "the username is taken",
+        ),
+        (
+            vec!["add", "nobody", "--staff", "0912999999"],
+            "",
+            "không có cán bộ nào dùng số 0912999999",
+        ),
+        (
+            vec!["add", "nobody", "--staff", "12ab"],
+            "",
+            "--staff: số điện thoại chỉ gồm chữ số",
+        ),
+        (
+            vec!["add", "short", "--role", "admin", "--password-stdin"],
+            "abc\n",
+            "Mật khẩu dài 10 đến 256 byte",
+        ),
+        (vec!["disable", "nobody"], "", "Không có tài khoản này"),
+    ] {
+        let (ok, out) = run(args, stdin).await.expect("join");
+        assert!(!ok && out.contains(said), "{said}: {out}");
+    }
 
     let (ok, out) = run(
         vec!["passwd", "quyet", "--password-stdin"],
@@ -87,7 +104,7 @@ async fn the_user_command_adds_changes_disables_and_lists_accounts() {
     )
     .await
     .expect("join");
-    assert!(ok, "{out}");
+    assert!(ok && out.contains("Đã đổi mật khẩu của quyet"), "{out}");
     let (_, hash) = store::by_username(&db, "quyet")
         .await
         .expect("db")
@@ -95,15 +112,23 @@ async fn the_user_command_adds_changes_disables_and_lists_accounts() {
     assert!(accounts::verify_password(Some(hash), "another long one").await);
 
     let (ok, out) = run(vec!["disable", "quyet"], "").await.expect("join");
-    assert!(ok, "{out}");
+    assert!(ok && out.contains("Đã khóa tài khoản quyet"), "{out}");
     let (ok, out) = run(vec!["list"], "").await.expect("join");
     assert!(ok, "{out}");
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 2, "{out}");
-    assert!(lines[0].starts_with("quyet") && lines[0].contains("commune_officer"));
-    assert!(lines[0].ends_with("disabled"), "{out}");
+    assert!(lines[0].starts_with("quyet") && lines[0].contains("cán bộ xã (cán bộ số"));
+    assert!(lines[0].ends_with("đã khóa"), "{out}");
     assert!(
-        lines[1].starts_with("root") && lines[1].ends_with("active"),
+        lines[1].starts_with("root") && lines[1].ends_with("đang hoạt động"),
+        "{out}"
+    );
+    let (ok, out) = run(vec!["list", "--lang", "en"], "").await.expect("join");
+    assert!(ok, "{out}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].contains("commune officer (staff") && lines[0].ends_with("disabled"));
+    assert!(
+        lines[1].contains("admin") && lines[1].ends_with("active"),
         "{out}"
     );
     t.stop().await;
