@@ -135,6 +135,14 @@ fn parse_filter<T>(
     }
 }
 
+/// A page of the queue, as `GET /api/v1/legal-aid/requests` answers it.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct LegalAidRequestPage {
+    requests: Vec<Request>,
+    limit: usize,
+    offset: usize,
+}
+
 /// The requests the caller may see, oldest first, filtered, a page at a time.
 #[utoipa::path(
     get,
@@ -142,13 +150,13 @@ fn parse_filter<T>(
     tag = "legal-aid",
     params(ListQuery),
     security(("token" = []), ("session" = [])),
-    responses((status = 200, description = r#"`{"requests": [...], "limit", "offset"}` (each request shown is audited)"#, body = serde_json::Value), (status = 400, description = "an unknown status or category", body = ErrorBody), Refusals)
+    responses((status = 200, description = "a page of requests (each request shown is audited)", body = LegalAidRequestPage), (status = 400, description = "an unknown status or category", body = ErrorBody), Refusals)
 )]
 async fn list(
     State(app): State<AppState>,
     caller: Caller,
     Query(q): Query<ListQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<LegalAidRequestPage>, ApiError> {
     queue_role(&caller)?;
     let query = legal_aid::Query {
         status: parse_filter(q.status.as_deref(), Status::from_db, "bad_status")?,
@@ -171,9 +179,20 @@ async fn list(
     for r in &page {
         audit(&app, &caller, "list", Some(&r.reference), None).await?;
     }
-    Ok(Json(
-        json!({ "requests": page, "limit": limit, "offset": offset }),
-    ))
+    Ok(Json(LegalAidRequestPage {
+        requests: page,
+        limit,
+        offset,
+    }))
+}
+
+/// A request as `GET /api/v1/legal-aid/requests/{reference}` answers it.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct LegalAidRequestDetail {
+    hints: legal_aid::Hints,
+    history: Vec<legal_aid::HistoryLine>,
+    notes: Vec<legal_aid::Note>,
+    request: Request,
 }
 
 /// A request, its hints, history and notes (audited).
@@ -183,22 +202,22 @@ async fn list(
     tag = "legal-aid",
     params(("reference" = String, Path, description = "the request's reference, as its SMS gave it")),
     security(("token" = []), ("session" = [])),
-    responses((status = 200, description = r#"`{"request", "hints", "history", "notes"}`"#, body = serde_json::Value), Refusals)
+    responses((status = 200, description = "the request, hints to its eligibility, its history and notes", body = LegalAidRequestDetail), Refusals)
 )]
 async fn read(
     State(app): State<AppState>,
     caller: Caller,
     Path(reference): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<LegalAidRequestDetail>, ApiError> {
     let req = visible_request(&app, &caller, &reference).await?;
     let db = &app.services.db;
-    let body = json!({
-        "request": req,
-        "hints": legal_aid::hints(db, &req).await?,
-        "history": legal_aid::history(db, req.id).await?,
-        "notes": legal_aid::notes(db, req.id).await?,
-    });
-    audit(&app, &caller, "read", Some(&req.reference), None).await?;
+    let body = LegalAidRequestDetail {
+        hints: legal_aid::hints(db, &req).await?,
+        history: legal_aid::history(db, req.id).await?,
+        notes: legal_aid::notes(db, req.id).await?,
+        request: req,
+    };
+    audit(&app, &caller, "read", Some(&body.request.reference), None).await?;
     Ok(Json(body))
 }
 
@@ -431,7 +450,6 @@ struct FiguresQuery {
     month: Option<String>,
 }
 
-/// Counts without personal data: legal aid officers, admins and monitors, within their areas.
 /// Who reads the legal aid figures (counts, no personal data): the console's dashboard asks the
 /// same.
 pub const FIGURE_ROLES: &[Role] = &[Role::LegalAid, Role::Admin, Role::Monitor];
@@ -444,20 +462,28 @@ pub fn figure_visible(caller: &Caller, commune: Option<&str>, province: Option<&
         || province.is_some_and(|p| caller.scope.covers(p))
 }
 
-/// Counts of requests by place, category and status, within the caller's areas.
+/// The figures as `GET /api/v1/legal-aid/figures` answers them.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct LegalAidFigures {
+    month: Option<String>,
+    figures: Vec<legal_aid::FigureRow>,
+}
+
+/// Counts of requests by place, category and status, within the caller's areas (legal aid
+/// officers, monitors, admins).
 #[utoipa::path(
     get,
     path = "/api/v1/legal-aid/figures",
     tag = "legal-aid",
     params(FiguresQuery),
     security(("token" = []), ("session" = [])),
-    responses((status = 200, description = r#"`{"month", "figures": [...]}`: counts by commune and category, no personal data"#, body = serde_json::Value), (status = 400, description = "a month not written YYYY-MM", body = ErrorBody), Refusals)
+    responses((status = 200, description = "counts by month, place, category and status; no personal data", body = LegalAidFigures), (status = 400, description = "a month not written YYYY-MM", body = ErrorBody), Refusals)
 )]
 async fn figures_api(
     State(app): State<AppState>,
     caller: Caller,
     Query(q): Query<FiguresQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<LegalAidFigures>, ApiError> {
     if !FIGURE_ROLES.contains(&caller.staff.role) {
         return Err(ApiError::forbidden(
             "forbidden",
@@ -473,7 +499,10 @@ async fn figures_api(
     };
     let mut rows = figures::figures(&app.services.db, app.services.tz, month).await?;
     rows.retain(|r| figure_visible(&caller, r.commune.as_deref(), r.province.as_deref()));
-    Ok(Json(json!({ "month": q.month, "figures": rows })))
+    Ok(Json(LegalAidFigures {
+        month: q.month,
+        figures: rows,
+    }))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
