@@ -50,7 +50,7 @@ pub struct Config {
     #[serde(default)]
     pub legal_aid: LegalAidConfig,
     /// Reverse proxies in front of loa (addresses or CIDR blocks, `["127.0.0.1", "10.0.0.0/8"]`):
-    /// from them, the client's address (for login throttling, sign-in audit) is the right-most
+    /// from them, the client's address (login throttling, webhooks' `allowed_ips`) is the right-most
     /// `X-Forwarded-For` entry not among them. Empty (default): the header is never read.
     #[serde(default)]
     pub trusted_proxies: Vec<crate::net::IpNet>,
