@@ -5,7 +5,6 @@ use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use serde_json::{json, Value};
 
 use super::error::{ApiError, ErrorBody, Refusals};
 use super::households::Caller;
@@ -17,6 +16,40 @@ use crate::features::notices::{self, Notice, NoticeError, Status, Texts};
 use crate::features::staff::Role;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+
+/// `POST /api/v1/audiences/count`'s answer.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct AudienceCount {
+    audience: Audience,
+    recipients: i64,
+}
+
+/// A notice just made, and what it would cost.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct NoticeDraft {
+    notice: Notice,
+    preview: notices::Preview,
+}
+
+/// A notice as `GET /api/v1/notices/{id}` shows it.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct NoticeView {
+    figures: notices::Figures,
+    notice: Notice,
+    preview: Option<notices::Preview>,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct NoticeSent {
+    notice: Notice,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct NoticeCancelled {
+    cancelled: bool,
+    figures: notices::Figures,
+    messages_cancelled: u64,
+}
 
 /// The routes and their OpenAPI description, built together (`utoipa_axum::routes!`).
 pub fn router() -> OpenApiRouter<AppState> {
@@ -66,13 +99,13 @@ struct CountBody {
     tag = "notices",
     request_body = CountBody,
     security(("token" = []), ("session" = [])),
-    responses((status = 200, description = r#"`{"recipients", "audience"}`"#, body = serde_json::Value), (status = 400, description = "an audience outside the caller's areas, an unknown role or class, or an unknown topic", body = ErrorBody), Refusals)
+    responses((status = 200, description = "how many contacts the audience reaches, and the audience as checked", body = AudienceCount), (status = 400, description = "an audience outside the caller's areas, an unknown role or class, or an unknown topic", body = ErrorBody), Refusals)
 )]
 async fn count(
     State(app): State<AppState>,
     caller: Caller,
     ApiJson(body): ApiJson<CountBody>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<AudienceCount>, ApiError> {
     may_broadcast(&caller)?;
     let topic = body.topic.as_deref().unwrap_or(notices::TOPIC);
     if !crate::features::consent::TOPICS.contains(&topic) {
@@ -86,7 +119,10 @@ async fn count(
         .checked_for(&caller.staff, &caller.scope)
         .map_err(NoticeError::from)?;
     let n = audiences::count(&app.services.db, &audience, topic).await?;
-    Ok(Json(json!({ "recipients": n, "audience": audience })))
+    Ok(Json(AudienceCount {
+        audience,
+        recipients: n,
+    }))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -105,13 +141,13 @@ struct CreateBody {
     tag = "notices",
     request_body = CreateBody,
     security(("token" = []), ("session" = [])),
-    responses((status = 201, description = r#"`{"notice", "preview"}`: a draft, with its recipients, SMS parts and cost"#, body = serde_json::Value), (status = 400, description = "a bad audience or text", body = ErrorBody), Refusals)
+    responses((status = 201, description = "a draft, with its recipients, SMS parts and cost", body = NoticeDraft), (status = 400, description = "a bad audience or text", body = ErrorBody), Refusals)
 )]
 async fn create(
     State(app): State<AppState>,
     caller: Caller,
     ApiJson(body): ApiJson<CreateBody>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<NoticeDraft>), ApiError> {
     may_broadcast(&caller)?;
     let svc = &app.services;
     let (notice, preview) = notices::create(
@@ -123,10 +159,7 @@ async fn create(
         body.texts,
     )
     .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({ "notice": notice, "preview": preview })),
-    ))
+    Ok((StatusCode::CREATED, Json(NoticeDraft { notice, preview })))
 }
 
 /// Notice `id` if the caller may see it (404 otherwise, as for no such notice).
@@ -145,13 +178,13 @@ pub(crate) async fn visible(app: &AppState, caller: &Caller, id: i64) -> Result<
     tag = "notices",
     params(("id" = i64, Path, description = "notice id")),
     security(("token" = []), ("session" = [])),
-    responses((status = 200, description = r#"`{"notice", "preview", "figures"}`"#, body = serde_json::Value), Refusals)
+    responses((status = 200, description = "the notice, its preview while unsent, its delivery figures", body = NoticeView), Refusals)
 )]
 async fn show(
     State(app): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<NoticeView>, ApiError> {
     let notice = visible(&app, &caller, id).await?;
     let svc = &app.services;
     let preview = match notice.status {
@@ -167,9 +200,11 @@ async fn show(
         _ => None,
     };
     let figures = notices::figures(&svc.outbox, &notices::origin(id)).await?;
-    Ok(Json(
-        json!({ "notice": notice, "preview": preview, "figures": figures }),
-    ))
+    Ok(Json(NoticeView {
+        figures,
+        notice,
+        preview,
+    }))
 }
 
 #[derive(Deserialize, Default, utoipa::ToSchema)]
@@ -197,19 +232,19 @@ fn send_time(body: &[u8]) -> Result<Option<DateTime<Utc>>, ApiError> {
     params(("id" = i64, Path, description = "notice id")),
     request_body(content = Option<SendBody>, description = "optional: none (or `{}`) sends now"),
     security(("token" = []), ("session" = [])),
-    responses((status = 202, description = r#"`{"notice"}`: scheduled, or being queued now"#, body = serde_json::Value), (status = 400, description = "already sent or cancelled, or a bad time", body = ErrorBody), Refusals)
+    responses((status = 202, description = "the notice, scheduled or being queued now", body = NoticeSent), (status = 400, description = "already sent or cancelled, or a bad time", body = ErrorBody), Refusals)
 )]
 async fn send(
     State(app): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
     body: axum::body::Bytes,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<NoticeSent>), ApiError> {
     visible(&app, &caller, id).await?;
     let at = send_time(&body)?;
     start_sending(&app, id, at).await?;
     let notice = visible(&app, &caller, id).await?;
-    Ok((StatusCode::ACCEPTED, Json(json!({ "notice": notice }))))
+    Ok((StatusCode::ACCEPTED, Json(NoticeSent { notice })))
 }
 
 /// Schedules notice `id` (already checked visible) and, when due now, queues it in the
@@ -246,20 +281,20 @@ pub(crate) async fn start_sending(
     tag = "notices",
     params(("id" = i64, Path, description = "notice id")),
     security(("token" = []), ("session" = [])),
-    responses((status = 200, description = r#"`{"cancelled", "messages_cancelled", "figures"}`"#, body = serde_json::Value), Refusals)
+    responses((status = 200, description = "whether it was cancelled now, how many queued messages were, its figures", body = NoticeCancelled), Refusals)
 )]
 async fn cancel(
     State(app): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<NoticeCancelled>, ApiError> {
     visible(&app, &caller, id).await?;
     let svc = &app.services;
     let cancelled = notices::cancel(&svc.db, &svc.outbox, id).await?;
     let figures = notices::figures(&svc.outbox, &notices::origin(id)).await?;
-    Ok(Json(json!({
-        "cancelled": cancelled.is_some(),
-        "messages_cancelled": cancelled.unwrap_or(0),
-        "figures": figures,
-    })))
+    Ok(Json(NoticeCancelled {
+        cancelled: cancelled.is_some(),
+        figures,
+        messages_cancelled: cancelled.unwrap_or(0),
+    }))
 }
