@@ -4,7 +4,6 @@ use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::{json, Value};
 
 use super::error::{ApiError, ErrorBody, Refusals};
 use super::households::Caller;
@@ -15,6 +14,26 @@ use crate::features::campaigns::{self, quiz, store, Action, Campaign, CampaignEr
 use crate::features::staff::Role;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+
+/// A campaign alone, as a change answers it.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct CampaignOnly {
+    campaign: Campaign,
+}
+
+/// A campaign as `GET /api/v1/campaigns/{id}` shows it.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct CampaignView {
+    campaign: Campaign,
+    figures: crate::features::notices::Figures,
+    /// Contacts that joined it.
+    members: i64,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct QuizResults {
+    results: Vec<quiz::ResultRow>,
+}
 
 /// The routes and their OpenAPI description, built together (`utoipa_axum::routes!`).
 pub fn router() -> OpenApiRouter<AppState> {
@@ -44,16 +63,16 @@ impl From<CampaignError> for ApiError {
     tag = "campaigns",
     request_body = NewCampaign,
     security(("token" = []), ("session" = [])),
-    responses((status = 201, description = r#"`{"campaign"}`: a draft"#, body = serde_json::Value), (status = 400, description = "bad steps, answers, cron or audience", body = ErrorBody), Refusals)
+    responses((status = 201, description = "the campaign, a draft", body = CampaignOnly), (status = 400, description = "bad steps, answers, cron or audience", body = ErrorBody), Refusals)
 )]
 async fn create(
     State(app): State<AppState>,
     caller: Caller,
     ApiJson(body): ApiJson<NewCampaign>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<CampaignOnly>), ApiError> {
     may_broadcast(&caller)?;
     let c = campaigns::create(&app.services.db, &caller.staff, &caller.scope, body).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "campaign": c }))))
+    Ok((StatusCode::CREATED, Json(CampaignOnly { campaign: c })))
 }
 
 /// Campaign `id` if the caller may read it: those who run campaigns, and monitors (404 outside
@@ -75,20 +94,22 @@ async fn visible(app: &AppState, caller: &Caller, id: i64) -> Result<Campaign, A
     tag = "campaigns",
     params(("id" = i64, Path, description = "campaign id")),
     security(("token" = []), ("session" = [])),
-    responses((status = 200, description = r#"`{"campaign", "members", "figures"}`"#, body = serde_json::Value), Refusals)
+    responses((status = 200, description = "the campaign, how many contacts joined it, its delivery figures", body = CampaignView), Refusals)
 )]
 async fn show(
     State(app): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<CampaignView>, ApiError> {
     let c = visible(&app, &caller, id).await?;
     let svc = &app.services;
     let members = store::members(&svc.db, id).await?;
     let figures = campaigns::figures(&svc.outbox, id).await?;
-    Ok(Json(
-        json!({ "campaign": c, "members": members, "figures": figures }),
-    ))
+    Ok(Json(CampaignView {
+        campaign: c,
+        figures,
+        members,
+    }))
 }
 
 /// Starts, pauses, resumes or stops a campaign.
@@ -98,13 +119,13 @@ async fn show(
     tag = "campaigns",
     params(("id" = i64, Path, description = "campaign id"), ("action" = String, Path, description = "`start`, `pause`, `resume` or `stop`")),
     security(("token" = []), ("session" = [])),
-    responses((status = 200, description = r#"`{"campaign"}`"#, body = serde_json::Value), (status = 400, description = "the campaign's status does not allow this", body = ErrorBody), Refusals)
+    responses((status = 200, description = "the campaign as it is now", body = CampaignOnly), (status = 400, description = "the campaign's status does not allow this", body = ErrorBody), Refusals)
 )]
 async fn act(
     State(app): State<AppState>,
     caller: Caller,
     Path((id, action)): Path<(i64, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<CampaignOnly>, ApiError> {
     may_broadcast(&caller)?;
     visible(&app, &caller, id).await?;
     let action = match action.as_str() {
@@ -122,7 +143,7 @@ async fn act(
         ));
     }
     let c = visible(&app, &caller, id).await?;
-    Ok(Json(json!({ "campaign": c })))
+    Ok(Json(CampaignOnly { campaign: c }))
 }
 
 /// The quiz's rows for the communes the caller covers (an admin also sees answers from
@@ -148,15 +169,15 @@ async fn rows(app: &AppState, caller: &Caller, id: i64) -> Result<Vec<quiz::Resu
     tag = "campaigns",
     params(("id" = i64, Path, description = "campaign id")),
     security(("token" = []), ("session" = [])),
-    responses((status = 200, description = r#"`{"results": [...]}`: a quiz's answers by commune"#, body = serde_json::Value), (status = 400, description = "not a quiz", body = ErrorBody), Refusals)
+    responses((status = 200, description = "a quiz's answers by commune and question; no phone numbers or names", body = QuizResults), (status = 400, description = "not a quiz", body = ErrorBody), Refusals)
 )]
 async fn results(
     State(app): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<QuizResults>, ApiError> {
     let rows = rows(&app, &caller, id).await?;
-    Ok(Json(json!({ "results": rows })))
+    Ok(Json(QuizResults { results: rows }))
 }
 
 /// A quiz's results in the caller's communes, as a spreadsheet.

@@ -47,7 +47,8 @@ impl Kind {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = CampaignStatus)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Draft,
