@@ -3,7 +3,7 @@
 use axum::extract::{Path, Query, State};
 use axum::Json;
 use chrono::NaiveDate;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::error::{ApiError, ErrorBody, Refusals};
@@ -115,13 +115,13 @@ struct RegisterBody {
     tag = "pregnancies",
     request_body = RegisterBody,
     security(("token" = []), ("session" = [])),
-    responses((status = 200, description = r#"`{"id", "created", "edd", "next_visit", "opted_out"}`"#, body = serde_json::Value), (status = 400, description = "a bad phone or date, a due date past or too far, or no village for a phone in no household", body = ErrorBody), Refusals)
+    responses((status = 200, description = "the pregnancy registered (or updated) and its next visit", body = RegisteredView), (status = 400, description = "a bad phone or date, a due date past or too far, or no village for a phone in no household", body = ErrorBody), Refusals)
 )]
 async fn register(
     State(app): State<AppState>,
     caller: Caller,
     ApiJson(body): ApiJson<RegisterBody>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<RegisteredView>, ApiError> {
     health_only(&caller)?;
     let phone = Msisdn::parse(&body.phone).map_err(|_| refused(Refusal::BadPhone))?;
     let dating = match (body.edd.as_deref().map(date), body.lmp.as_deref().map(date)) {
@@ -146,36 +146,88 @@ async fn register(
     .await
     .map_err(|e| ApiError::Internal(Box::new(e)))?
     .map_err(refused)?;
-    Ok(Json(json!({
-        "id": done.id,
-        "created": done.created,
-        "edd": done.edd,
-        "next_visit": done.next_visit.map(|(n, d)| json!({"number": n, "date": d})),
-        "opted_out": done.opted_out,
-    })))
+    Ok(Json(RegisteredView {
+        created: done.created,
+        edd: done.edd,
+        id: done.id,
+        next_visit: done.next_visit.map(Visit::from),
+        opted_out: done.opted_out,
+    }))
+}
+
+/// A checkup visit: its number in the schedule and its day.
+#[derive(Serialize, utoipa::ToSchema)]
+struct Visit {
+    date: NaiveDate,
+    number: u32,
+}
+
+impl From<(u32, NaiveDate)> for Visit {
+    fn from((number, date): (u32, NaiveDate)) -> Visit {
+        Visit { date, number }
+    }
+}
+
+/// `POST /api/v1/pregnancies`' answer.
+#[derive(Serialize, utoipa::ToSchema)]
+struct RegisteredView {
+    /// False when the mother's open pregnancy was updated.
+    created: bool,
+    edd: NaiveDate,
+    id: i64,
+    next_visit: Option<Visit>,
+    /// The mother opted out of reminders: her choice stands, nothing is sent.
+    opted_out: bool,
 }
 
 /// A pregnancy as staff see it: no more than the record (the mother's phone in full, for calls).
-fn view(p: &Pregnancy) -> Value {
+#[derive(Serialize, utoipa::ToSchema)]
+struct PregnancyView {
+    birth_date: Option<NaiveDate>,
+    edd: NaiveDate,
+    household: Option<String>,
+    id: i64,
+    /// The next visit of an active pregnancy.
+    next_visit: Option<Visit>,
+    phone: String,
+    registered_by: Option<i64>,
+    /// `moh` or `who`.
+    schedule: String,
+    /// `active`, `born` or `lost`.
+    status: String,
+    updated_at: chrono::DateTime<chrono::Utc>,
+    village: String,
+    visits_done: i64,
+}
+
+fn view(p: &Pregnancy) -> PregnancyView {
     let next = maternal::current_visit(
         p,
         maternal::weeks_of(p),
         crate::db::time::now().date_naive(),
     );
-    json!({
-        "id": p.id,
-        "phone": p.msisdn,
-        "village": p.village_code,
-        "household": p.household_code,
-        "edd": p.edd,
-        "schedule": p.schedule,
-        "status": p.status,
-        "visits_done": p.visits_done,
-        "next_visit": next.filter(|_| p.status == "active").map(|(n, d)| json!({"number": n, "date": d})),
-        "birth_date": p.birth_date,
-        "registered_by": p.registered_by,
-        "updated_at": p.updated_at,
-    })
+    PregnancyView {
+        birth_date: p.birth_date,
+        edd: p.edd,
+        household: p.household_code.clone(),
+        id: p.id,
+        next_visit: next.filter(|_| p.status == "active").map(Visit::from),
+        phone: p.msisdn.clone(),
+        registered_by: p.registered_by,
+        schedule: p.schedule.clone(),
+        status: p.status.clone(),
+        updated_at: p.updated_at,
+        village: p.village_code.clone(),
+        visits_done: p.visits_done,
+    }
+}
+
+/// A page of pregnancies and where the next one starts.
+#[derive(Serialize, utoipa::ToSchema)]
+struct PregnancyPage {
+    /// Give it as `after` for the next page; none on the last.
+    next_after: Option<i64>,
+    pregnancies: Vec<PregnancyView>,
 }
 
 /// A pregnancy in the caller's areas (audited).
@@ -185,13 +237,13 @@ fn view(p: &Pregnancy) -> Value {
     tag = "pregnancies",
     params(("id" = i64, Path, description = "pregnancy id")),
     security(("token" = []), ("session" = [])),
-    responses((status = 200, description = r#"`{"id", "phone", "village", "household", "edd", "schedule", "status", "visits_done", "next_visit", …}`"#, body = serde_json::Value), Refusals)
+    responses((status = 200, description = "the pregnancy", body = PregnancyView), Refusals)
 )]
 async fn read(
     State(app): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<PregnancyView>, ApiError> {
     health_only(&caller)?;
     let p = store::by_id(&app.services.db, id)
         .await?
@@ -217,13 +269,13 @@ struct ListQuery {
     tag = "pregnancies",
     params(ListQuery),
     security(("token" = []), ("session" = [])),
-    responses((status = 200, description = r#"`{"pregnancies": [...], "next_after"}` (audited)"#, body = serde_json::Value), Refusals)
+    responses((status = 200, description = "a page of pregnancies (audited)", body = PregnancyPage), Refusals)
 )]
 async fn list(
     State(app): State<AppState>,
     caller: Caller,
     Query(q): Query<ListQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<PregnancyPage>, ApiError> {
     health_only(&caller)?;
     let db = &app.services.db;
     let villages = match q.village.map(|v| v.to_uppercase()) {
@@ -239,9 +291,10 @@ async fn list(
     let next = (rows.len() as i64 == limit)
         .then(|| rows.last().map(|p| p.id))
         .flatten();
-    Ok(Json(
-        json!({ "pregnancies": rows.iter().map(view).collect::<Vec<_>>(), "next_after": next }),
-    ))
+    Ok(Json(PregnancyPage {
+        next_after: next,
+        pregnancies: rows.iter().map(view).collect(),
+    }))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
