@@ -49,6 +49,11 @@ pub struct Config {
     pub maternal: MaternalConfig,
     #[serde(default)]
     pub legal_aid: LegalAidConfig,
+    /// Reverse proxies in front of loa (addresses or CIDR blocks, `["127.0.0.1", "10.0.0.0/8"]`):
+    /// from them, the client's address (login throttling, webhooks' `allowed_ips`) is the right-most
+    /// `X-Forwarded-For` entry not among them. Empty (default): the header is never read.
+    #[serde(default)]
+    pub trusted_proxies: Vec<crate::net::IpNet>,
 }
 
 /// Which antenatal visit schedule a deployment follows: the Ministry of Health's (at least four
@@ -191,6 +196,7 @@ impl Default for Config {
             api_token: None,
             maternal: MaternalConfig::default(),
             legal_aid: LegalAidConfig::default(),
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -675,6 +681,19 @@ mod tests {
     }
 
     #[test]
+    fn trusted_proxies_are_read_from_the_file_and_the_environment_and_checked() {
+        assert!(Config::default().trusted_proxies.is_empty());
+        let c = with_file("trusted_proxies = [\"127.0.0.1\", \"10.0.0.0/8\"]\n").expect("loads");
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().expect("ip");
+        assert_eq!(c.trusted_proxies.len(), 2);
+        assert!(c.trusted_proxies[1].contains(ip("10.9.8.7")));
+        let c = with_env(&[("LOA_TRUSTED_PROXIES", "[\"192.168.0.0/16\"]")]).expect("loads");
+        assert!(c.trusted_proxies[0].contains(ip("192.168.1.1")));
+        let err = with_file("trusted_proxies = [\"10.0.0.0/40\"]\n").expect_err("refused");
+        assert!(err.to_string().contains("10.0.0.0/40"), "{err}");
+    }
+
+    #[test]
     fn the_readme_environment_forms_work() {
         let c = with_env(&[
             ("LOA_QUIET_HOURS__START", "22:00"),
@@ -964,6 +983,7 @@ mod tests {
             legal_aid: LegalAidConfig {
                 holidays: vec![chrono::NaiveDate::from_ymd_opt(2026, 9, 2).expect("date")],
             },
+            trusted_proxies: vec!["10.0.0.0/8".parse().expect("net")],
         };
         let mut env = Vec::new();
         flatten(

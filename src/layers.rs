@@ -3,12 +3,12 @@
 //! `ls src/` and the README's diagram: a message comes in at `http`, is stored by the `inbox`,
 //! answered by the `dialog` through `features`, and leaves through the `outbox`, whose dispatcher
 //! calls a `gateway` adapter. A module may use the modules of lower layers only; the leaves
-//! (`db`, `phone`, `text`, `i18n`, `hash`, `config`) may use each other. `app` builds the parts
+//! (`db`, `phone`, `text`, `i18n`, `hash`, `config`, `net`) may use each other. `app` builds the parts
 //! and is the state of the HTTP edge; `server` starts the edge, the dispatcher and the scheduler.
 
 /// Top-level modules by layer, lowest first.
 pub const LAYERS: &[&[&str]] = &[
-    &["db", "phone", "text", "i18n", "hash", "config"],
+    &["db", "phone", "text", "i18n", "hash", "config", "net"],
     &["gateway"],
     &["outbox"],
     &["features"],

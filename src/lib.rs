@@ -15,6 +15,7 @@ pub mod http;
 pub mod i18n;
 pub mod inbox;
 pub mod layers;
+pub mod net;
 pub mod outbox;
 pub mod phone;
 pub mod scheduler;

@@ -7,7 +7,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use loa::config::Config;
-use loa::i18n::{Locales, Msg};
+use loa::i18n::{msg_id, Locales, Msg};
 
 #[derive(Parser)]
 #[command(
@@ -80,6 +80,9 @@ enum Command {
         action: UserAction,
         #[arg(long, global = true)]
         config: Option<PathBuf>,
+        /// Language of the output.
+        #[arg(long, global = true, default_value = "vi", value_parser = ["vi", "en"])]
+        lang: String,
     },
     /// Figures without personal data, as CSV on stdout.
     Report {
@@ -245,11 +248,20 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let config = load_config(config.as_deref())?;
             import(config, kind, &file, dry_run, &lang, &map).await?;
         }
-        Command::User { action, config } => {
+        Command::User {
+            action,
+            config,
+            lang,
+        } => {
             let config = load_config(config.as_deref())?;
+            let locales = locales_of(&config)?;
             let db = loa::db::connect(&config.database_url).await?;
             loa::db::migrate(&db).await.context("migrating")?;
-            let done = user(&db, action).await;
+            let say = Say {
+                locales: &locales,
+                lang: &lang,
+            };
+            let done = user(&db, action, say).await;
             db.close().await;
             done?;
         }
@@ -364,9 +376,74 @@ fn password(from_stdin: bool) -> anyhow::Result<(String, bool)> {
     Ok((line.trim_end_matches(['\r', '\n']).to_string(), false))
 }
 
-async fn user(db: &loa::db::Db, action: UserAction) -> anyhow::Result<()> {
+/// What a command says, in the language asked for (`--lang`, Vietnamese by default).
+#[derive(Clone, Copy)]
+struct Say<'a> {
+    locales: &'a Locales,
+    lang: &'a str,
+}
+
+impl Say<'_> {
+    fn text(&self, msg: &Msg) -> String {
+        self.locales.render(self.lang, msg)
+    }
+
+    fn line(&self, msg: &Msg) {
+        println!("{}", self.text(msg));
+    }
+
+    /// A refusal, said as the command's error (`loa: …`, a failing exit status).
+    fn refuse(&self, msg: &Msg) -> anyhow::Error {
+        anyhow::anyhow!(self.text(msg))
+    }
+}
+
+/// Why an account could not be made or changed, as the person at the keyboard is told it.
+fn account_refusal(err: &loa::features::accounts::AccountError) -> Option<Msg> {
+    use loa::features::accounts::{AccountError as E, MAX_PASSWORD, MIN_PASSWORD};
+    Some(match err {
+        E::BadUsername => Msg::new("cli-user-bad-username"),
+        E::BadPassword => Msg::new("cli-user-bad-password")
+            .num("min", MIN_PASSWORD as i64)
+            .num("max", MAX_PASSWORD as i64),
+        E::RoleNeedsStaff => Msg::new("cli-user-role-needs-staff"),
+        E::Taken => Msg::new("cli-user-taken"),
+        E::NoSuchStaff => Msg::new("cli-user-no-staff"),
+        E::NotFound => Msg::new("cli-user-not-found"),
+        E::Db(_) | E::Hash(_) => return None,
+    })
+}
+
+/// An account error: a refusal in words, anything else (the database) as it is.
+fn account_error(say: Say<'_>, err: loa::features::accounts::AccountError) -> anyhow::Error {
+    match account_refusal(&err) {
+        Some(msg) => say.refuse(&msg),
+        None => err.into(),
+    }
+}
+
+/// The staff row `--staff PHONE` names.
+async fn staff_of(db: &loa::db::Db, say: Say<'_>, phone: &str) -> anyhow::Result<i64> {
+    let m = loa::phone::Msisdn::parse(phone).map_err(|e| {
+        let reason = say.text(&e.msg());
+        say.refuse(&Msg::new("cli-user-bad-staff-phone").arg("reason", reason))
+    })?;
+    match loa::features::staff::by_phone(db, &m).await? {
+        Some(s) => Ok(s.id),
+        None => Err(say.refuse(&Msg::new("cli-user-no-staff-phone").arg("phone", phone))),
+    }
+}
+
+/// A password made by loa is shown this once.
+fn show_made(say: Say<'_>, made: bool, pw: &str) {
+    if made {
+        say.line(&Msg::new("cli-user-password").arg("password", pw));
+    }
+}
+
+async fn user(db: &loa::db::Db, action: UserAction, say: Say<'_>) -> anyhow::Result<()> {
     use loa::features::accounts::{self, NewAccount};
-    use loa::features::staff::{self, Role};
+    use loa::features::staff::Role;
     match action {
         UserAction::Add {
             username,
@@ -375,11 +452,7 @@ async fn user(db: &loa::db::Db, action: UserAction) -> anyhow::Result<()> {
             password_stdin,
         } => {
             let staff_id = match phone {
-                Some(p) => {
-                    let m = loa::phone::Msisdn::parse(&p).context("--staff: not a phone number")?;
-                    let s = staff::by_phone(db, &m).await?;
-                    Some(s.context("--staff: no staff member has that phone")?.id)
-                }
+                Some(p) => Some(staff_of(db, say, &p).await?),
                 None => None,
             };
             let role = role.as_deref().and_then(Role::from_db);
@@ -390,42 +463,68 @@ async fn user(db: &loa::db::Db, action: UserAction) -> anyhow::Result<()> {
                 staff_id,
                 role,
             };
-            let a = accounts::add(db, &new).await?;
-            println!("account {} made (id {})", a.username, a.id);
-            if made {
-                println!("password: {pw}");
-            }
+            let a = accounts::add(db, &new)
+                .await
+                .map_err(|e| account_error(say, e))?;
+            let msg = Msg::new("cli-user-added")
+                .arg("username", a.username.clone())
+                .num("id", a.id);
+            say.line(&msg);
+            show_made(say, made, &pw);
         }
         UserAction::Passwd {
             username,
             password_stdin,
         } => {
             let (pw, made) = password(password_stdin)?;
-            accounts::set_password(db, &username, &pw).await?;
-            println!("password of {username} changed; its sessions ended");
-            if made {
-                println!("password: {pw}");
-            }
+            accounts::set_password(db, &username, &pw)
+                .await
+                .map_err(|e| account_error(say, e))?;
+            say.line(&Msg::new("cli-user-password-changed").arg("username", username));
+            show_made(say, made, &pw);
         }
         UserAction::Disable { username } => {
-            accounts::disable(db, &username).await?;
-            println!("{username} disabled");
+            accounts::disable(db, &username)
+                .await
+                .map_err(|e| account_error(say, e))?;
+            say.line(&Msg::new("cli-user-disabled").arg("username", username));
         }
-        UserAction::List => {
-            for a in accounts::store::list(db).await? {
-                let role = match (a.own_role, a.staff_id) {
-                    (Some(r), _) => r.as_str().to_string(),
-                    (None, Some(id)) => staff::by_id(db, id)
-                        .await?
-                        .map_or("?".into(), |s| format!("{} (staff {id})", s.role.as_str())),
-                    (None, None) => "?".into(),
-                };
-                let state = if a.disabled { "disabled" } else { "active" };
-                println!("{:<24} {:<36} {state}", a.username, role);
-            }
-        }
+        UserAction::List => list_users(db, say).await?,
     }
     Ok(())
+}
+
+/// Every account: username, role (and staff row), active or disabled.
+async fn list_users(db: &loa::db::Db, say: Say<'_>) -> anyhow::Result<()> {
+    use loa::features::{accounts, staff};
+    for a in accounts::store::list(db).await? {
+        let role = match (a.own_role, a.staff_id) {
+            (Some(r), _) => say.text(&Msg::new(role_msg(r))),
+            (None, Some(id)) => match staff::by_id(db, id).await? {
+                Some(s) => {
+                    let of = Msg::new("cli-user-staff-role")
+                        .arg_msg("role", role_msg(s.role))
+                        .num("id", id);
+                    say.text(&of)
+                }
+                None => "?".into(),
+            },
+            (None, None) => "?".into(),
+        };
+        let state = if a.disabled {
+            msg_id("cli-user-state-disabled")
+        } else {
+            msg_id("cli-user-state-active")
+        };
+        let state = say.text(&Msg::new(state));
+        println!("{:<24} {:<36} {state}", a.username, role);
+    }
+    Ok(())
+}
+
+/// A role's name, as the console says it.
+fn role_msg(role: loa::features::staff::Role) -> &'static str {
+    loa::http::console::role_msg(role)
 }
 
 fn sms_info(json: bool, lang: &str, text: &str) -> ExitCode {

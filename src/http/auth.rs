@@ -5,7 +5,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, Method};
 
@@ -45,12 +45,44 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
-/// The peer's address (the socket's; loa does not trust forwarded headers for it).
-pub fn peer(parts: &Parts) -> IpAddr {
-    parts
-        .extensions
+/// The client's address as [`client_address`] worked it out, kept on the request.
+#[derive(Clone, Copy, Debug)]
+pub struct ClientAddr(pub IpAddr);
+
+fn socket_peer(extensions: &axum::http::Extensions) -> IpAddr {
+    extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip())
+}
+
+/// The client's address (login throttling keys on it): the socket's peer, or, when that is one
+/// of `trusted_proxies`, the address the proxies forwarded (`net::client_addr`).
+pub fn peer(parts: &Parts) -> IpAddr {
+    match parts.extensions.get::<ClientAddr>() {
+        Some(c) => c.0,
+        None => socket_peer(&parts.extensions),
+    }
+}
+
+/// Middleware: works out each request's client address once, from the socket and, behind a
+/// trusted proxy only, `X-Forwarded-For`.
+pub async fn client_address(
+    State(app): State<AppState>,
+    mut req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let addr = {
+        let forwarded: Vec<&str> = req
+            .headers()
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        let socket = socket_peer(req.extensions());
+        crate::net::client_addr(socket, &forwarded, &app.config.trusted_proxies)
+    };
+    req.extensions_mut().insert(ClientAddr(addr));
+    next.run(req).await
 }
 
 /// Whether the request came over TLS (loa sits behind a proxy that terminates it): cookies are

@@ -3,25 +3,46 @@
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
-use serde_json::{json, Value};
+use axum::Json;
 
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody, Refusals};
 use super::households::Caller;
 use super::json::ApiJson;
 use super::notices::may_broadcast;
 use crate::app::AppState;
 use crate::features::campaigns::{self, quiz, store, Action, Campaign, CampaignError, NewCampaign};
 use crate::features::staff::Role;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/campaigns", post(create))
-        .route("/api/v1/campaigns/{id}", get(show))
-        .route("/api/v1/campaigns/{id}/results", get(results))
-        .route("/api/v1/campaigns/{id}/results.csv", get(results_csv))
-        .route("/api/v1/campaigns/{id}/{action}", post(act))
+/// A campaign alone, as a change answers it.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct CampaignOnly {
+    campaign: Campaign,
+}
+
+/// A campaign as `GET /api/v1/campaigns/{id}` shows it.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct CampaignView {
+    campaign: Campaign,
+    figures: crate::features::notices::Figures,
+    /// Contacts that joined it.
+    members: i64,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct QuizResults {
+    results: Vec<quiz::ResultRow>,
+}
+
+/// The routes and their OpenAPI description, built together (`utoipa_axum::routes!`).
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create))
+        .routes(routes!(show))
+        .routes(routes!(results))
+        .routes(routes!(results_csv))
+        .routes(routes!(act))
 }
 
 impl From<CampaignError> for ApiError {
@@ -35,14 +56,23 @@ impl From<CampaignError> for ApiError {
     }
 }
 
+/// Makes a draft campaign (steps written here, or shipped content by name) in the caller's areas.
+#[utoipa::path(
+    post,
+    path = "/api/v1/campaigns",
+    tag = "campaigns",
+    request_body = NewCampaign,
+    security(("token" = []), ("session" = [])),
+    responses((status = 201, description = "the campaign, a draft", body = CampaignOnly), (status = 400, description = "bad steps, answers, cron or audience", body = ErrorBody), Refusals)
+)]
 async fn create(
     State(app): State<AppState>,
     caller: Caller,
     ApiJson(body): ApiJson<NewCampaign>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<CampaignOnly>), ApiError> {
     may_broadcast(&caller)?;
     let c = campaigns::create(&app.services.db, &caller.staff, &caller.scope, body).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "campaign": c }))))
+    Ok((StatusCode::CREATED, Json(CampaignOnly { campaign: c })))
 }
 
 /// Campaign `id` if the caller may read it: those who run campaigns, and monitors (404 outside
@@ -61,28 +91,48 @@ pub(crate) async fn visible(
         .ok_or(ApiError::NotFound)
 }
 
+/// A campaign, its members' progress and its delivery figures.
+#[utoipa::path(
+    get,
+    path = "/api/v1/campaigns/{id}",
+    tag = "campaigns",
+    params(("id" = i64, Path, description = "campaign id")),
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = "the campaign, how many contacts joined it, its delivery figures", body = CampaignView), Refusals)
+)]
 async fn show(
     State(app): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<CampaignView>, ApiError> {
     let c = visible(&app, &caller, id).await?;
     let svc = &app.services;
     let members = store::members(&svc.db, id).await?;
     let figures = campaigns::figures(&svc.outbox, id).await?;
-    Ok(Json(
-        json!({ "campaign": c, "members": members, "figures": figures }),
-    ))
+    Ok(Json(CampaignView {
+        campaign: c,
+        figures,
+        members,
+    }))
 }
 
+/// Starts, pauses, resumes or stops a campaign.
+#[utoipa::path(
+    post,
+    path = "/api/v1/campaigns/{id}/{action}",
+    tag = "campaigns",
+    params(("id" = i64, Path, description = "campaign id"), ("action" = String, Path, description = "`start`, `pause`, `resume` or `stop`")),
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = "the campaign as it is now", body = CampaignOnly), (status = 400, description = "the campaign's status does not allow this", body = ErrorBody), Refusals)
+)]
 async fn act(
     State(app): State<AppState>,
     caller: Caller,
     Path((id, action)): Path<(i64, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<CampaignOnly>, ApiError> {
     let action = action_of(&action).ok_or(ApiError::NotFound)?;
     let c = acted(&app, &caller, id, action).await?;
-    Ok(Json(json!({ "campaign": c })))
+    Ok(Json(CampaignOnly { campaign: c }))
 }
 
 /// The action a path names (`start`, `pause`, `resume`, `stop`).
@@ -132,15 +182,33 @@ async fn rows(app: &AppState, caller: &Caller, id: i64) -> Result<Vec<quiz::Resu
     Ok(rows)
 }
 
+/// A quiz's results in the caller's communes.
+#[utoipa::path(
+    get,
+    path = "/api/v1/campaigns/{id}/results",
+    tag = "campaigns",
+    params(("id" = i64, Path, description = "campaign id")),
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = "a quiz's answers by commune and question; no phone numbers or names", body = QuizResults), (status = 400, description = "not a quiz", body = ErrorBody), Refusals)
+)]
 async fn results(
     State(app): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<QuizResults>, ApiError> {
     let rows = rows(&app, &caller, id).await?;
-    Ok(Json(json!({ "results": rows })))
+    Ok(Json(QuizResults { results: rows }))
 }
 
+/// A quiz's results in the caller's communes, as a spreadsheet.
+#[utoipa::path(
+    get,
+    path = "/api/v1/campaigns/{id}/results.csv",
+    tag = "campaigns",
+    params(("id" = i64, Path, description = "campaign id")),
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = "a quiz's results as CSV", content_type = "text/csv", body = String), (status = 400, description = "not a quiz", body = ErrorBody), Refusals)
+)]
 async fn results_csv(
     State(app): State<AppState>,
     caller: Caller,

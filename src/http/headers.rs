@@ -10,20 +10,12 @@ use axum::response::Response;
 pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
 img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-/// The demo simulator page still carries its script inline (a training tool, off in production):
-/// the same policy with inline script allowed, on `/simulator` only.
-const SIMULATOR_CSP: &str = "default-src 'self'; script-src 'self' 'unsafe-inline'; \
-style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'none'; \
-form-action 'self'; frame-ancestors 'none'";
-
 pub async fn security(req: Request, next: Next) -> Response {
-    let simulator = req.uri().path().starts_with("/simulator");
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    let csp = if simulator { SIMULATOR_CSP } else { CSP };
     h.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(csp),
+        HeaderValue::from_static(CSP),
     );
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,

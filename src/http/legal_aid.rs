@@ -6,13 +6,14 @@
 //! `legal_aid_request`, the reference as `subject_id`), never with a phone or a description.
 
 use axum::extract::{Path, Query, State};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use chrono::TimeDelta;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody, Refusals};
 use super::households::Caller;
 use super::json::ApiJson;
 use crate::app::AppState;
@@ -25,33 +26,31 @@ use crate::features::staff::{self, Role};
 
 const SUBJECT: &str = "legal_aid_request";
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/legal-aid/requests", get(list))
-        .route("/api/v1/legal-aid/requests/{reference}", get(read))
-        .route(
-            "/api/v1/legal-aid/requests/{reference}/assign",
-            post(assign),
-        )
-        .route(
-            "/api/v1/legal-aid/requests/{reference}/status",
-            post(status),
-        )
-        .route("/api/v1/legal-aid/requests/{reference}/notes", post(note))
-        .route(
-            "/api/v1/legal-aid/requests/{reference}/eligibility",
-            post(eligibility),
-        )
-        .route("/api/v1/legal-aid/figures", get(figures_api))
-        .route("/api/v1/legal-aid/audit", get(audit_log))
+/// The routes and their OpenAPI description, built together (`utoipa_axum::routes!`).
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(read))
+        .routes(routes!(assign))
+        .routes(routes!(status))
+        .routes(routes!(note))
+        .routes(routes!(eligibility))
+        .routes(routes!(figures_api))
+        .routes(routes!(audit_log))
 }
 
-/// Legal aid officers and admins work the queue; anyone else finds nothing there.
+/// Who works the queue: legal aid officers and admins.
+pub const QUEUE_ROLES: &[Role] = &[Role::LegalAid, Role::Admin];
+
+/// Legal aid officers and admins work the queue; any other role is refused (403), as everywhere.
 pub(crate) fn queue_role(caller: &Caller) -> Result<(), ApiError> {
-    match caller.staff.role {
-        Role::LegalAid | Role::Admin => Ok(()),
-        _ => Err(ApiError::NotFound),
+    if QUEUE_ROLES.contains(&caller.staff.role) {
+        return Ok(());
     }
+    Err(ApiError::forbidden(
+        "forbidden",
+        "the legal aid queue is for legal aid officers and admins",
+    ))
 }
 
 /// Whether `caller` may see `req`: an admin, or a legal aid officer whose areas hold the
@@ -109,10 +108,13 @@ pub(crate) async fn visible_request(
 const PAGE: usize = 50;
 const MAX_PAGE: usize = 200;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 struct ListQuery {
+    /// A status (`received`, `assigned`, …).
     status: Option<String>,
+    /// A category (`land`, `labour`, `family`, …).
     category: Option<String>,
+    /// A commune code.
     commune: Option<String>,
     /// Only requests at least this many days old.
     min_age_days: Option<i64>,
@@ -133,11 +135,28 @@ fn parse_filter<T>(
     }
 }
 
+/// A page of the queue, as `GET /api/v1/legal-aid/requests` answers it.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct LegalAidRequestPage {
+    requests: Vec<Request>,
+    limit: usize,
+    offset: usize,
+}
+
+/// The requests the caller may see, oldest first, filtered, a page at a time.
+#[utoipa::path(
+    get,
+    path = "/api/v1/legal-aid/requests",
+    tag = "legal-aid",
+    params(ListQuery),
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = "a page of requests (each request shown is audited)", body = LegalAidRequestPage), (status = 400, description = "an unknown status or category", body = ErrorBody), Refusals)
+)]
 async fn list(
     State(app): State<AppState>,
     caller: Caller,
     Query(q): Query<ListQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<LegalAidRequestPage>, ApiError> {
     queue_role(&caller)?;
     let query = legal_aid::Query {
         status: parse_filter(q.status.as_deref(), Status::from_db, "bad_status")?,
@@ -160,31 +179,53 @@ async fn list(
     for r in &page {
         audit(&app, &caller, "list", Some(&r.reference), None).await?;
     }
-    Ok(Json(
-        json!({ "requests": page, "limit": limit, "offset": offset }),
-    ))
+    Ok(Json(LegalAidRequestPage {
+        requests: page,
+        limit,
+        offset,
+    }))
 }
 
+/// A request as `GET /api/v1/legal-aid/requests/{reference}` answers it.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct LegalAidRequestDetail {
+    hints: legal_aid::Hints,
+    history: Vec<legal_aid::HistoryLine>,
+    notes: Vec<legal_aid::Note>,
+    request: Request,
+}
+
+/// A request, its hints, history and notes (audited).
+#[utoipa::path(
+    get,
+    path = "/api/v1/legal-aid/requests/{reference}",
+    tag = "legal-aid",
+    params(("reference" = String, Path, description = "the request's reference, as its SMS gave it")),
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = "the request, hints to its eligibility, its history and notes", body = LegalAidRequestDetail), Refusals)
+)]
 async fn read(
     State(app): State<AppState>,
     caller: Caller,
     Path(reference): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<LegalAidRequestDetail>, ApiError> {
     let req = visible_request(&app, &caller, &reference).await?;
     let db = &app.services.db;
-    let body = json!({
-        "request": req,
-        "hints": legal_aid::hints(db, &req).await?,
-        "history": legal_aid::history(db, req.id).await?,
-        "notes": legal_aid::notes(db, req.id).await?,
-    });
-    audit(&app, &caller, "read", Some(&req.reference), None).await?;
+    let body = LegalAidRequestDetail {
+        hints: legal_aid::hints(db, &req).await?,
+        history: legal_aid::history(db, req.id).await?,
+        notes: legal_aid::notes(db, req.id).await?,
+        request: req,
+    };
+    audit(&app, &caller, "read", Some(&body.request.reference), None).await?;
     Ok(Json(body))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct AssignBody {
+    /// The staff id of a legal aid officer whose areas hold the request.
     officer: i64,
+    /// Text the requester that their request was assigned.
     #[serde(default)]
     notify: bool,
 }
@@ -264,6 +305,16 @@ pub(crate) async fn assign_officer(
     Ok((change, officer_caller.staff.id))
 }
 
+/// Assigns a request to a legal aid officer (audited; the requester texted if `notify`).
+#[utoipa::path(
+    post,
+    path = "/api/v1/legal-aid/requests/{reference}/assign",
+    tag = "legal-aid",
+    params(("reference" = String, Path, description = "the request's reference, as its SMS gave it")),
+    request_body = AssignBody,
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = r#"`{"request", "history_id", "message_queued"}`"#, body = serde_json::Value), (status = 400, description = "not a legal aid officer who could see the request, or a forbidden move", body = ErrorBody), (status = 409, description = "changed by someone else meanwhile", body = ErrorBody), Refusals)
+)]
 async fn assign(
     State(app): State<AppState>,
     caller: Caller,
@@ -276,18 +327,30 @@ async fn assign(
     changed(&app, &caller, &req, change, body.notify, &detail).await
 }
 
-#[derive(Deserialize)]
-struct StatusBody {
+#[derive(Deserialize, utoipa::ToSchema)]
+struct RequestStatusBody {
+    /// `received`, `assigned`, `contacted`, `in_progress`, `resolved`, `referred` or `withdrawn`.
     status: String,
+    /// Text the requester the new status.
     #[serde(default)]
     notify: bool,
 }
 
+/// Moves a request to a new status (audited; the requester texted if `notify`).
+#[utoipa::path(
+    post,
+    path = "/api/v1/legal-aid/requests/{reference}/status",
+    tag = "legal-aid",
+    params(("reference" = String, Path, description = "the request's reference, as its SMS gave it")),
+    request_body = RequestStatusBody,
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = r#"`{"request", "history_id", "message_queued"}`"#, body = serde_json::Value), (status = 400, description = "an unknown status or a forbidden move", body = ErrorBody), (status = 409, description = "changed by someone else meanwhile", body = ErrorBody), Refusals)
+)]
 async fn status(
     State(app): State<AppState>,
     caller: Caller,
     Path(reference): Path<String>,
-    ApiJson(body): ApiJson<StatusBody>,
+    ApiJson(body): ApiJson<RequestStatusBody>,
 ) -> Result<Json<Value>, ApiError> {
     let req = visible_request(&app, &caller, &reference).await?;
     let to = parse_filter(Some(&body.status), Status::from_db, "bad_status")?
@@ -299,14 +362,25 @@ async fn status(
     changed(&app, &caller, &req, change, body.notify, &detail).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct NoteBody {
+    /// 1 to 2,000 characters.
     text: String,
 }
 
 /// Longest note kept (characters).
 const MAX_NOTE: usize = 2_000;
 
+/// Adds an officer's note to a request (audited, without its text).
+#[utoipa::path(
+    post,
+    path = "/api/v1/legal-aid/requests/{reference}/notes",
+    tag = "legal-aid",
+    params(("reference" = String, Path, description = "the request's reference, as its SMS gave it")),
+    request_body = NoteBody,
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = r#"`{"note_id"}`"#, body = serde_json::Value), (status = 400, description = "an empty or too long note", body = ErrorBody), Refusals)
+)]
 async fn note(
     State(app): State<AppState>,
     caller: Caller,
@@ -326,11 +400,22 @@ async fn note(
     Ok(Json(json!({ "note_id": id })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct EligibilityBody {
+    /// One of the groups the law on legal aid names (`poor_household`, `child`, `ethnic_minority_difficult_area`, …).
     group: String,
 }
 
+/// Records the group that makes the requester eligible for free legal aid (audited).
+#[utoipa::path(
+    post,
+    path = "/api/v1/legal-aid/requests/{reference}/eligibility",
+    tag = "legal-aid",
+    params(("reference" = String, Path, description = "the request's reference, as its SMS gave it")),
+    request_body = EligibilityBody,
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = r#"`{"reference", "eligibility"}`"#, body = serde_json::Value), (status = 400, description = "an unknown group", body = ErrorBody), Refusals)
+)]
 async fn eligibility(
     State(app): State<AppState>,
     caller: Caller,
@@ -359,12 +444,12 @@ async fn eligibility(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 struct FiguresQuery {
+    /// `YYYY-MM`; all months when absent.
     month: Option<String>,
 }
 
-/// Counts without personal data: legal aid officers, admins and monitors, within their areas.
 /// Who reads the legal aid figures (counts, no personal data): the console's dashboard asks the
 /// same.
 pub const FIGURE_ROLES: &[Role] = &[Role::LegalAid, Role::Admin, Role::Monitor];
@@ -377,11 +462,28 @@ pub fn figure_visible(caller: &Caller, commune: Option<&str>, province: Option<&
         || province.is_some_and(|p| caller.scope.covers(p))
 }
 
+/// The figures as `GET /api/v1/legal-aid/figures` answers them.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct LegalAidFigures {
+    month: Option<String>,
+    figures: Vec<legal_aid::FigureRow>,
+}
+
+/// Counts of requests by place, category and status, within the caller's areas (legal aid
+/// officers, monitors, admins).
+#[utoipa::path(
+    get,
+    path = "/api/v1/legal-aid/figures",
+    tag = "legal-aid",
+    params(FiguresQuery),
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = "counts by month, place, category and status; no personal data", body = LegalAidFigures), (status = 400, description = "a month not written YYYY-MM", body = ErrorBody), Refusals)
+)]
 async fn figures_api(
     State(app): State<AppState>,
     caller: Caller,
     Query(q): Query<FiguresQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<LegalAidFigures>, ApiError> {
     if !FIGURE_ROLES.contains(&caller.staff.role) {
         return Err(ApiError::forbidden(
             "forbidden",
@@ -397,17 +499,29 @@ async fn figures_api(
     };
     let mut rows = figures::figures(&app.services.db, app.services.tz, month).await?;
     rows.retain(|r| figure_visible(&caller, r.commune.as_deref(), r.province.as_deref()));
-    Ok(Json(json!({ "month": q.month, "figures": rows })))
+    Ok(Json(LegalAidFigures {
+        month: q.month,
+        figures: rows,
+    }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 struct AuditQuery {
+    /// One request's reference.
     request: Option<String>,
     before_id: Option<i64>,
     limit: Option<i64>,
 }
 
 /// The audit log of legal aid requests, newest first: admins only.
+#[utoipa::path(
+    get,
+    path = "/api/v1/legal-aid/audit",
+    tag = "legal-aid",
+    params(AuditQuery),
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = r#"`{"entries": [...]}`"#, body = serde_json::Value), Refusals)
+)]
 async fn audit_log(
     State(app): State<AppState>,
     caller: Caller,

@@ -1,13 +1,12 @@
 //! The staff API for pregnancies and health campaigns (`/api/v1/pregnancies`, `/api/v1/maternal/campaigns`): health data, for the mother's health workers, commune health staff and admins only; every read audited.
 
 use axum::extract::{Path, Query, State};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use chrono::NaiveDate;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody, Refusals};
 use super::households::Caller;
 use super::json::ApiJson;
 use crate::app::AppState;
@@ -19,12 +18,15 @@ use crate::features::maternal::{
     self, dates, store, Channel, Dating, Pregnancy, Refusal, Registration,
 };
 use crate::phone::Msisdn;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/pregnancies", get(list).post(register))
-        .route("/api/v1/pregnancies/{id}", get(read))
-        .route("/api/v1/maternal/campaigns", post(campaign))
+/// The routes and their OpenAPI description, built together (`utoipa_axum::routes!`).
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, register))
+        .routes(routes!(read))
+        .routes(routes!(campaign))
 }
 
 /// Only health staff see pregnancies at all; others get 403.
@@ -94,19 +96,32 @@ fn refused(r: Refusal) -> ApiError {
     ApiError::bad_request(code, message)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct RegisterBody {
+    /// The mother's Vietnamese mobile number, any spelling.
     phone: String,
+    /// The expected due date (`YYYY-MM-DD` or `dd/mm/yyyy`); give this or `lmp`.
     edd: Option<String>,
+    /// The first day of the last menstrual period; give this or `edd`.
     lmp: Option<String>,
+    /// A village code, needed when the phone is in no household.
     village: Option<String>,
 }
 
+/// Registers a pregnancy (or updates the mother's active one) in the caller's areas.
+#[utoipa::path(
+    post,
+    path = "/api/v1/pregnancies",
+    tag = "pregnancies",
+    request_body = RegisterBody,
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = "the pregnancy registered (or updated) and its next visit", body = RegisteredView), (status = 400, description = "a bad phone or date, a due date past or too far, or no village for a phone in no household", body = ErrorBody), Refusals)
+)]
 async fn register(
     State(app): State<AppState>,
     caller: Caller,
     ApiJson(body): ApiJson<RegisterBody>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<RegisteredView>, ApiError> {
     health_only(&caller)?;
     let phone = Msisdn::parse(&body.phone).map_err(|_| refused(Refusal::BadPhone))?;
     let dating = match (body.edd.as_deref().map(date), body.lmp.as_deref().map(date)) {
@@ -131,43 +146,104 @@ async fn register(
     .await
     .map_err(|e| ApiError::Internal(Box::new(e)))?
     .map_err(refused)?;
-    Ok(Json(json!({
-        "id": done.id,
-        "created": done.created,
-        "edd": done.edd,
-        "next_visit": done.next_visit.map(|(n, d)| json!({"number": n, "date": d})),
-        "opted_out": done.opted_out,
-    })))
+    Ok(Json(RegisteredView {
+        created: done.created,
+        edd: done.edd,
+        id: done.id,
+        next_visit: done.next_visit.map(Visit::from),
+        opted_out: done.opted_out,
+    }))
+}
+
+/// A checkup visit: its number in the schedule and its day.
+#[derive(Serialize, utoipa::ToSchema)]
+struct Visit {
+    date: NaiveDate,
+    number: u32,
+}
+
+impl From<(u32, NaiveDate)> for Visit {
+    fn from((number, date): (u32, NaiveDate)) -> Visit {
+        Visit { date, number }
+    }
+}
+
+/// `POST /api/v1/pregnancies`' answer.
+#[derive(Serialize, utoipa::ToSchema)]
+struct RegisteredView {
+    /// False when the mother's open pregnancy was updated.
+    created: bool,
+    edd: NaiveDate,
+    id: i64,
+    next_visit: Option<Visit>,
+    /// The mother opted out of reminders: her choice stands, nothing is sent.
+    opted_out: bool,
 }
 
 /// A pregnancy as staff see it: no more than the record (the mother's phone in full, for calls).
-fn view(p: &Pregnancy) -> Value {
+#[derive(Serialize, utoipa::ToSchema)]
+struct PregnancyView {
+    birth_date: Option<NaiveDate>,
+    edd: NaiveDate,
+    household: Option<String>,
+    id: i64,
+    /// The next visit of an active pregnancy.
+    next_visit: Option<Visit>,
+    phone: String,
+    registered_by: Option<i64>,
+    /// `moh` or `who`.
+    schedule: String,
+    /// `active`, `born` or `lost`.
+    status: String,
+    updated_at: chrono::DateTime<chrono::Utc>,
+    village: String,
+    visits_done: i64,
+}
+
+fn view(p: &Pregnancy) -> PregnancyView {
     let next = maternal::current_visit(
         p,
         maternal::weeks_of(p),
         crate::db::time::now().date_naive(),
     );
-    json!({
-        "id": p.id,
-        "phone": p.msisdn,
-        "village": p.village_code,
-        "household": p.household_code,
-        "edd": p.edd,
-        "schedule": p.schedule,
-        "status": p.status,
-        "visits_done": p.visits_done,
-        "next_visit": next.filter(|_| p.status == "active").map(|(n, d)| json!({"number": n, "date": d})),
-        "birth_date": p.birth_date,
-        "registered_by": p.registered_by,
-        "updated_at": p.updated_at,
-    })
+    PregnancyView {
+        birth_date: p.birth_date,
+        edd: p.edd,
+        household: p.household_code.clone(),
+        id: p.id,
+        next_visit: next.filter(|_| p.status == "active").map(Visit::from),
+        phone: p.msisdn.clone(),
+        registered_by: p.registered_by,
+        schedule: p.schedule.clone(),
+        status: p.status.clone(),
+        updated_at: p.updated_at,
+        village: p.village_code.clone(),
+        visits_done: p.visits_done,
+    }
 }
 
+/// A page of pregnancies and where the next one starts.
+#[derive(Serialize, utoipa::ToSchema)]
+struct PregnancyPage {
+    /// Give it as `after` for the next page; none on the last.
+    next_after: Option<i64>,
+    pregnancies: Vec<PregnancyView>,
+}
+
+/// A pregnancy in the caller's areas (audited).
+#[utoipa::path(
+    get,
+    path = "/api/v1/pregnancies/{id}",
+    tag = "pregnancies",
+    params(("id" = i64, Path, description = "pregnancy id")),
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = "the pregnancy", body = PregnancyView), Refusals)
+)]
 async fn read(
     State(app): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<PregnancyView>, ApiError> {
     health_only(&caller)?;
     let p = store::by_id(&app.services.db, id)
         .await?
@@ -202,18 +278,29 @@ pub(crate) async fn page_of(
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 struct ListQuery {
+    /// One village code of the caller's areas.
     village: Option<String>,
+    /// The `next_after` of the page before.
     after: Option<i64>,
     limit: Option<i64>,
 }
 
+/// The pregnancies of the caller's villages (or of one), by id, a page at a time.
+#[utoipa::path(
+    get,
+    path = "/api/v1/pregnancies",
+    tag = "pregnancies",
+    params(ListQuery),
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = "a page of pregnancies (audited)", body = PregnancyPage), Refusals)
+)]
 async fn list(
     State(app): State<AppState>,
     caller: Caller,
     Query(q): Query<ListQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<PregnancyPage>, ApiError> {
     health_only(&caller)?;
     let db = &app.services.db;
     let villages = match q.village.map(|v| v.to_uppercase()) {
@@ -228,16 +315,19 @@ async fn list(
     let next = (rows.len() as i64 == limit)
         .then(|| rows.last().map(|p| p.id))
         .flatten();
-    Ok(Json(
-        json!({ "pregnancies": rows.iter().map(view).collect::<Vec<_>>(), "next_after": next }),
-    ))
+    Ok(Json(PregnancyPage {
+        next_after: next,
+        pregnancies: rows.iter().map(view).collect(),
+    }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct CampaignBody {
     /// A village or a commune (all its villages) the caller covers.
     area: String,
+    /// The day (`YYYY-MM-DD`, `dd/mm/yyyy` or `dd/mm`).
     day: String,
+    /// The SMS text.
     text: String,
     /// False (default): the preview only. True: send.
     #[serde(default)]
@@ -245,6 +335,14 @@ struct CampaignBody {
 }
 
 /// A checkup or vaccination day for a whole commune (commune health staff) or some villages.
+#[utoipa::path(
+    post,
+    path = "/api/v1/maternal/campaigns",
+    tag = "pregnancies",
+    request_body = CampaignBody,
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = r#"`{"preview", "sent", "queued"}`"#, body = serde_json::Value), (status = 400, description = "a bad day or text, or an area without villages", body = ErrorBody), Refusals)
+)]
 async fn campaign(
     State(app): State<AppState>,
     caller: Caller,

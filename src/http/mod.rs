@@ -50,10 +50,6 @@ pub fn app(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .merge(api.main)
         .merge(openapi::router(api.doc))
-        .merge(maternal::router())
-        .merge(notices::router())
-        .merge(campaigns::router())
-        .merge(legal_aid::router())
         .merge(webhooks::router())
         .merge(console::router());
     router = if state.config.simulator.enabled {
@@ -74,6 +70,10 @@ pub fn app(state: AppState) -> Router {
         .merge(api.uploads)
         .merge(console::upload_router())
         .fallback(unknown_route)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::client_address,
+        ))
         .layer(axum::middleware::from_fn(refuse_controls_in_uri))
         .layer(axum::middleware::map_response(json_errors))
         .layer(axum::middleware::from_fn(headers::security))

@@ -21,14 +21,18 @@ use crate::app::AppState;
 #[openapi(
     info(
         title = "loa staff API",
-        description = "Households, support records, uploads, gateways and accounts. Every call needs an account's API token (`Authorization: Bearer loa_…`) or a signed-in session's cookie (with `x-csrf-token` on a change). A wrong role gets 403, anything outside the caller's areas 404. Errors: `{\"error\": {\"code\", \"message\"}}`. Lists take `limit` and `offset` (or `before_id`)."
+        description = "Households, support records, uploads, gateways, accounts, the legal aid queue, pregnancies, notices and campaigns. Every call needs an account's API token (`Authorization: Bearer loa_…`) or a signed-in session's cookie (with `x-csrf-token` on a change). A wrong role gets 403, anything outside the caller's areas 404. Errors: `{\"error\": {\"code\", \"message\"}}`. Lists take `limit` and `offset` (or `before_id`)."
     ),
     modifiers(&Security),
     tags(
         (name = "households", description = "households, their phones and support records (commune officers, admins)"),
         (name = "imports", description = "spreadsheet uploads (commune officers)"),
         (name = "gateways", description = "gateway state and metrics (any account)"),
-        (name = "accounts", description = "API tokens; the audit log (admins)")
+        (name = "accounts", description = "API tokens; the audit log (admins)"),
+        (name = "legal-aid", description = "the legal aid queue (legal aid officers of their province, admins); figures (also monitors)"),
+        (name = "pregnancies", description = "pregnancies and health campaign days (health workers, midwives, commune health staff, admins)"),
+        (name = "notices", description = "audiences and notices (commune officers, admins)"),
+        (name = "campaigns", description = "campaigns and quizzes (commune officers, admins; monitors read them)")
     )
 )]
 pub struct ApiDoc;
@@ -58,6 +62,10 @@ pub fn api() -> Api {
         .merge(super::households::router())
         .merge(super::gateways::router())
         .merge(super::accounts::router())
+        .merge(super::legal_aid::router())
+        .merge(super::maternal::router())
+        .merge(super::notices::router())
+        .merge(super::campaigns::router())
         .split_for_parts();
     let (uploads, uploads_doc) = super::imports::router().split_for_parts();
     doc.merge(uploads_doc);
@@ -217,6 +225,11 @@ mod tests {
             ("POST", "/api/v1/tokens"),
             ("DELETE", "/api/v1/tokens/{id}"),
             ("GET", "/metrics"),
+            ("POST", "/api/v1/legal-aid/requests/{reference}/status"),
+            ("GET", "/api/v1/pregnancies"),
+            ("POST", "/api/v1/pregnancies"),
+            ("POST", "/api/v1/notices/{id}/send"),
+            ("POST", "/api/v1/campaigns/{id}/{action}"),
         ] {
             assert!(
                 have.contains(&(m.into(), p.into())),

@@ -67,10 +67,14 @@ async fn handle(
     req: Request,
 ) -> Response {
     let (parts, body) = req.into_parts();
-    let peer = parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip());
+    // The client's address (behind a trusted proxy, the one it forwarded), for `allowed_ips`.
+    let peer = match parts.extensions.get::<super::auth::ClientAddr>() {
+        Some(c) => Some(c.0),
+        None => parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip()),
+    };
     let Ok(body) = axum::body::to_bytes(Body::new(body), MAX_WEBHOOK_BYTES).await else {
         let message = format!("webhook bodies are limited to {MAX_WEBHOOK_BYTES} bytes");
         return ApiError::TooLarge(message).into_response();

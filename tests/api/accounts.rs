@@ -41,13 +41,14 @@ async fn the_user_command_adds_changes_disables_and_lists_accounts() {
         tokio::task::spawn_blocking(move || loa_user(&url, &args, stdin))
     };
 
+    // Vietnamese unless asked otherwise, as the rest of the command line.
     let (ok, out) = run(vec!["add", "root", "--role", "admin"], "")
         .await
         .expect("join");
-    assert!(ok, "{out}");
+    assert!(ok && out.contains("Đã tạo tài khoản root"), "{out}");
     let made = out
         .lines()
-        .find_map(|l| l.strip_prefix("password: "))
+        .find_map(|l| l.strip_prefix("Mật khẩu: "))
         .expect("a made password is printed")
         .to_string();
     let (a, hash) = store::by_username(&db, "root")
@@ -64,22 +65,38 @@ async fn the_user_command_adds_changes_disables_and_lists_accounts() {
     )
     .await
     .expect("join");
-    assert!(ok, "{out}");
-    let (ok, out) = run(vec!["add", "quyet", "--role", "monitor"], "")
-        .await
-        .expect("join");
-    assert!(!ok && out.contains("taken"), "{out}");
-    let (ok, out) = run(vec!["add", "nobody", "--staff", "0912999999"], "")
-        .await
-        .expect("join");
-    assert!(!ok && out.contains("no staff member"), "{out}");
-    let (ok, out) = run(
-        vec!["add", "short", "--role", "admin", "--password-stdin"],
-        "abc\n",
-    )
-    .await
-    .expect("join");
-    assert!(!ok && out.contains("password"), "{out}");
+    assert!(ok && !out.contains("Mật khẩu:"), "{out}");
+    for (args, stdin, said) in [
+        (
+            vec!["add", "quyet", "--role", "monitor"],
+            "",
+            "Tên đăng nhập này đã có người dùng",
+        ),
+        (
+            vec!["add", "quyet", "--role", "monitor", "--lang", "en"],
+            "",
+            "the username is taken",
+        ),
+        (
+            vec!["add", "nobody", "--staff", "0912999999"],
+            "",
+            "không có cán bộ nào dùng số 0912999999",
+        ),
+        (
+            vec!["add", "nobody", "--staff", "12ab"],
+            "",
+            "--staff: số điện thoại chỉ gồm chữ số",
+        ),
+        (
+            vec!["add", "short", "--role", "admin", "--password-stdin"],
+            "abc\n",
+            "Mật khẩu dài 10 đến 256 byte",
+        ),
+        (vec!["disable", "nobody"], "", "Không có tài khoản này"),
+    ] {
+        let (ok, out) = run(args, stdin).await.expect("join");
+        assert!(!ok && out.contains(said), "{said}: {out}");
+    }
 
     let (ok, out) = run(
         vec!["passwd", "quyet", "--password-stdin"],
@@ -87,7 +104,7 @@ async fn the_user_command_adds_changes_disables_and_lists_accounts() {
     )
     .await
     .expect("join");
-    assert!(ok, "{out}");
+    assert!(ok && out.contains("Đã đổi mật khẩu của quyet"), "{out}");
     let (_, hash) = store::by_username(&db, "quyet")
         .await
         .expect("db")
@@ -95,15 +112,23 @@ async fn the_user_command_adds_changes_disables_and_lists_accounts() {
     assert!(accounts::verify_password(Some(hash), "another long one").await);
 
     let (ok, out) = run(vec!["disable", "quyet"], "").await.expect("join");
-    assert!(ok, "{out}");
+    assert!(ok && out.contains("Đã khóa tài khoản quyet"), "{out}");
     let (ok, out) = run(vec!["list"], "").await.expect("join");
     assert!(ok, "{out}");
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 2, "{out}");
-    assert!(lines[0].starts_with("quyet") && lines[0].contains("commune_officer"));
-    assert!(lines[0].ends_with("disabled"), "{out}");
+    assert!(lines[0].starts_with("quyet") && lines[0].contains("cán bộ xã (cán bộ số"));
+    assert!(lines[0].ends_with("đã khóa"), "{out}");
     assert!(
-        lines[1].starts_with("root") && lines[1].ends_with("active"),
+        lines[1].starts_with("root") && lines[1].ends_with("đang hoạt động"),
+        "{out}"
+    );
+    let (ok, out) = run(vec!["list", "--lang", "en"], "").await.expect("join");
+    assert!(ok, "{out}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].contains("commune officer (staff") && lines[0].ends_with("disabled"));
+    assert!(
+        lines[1].contains("admin") && lines[1].ends_with("active"),
         "{out}"
     );
     t.stop().await;
@@ -429,6 +454,69 @@ async fn wrong_passwords_are_throttled_per_account_and_per_address_across_restar
     t.stop().await;
 }
 
+/// How many failed sign-ins the throttle holds under `key` (`addr:<ip>`, `user:<name>`).
+async fn failures_under(t: &TestApp, key: &str) -> i64 {
+    loa::with_db!(&t.app.services.db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM login_failures WHERE key = $1"
+    ).bind(key).fetch_one(pool).await)
+    .expect("count")
+}
+
+#[tokio::test]
+async fn a_forwarded_address_from_an_untrusted_peer_does_not_escape_the_address_throttle() {
+    // No trusted proxies (the default): X-Forwarded-For is whatever the client says.
+    let t = common::spawn().await;
+    let c = plain_client();
+    let admin = t.account(None).await;
+    for i in 0..throttle::PER_ADDRESS {
+        let spoofed = format!("203.0.113.{i}");
+        let extra = [("x-forwarded-for", spoofed.as_str())];
+        let res = post_login(&t, &c, &format!("nobody{i}"), "x", &extra).await;
+        assert_eq!(res.status(), 401);
+    }
+    let fresh = [("x-forwarded-for", "198.51.100.200")];
+    let res = post_login(&t, &c, &admin, PASSWORD, &fresh).await;
+    assert_eq!(res.status(), 429, "a new forged address is the same client");
+    assert!(failures_under(&t, "addr:127.0.0.1").await >= throttle::PER_ADDRESS);
+    assert_eq!(failures_under(&t, "addr:203.0.113.1").await, 0);
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_has_its_own_address_throttle() {
+    let t =
+        common::spawn_with(|c| c.trusted_proxies = vec!["127.0.0.1".parse().expect("net")]).await;
+    let c = plain_client();
+    let admin = t.account(None).await;
+    // What the client wrote comes first; the proxy appended the address it saw.
+    for i in 0..throttle::PER_ADDRESS {
+        let header = format!("10.9.9.{i}, 198.51.100.7");
+        let extra = [("x-forwarded-for", header.as_str())];
+        let res = post_login(&t, &c, &format!("nobody{i}"), "x", &extra).await;
+        assert_eq!(res.status(), 401);
+    }
+    assert_eq!(
+        failures_under(&t, "addr:198.51.100.7").await,
+        throttle::PER_ADDRESS
+    );
+    assert_eq!(
+        failures_under(&t, "addr:127.0.0.1").await,
+        0,
+        "not the proxy's"
+    );
+    let same = [("x-forwarded-for", "192.0.2.1, 198.51.100.7")];
+    let res = post_login(&t, &c, &admin, PASSWORD, &same).await;
+    assert_eq!(res.status(), 429, "a forged prefix does not escape it");
+    let other = [("x-forwarded-for", "198.51.100.8")];
+    let res = post_login(&t, &c, &admin, PASSWORD, &other).await;
+    assert_eq!(
+        res.status(),
+        303,
+        "another client behind the proxy signs in"
+    );
+    t.stop().await;
+}
+
 #[tokio::test]
 async fn api_tokens_are_made_from_a_session_shown_once_hashed_and_revocable() {
     let t = common::spawn().await;
@@ -523,9 +611,20 @@ async fn every_answer_carries_the_security_headers() {
         "/api/v1/areas",
         "/console",
         "/console/static/console.css",
+        "/simulator",
+        "/simulator/static/simulator.js",
     ] {
         let res = c.get(t.url(path)).send().await.expect("get");
-        let h = res.headers();
+        let h = res.headers().clone();
+        if path == "/simulator" {
+            // The page's script and style are files: the one policy fits it too.
+            let html = res.text().await.expect("page");
+            assert!(
+                !html.contains("<script>") && !html.contains("<style"),
+                "inline"
+            );
+            assert!(html.contains("<script src=\"/simulator/static/simulator.js\">"));
+        }
         let csp = h["content-security-policy"].to_str().expect("csp");
         assert!(
             csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),

@@ -25,10 +25,18 @@ fn env() {
 }
 
 async fn spawn_files(files: &[String]) -> TestApp {
+    spawn_files_with(files, |_| {}).await
+}
+
+async fn spawn_files_with(
+    files: &[String],
+    tweak: impl FnOnce(&mut loa::config::Config),
+) -> TestApp {
     env();
     let db = TestDb::new().await;
     let mut config = common::test_config(&db);
     config.simulator.enabled = false;
+    tweak(&mut config);
     let dir = tempfile::tempdir().expect("dir");
     for (i, body) in files.iter().enumerate() {
         std::fs::write(dir.path().join(format!("g{i}.toml")), body).expect("gateway file");
@@ -484,6 +492,41 @@ secret_env = "LOA_TEST_GW_SECRET"
 allowed_ips = ["127.0.0.1", "::1"]
 "#
     )
+}
+
+/// A gateway whose webhooks come only from 203.0.113.5 (Kannel's address, say), behind a proxy.
+fn behind_proxy_file() -> String {
+    aggregator_file("http://127.0.0.1:9").replace(
+        r#"allowed_ips = ["127.0.0.1", "::1"]"#,
+        r#"allowed_ips = ["203.0.113.5"]"#,
+    )
+}
+
+#[tokio::test]
+async fn allowed_ips_read_the_forwarded_address_only_from_a_trusted_proxy() {
+    let form = "application/x-www-form-urlencoded";
+    let path = "/webhooks/agg-1/inbound?secret=hook-secret";
+    let inbound = |id: &str| {
+        format!("date=2026-11-25&from=%2B84912001001&id={id}&linkId=l1&text=HD&to=9029&networkCode=45204")
+    };
+    let xff = |v: &str| vec![("x-forwarded-for", v.to_string())];
+    // No trusted proxy: the header is the caller's word, and the caller is 127.0.0.1.
+    let t = spawn_files(&[behind_proxy_file()]).await;
+    let (s, b) = post(&t, path, form, &inbound("p-1"), &xff("203.0.113.5")).await;
+    assert_json_error(s, &b, 401);
+    t.stop().await;
+
+    let trusted =
+        |c: &mut loa::config::Config| c.trusted_proxies = vec!["127.0.0.1".parse().expect("net")];
+    let t = spawn_files_with(&[behind_proxy_file()], trusted).await;
+    let (s, b) = post(&t, path, form, &inbound("p-2"), &xff("203.0.113.5")).await;
+    assert_eq!(s, 200, "{b}");
+    // The proxy saw 198.51.100.1; what stands left of it is the caller's own writing.
+    let forged = xff("203.0.113.5, 198.51.100.1");
+    let (s, b) = post(&t, path, form, &inbound("p-3"), &forged).await;
+    assert_json_error(s, &b, 401);
+    assert_eq!(inbound_count(&t, "agg-1").await, 1);
+    t.stop().await;
 }
 
 #[tokio::test]

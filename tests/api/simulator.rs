@@ -8,7 +8,25 @@ async fn the_phone_page_is_served() {
     let res = t.client.get(t.url("/simulator")).send().await.expect("get");
     assert_eq!(res.status(), 200);
     let body = res.text().await.expect("body");
-    assert!(body.contains("/simulator/api/sms") && body.contains("<html"));
+    assert!(body.contains("<html") && body.contains("/simulator/static/simulator.js"));
+    // Its script and style are files of their own, with their types.
+    for (path, kind, holds) in [
+        (
+            "/simulator/static/simulator.js",
+            "text/javascript",
+            "/simulator/api/sms",
+        ),
+        ("/simulator/static/simulator.css", "text/css", "box-sizing"),
+    ] {
+        let res = t.client.get(t.url(path)).send().await.expect("get");
+        assert_eq!(res.status(), 200, "{path}");
+        let ct = res.headers()["content-type"]
+            .to_str()
+            .expect("type")
+            .to_string();
+        assert!(ct.starts_with(kind), "{path}: {ct}");
+        assert!(res.text().await.expect("body").contains(holds), "{path}");
+    }
     t.stop().await;
 }
 

@@ -290,7 +290,9 @@ async fn a_session_expires_after_180_seconds_and_then_starts_over() {
 #[tokio::test]
 async fn the_phone_page_speaks_to_the_ussd_endpoint() {
     let t = common::spawn().await;
-    let page = t.client.get(t.url("/simulator")).send().await.expect("get");
+    // The page's script, a file of its own.
+    let script = t.url("/simulator/static/simulator.js");
+    let page = t.client.get(script).send().await.expect("get");
     let page = page.text().await.expect("body");
     assert!(
         page.contains("'/simulator/api/ussd'")

@@ -20,7 +20,7 @@ pub const HOUSEHOLD: &str = "household";
 /// Values per field, and fields' total, kept small: a filter is typed by a person.
 const MAX_VALUES: usize = 200;
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Audience {
     /// Province, commune or village codes: the villages below them. Empty: the caller's areas.

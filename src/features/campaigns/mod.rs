@@ -31,7 +31,7 @@ pub const TOPIC: &str = "campaign";
 /// Most steps in one campaign.
 const MAX_STEPS: usize = 60;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     Messages,
@@ -47,7 +47,8 @@ impl Kind {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = CampaignStatus)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Draft,
@@ -93,7 +94,7 @@ fn invalid(msg: impl Into<String>) -> CampaignError {
 }
 
 /// A step as staff write it: its day offset, its texts, and for a quiz the right answer.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewStep {
     #[serde(default)]
@@ -104,7 +105,7 @@ pub struct NewStep {
 }
 
 /// A campaign to create: staff-written steps, or shipped content by name.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewCampaign {
     pub name: String,

@@ -75,7 +75,8 @@ pub async fn answer(
 }
 
 /// Answers to one question in one commune: no phone numbers, no names.
-#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[schema(as = QuizResultRow)]
 pub struct ResultRow {
     /// Empty for contacts in no household (staff).
     pub commune_code: String,

@@ -9,7 +9,7 @@ use crate::features::audiences::Audience;
 use crate::features::notices::Texts;
 use crate::{execute, with_db, with_tx};
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Campaign {
     pub id: i64,
     pub name: String,
@@ -23,7 +23,8 @@ pub struct Campaign {
 }
 
 /// One step: shipped content names its fluent message, a staff-written one has its texts.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = CampaignStep)]
 pub struct Step {
     pub no: i64,
     pub day_offset: i64,

@@ -26,7 +26,8 @@ pub use store::{
 };
 
 /// What the request is about, numbered as the person chooses it (1 to 8).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = LegalAidCategory)]
 #[serde(rename_all = "snake_case")]
 pub enum Category {
     Land,
@@ -96,7 +97,8 @@ fn numbered<T: Copy>(list: &[T], n: u32) -> Option<T> {
 }
 
 /// How the requester may be reached: it decides every SMS ever sent about the request.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = LegalAidMode)]
 #[serde(rename_all = "snake_case")]
 pub enum Mode {
     /// Status updates by SMS (they name the status, never the description).
@@ -129,7 +131,8 @@ impl Mode {
 }
 
 /// received → assigned → contacted → in progress → resolved / referred; withdrawn from any open step.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = LegalAidStatus)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Received,
@@ -239,7 +242,8 @@ impl Channel {
 }
 
 /// A request as officers see it. The description is here for officers only.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = LegalAidRequest)]
 pub struct Request {
     pub id: i64,
     pub reference: String,

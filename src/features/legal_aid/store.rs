@@ -244,7 +244,8 @@ pub(super) async fn change(
 }
 
 /// One line of a request's history, oldest first.
-#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[schema(as = LegalAidHistoryLine)]
 pub struct HistoryLine {
     pub id: i64,
     pub from_status: Option<String>,
@@ -265,7 +266,8 @@ pub async fn history(db: &Db, request_id: i64) -> Result<Vec<HistoryLine>, sqlx:
 }
 
 /// An officer's note on a request (staff only; never sent to anyone).
-#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[schema(as = LegalAidNote)]
 pub struct Note {
     pub id: i64,
     pub staff_id: i64,
@@ -346,7 +348,8 @@ pub async fn list(db: &Db, q: &Query) -> Result<Vec<Request>, sqlx::Error> {
 }
 
 /// What loa's data says about the requester's eligibility, for the officer: hints only.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, utoipa::ToSchema)]
+#[schema(as = LegalAidHints)]
 pub struct Hints {
     pub household: Option<String>,
     pub ethnic_group: Option<String>,
@@ -414,7 +417,8 @@ pub async fn hints(db: &Db, req: &Request) -> Result<Hints, sqlx::Error> {
 }
 
 /// One cell of the figures: requests of a month, commune, category and status.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
+#[schema(as = LegalAidFigureRow)]
 pub struct FigureRow {
     pub month: String,
     pub province: Option<String>,

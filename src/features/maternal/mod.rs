@@ -245,7 +245,8 @@ pub async fn register(
         household_id,
         edd,
         schedule: ctx.settings.schedule.as_str(),
-        registered_by: Some(staff.id),
+        // An account without a staff row (an admin) acts as a negative id no staff row has.
+        registered_by: (staff.id > 0).then_some(staff.id),
         now,
     };
     let (id, created) = store::upsert(ctx.db, &new).await?;

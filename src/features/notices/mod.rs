@@ -66,9 +66,11 @@ pub enum NoticeError {
 }
 
 /// The texts of a notice: Vietnamese, and versions for other languages.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Texts {
+    /// The Vietnamese text.
     pub text: String,
+    /// Other languages' versions, by language code (`hmn`, `en`, …).
     #[serde(default)]
     pub versions: BTreeMap<String, String>,
 }
@@ -115,7 +117,7 @@ impl Rendered {
 }
 
 /// Parts of one language's version in each script.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct VersionParts {
     pub language: String,
     pub full_encoding: Encoding,
@@ -124,7 +126,8 @@ pub struct VersionParts {
 }
 
 /// What a notice will cost, before it is confirmed.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = NoticePreview)]
 pub struct Preview {
     pub recipients: i64,
     /// Recipients who read full Vietnamese (UCS-2) and unaccented (GSM-7).
@@ -187,7 +190,8 @@ fn version_parts(texts: &Texts) -> Vec<VersionParts> {
 }
 
 /// Delivery figures of a notice (or anything with an origin): rows by outbox status.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, utoipa::ToSchema)]
+#[schema(as = DeliveryFigures)]
 pub struct Figures {
     pub queued: i64,
     pub sent: i64,

@@ -8,7 +8,8 @@ use crate::db::Db;
 use crate::features::audiences::Audience;
 use crate::{execute, with_db};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = NoticeStatus)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Draft,
@@ -30,7 +31,7 @@ impl Status {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Notice {
     pub id: i64,
     pub audience: Audience,

@@ -1,7 +1,8 @@
 //! The simulator's HTTP face: a phone sending SMS to loa, its inbox, and a page to play a villager.
 
 use axum::extract::{Query, State};
-use axum::response::Html;
+use axum::http::header;
+use axum::response::{Html, IntoResponse};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
@@ -23,6 +24,8 @@ const MAX_BROADCAST: usize = 5_000;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/simulator", get(page))
+        .route("/simulator/static/simulator.js", get(script))
+        .route("/simulator/static/simulator.css", get(stylesheet))
         .route("/simulator/api/sms", post(sms))
         .route("/simulator/api/messages", get(messages))
         .route("/simulator/api/broadcast", post(broadcast))
@@ -70,6 +73,28 @@ async fn ussd(
 
 async fn page() -> Html<&'static str> {
     Html(PAGE)
+}
+
+/// The page's script and style are files, so that the CSP needs no inline exception.
+fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    )
+}
+
+async fn script() -> impl IntoResponse {
+    asset(
+        "text/javascript; charset=utf-8",
+        include_str!("simulator.js"),
+    )
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    asset("text/css; charset=utf-8", include_str!("simulator.css"))
 }
 
 #[derive(Deserialize)]
