@@ -787,3 +787,22 @@ async fn files_as_commune_offices_save_them_are_read_or_refused_with_advice() {
     );
     t.stop().await;
 }
+
+/// An admin's scope is everywhere: a new province and its commune are theirs to upload.
+#[tokio::test]
+async fn an_admin_uploads_areas_anywhere_new_provinces_included() {
+    let t = common::spawn_with(|c| c.api_token = Some(TOKEN.into())).await;
+    let admin: i64 = loa::with_db!(&t.app.services.db, pool => sqlx::query_scalar(
+        "INSERT INTO staff (msisdn, name, role, updated_at) VALUES ('+84912009099', 'Admin', 'admin', $1) RETURNING id"
+    )
+    .bind(chrono::Utc::now())
+    .fetch_one(pool)
+    .await)
+    .expect("admin");
+    let areas = "Mã,Tên,Cấp,Mã cấp trên,Đặc biệt khó khăn,Khu vực\n\
+                 77,Tỉnh Mới,tỉnh,,có,\n\
+                 07701,Xã Mới,xã,77,có,III\n";
+    let (s, b) = upload(&t, "/api/v1/imports/areas", TOKEN, admin, CSV, areas.into()).await;
+    assert_eq!((s, b["counts"]["created"].clone()), (200, json!(2)), "{b}");
+    t.stop().await;
+}
