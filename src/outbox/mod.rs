@@ -208,7 +208,7 @@ impl Outbox {
     /// Stores `msg` unless its idempotency key is already there. Encoding and parts are computed
     /// here, once, from the final text.
     pub async fn enqueue(&self, msg: NewMessage) -> Result<Enqueued, OutboxError> {
-        let row = self.row(&msg, time::now());
+        let row = self.ttl.row(&msg, time::now());
         let enqueued = store::insert(&self.db, &row).await?;
         if enqueued.created {
             self.wake.notify_one();
@@ -223,7 +223,7 @@ impl Outbox {
         let now = time::now();
         let mut created = 0;
         for chunk in msgs.chunks(BATCH) {
-            let rows: Vec<store::Row> = chunk.iter().map(|m| self.row(m, now)).collect();
+            let rows: Vec<store::Row> = chunk.iter().map(|m| self.ttl.row(m, now)).collect();
             created += store::insert_many(&self.db, &rows).await?;
             // Let replies in between two chunks.
             tokio::task::yield_now().await;
@@ -242,10 +242,6 @@ impl Outbox {
     /// Rows of `origin` and below it by status (`queued`, `sent`, `delivered`, …).
     pub async fn figures(&self, origin: &str) -> Result<Vec<(String, i64)>, OutboxError> {
         Ok(store::count_origin(&self.db, origin).await?)
-    }
-
-    fn row<'a>(&self, msg: &'a NewMessage, now: DateTime<Utc>) -> store::Row<'a> {
-        self.ttl.row(msg, now)
     }
 
     /// A reply to `recipient`, decided by `choose` from the replies it got lately (those with

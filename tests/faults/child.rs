@@ -5,10 +5,12 @@
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{bail, ensure, Context, Result};
 use serde_json::{json, Value};
+
+use crate::common::{done_if, try_eventually};
 
 use crate::fake::ANDROID_PASSWORD;
 
@@ -168,26 +170,28 @@ impl Loa {
 
     async fn wait_healthy(&mut self) -> Result<()> {
         let client = reqwest::Client::new();
-        let deadline = Instant::now() + Duration::from_secs(30);
         let url = format!("{}/healthz", self.base);
-        loop {
-            if let Some(status) = self.child.try_wait()? {
-                bail!(
-                    "loa exited before answering ({status}); log:\n{}",
-                    self.log_tail()
-                );
-            }
-            if let Ok(res) = client.get(&url).send().await {
-                if res.status() == 200 {
-                    return Ok(());
+        let child = &mut self.child;
+        // Some(status): the child exited instead of answering.
+        let state = try_eventually(
+            Duration::from_secs(30),
+            "loa to answer /healthz",
+            async || {
+                if let Ok(Some(status)) = child.try_wait() {
+                    return Ok(Some(status));
                 }
-            }
-            ensure!(
-                Instant::now() < deadline,
-                "loa did not answer /healthz within 30 s; log:\n{}",
+                let up = matches!(client.get(&url).send().await, Ok(r) if r.status() == 200);
+                done_if(up, None)
+            },
+        )
+        .await;
+        match state {
+            Ok(None) => Ok(()),
+            Ok(Some(status)) => bail!(
+                "loa exited before answering ({status}); log:\n{}",
                 self.log_tail()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            ),
+            Err(waited) => bail!("{waited}; log:\n{}", self.log_tail()),
         }
     }
 
