@@ -417,6 +417,13 @@ async fn the_notice_preview_follows_the_form_as_it_is_typed_without_submitting()
            && [f('preview-recipients'), f('preview-parts'), f('preview-cost')];";
     let shown = until(&c, "the live figures", figures).await;
     assert_eq!(shown, json!(["5", "5", "0 ₫"]));
+    let send_hidden = "return document.getElementById('send-button').hidden;";
+    let hidden = c.execute(send_hidden, vec![]).await.expect("send");
+    assert_eq!(
+        hidden,
+        json!(false),
+        "live figures reveal 'Confirm and send'"
+    );
 
     // Only poor households: the figures follow the tick.
     c.find(Locator::Css("#more > summary"))
@@ -462,6 +469,12 @@ async fn the_notice_preview_follows_the_form_as_it_is_typed_without_submitting()
         .await
         .expect("recipients");
     assert_eq!(recipients, json!("–"));
+    let hidden = c.execute(send_hidden, vec![]).await.expect("send");
+    assert_eq!(
+        hidden,
+        json!(true),
+        "nothing to confirm while the form is refused"
+    );
     c.close().await.expect("close");
     t.stop().await;
 }
