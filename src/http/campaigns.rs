@@ -167,8 +167,12 @@ pub(crate) async fn acted(
 }
 
 /// The quiz's rows for the communes the caller covers (an admin also sees answers from
-/// contacts in no household).
-async fn rows(app: &AppState, caller: &Caller, id: i64) -> Result<Vec<quiz::ResultRow>, ApiError> {
+/// contacts in no household); the console's campaign page shows the same.
+pub(crate) async fn rows(
+    app: &AppState,
+    caller: &Caller,
+    id: i64,
+) -> Result<Vec<quiz::ResultRow>, ApiError> {
     let c = visible(app, caller, id).await?;
     if c.kind != campaigns::Kind::Quiz {
         return Err(ApiError::bad_request(

@@ -997,6 +997,8 @@ struct Page {
     scoped: bool,
     ok: u16,
     outside_status: Option<u16>,
+    /// Whose place is everywhere on this page (admins; monitors too where they may read).
+    everywhere: &'static [Who],
 }
 
 /// What a console form sends (`{csrf}` is the session's token).
@@ -1017,6 +1019,7 @@ fn pages() -> Vec<Page> {
         scoped,
         ok,
         outside_status: None,
+        everywhere: ADMINS,
     };
     vec![
         p("GET", "/console", "/console", EVERYONE, false, 200),
@@ -1253,6 +1256,66 @@ fn pages() -> Vec<Page> {
             404,
         ),
         Page {
+            // A quiz written in the form; outside the caller's areas, the form again.
+            body: Some((
+                Sent::Form("csrf={csrf}&name=Q&source=quiz&areas=B010201&step-text-1=Q%3F&step-answer-1=A&closes=2099-01-01T08%3A00"),
+                Sent::Form("csrf={csrf}&name=Q&source=quiz&areas=B010301&step-text-1=Q%3F&step-answer-1=A&closes=2099-01-01T08%3A00"),
+            )),
+            outside_status: Some(400),
+            ..p(
+                "POST",
+                "/console/campaigns",
+                "/console/campaigns",
+                BROADCASTERS,
+                true,
+                303,
+            )
+        },
+        Page {
+            // loa's shipped campaign for an audience chosen in the form.
+            body: Some((
+                Sent::Form("csrf={csrf}&name=T&source=child-marriage&areas=B010201"),
+                Sent::Form("csrf={csrf}&name=T&source=child-marriage&areas=B010301"),
+            )),
+            outside_status: Some(400),
+            ..p(
+                "POST",
+                "/console/campaigns",
+                "/console/campaigns",
+                BROADCASTERS,
+                true,
+                303,
+            )
+        },
+        Page {
+            // The campaign form's live preview: figures in place, the fixes (400) outside.
+            body: Some((
+                Sent::Form("csrf={csrf}&name=T&areas=B010201&step-text-1=H%E1%BB%8Dp"),
+                Sent::Form("csrf={csrf}&name=T&areas=B010301&step-text-1=H%E1%BB%8Dp"),
+            )),
+            outside_status: Some(400),
+            ..p(
+                "POST",
+                "/console/campaigns/preview",
+                "/console/campaigns/preview",
+                BROADCASTERS,
+                true,
+                200,
+            )
+        },
+        Page {
+            // A quiz's page with its results by commune; monitors read every place's.
+            everywhere: EVERYWHERE,
+            ..p(
+                "GET",
+                "/console/campaigns/{quiz_in}",
+                "/console/campaigns/{quiz_out}",
+                CAMPAIGNS,
+                true,
+                200,
+            )
+        },
+        Page {
             body: Some((Sent::Form("csrf={csrf}"), Sent::Form("csrf={csrf}"))),
             ..p(
                 "POST",
@@ -1270,7 +1333,7 @@ fn expected_page(page: &Page, who: Who, inside: bool) -> u16 {
     if !page.allowed.contains(&who) {
         return 403;
     }
-    if page.scoped && !inside && who != Who::Admin {
+    if page.scoped && !inside && !page.everywhere.contains(&who) {
         return page.outside_status.unwrap_or(404);
     }
     page.ok
@@ -1330,9 +1393,24 @@ async fn every_console_page_every_role_in_and_out_of_place_and_forms_need_their_
     let phones = household_phones(&t).await;
     let inside_record = record_id(&t, "CG0002|DA3.TDA1.ND1|").await.to_string();
     let outside_record = record_id(&t, "VT0001|DA1.ND2|").await.to_string();
+    let admin = &callers
+        .iter()
+        .find(|(who, _, _)| *who == Who::Admin)
+        .expect("an admin")
+        .1;
+    let mut quizzes = Vec::new();
+    for village in ["B010201", "B010301"] {
+        let body = serde_json::json!({
+            "name": "quiz", "content": "child-marriage-quiz",
+            "audience": { "areas": [village] }, "closes_at": "2099-01-01T00:00:00Z",
+        });
+        quizzes.push(made(&t, admin, "/api/v1/campaigns", body, "/campaign/id").await);
+    }
     let fill = |p: &str| {
         p.replace("{in}", &inside_record)
             .replace("{out}", &outside_record)
+            .replace("{quiz_in}", &quizzes[0])
+            .replace("{quiz_out}", &quizzes[1])
     };
     let db = &t.app.services.db;
     let mut sessions = Vec::new();

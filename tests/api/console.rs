@@ -649,7 +649,11 @@ async fn a_notice_is_refused_with_what_to_fix_previewed_as_the_api_does_sent_and
     );
     assert!(html.contains("id=\"text-error\""), "{html}");
     assert!(html.contains("value=\"B010301\""), "{html}");
-    assert!(!html.contains("id=\"send-button\""), "{html}");
+    // "Confirm and send" waits, hidden, for figures (the live preview's or a Preview's).
+    assert!(
+        html.contains("id=\"send-button\" data-preview-confirm hidden"),
+        "{html}"
+    );
 
     // The preview shows the API's figures for the same text and audience.
     let (s, b) = api_post(
@@ -684,7 +688,10 @@ async fn a_notice_is_refused_with_what_to_fix_previewed_as_the_api_does_sent_and
         );
     }
     assert!(html.contains(text), "the text is kept: {html}");
-    assert!(html.contains("id=\"send-button\""), "{html}");
+    assert!(
+        html.contains("id=\"send-button\" data-preview-confirm >"),
+        "{html}"
+    );
 
     // Confirmed: sent, and the household phones get it.
     let form = [
@@ -1404,5 +1411,197 @@ async fn a_campaign_is_created_started_paused_resumed_and_stopped_from_the_conso
     let worker = Page::of(&t, Some("0912009001")).await;
     let (status, _) = worker.get(&t, &location).await;
     assert_eq!(status, 403);
+    t.stop().await;
+}
+
+/// The text of the cell `id="<id>">…<`.
+fn cell(html: &str, id: &str) -> String {
+    let at = format!("id=\"{id}\">");
+    let start = html.find(&at).unwrap_or_else(|| panic!("{id}: {html}")) + at.len();
+    html[start..start + html[start..].find('<').expect("end")].to_string()
+}
+
+#[tokio::test]
+async fn a_campaign_is_previewed_by_its_button_and_as_typed_keeping_what_was_typed() {
+    let t = common::spawn().await;
+    let officer = Page::of(&t, Some("0912009003")).await;
+    let csrf = officer.csrf.clone();
+    let steps = [
+        ("name", "Phòng chống tảo hôn"),
+        ("step-day-1", "0"),
+        ("step-text-1", "Chào bà con, tuần này nói về tảo hôn."),
+        ("step-day-2", "3"),
+        ("step-text-2", "Tảo hôn là vi phạm pháp luật."),
+    ];
+    let mut form = vec![("csrf", csrf.as_str()), ("action", "preview")];
+    form.extend(steps);
+    let (status, _, html) = officer.post(&t, "/console/campaigns", &form).await;
+    assert_eq!(status, 200, "{html}");
+    // The commune's five household phones; two one-part steps (unaccented, one part each).
+    assert_eq!(cell(&html, "preview-recipients"), "5", "{html}");
+    assert_eq!(cell(&html, "preview-parts"), "10", "{html}");
+    let each = cell(&html, "preview-each");
+    assert!(
+        each.contains("Day 0: ") && each.contains("Day 3: "),
+        "{each}"
+    );
+    assert!(
+        html.contains(">Tảo hôn là vi phạm pháp luật.</textarea>"),
+        "{html}"
+    );
+    assert!(html.contains("value=\"Phòng chống tảo hôn\""), "{html}");
+    assert_eq!(
+        common::count(&t.app, "SELECT COUNT(*) FROM campaigns").await,
+        0,
+        "nothing is made by a preview"
+    );
+
+    // The live preview: the same figures as JSON, or the fixes by field.
+    let path = "/console/campaigns/preview";
+    let mut form = vec![("csrf", csrf.as_str())];
+    form.extend(steps);
+    let (status, _, body) = officer.post(&t, path, &form).await;
+    assert_eq!(status, 200, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert_eq!((&v["recipients"], &v["parts"]), (&"5".into(), &"10".into()));
+    assert_eq!(v["each"], each.as_str());
+    let (status, _, body) = officer
+        .post(
+            &t,
+            path,
+            &[
+                ("csrf", &csrf),
+                ("source", "quiz"),
+                ("areas", "B010301"),
+                ("step-text-1", "1 + 1? A. 1 B. 2 C. 3"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).expect("json");
+    for field in ["name", "steps", "closes", "areas"] {
+        assert!(v["errors"][field].is_string(), "{field}: {v}");
+    }
+    let (status, _, _) = officer.post(&t, path, &steps).await;
+    assert_eq!(status, 403, "no CSRF token");
+    let worker = Page::of(&t, Some("0912009001")).await;
+    let mut form = vec![("csrf", worker.csrf.as_str())];
+    form.extend(steps);
+    let (status, _, _) = worker.post(&t, path, &form).await;
+    assert_eq!(status, 403, "a health worker runs no campaigns");
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn a_quiz_and_the_shipped_content_are_made_from_the_console_and_results_go_by_commune() {
+    let t = common::spawn().await;
+    let officer = Page::of(&t, Some("0912009003")).await;
+    let csrf = officer.csrf.clone();
+    let quiz = [
+        ("csrf", csrf.as_str()),
+        ("name", "Đố vui pháp luật"),
+        ("source", "quiz"),
+        ("step-text-1", "Tuổi kết hôn của nữ? A. 16 B. 18 C. 20"),
+        ("step-day-2", "1"),
+        ("step-text-2", "Tuổi kết hôn của nam? A. 18 B. 19 C. 20"),
+    ];
+    // No right answers and no closing time: each said by its field, the questions kept.
+    let (status, _, html) = officer.post(&t, "/console/campaigns", &quiz).await;
+    assert_eq!(status, 400, "{html}");
+    assert!(
+        html.contains("id=\"steps-error\">Choose the right answer"),
+        "{html}"
+    );
+    assert!(html.contains("id=\"closes-error\""), "{html}");
+    assert!(html.contains("value=\"quiz\" checked"), "{html}");
+    assert!(html.contains(">Tuổi kết hôn của nam? A. 18 B. 19 C. 20</textarea>"));
+    let mut form = quiz.to_vec();
+    form.extend([
+        ("step-answer-1", "B"),
+        ("step-answer-2", "C"),
+        ("closes", "2099-01-01T08:00"),
+    ]);
+    let (status, location, html) = officer.post(&t, "/console/campaigns", &form).await;
+    assert_eq!(status, 303, "{html}");
+    let (_, html) = officer.get(&t, &location).await;
+    assert!(html.contains("id=\"results\""), "{html}");
+    assert!(html.contains("id=\"closes\">01/01/2099 08:00<"), "{html}");
+    assert!(html.contains("No answers yet."), "{html}");
+    let id: i64 = location
+        .rsplit('/')
+        .next()
+        .expect("id")
+        .parse()
+        .expect("id");
+    let k = loa::features::campaigns::store::get(&t.app.services.db, id)
+        .await
+        .expect("db")
+        .expect("made");
+    assert_eq!(k.kind, loa::features::campaigns::Kind::Quiz);
+    let answers: Vec<_> = k.steps.iter().map(|s| s.answer.clone()).collect();
+    assert_eq!(answers, [Some("B".to_string()), Some("C".to_string())]);
+
+    // The shipped campaign, shown in the page's language.
+    let (status, location, html) = officer
+        .post(
+            &t,
+            "/console/campaigns",
+            &[
+                ("csrf", &csrf),
+                ("name", "Tảo hôn"),
+                ("source", "child-marriage"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303, "{html}");
+    let (_, html) = officer.get(&t, &location).await;
+    assert!(
+        html.contains("full 20") && html.contains("full 18"),
+        "{html}"
+    );
+    assert!(!html.contains("id=\"results\""), "not a quiz: {html}");
+
+    // The shipped quiz, in one village: answered, and counted by commune on its page.
+    let shipped = [
+        ("csrf", csrf.as_str()),
+        ("name", "Đố vui"),
+        ("source", "child-marriage-quiz"),
+        ("areas", "B010202"),
+    ];
+    let (status, _, html) = officer.post(&t, "/console/campaigns", &shipped).await;
+    assert_eq!(status, 400, "a quiz needs its closing time: {html}");
+    assert!(html.contains("id=\"closes-error\""), "{html}");
+    let mut form = shipped.to_vec();
+    form.push(("closes", "2099-01-01T08:00"));
+    let (status, location, html) = officer.post(&t, "/console/campaigns", &form).await;
+    assert_eq!(status, 303, "{html}");
+    let start = format!("{location}/start");
+    let (status, _, _) = officer.post(&t, &start, &[("csrf", &csrf)]).await;
+    assert_eq!(status, 303);
+    assert_eq!(crate::campaigns::tick(&t, loa::db::time::now()).await, 2);
+    t.wait_for_messages("0912001003", 1).await;
+    t.ask("0912001003", "B").await;
+    let (status, html) = officer.get(&t, &location).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("id=\"results-table\""), "{html}");
+    let id = location.rsplit('/').next().expect("id");
+    let csv = format!("/api/v1/campaigns/{id}/results.csv");
+    assert!(html.contains(&format!("href=\"{csv}\"")), "{html}");
+    let (status, body) = officer.get(&t, &csv).await;
+    assert_eq!(
+        status, 200,
+        "the export takes the console's session: {body}"
+    );
+    assert!(
+        body.contains(",1,1,1"),
+        "question 1: one answer, right: {body}"
+    );
+    for phone in every_phone_spelling(&t).await {
+        assert!(!body.contains(&phone) && !html.contains(&phone), "{phone}");
+    }
+    let monitor = Page::monitor(&t).await;
+    let (status, html) = monitor.get(&t, &location).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("id=\"results-table\"") && !html.contains("id=\"actions\""));
     t.stop().await;
 }

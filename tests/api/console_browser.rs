@@ -417,6 +417,13 @@ async fn the_notice_preview_follows_the_form_as_it_is_typed_without_submitting()
            && [f('preview-recipients'), f('preview-parts'), f('preview-cost')];";
     let shown = until(&c, "the live figures", figures).await;
     assert_eq!(shown, json!(["5", "5", "0 ₫"]));
+    let send_hidden = "return document.getElementById('send-button').hidden;";
+    let hidden = c.execute(send_hidden, vec![]).await.expect("send");
+    assert_eq!(
+        hidden,
+        json!(false),
+        "live figures reveal 'Confirm and send'"
+    );
 
     // Only poor households: the figures follow the tick.
     c.find(Locator::Css("#more > summary"))
@@ -462,6 +469,12 @@ async fn the_notice_preview_follows_the_form_as_it_is_typed_without_submitting()
         .await
         .expect("recipients");
     assert_eq!(recipients, json!("–"));
+    let hidden = c.execute(send_hidden, vec![]).await.expect("send");
+    assert_eq!(
+        hidden,
+        json!(true),
+        "nothing to confirm while the form is refused"
+    );
     c.close().await.expect("close");
     t.stop().await;
 }
@@ -531,6 +544,90 @@ async fn an_officer_creates_and_starts_a_campaign_on_a_phone() {
         .await
         .expect("steps");
     assert_eq!(steps, json!(2));
+    c.close().await.expect("close");
+    t.stop().await;
+}
+
+/// Types `text` into the field `id`.
+async fn type_in(c: &Client, id: &str, text: &str) {
+    c.find(Locator::Id(id))
+        .await
+        .expect(id)
+        .send_keys(text)
+        .await
+        .expect("type");
+}
+
+async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .expect(css)
+        .click()
+        .await
+        .expect("click");
+}
+
+#[tokio::test]
+async fn an_officer_on_a_phone_sees_the_campaign_preview_follow_the_quiz_and_creates_it() {
+    let Some(d) = driver().await else { return };
+    let t = common::spawn().await;
+    let c = browser(&d).await;
+    viewport(&d, &c, 390, 844, true).await;
+    let officer = t.account(Some("0912009003")).await;
+    sign_in(&c, &t, &officer).await;
+    open(&c, &t, "/console/campaigns", "#campaign-form").await;
+    c.execute("window.stayed = true;", vec![])
+        .await
+        .expect("mark");
+    type_in(&c, "name", "Đố vui pháp luật").await;
+    click(&c, "input[name='source'][value='quiz']").await;
+    type_in(&c, "step-text-1", "Tuoi ket hon cua nu? A. 16 B. 18 C. 20").await;
+    click(&c, "#step-answer-1 option[value='B']").await;
+    // A date field takes keys by the browser's locale: set as the picker would.
+    c.execute(
+        "const f = document.getElementById('closes');
+         f.value = '2099-01-01T08:00';
+         f.dispatchEvent(new Event('change', { bubbles: true }));",
+        vec![],
+    )
+    .await
+    .expect("closes");
+    let figures = |parts: &str| {
+        format!(
+            "const f = (id) => document.getElementById(id).textContent;
+             return !document.getElementById('preview').hidden && window.stayed === true
+               && f('preview-parts') === '{parts}' && [f('preview-recipients'), f('preview-each')];"
+        )
+    };
+    let shown = until(&c, "the quiz's live figures", &figures("5")).await;
+    assert_eq!(shown[0], json!("5"), "the commune's household phones");
+    // A second question: the figures follow, and the page was never submitted.
+    type_in(&c, "step-day-2", "1").await;
+    type_in(&c, "step-text-2", "Tuoi ket hon cua nam? A. 18 B. 19 C. 20").await;
+    click(&c, "#step-answer-2 option[value='C']").await;
+    let shown = until(&c, "two questions' figures", &figures("10")).await;
+    let each = shown[1].as_str().expect("each");
+    assert!(
+        each.contains("Day 0: ") && each.contains("Day 1: "),
+        "{each}"
+    );
+    let wide = c
+        .execute(
+            "return document.documentElement.scrollWidth <= window.innerWidth;",
+            vec![],
+        )
+        .await
+        .expect("width");
+    assert_eq!(wide, json!(true), "the campaign form scrolls sideways");
+    click(&c, "#create-button").await;
+    let answers = until(
+        &c,
+        "the quiz's page",
+        "return document.getElementById('results') !== null
+           && [...document.querySelectorAll('#steps tbody tr td:last-child')].map(td => td.textContent);",
+    )
+    .await;
+    assert_eq!(answers, json!(["B", "C"]));
     c.close().await.expect("close");
     t.stop().await;
 }

@@ -44,21 +44,6 @@ pub enum AccountError {
     NotFound,
 }
 
-impl AccountError {
-    /// The fluent message that says this to a person in the console.
-    pub fn msg_id(&self) -> &'static str {
-        match self {
-            AccountError::BadUsername => "account-bad-username",
-            AccountError::BadPassword => "account-bad-password",
-            AccountError::RoleNeedsStaff => "account-role-needs-staff",
-            AccountError::Taken => "account-taken",
-            AccountError::NoSuchStaff => "account-no-such-staff",
-            AccountError::NotFound => "account-not-found",
-            AccountError::Db(_) | AccountError::Hash(_) => "account-internal",
-        }
-    }
-}
-
 /// An account as loa reads it.
 #[derive(Clone, Debug, Serialize)]
 pub struct Account {

@@ -9,6 +9,7 @@
 //! the questions `HOI` answers in [`questions`], answers and results in [`quiz`].
 
 pub mod content;
+pub mod preview;
 pub mod questions;
 pub mod quiz;
 pub mod run;

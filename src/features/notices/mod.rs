@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use chrono::{DateTime, Utc};
 
 use crate::db::{time, Db};
-use crate::features::audiences::{self, Audience};
+use crate::features::audiences::{self, Audience, Slice};
 use crate::features::contacts::Script;
 use crate::features::staff::{Scope, Staff};
 use crate::gateway::Gateways;
@@ -148,28 +148,42 @@ pub async fn preview(
     texts: &Texts,
 ) -> Result<Preview, NoticeError> {
     let slices = audiences::breakdown(db, audience, TOPIC, prices.prefix_len()).await?;
+    let mut rendered = Rendered::default();
+    let mut p = priced(&slices, prices, |l, s| {
+        text::analyze(rendered.get(texts, l, s)).parts
+    });
+    p.versions = version_parts(texts);
+    Ok(p)
+}
+
+/// Recipients, total parts and cost of one message to `slices`, where `parts` says how many
+/// parts a contact of a language and script gets (a notice, or a campaign's step). No versions.
+pub fn priced(
+    slices: &[Slice],
+    prices: &dyn Prices,
+    mut parts: impl FnMut(&str, Script) -> usize,
+) -> Preview {
     let mut p = Preview {
         recipients: 0,
         full_recipients: 0,
         unaccented_recipients: 0,
-        versions: version_parts(texts),
+        versions: Vec::new(),
         total_parts: 0,
         cost: 0,
     };
-    let mut rendered = Rendered::default();
     for s in slices {
         let script = Script::from_db(&s.script);
-        let parts = text::analyze(rendered.get(texts, &s.language, script)).parts as u64;
         let n = s.count.max(0) as u64;
+        let each = parts(&s.language, script) as u64;
         p.recipients += s.count;
         match script {
             Script::Full => p.full_recipients += s.count,
             Script::Unaccented => p.unaccented_recipients += s.count,
         }
-        p.total_parts += parts * n;
-        p.cost += prices.cost(&s.prefix, parts * n);
+        p.total_parts += each * n;
+        p.cost += prices.cost(&s.prefix, each * n);
     }
-    Ok(p)
+    p
 }
 
 fn version_parts(texts: &Texts) -> Vec<VersionParts> {

@@ -1,7 +1,7 @@
 //! The staff console: server-rendered pages (askama templates compiled into the binary, every text a fluent message, Vietnamese by default), one module per group of pages.
 //!
-//! No inline script and no assets from elsewhere: one stylesheet and one script (the notice form's
-//! live preview, an enhancement the form works without) served from the binary. Every
+//! No inline script and no assets from elsewhere: one stylesheet and one script (the compose
+//! forms' live preview, an enhancement the forms work without) served from the binary. Every
 //! form that changes something carries the session's CSRF token; the sign-in form, before any
 //! session, carries a token that must equal its own short-lived cookie (double submit). Pages
 //! call the same feature functions, with the same role and place checks, as the JSON API in
@@ -62,10 +62,7 @@ pub fn router() -> Router<AppState> {
         .merge(legal_aid::router())
         .merge(due::router())
         .route("/console/static/console.css", get(stylesheet))
-        .route(
-            "/console/static/notice-preview.js",
-            get(notice_preview_script),
-        )
+        .route("/console/static/preview.js", get(preview_script))
 }
 
 /// Fluent texts in the page's language, for templates: `{{ t.msg_id("console-sign-in") }}`.
@@ -296,13 +293,13 @@ async fn stylesheet() -> impl IntoResponse {
     )
 }
 
-/// The notice form's live preview (a static file: the CSP allows script from loa only).
-async fn notice_preview_script() -> impl IntoResponse {
+/// The compose forms' live preview (a static file: the CSP allows script from loa only).
+async fn preview_script() -> impl IntoResponse {
     (
         [
             (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
-        include_str!("notice-preview.js"),
+        include_str!("preview.js"),
     )
 }

@@ -6,10 +6,13 @@
 
 use std::collections::BTreeMap;
 
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
-use super::{role_msg, Texts};
+use super::{role_msg, Console, Texts};
 use crate::dialog::sms::language_name;
 use crate::features::audiences::{Audience, AudienceError, HOUSEHOLD};
 use crate::features::notices::{self, NoticeError};
@@ -113,15 +116,21 @@ impl ComposeForm {
 
     /// The time to send in `tz`, None for now; Err for a time the form cannot mean.
     pub fn send_at(&self, tz: Tz) -> Result<Option<DateTime<Utc>>, ()> {
-        if self.at.is_empty() {
-            return Ok(None);
-        }
-        let local = NaiveDateTime::parse_from_str(&self.at, "%Y-%m-%dT%H:%M")
-            .or_else(|_| NaiveDateTime::parse_from_str(&self.at, "%Y-%m-%dT%H:%M:%S"))
-            .map_err(|_| ())?;
-        let at = tz.from_local_datetime(&local).earliest().ok_or(())?;
-        Ok(Some(at.with_timezone(&Utc)))
+        local_time(&self.at, tz)
     }
+}
+
+/// A `datetime-local` field's time in `tz`: None when empty, Err for a time it cannot mean.
+pub fn local_time(typed: &str, tz: Tz) -> Result<Option<DateTime<Utc>>, ()> {
+    let typed = typed.trim();
+    if typed.is_empty() {
+        return Ok(None);
+    }
+    let local = NaiveDateTime::parse_from_str(typed, "%Y-%m-%dT%H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(typed, "%Y-%m-%dT%H:%M:%S"))
+        .map_err(|_| ())?;
+    let at = tz.from_local_datetime(&local).earliest().ok_or(())?;
+    Ok(Some(at.with_timezone(&Utc)))
 }
 
 /// The non-empty, trimmed pieces of `typed` between separators.
@@ -260,6 +269,39 @@ impl Fields {
     }
 }
 
+/// The audience the form names, checked for the caller as the API checks it; None when
+/// refused, the fix then filed by its field. The notices' and the campaigns' forms both use it.
+pub fn checked_audience(c: &Console, f: &ComposeForm, errors: &mut Errors) -> Option<Audience> {
+    match f.audience().checked_for(&c.caller.staff, &c.caller.scope) {
+        Ok(a) => Some(a),
+        Err(e) => {
+            audience_refusal(&c.t, e, f, errors);
+            None
+        }
+    }
+}
+
+/// What a refused audience says, by the field it belongs to.
+pub fn audience_refusal(t: &Texts, e: AudienceError, f: &ComposeForm, errors: &mut Errors) {
+    match e {
+        AudienceError::OutsideScope(a) => {
+            let msg = Msg::new("console-notice-area-outside").arg("area", a);
+            errors.areas = Some(t.render(&msg));
+        }
+        AudienceError::Role(_) => errors.roles = Some(t.msg_id("console-notice-roles-bad")),
+        AudienceError::Poverty(_) => errors.poverty = Some(t.msg_id("console-notice-poverty-bad")),
+        AudienceError::TooMany => {
+            let a = f.audience();
+            let msg = Some(t.msg_id("console-notice-too-many"));
+            if a.ethnic_groups.len() > a.areas.len() {
+                errors.ethnic = msg;
+            } else {
+                errors.areas = msg;
+            }
+        }
+    }
+}
+
 /// What a refused audience or text says, by the field it belongs to; Err for an error that is
 /// not the form's.
 pub fn refusal_of(
@@ -269,25 +311,7 @@ pub fn refusal_of(
     errors: &mut Errors,
 ) -> Result<(), NoticeError> {
     match e {
-        NoticeError::Audience(AudienceError::OutsideScope(a)) => {
-            let msg = Msg::new("console-notice-area-outside").arg("area", a);
-            errors.areas = Some(t.render(&msg));
-        }
-        NoticeError::Audience(AudienceError::Role(_)) => {
-            errors.roles = Some(t.msg_id("console-notice-roles-bad"))
-        }
-        NoticeError::Audience(AudienceError::Poverty(_)) => {
-            errors.poverty = Some(t.msg_id("console-notice-poverty-bad"))
-        }
-        NoticeError::Audience(AudienceError::TooMany) => {
-            let a = f.audience();
-            let msg = Some(t.msg_id("console-notice-too-many"));
-            if a.ethnic_groups.len() > a.areas.len() {
-                errors.ethnic = msg;
-            } else {
-                errors.areas = msg;
-            }
-        }
+        NoticeError::Audience(e) => audience_refusal(t, e, f, errors),
         NoticeError::Version(lang) => {
             let name = language_name(&lang).map_or(lang, |id| t.msg_id(id));
             let msg = Msg::new("console-notice-version-bad").arg("language", name);
@@ -297,6 +321,48 @@ pub fn refusal_of(
         other => return Err(other),
     }
     Ok(())
+}
+
+/// A preview's figures in words, as a Preview submit shows them on the page and the live
+/// preview gets them (its JSON keys are these fields' names, the cells' `data-figure`).
+#[derive(serde::Serialize)]
+pub struct Shown {
+    pub recipients: String,
+    /// Recipients who read full Vietnamese / unaccented.
+    pub scripts: String,
+    /// Parts of each message (a notice's versions, a campaign's steps).
+    pub each: String,
+    pub parts: String,
+    pub cost: String,
+}
+
+impl Shown {
+    pub fn new(t: &Texts, p: &notices::Preview, each: Vec<String>) -> Shown {
+        Shown {
+            recipients: t.int(p.recipients),
+            scripts: format!(
+                "{} / {}",
+                t.int(p.full_recipients),
+                t.int(p.unaccented_recipients)
+            ),
+            each: each.join("; "),
+            parts: t.int(p.total_parts as i64),
+            cost: format!("{} ₫", t.int(p.cost as i64)),
+        }
+    }
+}
+
+/// The live preview's answer: the figures, or each field's fix (400). Not `ApiError`'s body:
+/// a form's refusal is several fixes by field, in the page's language, for the page's script
+/// to put by the fields (see the README's console section).
+pub fn live_answer(r: Result<Shown, BTreeMap<&'static str, String>>) -> Response {
+    match r {
+        Ok(shown) => Json(shown).into_response(),
+        Err(errors) => {
+            let body = serde_json::json!({ "errors": errors });
+            (StatusCode::BAD_REQUEST, Json(body)).into_response()
+        }
+    }
 }
 
 #[cfg(test)]

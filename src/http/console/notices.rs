@@ -3,24 +3,25 @@
 //! The same checks as `/api/v1/notices…` (`http::notices`): commune officers and admins only
 //! (403), audiences inside the caller's areas; a notice outside them is 404. The preview is
 //! computed on the server from a "Preview" submit, so the page works without script; with it,
-//! `notice-preview.js` shows the same figures as the form changes (`POST /console/notices/preview`).
+//! `preview.js` shows the same figures as the form changes (`POST /console/notices/preview`).
 
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Json, Router};
+use axum::{Form, Router};
 use chrono::{DateTime, Utc};
-use serde_json::json;
 
-use super::notice_form::{poverty_name, refusal_of, ComposeForm, Errors, Fields};
+use super::notice_form::{
+    checked_audience, live_answer, poverty_name, refusal_of, ComposeForm, Errors, Fields, Shown,
+};
 use super::{page, role_msg, Console, Layout, Texts};
 use crate::app::AppState;
 use crate::db::time;
 use crate::dialog::sms::language_name;
 use crate::features::audiences::Audience;
-use crate::features::notices::{self, Notice, NoticeError, Preview, Status};
+use crate::features::notices::{self, Notice, Preview, Status};
 use crate::features::staff::Role;
 use crate::http::error::ApiError;
 use crate::http::notices::{may_broadcast, start_sending, visible};
@@ -42,7 +43,7 @@ const LISTED: i64 = 30;
 struct Draft {
     d: Fields,
     errors: Errors,
-    preview: Option<PreviewView>,
+    preview: Option<Shown>,
 }
 
 impl Draft {
@@ -53,15 +54,6 @@ impl Draft {
             preview: None,
         }
     }
-}
-
-struct PreviewView {
-    recipients: String,
-    full: String,
-    unaccented: String,
-    parts: String,
-    per_message: String,
-    cost: String,
 }
 
 struct Row {
@@ -97,8 +89,8 @@ fn status_words(t: &Texts, s: Status) -> (String, &'static str) {
     (t.msg_id(id), badge)
 }
 
-fn preview_view(t: &Texts, p: &Preview) -> PreviewView {
-    let per_message = p
+fn preview_view(t: &Texts, p: &Preview) -> Shown {
+    let each = p
         .versions
         .iter()
         .map(|v| {
@@ -108,16 +100,8 @@ fn preview_view(t: &Texts, p: &Preview) -> PreviewView {
                 .num("unaccented", v.unaccented_parts as i64);
             t.render(&msg)
         })
-        .collect::<Vec<_>>()
-        .join("; ");
-    PreviewView {
-        recipients: t.int(p.recipients),
-        full: t.int(p.full_recipients),
-        unaccented: t.int(p.unaccented_recipients),
-        parts: t.int(p.total_parts as i64),
-        per_message,
-        cost: t.int(p.cost as i64),
-    }
+        .collect();
+    Shown::new(t, p, each)
 }
 
 async fn list(State(app): State<AppState>, c: Console) -> Response {
@@ -197,14 +181,7 @@ fn checked(
     f: &ComposeForm,
 ) -> Result<Result<Checked, Errors>, ApiError> {
     let mut errors = Errors::default();
-    let audience = f
-        .audience()
-        .checked_for(&c.caller.staff, &c.caller.scope)
-        .map_err(NoticeError::from);
-    let audience = match audience {
-        Ok(a) => Some(a),
-        Err(e) => refusal_of(&c.t, e, f, &mut errors).map(|()| None)?,
-    };
+    let audience = checked_audience(c, f, &mut errors);
     let texts = match f.texts().checked() {
         Ok(t) => Some(t),
         Err(e) => refusal_of(&c.t, e, f, &mut errors).map(|()| None)?,
@@ -267,22 +244,11 @@ async fn live_preview(
         may_broadcast(&c.caller)?;
         let ok = match checked(&app, &c, &form)? {
             Ok(ok) => ok,
-            Err(errors) => {
-                let body = json!({ "errors": errors.by_field() });
-                return Ok((StatusCode::BAD_REQUEST, Json(body)).into_response());
-            }
+            Err(errors) => return Ok(live_answer(Err(errors.by_field()))),
         };
         let svc = &app.services;
         let p = notices::preview(&svc.db, svc.prices.as_ref(), &ok.audience, &ok.texts).await?;
-        let v = preview_view(&c.t, &p);
-        Ok(Json(json!({
-            "recipients": v.recipients,
-            "scripts": format!("{} / {}", v.full, v.unaccented),
-            "each": v.per_message,
-            "parts": v.parts,
-            "cost": format!("{} ₫", v.cost),
-        }))
-        .into_response())
+        Ok(live_answer(Ok(preview_view(&c.t, &p))))
     }
     .await;
     r.unwrap_or_else(IntoResponse::into_response)
@@ -299,7 +265,7 @@ struct NoticePage {
     status: String,
     badge: &'static str,
     created: String,
-    preview: Option<PreviewView>,
+    preview: Option<Shown>,
     draft: bool,
     /// Whether it may still be stopped (scheduled, or messages still waiting).
     cancellable: bool,
