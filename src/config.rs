@@ -753,7 +753,11 @@ mod tests {
     #[test]
     fn legal_aid_home_province_is_an_area_code() {
         let c = with_env(&[("LOA_LEGAL_AID__HOME_PROVINCE", "01")]).expect("loads");
-        assert_eq!(c.legal_aid.home_province.as_deref(), Some("01"), "leading zero kept");
+        assert_eq!(
+            c.legal_aid.home_province.as_deref(),
+            Some("01"),
+            "leading zero kept"
+        );
         let c = with_file("[legal_aid]\nhome_province = \"19\"\n").expect("loads");
         assert_eq!(c.legal_aid.home_province.as_deref(), Some("19"));
         assert_eq!(Config::default().legal_aid.home_province, None);

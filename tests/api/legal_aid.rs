@@ -112,7 +112,10 @@ fn reference(text: &str) -> String {
 async fn assert_never_sent(t: &TestApp, secret: &str) {
     let fold = |s: &str| loa::dialog::keywords::normalize(s).concat();
     let needle = fold(secret);
-    assert!(needle.len() >= 8, "a secret too short to look for: {secret}");
+    assert!(
+        needle.len() >= 8,
+        "a secret too short to look for: {secret}"
+    );
     let sent: Vec<Option<String>> = loa::with_db!(&t.app.services.db, pool => sqlx::query_scalar(
         "SELECT text FROM outbox ORDER BY id"
     )
@@ -121,7 +124,10 @@ async fn assert_never_sent(t: &TestApp, secret: &str) {
     .expect("outbox");
     assert!(!sent.is_empty(), "nothing was sent at all");
     for text in sent.iter().flatten() {
-        assert!(!fold(text).contains(&needle), "{secret:?} sent back in {text:?}");
+        assert!(
+            !fold(text).contains(&needle),
+            "{secret:?} sent back in {text:?}"
+        );
     }
 }
 
@@ -651,7 +657,10 @@ async fn words_that_are_no_reference_get_how_to_ask_and_are_never_repeated() {
         "Không có thông tin nào gửi qua tin nhắn cho mã TG-4K7P2Q."
     );
     let unknown = text(&t.ask(ENGLISH, "LEGAL WITHDRAW 4K7P2Q").await);
-    assert_eq!(unknown, "There is no information to send by SMS for TG-4K7P2Q.");
+    assert_eq!(
+        unknown,
+        "There is no information to send by SMS for TG-4K7P2Q."
+    );
     t.settle().await;
     for secret in ["chồng tôi đánh tôi", "my husband beats me", "I need help"] {
         assert_never_sent(&t, secret).await;
@@ -667,7 +676,10 @@ async fn the_one_message_form_and_withdrawal_in_english() {
     let neutral = text(&t.ask(ENGLISH, &format!("LEGAL 2 {secret}")).await);
     let r = reference(&neutral);
     assert!(neutral.starts_with(&format!("Noted: {r}.")), "{neutral}");
-    assert!(!neutral.contains("family"), "no category in call-only: {neutral}");
+    assert!(
+        !neutral.contains("family"),
+        "no category in call-only: {neutral}"
+    );
     let (s, b) = get(&t, &format!("/api/v1/legal-aid/requests/{r}"), OFFICER).await;
     assert_eq!(s, 200, "{b}");
     assert_eq!(b["request"]["description"], secret);
@@ -684,7 +696,10 @@ async fn the_one_message_form_and_withdrawal_in_english() {
     t.ask(ENGLISH, "LEGAL").await;
     t.ask(ENGLISH, "1").await;
     let r2 = reference(&text(&t.ask(ENGLISH, "1").await));
-    let answer = text(&t.ask(ENGLISH, &format!("legal cancel {}", r2.to_lowercase())).await);
+    let answer = text(
+        &t.ask(ENGLISH, &format!("legal cancel {}", r2.to_lowercase()))
+            .await,
+    );
     assert_eq!(
         answer,
         format!("Request {r2} withdrawn. Send TGPL whenever you need a new request.")
@@ -802,9 +817,19 @@ async fn a_phone_in_no_household_belongs_to_the_configured_home_province() {
     assert_eq!(b["request"]["village_code"], Value::Null);
     let (_, b) = get(&t, "/api/v1/legal-aid/requests", ELSEWHERE).await;
     assert_eq!(references(&b), Vec::<String>::new());
-    let (s, _) = post(&t, &format!("{path}/notes"), ELSEWHERE, json!({"text": "x"})).await;
+    let (s, _) = post(
+        &t,
+        &format!("{path}/notes"),
+        ELSEWHERE,
+        json!({"text": "x"}),
+    )
+    .await;
     assert_eq!(s, 404);
-    assert_eq!(reminded(&t).await, [OFFICER], "the home province's officer only");
+    assert_eq!(
+        reminded(&t).await,
+        [OFFICER],
+        "the home province's officer only"
+    );
     t.stop().await;
 }
 
@@ -843,7 +868,9 @@ async fn a_home_province_the_database_does_not_have_stops_start_up() {
     let mut config = common::test_config(&db);
     // A database with no province yet is being set up: the code is taken as it is.
     config.legal_aid.home_province = Some("99".into());
-    let app = loa::server::open(config.clone()).await.expect("no provinces yet");
+    let app = loa::server::open(config.clone())
+        .await
+        .expect("no provinces yet");
     loa::demo::load(&app.services.db).await.expect("demo data");
     app.services.db.close().await;
     let err = loa::server::open(config).await.err().expect("refused");
@@ -878,7 +905,10 @@ async fn many_ussd_intakes_from_one_number_stop_at_the_reply_budget() {
         &loa::i18n::Msg::new("reply-budget-try-later").num("minutes", 10),
     );
     assert_eq!(got.len(), 4, "{got:#?}");
-    assert!(got[..3].iter().all(|m| m.starts_with("Đã ghi nhận mã TG-")), "{got:#?}");
+    assert!(
+        got[..3].iter().all(|m| m.starts_with("Đã ghi nhận mã TG-")),
+        "{got:#?}"
+    );
     assert_eq!(got[3], try_later);
     // And an SMS reply after them is held to the same budget: nothing more goes.
     t.sms(VILLAGER, "TGPL").await;
@@ -911,11 +941,19 @@ async fn the_audit_log_and_the_history_refuse_updates_and_deletes() {
         }
     }
     assert_eq!(
-        common::count(&t.app, "SELECT COUNT(*) FROM audit_log WHERE actor LIKE 'staff:%'").await,
+        common::count(
+            &t.app,
+            "SELECT COUNT(*) FROM audit_log WHERE actor LIKE 'staff:%'"
+        )
+        .await,
         1
     );
     assert_eq!(
-        common::count(&t.app, "SELECT COUNT(*) FROM legal_aid_history WHERE changed_by = 'requester'").await,
+        common::count(
+            &t.app,
+            "SELECT COUNT(*) FROM legal_aid_history WHERE changed_by = 'requester'"
+        )
+        .await,
         1
     );
     t.stop().await;
@@ -928,7 +966,11 @@ async fn loa_report_legal_aid_writes_the_month_as_csv_without_personal_data() {
     let r2 = reference(&text(&t.ask(OTHER, "TGPL 3").await));
     let later = reference(&text(&t.ask("0912002001", "TGPL 1").await));
     let db = &t.app.services.db;
-    for (reference, when) in [(&r, "2026-04-29"), (&r2, "2026-04-30"), (&later, "2026-05-04")] {
+    for (reference, when) in [
+        (&r, "2026-04-29"),
+        (&r2, "2026-04-30"),
+        (&later, "2026-05-04"),
+    ] {
         loa::execute!(db, pool => sqlx::query(
             "UPDATE legal_aid_requests SET created_at = $1 WHERE reference = $2"
         )

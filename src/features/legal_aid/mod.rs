@@ -22,8 +22,8 @@ use crate::outbox::{NewMessage, Outbox, OutboxError, Priority};
 use crate::phone::Msisdn;
 
 pub use store::{
-    add_note, by_reference, forget_expired_drafts, hints, history, list, notes,
-    set_eligibility, FigureRow, Hints, HistoryLine, Note, Query,
+    add_note, by_reference, forget_expired_drafts, hints, history, list, notes, set_eligibility,
+    FigureRow, Hints, HistoryLine, Note, Query,
 };
 
 /// What the request is about, numbered as the person chooses it (1 to 8).
@@ -362,7 +362,9 @@ pub async fn home_province(db: &Db, settings: &Settings) -> Result<Option<String
 
 #[derive(Debug, thiserror::Error)]
 pub enum HomeError {
-    #[error("legal_aid.home_province: `{code}` is no province of the database (its provinces: {known})")]
+    #[error(
+        "legal_aid.home_province: `{code}` is no province of the database (its provinces: {known})"
+    )]
     NotAProvince { code: String, known: String },
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
