@@ -1,7 +1,8 @@
 //! The legal aid officers' queue (`/api/v1/legal-aid/…`): list, read, assign, move, notes, eligibility, figures, and the audit log for admins.
 //!
 //! Requests are visible to legal aid officers whose areas hold the requester's village (a
-//! province's officers see its requests) and to admins; anyone else gets 404, as for anything
+//! province's officers see its requests; a phone in no household's request, its home province's
+//! officers) and to admins; anyone else gets 404, as for anything
 //! outside their scope. Every read and change is written to the audit log (`subject_kind`
 //! `legal_aid_request`, the reference as `subject_id`), never with a phone or a description.
 
