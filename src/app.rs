@@ -104,6 +104,7 @@ impl App {
             },
             // `loa import` sends no campaign or notice: no gateway, no price.
             maternal: maternal::Settings::new(&config.maternal, unknown.clone()),
+            legal_aid: crate::features::legal_aid::Settings::new(&config.legal_aid),
             prices: unknown,
         })
     }

@@ -97,7 +97,8 @@ impl Default for MaternalConfig {
     }
 }
 
-/// Legal aid: what counts as a working day for the reminder of unassigned requests.
+/// Legal aid: what counts as a working day for the reminder of unassigned requests, and whose
+/// requests from a phone in no household are.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LegalAidConfig {
@@ -105,6 +106,11 @@ pub struct LegalAidConfig {
     /// Tết and the Hùng Kings' day move with the lunar calendar: list each year's days.
     #[serde(default)]
     pub holidays: Vec<chrono::NaiveDate>,
+    /// The area code of the province whose legal aid officers take requests from phones in no
+    /// household. Unset: the only province of the database, if it has exactly one; otherwise
+    /// such requests are for admins only.
+    #[serde(default)]
+    pub home_province: Option<String>,
 }
 
 /// Local times, written "HH:MM", between which only replies go out; equal times mean none.
@@ -388,6 +394,10 @@ fn env_name(path: &[impl AsRef<str>]) -> String {
     parts.join("__")
 }
 
+/// Keys whose variable is always text: an area code such as `01` would otherwise read as the
+/// number 1 and lose its leading zero.
+const TEXT_KEYS: &[&str] = &["legal_aid__home_province"];
+
 /// The `LOA_*` layer, from the variables it is given rather than the process's, so that tests
 /// neither depend on nor change the environment they run in. Reads as figment's `Env` did:
 /// prefix in any case, `__` nests, values parsed the same way ("100" a number, "22:00" text).
@@ -422,7 +432,11 @@ impl Provider for EnvVars {
         // figment merging this layer tags them as ours and its errors name the variable.
         let mut dict = Dict::new();
         for (name, text) in &self.0 {
-            let value: Value = text.parse().unwrap_or_else(|never| match never {});
+            let value: Value = if TEXT_KEYS.contains(&name.as_str()) {
+                Value::from(text.clone())
+            } else {
+                text.parse().unwrap_or_else(|never| match never {})
+            };
             insert(&mut dict, name, value);
         }
         Ok(Profile::Default.collect(dict))
@@ -492,6 +506,15 @@ impl Config {
                 "instance_id",
                 "must not be empty (leave it out for the default)",
             ));
+        }
+        if let Some(code) = &self.legal_aid.home_province {
+            let is_code = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+            if code.is_empty() || code.len() > 32 || !code.chars().all(is_code) {
+                return Err(invalid(
+                    "legal_aid.home_province",
+                    "must be a province's area code (letters, digits, - or _; at most 32)",
+                ));
+            }
         }
         if self.maternal.window_start >= self.maternal.window_end {
             return Err(invalid(
@@ -725,6 +748,24 @@ mod tests {
         let err = with_file("[legal_aid]\nholidays = [\"30/04/2026\"]\n").unwrap_err();
         assert!(err.to_string().contains("legal_aid.holidays"), "{err}");
         assert!(Config::default().legal_aid.holidays.is_empty());
+    }
+
+    #[test]
+    fn legal_aid_home_province_is_an_area_code() {
+        let c = with_env(&[("LOA_LEGAL_AID__HOME_PROVINCE", "01")]).expect("loads");
+        assert_eq!(
+            c.legal_aid.home_province.as_deref(),
+            Some("01"),
+            "leading zero kept"
+        );
+        let c = with_file("[legal_aid]\nhome_province = \"19\"\n").expect("loads");
+        assert_eq!(c.legal_aid.home_province.as_deref(), Some("19"));
+        assert_eq!(Config::default().legal_aid.home_province, None);
+        for bad in ["", "19 20", "Thái Nguyên"] {
+            let file = format!("[legal_aid]\nhome_province = \"{bad}\"\n");
+            let err = with_file(&file).unwrap_err();
+            assert!(err.to_string().contains("legal_aid.home_province"), "{err}");
+        }
     }
 
     #[test]
@@ -982,6 +1023,7 @@ mod tests {
             },
             legal_aid: LegalAidConfig {
                 holidays: vec![chrono::NaiveDate::from_ymd_opt(2026, 9, 2).expect("date")],
+                home_province: Some("19".into()),
             },
             trusted_proxies: vec!["10.0.0.0/8".parse().expect("net")],
         };

@@ -28,6 +28,8 @@ pub enum ServeError {
     },
     #[error("scheduler")]
     Scheduler(#[from] tokio_cron_scheduler::JobSchedulerError),
+    #[error(transparent)]
+    LegalAidHome(#[from] crate::features::legal_aid::HomeError),
 }
 
 /// A started instance. Dropping it does not stop it; call [`Running::stop`].
@@ -44,7 +46,26 @@ pub struct Running {
 pub async fn open(config: Config) -> Result<AppState, ServeError> {
     let db = db::connect(&config.database_url).await?;
     db::migrate(&db).await?;
-    Ok(App::build(config, db)?)
+    let app = App::build(config, db)?;
+    legal_aid_home(&app).await?;
+    Ok(app)
+}
+
+/// Checks `legal_aid.home_province` against the database and says where requests from phones
+/// in no household go.
+async fn legal_aid_home(app: &App) -> Result<(), ServeError> {
+    let svc = &app.services;
+    match crate::features::legal_aid::check_home(&svc.db, &svc.legal_aid).await? {
+        Some(province) => tracing::info!(
+            %province,
+            "legal aid: requests from phones in no household go to this province's officers"
+        ),
+        None => tracing::warn!(
+            "legal aid: legal_aid.home_province is unset and the database has not exactly one \
+             province; requests from phones in no household are for admins only"
+        ),
+    }
+    Ok(())
 }
 
 /// Starts HTTP on `listener`, the dispatcher and the scheduler.

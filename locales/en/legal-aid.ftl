@@ -34,6 +34,7 @@ legal-aid-received-neutral = Noted: { $ref }. This SMS is only the intake: an of
 legal-aid-update = Request { $ref }: { $status }.
 legal-aid-noted = { $ref }: noted.
 legal-aid-unknown = There is no information to send by SMS for { $ref }.
+legal-aid-how = To ask for legal aid, send TGPL and choose the matter, or TGPL <matter number 1-8>. Status: TGPL <code TG-...>. Withdraw: TGPL CANCEL <code>.
 legal-aid-withdrawn = Request { $ref } withdrawn. Send TGPL whenever you need a new request.
 
 ## Reminder to the province's legal aid officers (one a working day).

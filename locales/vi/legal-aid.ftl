@@ -34,6 +34,7 @@ legal-aid-received-neutral = Đã ghi nhận mã { $ref }. Tin nhắn chỉ là 
 legal-aid-update = Yêu cầu { $ref }: { $status }.
 legal-aid-noted = Mã { $ref }: đã ghi nhận.
 legal-aid-unknown = Không có thông tin nào gửi qua tin nhắn cho mã { $ref }.
+legal-aid-how = Để xin trợ giúp pháp lý, nhắn TGPL rồi chọn lĩnh vực, hoặc TGPL <số lĩnh vực 1-8>. Xem tình trạng: TGPL <mã TG-...>. Rút yêu cầu: TGPL HUY <mã>.
 legal-aid-withdrawn = Đã rút yêu cầu { $ref }. Khi cần, nhắn TGPL để gửi yêu cầu mới.
 
 ## Nhắc cán bộ trợ giúp pháp lý của tỉnh (mỗi ngày làm việc một tin).

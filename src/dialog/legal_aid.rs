@@ -4,15 +4,15 @@
 //! a contact mode, and the mode's number opens the request. `TGPL <number> [words]` opens it in
 //! one message with the call-only mode (the safe default on a shared phone: one neutral line).
 //! `TGPL <reference>` and `TGPL HUY <reference>` answer only the phone that made the request;
-//! any other phone gets the answer an unknown reference gets. What the person wrote is stored for
-//! the officer and never repeated in a reply or a log.
+//! any other phone gets the answer an unknown reference gets. Words after `TGPL` that are no
+//! well-formed reference get how to ask, never an echo. What the person wrote is stored for the
+//! officer and never repeated in a reply or a log.
 
 use super::reply::reply;
 use super::{DialogError, Services};
 use crate::features::contacts::Contact;
-use crate::features::legal_aid::{
-    self, store, Category, Channel, Intake, Mode, Request, Withdrawal,
-};
+use crate::features::legal_aid::{self, store, Category, Intake, Mode, Request, Withdrawal};
+use crate::gateway::Channel;
 use crate::i18n::{msg_id, Msg};
 use crate::phone::Msisdn;
 
@@ -165,18 +165,15 @@ async fn open(
     mode: Mode,
 ) -> Result<&'static str, DialogError> {
     let source = format!("sms:{}", said.inbound_id);
-    let req = legal_aid::submit(
-        &svc.db,
-        &Intake {
-            phone: said.from,
-            category,
-            description,
-            mode,
-            channel: Channel::Sms,
-            source_key: &source,
-        },
-    )
-    .await?;
+    let intake = Intake {
+        phone: said.from,
+        category,
+        description,
+        mode,
+        channel: Channel::Sms,
+        source_key: &source,
+    };
+    let req = legal_aid::submit(&svc.db, &svc.legal_aid, &intake).await?;
     let msg = legal_aid::intake_msg(&req, &svc.locales, said.contact.lang());
     answer(svc, said, msg, "legal aid: request opened").await
 }
@@ -201,12 +198,20 @@ fn status_msg(req: &Request, svc: &Services, contact: &Contact) -> Msg {
     }
 }
 
+/// The answer to words that are no reference: how to ask, and nothing of what was typed (the
+/// words may be the very description the person must never see repeated).
+fn how_to_ask() -> Msg {
+    Msg::new("legal-aid-how")
+}
+
 async fn status(
     svc: &Services,
     said: &Said<'_>,
     words: &[String],
 ) -> Result<&'static str, DialogError> {
-    let reference = legal_aid::reference_from_words(words);
+    let Some(reference) = legal_aid::reference_from_words(words) else {
+        return answer(svc, said, Some(how_to_ask()), "legal aid: no reference").await;
+    };
     let msg = match legal_aid::of_requester(&svc.db, &reference, said.from).await? {
         Some(req) => status_msg(&req, svc, said.contact),
         None => nothing_to_say(&reference),
@@ -219,7 +224,9 @@ async fn withdraw(
     said: &Said<'_>,
     words: &[String],
 ) -> Result<&'static str, DialogError> {
-    let reference = legal_aid::reference_from_words(words);
+    let Some(reference) = legal_aid::reference_from_words(words) else {
+        return answer(svc, said, Some(how_to_ask()), "legal aid: no reference").await;
+    };
     let outcome = legal_aid::withdraw(&svc.db, &reference, said.from).await?;
     let msg = match outcome {
         Withdrawal::Done(req) | Withdrawal::Closed(req) if req.contact_mode != Mode::Sms => {

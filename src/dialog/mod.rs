@@ -41,6 +41,8 @@ pub struct Services {
     /// The maternal feature's schedule choice and reminder window (`maternal` in the
     /// configuration), with the same price lookup as `prices`.
     pub maternal: crate::features::maternal::Settings,
+    /// Whose requests from phones in no household are (`legal_aid` in the configuration).
+    pub legal_aid: crate::features::legal_aid::Settings,
     /// What SMS parts cost through the gateways (a notice's preview).
     pub prices: Arc<dyn Prices>,
     /// USSD steps' session rows, written with group commits (see `db::group`).

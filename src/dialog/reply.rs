@@ -77,6 +77,25 @@ pub async fn reply(
     .await
 }
 
+/// What a reply answers (its outbox origin) and its idempotency key: the same key queues
+/// nothing twice.
+#[derive(Clone, Debug)]
+pub struct ReplyKey {
+    pub origin: String,
+    pub key: String,
+}
+
+impl ReplyKey {
+    /// The reply to inbound message `id`.
+    pub fn inbound(id: i64) -> ReplyKey {
+        let key = format!("reply:{id}");
+        ReplyKey {
+            origin: key.clone(),
+            key,
+        }
+    }
+}
+
 /// Queues an already rendered reply (several messages joined, as a `TT` page is).
 pub async fn send(
     svc: &Services,
@@ -84,6 +103,18 @@ pub async fn send(
     contact: &Contact,
     text: String,
     inbound_id: i64,
+) -> Result<Replied, OutboxError> {
+    send_as(svc, to, contact, text, ReplyKey::inbound(inbound_id)).await
+}
+
+/// Queues a rendered reply under `key`, within the same per-number budget and loop guard as
+/// every reply: a reply that answers no SMS (the SMS a USSD session sends) spends it too.
+pub async fn send_as(
+    svc: &Services,
+    to: &Msisdn,
+    contact: &Contact,
+    text: String,
+    key: ReplyKey,
 ) -> Result<Replied, OutboxError> {
     let budget = svc.replies;
     let now = crate::db::time::now();
@@ -107,8 +138,8 @@ pub async fn send(
                 text,
                 priority: Priority::Reply,
                 topic: None,
-                origin: format!("reply:{inbound_id}"),
-                idempotency_key: format!("reply:{inbound_id}"),
+                origin: key.origin.clone(),
+                idempotency_key: key.key.clone(),
                 not_before: None,
                 expires_at: None,
             })

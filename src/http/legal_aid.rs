@@ -1,7 +1,8 @@
 //! The legal aid officers' queue (`/api/v1/legal-aid/…`): list, read, assign, move, notes, eligibility, figures, and the audit log for admins.
 //!
 //! Requests are visible to legal aid officers whose areas hold the requester's village (a
-//! province's officers see its requests) and to admins; anyone else gets 404, as for anything
+//! province's officers see its requests; a phone in no household's request, its home province's
+//! officers) and to admins; anyone else gets 404, as for anything
 //! outside their scope. Every read and change is written to the audit log (`subject_kind`
 //! `legal_aid_request`, the reference as `subject_id`), never with a phone or a description.
 
@@ -54,13 +55,14 @@ pub(crate) fn queue_role(caller: &Caller) -> Result<(), ApiError> {
 }
 
 /// Whether `caller` may see `req`: an admin, or a legal aid officer whose areas hold the
-/// requester's village. A request from a phone in no household has no place: every legal aid
-/// officer of this loa sees it (one loa serves one province's centre).
+/// requester's village. A request from a phone in no household belongs to the home province
+/// (set at intake, see `legal_aid::home_province`): its officers see it; with no province at
+/// all, admins only.
 pub(crate) fn visible(caller: &Caller, req: &Request) -> bool {
-    match (caller.staff.role, &req.village_code) {
-        (Role::Admin, _) => true,
-        (Role::LegalAid, Some(v)) => caller.scope.covers(v),
-        (Role::LegalAid, None) => true,
+    match (caller.staff.role, &req.village_code, &req.province_code) {
+        (Role::Admin, ..) => true,
+        (Role::LegalAid, Some(v), _) => caller.scope.covers(v),
+        (Role::LegalAid, None, Some(p)) => caller.scope.covers(p),
         _ => false,
     }
 }
@@ -143,7 +145,7 @@ struct LegalAidRequestPage {
     offset: usize,
 }
 
-/// The requests the caller may see, oldest first, filtered, a page at a time.
+/// The requests the caller may see, newest first, filtered, a page at a time.
 #[utoipa::path(
     get,
     path = "/api/v1/legal-aid/requests",

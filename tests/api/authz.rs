@@ -883,7 +883,8 @@ impl Fixtures {
 
 /// A legal aid request from `phone`, as an SMS would open it: its reference.
 async fn legal_aid_request(t: &TestApp, phone: &str) -> String {
-    use loa::features::legal_aid::{self, Category, Channel, Intake, Mode};
+    use loa::features::legal_aid::{self, Category, Intake, Mode};
+    use loa::gateway::Channel;
     let phone = loa::phone::Msisdn::parse(phone).expect("phone");
     let source = format!("test:{}", uuid::Uuid::new_v4().simple());
     let intake = Intake {
@@ -894,7 +895,8 @@ async fn legal_aid_request(t: &TestApp, phone: &str) -> String {
         channel: Channel::Sms,
         source_key: &source,
     };
-    legal_aid::submit(&t.app.services.db, &intake)
+    let svc = &t.app.services;
+    legal_aid::submit(&svc.db, &svc.legal_aid, &intake)
         .await
         .expect("request")
         .reference

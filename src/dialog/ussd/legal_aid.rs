@@ -7,8 +7,11 @@
 use futures::future::BoxFuture;
 
 use super::menu::{Form, FormStep, Submission};
+use crate::dialog::reply::{self, ReplyKey};
 use crate::dialog::{DialogError, Services};
-use crate::features::legal_aid::{self, Category, Channel, Intake, Mode};
+use crate::features::contacts;
+use crate::features::legal_aid::{self, Category, Intake, Mode, Request};
+use crate::gateway::Channel;
 use crate::i18n::{msg_id, Msg};
 
 pub static FORM: Form = Form {
@@ -56,21 +59,42 @@ fn submit<'a>(
         let category = Category::from_db(value(0)).unwrap_or(Category::Other);
         let mode = Mode::from_db(value(1)).unwrap_or(Mode::CallOnly);
         let source = format!("ussd:{}:{}", sub.step.gateway_id, sub.step.session_id);
-        let req = legal_aid::submit(
-            &svc.db,
-            &Intake {
-                phone: sub.step.phone,
-                category,
-                description: None,
-                mode,
-                channel: Channel::Ussd,
-                source_key: &source,
-            },
-        )
-        .await?;
-        legal_aid::send_intake(&svc.db, &svc.locales, &svc.outbox, &req).await?;
+        let channel = Channel::Ussd {
+            session_id: sub.step.session_id.to_string(),
+        };
+        let intake = Intake {
+            phone: sub.step.phone,
+            category,
+            description: None,
+            mode,
+            channel,
+            source_key: &source,
+        };
+        let req = legal_aid::submit(&svc.db, &svc.legal_aid, &intake).await?;
+        send_intake(svc, sub, &req).await?;
         Ok(Msg::new("ussd-legal-aid-done")
             .arg("ref", req.reference)
             .num("days", legal_aid::CALL_BACK_WORKING_DAYS))
     })
+}
+
+/// The one SMS the request's mode allows, as a reply: it spends the number's reply budget, so
+/// USSD sessions opened one after another cannot queue SMS without end. Keyed on the request, so
+/// a replayed confirmation queues nothing more.
+async fn send_intake(
+    svc: &Services,
+    sub: &Submission<'_>,
+    req: &Request,
+) -> Result<(), DialogError> {
+    let contact = contacts::find_or_create(&svc.db, sub.step.phone).await?;
+    let Some(msg) = legal_aid::intake_msg(req, &svc.locales, contact.lang()) else {
+        return Ok(());
+    };
+    let key = ReplyKey {
+        origin: format!("legal-aid:{}", req.id),
+        key: format!("legal-aid:{}:intake", req.id),
+    };
+    let text = contact.render(&svc.locales, &msg);
+    reply::send_as(svc, sub.step.phone, &contact, text, key).await?;
+    Ok(())
 }

@@ -16,6 +16,7 @@ use serde::Serialize;
 
 use crate::db::Db;
 use crate::features::contacts;
+use crate::gateway::Channel;
 use crate::i18n::{msg_id, Locales, Msg};
 use crate::outbox::{NewMessage, Outbox, OutboxError, Priority};
 use crate::phone::Msisdn;
@@ -225,22 +226,6 @@ pub const ELIGIBILITY: &[&str] = &[
     "not_eligible",
 ];
 
-/// How the request arrived.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Channel {
-    Sms,
-    Ussd,
-}
-
-impl Channel {
-    fn as_str(self) -> &'static str {
-        match self {
-            Channel::Sms => "sms",
-            Channel::Ussd => "ussd",
-        }
-    }
-}
-
 /// A request as officers see it. The description is here for officers only.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 #[schema(as = LegalAidRequest)]
@@ -294,15 +279,21 @@ pub fn new_reference() -> String {
     format!("{REFERENCE_PREFIX}{tail}")
 }
 
-/// A reference as typed (`tg-4k7p2q`, `TG 4K7P2Q`, `4k7p2q`) in its stored form; the words are
-/// already upper case and without punctuation (the keyword parser's form).
-pub fn reference_from_words(words: &[String]) -> String {
-    let joined = words.concat();
-    let tail = joined
-        .strip_prefix("TG")
-        .filter(|t| t.len() == REFERENCE_LEN)
-        .unwrap_or(&joined);
-    format!("{REFERENCE_PREFIX}{tail}")
+/// A reference as typed (`tg-4k7p2q`, `TG 4K7P2Q`, `TG4K7P2Q`, `4k7p2q`) in its stored form; the
+/// words are already upper case and without punctuation (the keyword parser's form). None for
+/// anything else: only a well-formed code may be repeated in a reply, never other words.
+pub fn reference_from_words(words: &[String]) -> Option<String> {
+    let tail = match words {
+        [one] => one
+            .strip_prefix("TG")
+            .filter(|t| t.len() == REFERENCE_LEN)
+            .unwrap_or(one),
+        [tg, tail] if tg == "TG" => tail,
+        _ => return None,
+    };
+    let well_formed =
+        tail.len() == REFERENCE_LEN && tail.bytes().all(|b| REFERENCE_ALPHABET.contains(&b));
+    well_formed.then(|| format!("{REFERENCE_PREFIX}{tail}"))
 }
 
 /// Saturday and Sunday, and the configured public holidays, are not working days.
@@ -333,18 +324,84 @@ pub struct Intake<'a> {
     pub category: Category,
     pub description: Option<&'a str>,
     pub mode: Mode,
+    /// How it arrived (the request keeps `sms` or `ussd`).
     pub channel: Channel,
     /// `sms:<inbound id>` or `ussd:<gateway>:<session>`: the same source makes one request.
     pub source_key: &'a str,
 }
 
-/// Opens a request (or finds the one this source already opened).
-pub async fn submit(db: &Db, intake: &Intake<'_>) -> Result<Request, sqlx::Error> {
+/// A deployment's legal aid settings (`legal_aid` in the configuration).
+#[derive(Clone, Debug, Default)]
+pub struct Settings {
+    /// The province whose officers take the requests of phones in no household (see
+    /// [`home_province`]).
+    pub home_province: Option<String>,
+}
+
+impl Settings {
+    pub fn new(config: &crate::config::LegalAidConfig) -> Settings {
+        Settings {
+            home_province: config.home_province.clone(),
+        }
+    }
+}
+
+/// The province a request from a phone in no household belongs to: the configured one, else
+/// the database's only province. None when neither says (several provinces, none configured):
+/// such a request is for admins only.
+pub async fn home_province(db: &Db, settings: &Settings) -> Result<Option<String>, sqlx::Error> {
+    if let Some(code) = &settings.home_province {
+        return Ok(Some(code.clone()));
+    }
+    let codes = store::province_codes(db).await?;
+    Ok(match codes.as_slice() {
+        [one] => Some(one.clone()),
+        _ => None,
+    })
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HomeError {
+    #[error(
+        "legal_aid.home_province: `{code}` is no province of the database (its provinces: {known})"
+    )]
+    NotAProvince { code: String, known: String },
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+}
+
+/// The start-up check of the home province: a configured code must name one of the database's
+/// provinces once it has any (a database with none yet is still being set up). Returns the
+/// province requests from phones in no household go to now, if any.
+pub async fn check_home(db: &Db, settings: &Settings) -> Result<Option<String>, HomeError> {
+    let codes = store::province_codes(db).await?;
+    if let Some(code) = &settings.home_province {
+        if !codes.is_empty() && !codes.contains(code) {
+            return Err(HomeError::NotAProvince {
+                code: code.clone(),
+                known: codes.join(", "),
+            });
+        }
+    }
+    Ok(home_province(db, settings).await?)
+}
+
+/// Opens a request (or finds the one this source already opened). A phone in no household has
+/// no village: its request belongs to the home province.
+pub async fn submit(
+    db: &Db,
+    settings: &Settings,
+    intake: &Intake<'_>,
+) -> Result<Request, sqlx::Error> {
     let description = intake
         .description
         .map(|d| d.trim().chars().take(MAX_DESCRIPTION).collect::<String>())
         .filter(|d| !d.is_empty());
-    store::insert(db, intake, description.as_deref()).await
+    let mut place = store::place_of(db, intake.phone).await?;
+    if place.village.is_none() {
+        place.province = home_province(db, settings).await?;
+    }
+    store::insert(db, intake, description.as_deref(), &place).await
 }
 
 /// The request `reference` made from `phone`; None for an unknown reference and for another
@@ -483,25 +540,6 @@ pub fn intake_msg(request: &Request, locales: &Locales, lang: &str) -> Option<Ms
     )
 }
 
-/// Queues the intake SMS of a request made by USSD (an SMS intake answers with its reply).
-pub async fn send_intake(
-    db: &Db,
-    locales: &Locales,
-    outbox: &Outbox,
-    request: &Request,
-) -> Result<bool, OutboxError> {
-    let out = Outgoing {
-        phone: &request.msisdn,
-        priority: Priority::Reply,
-        origin: format!("legal-aid:{}", request.id),
-        key: format!("legal-aid:{}:intake", request.id),
-    };
-    send_to(db, locales, outbox, out, |contact| {
-        intake_msg(request, locales, contact.lang())
-    })
-    .await
-}
-
 /// Where one SMS about legal aid goes, and its key (the same key queues nothing twice).
 struct Outgoing<'a> {
     phone: &'a str,
@@ -558,9 +596,27 @@ mod tests {
         assert!(a.starts_with("TG-"));
         // The keyword parser's words: upper case, split at punctuation.
         let words = |s: &str| -> Vec<String> { s.split(' ').map(str::to_string).collect() };
-        assert_eq!(reference_from_words(&words("TG 4K7P2Q")), "TG-4K7P2Q");
-        assert_eq!(reference_from_words(&words("TG4K7P2Q")), "TG-4K7P2Q");
-        assert_eq!(reference_from_words(&words("4K7P2Q")), "TG-4K7P2Q");
+        let read = |s: &str| reference_from_words(&words(s));
+        assert_eq!(read("TG 4K7P2Q").as_deref(), Some("TG-4K7P2Q"));
+        assert_eq!(read("TG4K7P2Q").as_deref(), Some("TG-4K7P2Q"));
+        assert_eq!(read("4K7P2Q").as_deref(), Some("TG-4K7P2Q"));
+        assert_eq!(read("TGABCD").as_deref(), Some("TG-TGABCD"));
+        // Anything else is no reference, so that no other words are ever repeated.
+        for not_one in [
+            "CHONG TOI DANH TOI",
+            "CHONGTOIDANHTOI",
+            "TG CHONG",
+            "4K7P2Q CAM ON",
+            "TG 4K7P2Q X",
+            "4K7P2",
+            "4K7P2QQ",
+            "TG 4K7P20",
+            "DATDAI",
+            "ÀK7P2Q",
+        ] {
+            assert_eq!(read(not_one), None, "{not_one}");
+        }
+        assert_eq!(reference_from_words(&[]), None);
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The daily reminder: requests nobody was assigned for two working days, to the legal aid officers of their province.
+//! The daily reminder: requests nobody was assigned for two working days, to the legal aid officers of their province (admins for a request of no province).
 
 use chrono::{DateTime, TimeDelta, Utc};
 use chrono_tz::Tz;
@@ -38,7 +38,8 @@ pub async fn remind_unassigned(
         if working_days_between(received, today, holidays) < UNASSIGNED_WORKING_DAYS {
             continue;
         }
-        for officer in store::officers_for(db, req.village_code.as_deref()).await? {
+        let area = req.village_code.as_deref().or(req.province_code.as_deref());
+        for officer in store::officers_for(db, area).await? {
             by_officer
                 .entry(officer)
                 .or_default()

@@ -56,13 +56,19 @@ impl Row {
     }
 }
 
-/// Where a phone's household lives: household, village, commune, province (the first household
-/// by code when the phone is in several).
-type Place = (Option<i64>, Option<String>, Option<String>, Option<String>);
+/// Where a request belongs: the phone's household, village, commune and province (the first
+/// household by code when the phone is in several), or the home province alone.
+#[derive(Clone, Debug, Default, sqlx::FromRow)]
+pub(super) struct Place {
+    pub household: Option<i64>,
+    pub village: Option<String>,
+    pub commune: Option<String>,
+    pub province: Option<String>,
+}
 
-async fn place_of(db: &Db, phone: &Msisdn) -> Result<Place, sqlx::Error> {
+pub(super) async fn place_of(db: &Db, phone: &Msisdn) -> Result<Place, sqlx::Error> {
     let row: Option<Place> = with_db!(db, pool => sqlx::query_as(
-        "SELECT h.id, v.code, c.code, p.code
+        "SELECT h.id AS household, v.code AS village, c.code AS commune, p.code AS province
            FROM households h
            JOIN household_contacts hc ON hc.household_id = h.id
            JOIN contacts ct ON ct.id = hc.contact_id
@@ -77,6 +83,15 @@ async fn place_of(db: &Db, phone: &Msisdn) -> Result<Place, sqlx::Error> {
     Ok(row.unwrap_or_default())
 }
 
+/// The codes of the database's provinces (a country has a few dozen).
+pub(super) async fn province_codes(db: &Db) -> Result<Vec<String>, sqlx::Error> {
+    with_db!(db, pool => sqlx::query_scalar(
+        "SELECT code FROM areas WHERE level = 'province' ORDER BY code"
+    )
+    .fetch_all(pool)
+    .await)
+}
+
 /// Tries to draw a reference this many times before giving up (a clash is one in millions).
 const REFERENCE_TRIES: usize = 5;
 
@@ -84,10 +99,10 @@ pub(super) async fn insert(
     db: &Db,
     intake: &Intake<'_>,
     description: Option<&str>,
+    place: &Place,
 ) -> Result<Request, sqlx::Error> {
-    let place = place_of(db, intake.phone).await?;
     for _ in 0..REFERENCE_TRIES {
-        match try_insert(db, intake, description, &place, &super::new_reference()).await {
+        match try_insert(db, intake, description, place, &super::new_reference()).await {
             // A clash of references: draw again. A clash of sources is no error (DO NOTHING).
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => continue,
             Err(e) => return Err(e),
@@ -107,7 +122,6 @@ async fn try_insert(
     reference: &str,
 ) -> Result<Option<i64>, sqlx::Error> {
     let now = time::now();
-    let (household, village, commune, province) = place;
     let id = with_tx!(db, tx => {
         // The same source (an SMS handled again after a crash, a replayed USSD step) inserts nothing.
         let id: Option<i64> = sqlx::query_scalar(
@@ -124,10 +138,10 @@ async fn try_insert(
         .bind(intake.mode.as_str())
         .bind(intake.channel.as_str())
         .bind(intake.source_key)
-        .bind(household)
-        .bind(village)
-        .bind(commune)
-        .bind(province)
+        .bind(place.household)
+        .bind(place.village.as_deref())
+        .bind(place.commune.as_deref())
+        .bind(place.province.as_deref())
         .bind(now)
         .fetch_optional(&mut *tx)
         .await?;
@@ -481,23 +495,26 @@ pub(super) async fn unassigned_before(
     Ok(rows.into_iter().filter_map(Row::into_request).collect())
 }
 
-/// Legal aid officers (id, phone) whose areas hold `village` (the village, its commune or its
-/// province); every legal aid officer when the request has no place.
+/// Who is reminded of a request in `area` (its village, or the home province for a phone in no
+/// household): the legal aid officers whose areas hold it (the area, its commune or its
+/// province). A request with no area at all is for admins only: the admins.
 pub(super) async fn officers_for(
     db: &Db,
-    village: Option<&str>,
+    area: Option<&str>,
 ) -> Result<Vec<(i64, String)>, sqlx::Error> {
     with_db!(db, pool => sqlx::query_as(
-        "SELECT s.id, s.msisdn FROM staff s WHERE s.role = 'legal_aid' AND ($1 IS NULL OR EXISTS (
-             SELECT 1 FROM staff_areas sa
-              WHERE sa.staff_id = s.id AND sa.area_code IN (
-                  SELECT v.code FROM areas v WHERE v.code = $1
-                  UNION SELECT v.parent_code FROM areas v WHERE v.code = $1
-                  UNION SELECT c.parent_code FROM areas v JOIN areas c ON c.code = v.parent_code
-                         WHERE v.code = $1)))
+        "SELECT s.id, s.msisdn FROM staff s
+          WHERE ($1 IS NULL AND s.role = 'admin')
+             OR ($1 IS NOT NULL AND s.role = 'legal_aid' AND EXISTS (
+                 SELECT 1 FROM staff_areas sa
+                  WHERE sa.staff_id = s.id AND sa.area_code IN (
+                      SELECT v.code FROM areas v WHERE v.code = $1
+                      UNION SELECT v.parent_code FROM areas v WHERE v.code = $1
+                      UNION SELECT c.parent_code FROM areas v JOIN areas c ON c.code = v.parent_code
+                             WHERE v.code = $1)))
           ORDER BY s.id"
     )
-    .bind(village)
+    .bind(area)
     .fetch_all(pool)
     .await)
 }
