@@ -47,6 +47,16 @@ macro_rules! on_tx {
 pub(crate) use on_tx;
 
 impl Tx<'_> {
+    /// Runs a built statement (see [`Sql`](super::sql::Sql)). Not kept prepared: most built
+    /// statements are one of a kind (their number of rows differs), and one of thousands of
+    /// values is a large thing to keep.
+    pub async fn run(&mut self, sql: &super::sql::Sql) -> Result<(), sqlx::Error> {
+        on_tx!(self, conn => crate::bind_all!(sqlx::query(&sql.text).persistent(false), sql)
+            .execute(conn)
+            .await
+            .map(drop))
+    }
+
     pub fn backend(&self) -> super::Backend {
         match self {
             Tx::Sqlite(_) => super::Backend::Sqlite,
