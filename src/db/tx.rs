@@ -57,6 +57,18 @@ impl Tx<'_> {
             .map(drop))
     }
 
+    /// Runs a built statement and reads every row it answers as a `T` (a tuple of columns).
+    pub async fn fetch_all<T>(&mut self, sql: &super::sql::Sql) -> Result<Vec<T>, sqlx::Error>
+    where
+        T: Send + Unpin,
+        T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>,
+        T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
+    {
+        on_tx!(self, conn => crate::bind_all!(sqlx::query_as(&sql.text).persistent(false), sql)
+            .fetch_all(conn)
+            .await)
+    }
+
     pub fn backend(&self) -> super::Backend {
         match self {
             Tx::Sqlite(_) => super::Backend::Sqlite,

@@ -191,10 +191,6 @@ impl Importer for Areas {
         Ok(())
     }
 
-    async fn write(&mut self, area: &Area, w: &mut Writing<'_>) -> Result<(), sqlx::Error> {
-        self.write_chunk(std::slice::from_ref(area), w).await
-    }
-
     /// In multi-row statements; the chunks keep `prepare`'s order, parents first.
     async fn write_chunk(
         &mut self,

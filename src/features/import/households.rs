@@ -244,10 +244,6 @@ impl Importer for Households {
         })
     }
 
-    async fn write(&mut self, it: &Item, w: &mut Writing<'_>) -> Result<(), sqlx::Error> {
-        self.write_chunk(std::slice::from_ref(it), w).await
-    }
-
     /// A chunk in a few multi-row statements: the households, the links to replace, the
     /// contacts of new phones, the new links.
     async fn write_chunk(

@@ -128,10 +128,6 @@ impl Importer for Staff {
         }
     }
 
-    async fn write(&mut self, it: &Item, w: &mut Writing<'_>) -> Result<(), sqlx::Error> {
-        self.write_chunk(std::slice::from_ref(it), w).await
-    }
-
     /// The staff rows and their areas in multi-row statements; a worker's phone is a contact
     /// too, so that replies know its language.
     async fn write_chunk(

@@ -246,10 +246,6 @@ impl Importer for Support {
         }
     }
 
-    async fn write(&mut self, it: &Item, w: &mut Writing<'_>) -> Result<(), sqlx::Error> {
-        self.write_chunk(std::slice::from_ref(it), w).await
-    }
-
     /// The records in multi-row statements, then a history line for each whose status changed.
     async fn write_chunk(
         &mut self,

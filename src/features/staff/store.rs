@@ -6,9 +6,9 @@ use chrono::{DateTime, Utc};
 
 use super::Role;
 use crate::db::sql::{rows_per_statement, Bind, Sql, ROWS_PER_STATEMENT};
-use crate::db::tx::{on_tx, Tx};
+use crate::db::tx::Tx;
 use crate::db::Db;
-use crate::{bind_all, with_db};
+use crate::with_db;
 
 /// A stored staff member: name and role as stored, and the areas they cover.
 pub struct StoredStaff {
@@ -105,10 +105,6 @@ async fn upsert(
              updated_at = excluded.updated_at
          RETURNING msisdn, id",
     );
-    let rows: Vec<(String, i64)> = on_tx!(tx, conn => bind_all!(
-        sqlx::query_as(&sql.text).persistent(false), sql
-    )
-    .fetch_all(conn)
-    .await)?;
+    let rows: Vec<(String, i64)> = tx.fetch_all(&sql).await?;
     Ok(rows.into_iter().collect())
 }

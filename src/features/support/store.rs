@@ -9,7 +9,7 @@ use crate::db::sql::{rows_per_statement, Bind, Sql, ROWS_PER_STATEMENT};
 use crate::db::tx::{on_tx, Tx};
 use crate::db::Db;
 use crate::features::catalogue;
-use crate::{bind_all, execute, with_db};
+use crate::{execute, with_db};
 
 /// A record's fields as an import compares and writes them (its key and id aside).
 #[derive(Clone, Debug, PartialEq)]
@@ -71,11 +71,7 @@ pub async fn append_histories(
             ]
         }));
         sql.push(" RETURNING record_id, id");
-        let rows: Vec<(i64, i64)> = on_tx!(tx, conn => bind_all!(
-            sqlx::query_as(&sql.text).persistent(false), sql
-        )
-        .fetch_all(conn)
-        .await)?;
+        let rows: Vec<(i64, i64)> = tx.fetch_all(&sql).await?;
         ids.extend(rows);
     }
     Ok(ids)
@@ -154,11 +150,7 @@ pub async fn save_records(
                  updated_at = excluded.updated_at
              RETURNING record_key, id",
         );
-        let rows: Vec<(String, i64)> = on_tx!(tx, conn => bind_all!(
-            sqlx::query_as(&sql.text).persistent(false), sql
-        )
-        .fetch_all(conn)
-        .await)?;
+        let rows: Vec<(String, i64)> = tx.fetch_all(&sql).await?;
         ids.extend(rows);
     }
     Ok(ids)
