@@ -13,7 +13,7 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::{done_if, eventually, TestDb};
+use common::{done_if, eventually, try_eventually, TestDb};
 
 const BEARERBOX: &str = "bearerbox";
 const SMSBOX: &str = "smsbox";
@@ -21,6 +21,8 @@ const FAKESMSC: &str = "/usr/lib/kannel/test/fakesmsc";
 const GATEWAY_ID: &str = "kannel-viettel";
 const PHONE: &str = "84912001001";
 const E164: &str = "+84912001001";
+/// The shipped kannel.conf's admin password, which the test keeps.
+const ADMIN_PASSWORD: &str = "CHANGE-ME-ADMIN";
 
 /// Child processes killed when the test ends, however it ends.
 struct Procs(Vec<(String, Child)>);
@@ -79,10 +81,28 @@ fn spawn_logged(bin: &Path, args: &[&str], log: &Path) -> Child {
         .unwrap_or_else(|e| panic!("start {}: {e}", bin.display()))
 }
 
+/// Whether bearerbox's status page (on its admin port) lists the fake SMSC as online: what
+/// fakesmsc's connection looks like from the other end.
+async fn smsc_online(admin: u16) -> Result<(), String> {
+    let url = format!("http://127.0.0.1:{admin}/status.txt?password={ADMIN_PASSWORD}");
+    let page = reqwest::get(&url)
+        .await
+        .map_err(|e| e.to_string())?
+        .text()
+        .await
+        .map_err(|e| e.to_string())?;
+    let line = page
+        .lines()
+        .find(|l| l.trim_start().starts_with("fake"))
+        .unwrap_or("no fake SMSC on the status page");
+    done_if(line.contains("(online"), line.trim().to_string()).map(drop)
+}
+
 /// fakesmsc in interactive mode: lines written to its stdin are MO messages; every MT it gets
-/// is logged as `Got message N: <sender receiver type data>` on stderr.
-fn start_fakesmsc(port: u16) -> (Child, ChildStdin, mpsc::Receiver<String>) {
-    // The fake SMSC's listener opens a moment after bearerbox's admin port; retry until connected.
+/// is logged as `Got message N: <sender receiver type data>` on stderr. Started again while it
+/// exits at once (bearerbox's SMSC listener opens a moment after its admin port), and handed
+/// over once bearerbox reports the SMSC online.
+async fn start_fakesmsc(port: u16, admin: u16) -> (Child, ChildStdin, mpsc::Receiver<String>) {
     let until = Instant::now() + Duration::from_secs(10);
     loop {
         let mut child = Command::new(FAKESMSC)
@@ -92,8 +112,16 @@ fn start_fakesmsc(port: u16) -> (Child, ChildStdin, mpsc::Receiver<String>) {
             .stderr(Stdio::piped())
             .spawn()
             .expect("start fakesmsc");
-        std::thread::sleep(Duration::from_millis(400));
-        if child.try_wait().ok().flatten().is_none() {
+        let online = try_eventually(
+            Duration::from_secs(5),
+            "bearerbox to report fakesmsc online, or fakesmsc to give up",
+            async || match child.try_wait() {
+                Ok(Some(exit)) => Ok(Err(exit)),
+                _ => smsc_online(admin).await.map(Ok),
+            },
+        )
+        .await;
+        if let Ok(Ok(())) = online {
             let stdin = child.stdin.take().expect("stdin");
             let stderr = child.stderr.take().expect("stderr");
             let (tx, rx) = mpsc::channel();
@@ -106,11 +134,13 @@ fn start_fakesmsc(port: u16) -> (Child, ChildStdin, mpsc::Receiver<String>) {
             });
             return (child, stdin, rx);
         }
+        let _ = child.kill();
+        let _ = child.wait();
         assert!(
             Instant::now() < until,
-            "fakesmsc could not connect to bearerbox"
+            "fakesmsc could not connect to bearerbox: {online:?}"
         );
-        std::thread::sleep(Duration::from_millis(200));
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
 
@@ -223,7 +253,7 @@ allowed_ips = ["127.0.0.1"]
     );
     procs.0.push(("bearerbox".into(), bb));
     wait_for_port(admin, "bearerbox", Duration::from_secs(10)).await;
-    let (fakesmsc, mut phone, lines) = start_fakesmsc(fake);
+    let (fakesmsc, mut phone, lines) = start_fakesmsc(fake, admin).await;
     procs.0.push(("fakesmsc".into(), fakesmsc));
     let sb = spawn_logged(
         &smsbox,

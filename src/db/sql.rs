@@ -1,6 +1,6 @@
 //! Statements built at run time (an audience's filters, an import's multi-row writes): the text with its placeholders and its binds, kept in step.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::Backend;
 
@@ -18,6 +18,8 @@ pub enum Bind {
     OptText(Option<String>),
     /// A nullable integer column.
     OptInt(Option<i64>),
+    Bool(bool),
+    Date(NaiveDate),
 }
 
 /// A statement being built: its text and its binds, in order.
@@ -92,6 +94,11 @@ impl Sql {
         self.push_rows([values]);
     }
 }
+
+/// How many rows one `VALUES` or `IN` list of a bulk write (an import's) holds at most: large
+/// enough that a statement's round trip is a small part of its cost, small enough that its text
+/// and binds stay a few hundred KiB.
+pub const ROWS_PER_STATEMENT: usize = 2_000;
 
 /// How many rows of `per_row` values one statement may carry (see [`MAX_BINDS`]), at most `cap`.
 pub fn rows_per_statement(per_row: usize, cap: usize) -> usize {

@@ -47,6 +47,28 @@ macro_rules! on_tx {
 pub(crate) use on_tx;
 
 impl Tx<'_> {
+    /// Runs a built statement (see [`Sql`](super::sql::Sql)). Not kept prepared: most built
+    /// statements are one of a kind (their number of rows differs), and one of thousands of
+    /// values is a large thing to keep.
+    pub async fn run(&mut self, sql: &super::sql::Sql) -> Result<(), sqlx::Error> {
+        on_tx!(self, conn => crate::bind_all!(sqlx::query(&sql.text).persistent(false), sql)
+            .execute(conn)
+            .await
+            .map(drop))
+    }
+
+    /// Runs a built statement and reads every row it answers as a `T` (a tuple of columns).
+    pub async fn fetch_all<T>(&mut self, sql: &super::sql::Sql) -> Result<Vec<T>, sqlx::Error>
+    where
+        T: Send + Unpin,
+        T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>,
+        T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
+    {
+        on_tx!(self, conn => crate::bind_all!(sqlx::query_as(&sql.text).persistent(false), sql)
+            .fetch_all(conn)
+            .await)
+    }
+
     pub fn backend(&self) -> super::Backend {
         match self {
             Tx::Sqlite(_) => super::Backend::Sqlite,

@@ -2,8 +2,9 @@
 
 use serde::Serialize;
 
-use crate::db::Db;
-use crate::with_db;
+pub mod store;
+
+pub use store::{all, count};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -41,40 +42,4 @@ pub struct Area {
     pub parent_code: Option<String>,
     pub especially_difficult: bool,
     pub region: Option<String>,
-}
-
-pub async fn count(db: &Db) -> Result<i64, sqlx::Error> {
-    with_db!(db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM areas")
-        .fetch_one(pool)
-        .await)
-}
-
-type AreaRow = (String, String, String, Option<String>, bool, Option<String>);
-
-/// Every area, by code.
-pub async fn all(db: &Db) -> Result<Vec<Area>, sqlx::Error> {
-    let rows: Vec<AreaRow> = with_db!(db, pool => {
-        sqlx::query_as(
-        "SELECT code, name, level, parent_code, especially_difficult, region FROM areas ORDER BY code"
-    )
-    .fetch_all(pool)
-    .await
-    })?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(code, name, level, parent_code, especially_difficult, region)| Area {
-                code,
-                name,
-                level: match level.as_str() {
-                    "province" => Level::Province,
-                    "commune" => Level::Commune,
-                    _ => Level::Village,
-                },
-                parent_code,
-                especially_difficult,
-                region,
-            },
-        )
-        .collect())
 }

@@ -8,6 +8,8 @@ use crate::i18n::{Locales, Msg};
 use crate::phone::Msisdn;
 use crate::{execute, with_db};
 
+pub mod store;
+
 /// How a contact wants Vietnamese written: with diacritics (UCS-2, about three times the parts)
 /// or unaccented ("không dấu", GSM-7).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]

@@ -2,9 +2,13 @@
 
 use serde::Serialize;
 
+use crate::db::tx::Tx;
 use crate::db::Db;
+use crate::features::contacts;
 use crate::phone::Msisdn;
 use crate::with_db;
+
+pub mod store;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -193,30 +197,12 @@ pub async fn of_contacts(
 /// Links `phone` to the household; false when it already was.
 pub async fn link_phone(db: &Db, household_id: i64, phone: &Msisdn) -> Result<bool, sqlx::Error> {
     let now = crate::db::time::now();
-    let added = crate::with_tx!(db, tx => {
-        sqlx::query(
-            "INSERT INTO contacts (msisdn, created_at, updated_at) VALUES ($1, $2, $2)
-             ON CONFLICT (msisdn) DO NOTHING",
-        )
-        .bind(phone.as_str())
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        let contact: i64 = sqlx::query_scalar("SELECT id FROM contacts WHERE msisdn = $1")
-            .bind(phone.as_str())
-            .fetch_one(&mut *tx)
-            .await?;
-        sqlx::query(
-            "INSERT INTO household_contacts (household_id, contact_id) VALUES ($1, $2)
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(household_id)
-        .bind(contact)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-    });
-    Ok(added > 0)
+    Ok(crate::with_tx!(db, tx => {
+        let mut tx = Tx::from(tx);
+        contacts::store::ensure_contact(&mut tx, phone.as_str(), now).await?;
+        let contact = contacts::store::id_of(&mut tx, phone.as_str()).await?;
+        store::link(&mut tx, household_id, contact).await?
+    }))
 }
 
 /// Unlinks `phone` from the household (the contact itself stays: it may be linked elsewhere and

@@ -6,6 +6,8 @@ use crate::db::Db;
 use crate::phone::Msisdn;
 use crate::with_db;
 
+pub mod store;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {

@@ -125,7 +125,7 @@ struct Envelope {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Received {
+struct SmsReceived {
     message: String,
     phone_number: String,
 }
@@ -200,7 +200,7 @@ impl Gateway for Android {
         let env: Envelope = serde_json::from_slice(req.body).map_err(bad)?;
         let status = match env.event.as_str() {
             "sms:received" => {
-                let r: Received = serde_json::from_value(env.payload).map_err(bad)?;
+                let r: SmsReceived = serde_json::from_value(env.payload).map_err(bad)?;
                 let sender = Sender::classify(&r.phone_number)
                     .map_err(|e| WebhookError::BadRequest(format!("phoneNumber: {e}")))?;
                 return Ok(vec![WebhookEvent::Inbound(Inbound {

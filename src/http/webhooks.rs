@@ -215,7 +215,7 @@ impl Report<'_> {
                 error: self.error.map(str::to_string),
             })
             .await?;
-        if received == outbox::Received::Kept {
+        if received == outbox::Outcome::Kept {
             tracing::info!(gateway = %self.gateway_id, status = ?self.status, "delivery report before its send was recorded: kept");
         }
         Ok(())

@@ -28,7 +28,7 @@ pub use claim::Claimed;
 use replies::ReplyWrite;
 pub use replies::{Choose, ReplyDone};
 pub use report::{
-    apply_early, apply_report, forget_early_before, is_known, receive_report, Received, ReportIn,
+    apply_early, apply_report, forget_early_before, is_known, receive_report, Outcome, ReportIn,
     ReportKey,
 };
 
@@ -150,7 +150,7 @@ pub struct Outbox {
     /// Replies from concurrent handlers, counted and queued with group commits.
     replies: Group<ReplyWrite, ReplyDone>,
     /// Reports from concurrent webhooks, applied with group commits.
-    reports: Group<ReportIn, Option<Received>>,
+    reports: Group<ReportIn, Option<Outcome>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -183,7 +183,7 @@ impl Outbox {
 
     /// A gateway's report on a sent message (see [`receive_report`]): applied together with the
     /// reports of other webhooks waiting at the same moment, or kept when it overtook its send.
-    pub async fn report(&self, r: ReportIn) -> Result<Received, OutboxError> {
+    pub async fn report(&self, r: ReportIn) -> Result<Outcome, OutboxError> {
         if let Some(received) = self.reports.write(r.clone()).await? {
             return Ok(received);
         }

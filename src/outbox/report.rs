@@ -94,7 +94,7 @@ pub struct ReportIn {
 pub async fn apply_known_batch(
     db: &Db,
     reports: &[&ReportIn],
-) -> Result<Vec<Option<Received>>, sqlx::Error> {
+) -> Result<Vec<Option<Outcome>>, sqlx::Error> {
     let mut out = Vec::with_capacity(reports.len());
     with_tx!(db, tx => {
         let mut tx = Tx::from(tx);
@@ -109,8 +109,8 @@ pub async fn apply_known_batch(
             };
             out.push(Some(
                 match apply_report_tx(&mut tx, key, r.status, r.error.as_deref()).await? {
-                    true => Received::Applied,
-                    false => Received::Unchanged,
+                    true => Outcome::Applied,
+                    false => Outcome::Unchanged,
                 },
             ));
         }
@@ -120,7 +120,7 @@ pub async fn apply_known_batch(
 
 /// What became of a report handed to [`receive_report`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Received {
+pub enum Outcome {
     /// It changed the message's status.
     Applied,
     /// The message is known and the report changed nothing (a repeat, or late: never backwards).
@@ -141,15 +141,15 @@ pub async fn receive_report(
     provider_id: &str,
     status: DeliveryStatus,
     error: Option<&str>,
-) -> Result<Received, sqlx::Error> {
+) -> Result<Outcome, sqlx::Error> {
     let key = || ReportKey::Provider {
         gateway_id,
         provider_id,
     };
     if is_known(db, gateway_id, provider_id).await? {
         return Ok(match apply_report(db, key(), status, error).await? {
-            true => Received::Applied,
-            false => Received::Unchanged,
+            true => Outcome::Applied,
+            false => Outcome::Unchanged,
         });
     }
     let id: i64 = with_db!(db, pool => sqlx::query_scalar(
@@ -165,7 +165,7 @@ pub async fn receive_report(
     .await)?;
     if apply_report(db, key(), status, error).await? {
         forget_early(db, &[id]).await?;
-        return Ok(Received::Applied);
+        return Ok(Outcome::Applied);
     }
     if is_known(db, gateway_id, provider_id).await? {
         // The send was recorded between the apply and this look, and the dispatcher may have
@@ -174,11 +174,11 @@ pub async fn receive_report(
         let applied = apply_report(db, key(), status, error).await?;
         forget_early(db, &[id]).await?;
         return Ok(match applied {
-            true => Received::Applied,
-            false => Received::Unchanged,
+            true => Outcome::Applied,
+            false => Outcome::Unchanged,
         });
     }
-    Ok(Received::Kept)
+    Ok(Outcome::Kept)
 }
 
 fn status_text(status: DeliveryStatus) -> &'static str {
@@ -311,7 +311,7 @@ impl ReportSink for Outbox {
         Box::pin(async move {
             receive_report(self.db(), gateway_id, provider_id, status, None)
                 .await
-                .map(|r| r != Received::Unchanged)
+                .map(|r| r != Outcome::Unchanged)
                 .map_err(|e| match e {
                     sqlx::Error::PoolClosed => ReportError::Closed,
                     other => ReportError::Failed(other.to_string()),

@@ -156,11 +156,11 @@ async fn concurrent_reports_share_commits_and_each_lands_as_alone() {
     for task in tasks {
         received.push(task.await.expect("task"));
     }
-    use loa::outbox::Received;
-    let applied = received.iter().filter(|r| **r == Received::Applied).count();
+    use loa::outbox::Outcome;
+    let applied = received.iter().filter(|r| **r == Outcome::Applied).count();
     assert_eq!(applied, 40, "{received:?}");
-    assert!(received.contains(&Received::Unchanged), "the repeat");
-    assert_eq!(received.last(), Some(&Received::Kept));
+    assert!(received.contains(&Outcome::Unchanged), "the repeat");
+    assert_eq!(received.last(), Some(&Outcome::Kept));
     for id in &ids {
         assert_eq!(common::outbox_status(&t.app, *id).await, "delivered");
     }

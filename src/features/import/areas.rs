@@ -3,9 +3,9 @@
 use std::collections::HashMap;
 
 use super::driver::{Cells, Checked, Importer, Row, Writing};
+use super::parse;
 use super::places::{Place, Places};
 use super::table::Field;
-use super::{parse, store};
 use crate::db::Db;
 use crate::features::areas::{self, Area, Level};
 use crate::i18n::Msg;
@@ -191,7 +191,12 @@ impl Importer for Areas {
         Ok(())
     }
 
-    async fn write(&mut self, area: &Area, w: &mut Writing<'_>) -> Result<(), sqlx::Error> {
-        store::upsert_area(&mut w.tx, area, w.now).await
+    /// In multi-row statements; the chunks keep `prepare`'s order, parents first.
+    async fn write_chunk(
+        &mut self,
+        items: &[Area],
+        w: &mut Writing<'_>,
+    ) -> Result<(), sqlx::Error> {
+        areas::store::save(&mut w.tx, items, w.now).await
     }
 }

@@ -64,11 +64,15 @@ pub(crate) trait Importer: Sized {
     }
 
     /// Writes one checked row inside the import's transaction (`w.tx`), through store functions.
-    async fn write(&mut self, item: &Self::Item, w: &mut Writing<'_>) -> Result<(), sqlx::Error>;
+    /// An importer implements this or [`write_chunk`](Importer::write_chunk) (each one's default
+    /// calls the other).
+    async fn write(&mut self, item: &Self::Item, w: &mut Writing<'_>) -> Result<(), sqlx::Error> {
+        self.write_chunk(std::slice::from_ref(item), w).await
+    }
 
     /// Writes a chunk of checked rows: row by row unless the importer writes a chunk in
     /// multi-row statements (a statement costs a round trip, and on SQLite a hop to its
-    /// connection's thread and back, whatever its size).
+    /// connection's thread and back, whatever its size), as every importer but pregnancies does.
     async fn write_chunk(
         &mut self,
         items: &[Self::Item],

@@ -6,10 +6,11 @@ use std::ops::RangeInclusive;
 use super::driver::{Cells, Checked, Importer, Row, Writing};
 use super::parse;
 use super::places::Places;
-use super::store::{self, Household, StoredHousehold};
 use super::table::Field;
 use crate::db::Db;
 use crate::features::areas::Level;
+use crate::features::contacts;
+use crate::features::households::store::{self, Fields as Household, StoredHousehold};
 use crate::features::households::{code_key, Poverty};
 use crate::i18n::Msg;
 
@@ -200,7 +201,7 @@ impl Importer for Households {
         let keys: Vec<String> = keys.into_iter().collect();
         let mut key_owner = HashMap::new();
         let mut stored = HashMap::new();
-        for h in store::households_by_key(db, &keys).await? {
+        for h in store::by_keys(db, &keys).await? {
             key_owner.insert(code_key(&h.code), h.code.clone());
             stored.insert(h.code.clone(), h);
         }
@@ -243,10 +244,6 @@ impl Importer for Households {
         })
     }
 
-    async fn write(&mut self, it: &Item, w: &mut Writing<'_>) -> Result<(), sqlx::Error> {
-        self.write_chunk(std::slice::from_ref(it), w).await
-    }
-
     /// A chunk in a few multi-row statements: the households, the links to replace, the
     /// contacts of new phones, the new links.
     async fn write_chunk(
@@ -259,19 +256,19 @@ impl Importer for Households {
             .filter(|it| it.write_row)
             .map(|it| (it.code.as_str(), &it.fields))
             .collect();
-        store::save_households(&mut w.tx, &rows, w.now).await?;
+        store::save(&mut w.tx, &rows, w.now).await?;
         let relinked = || items.iter().filter(|it| it.write_links);
         let stale: Vec<i64> = relinked().filter_map(|it| it.id).collect();
-        store::unlink_households(&mut w.tx, &stale).await?;
+        store::unlink_all(&mut w.tx, &stale).await?;
         let mut phones: Vec<&str> = relinked()
             .flat_map(|it| it.phones.iter().map(String::as_str))
             .collect();
         phones.sort_unstable();
         phones.dedup();
-        store::ensure_contacts(&mut w.tx, &phones, w.now).await?;
+        contacts::store::ensure_contacts(&mut w.tx, &phones, w.now).await?;
         let links: Vec<(&str, &str)> = relinked()
             .flat_map(|it| it.phones.iter().map(|p| (it.code.as_str(), p.as_str())))
             .collect();
-        store::link_phones(&mut w.tx, &links).await
+        store::link_many(&mut w.tx, &links).await
     }
 }

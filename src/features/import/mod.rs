@@ -1,8 +1,9 @@
 //! Importing the spreadsheets commune offices keep (areas, households, support records, staff): validate every row, then all or nothing.
 //!
 //! `driver` runs every import the same way; each kind of file (`areas`, `households`,
-//! `support`, `staff`) is a `driver::Importer`: its field table and its rules. Their SQL is
-//! in `store` (support records in `features::support::store`); `table` and `parse` read files
+//! `support`, `staff`) is a `driver::Importer`: its field table and its rules. Their SQL is in
+//! the stores of the features that own the tables (`areas::store`, `households::store`,
+//! `staff::store`, `contacts::store`, `support::store`), in multi-row statements; `table` and `parse` read files
 //! and cells, `scope` keeps an upload within its uploader's areas, `report` says what happened.
 
 mod areas;

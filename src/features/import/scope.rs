@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use super::places::{Found, Places};
 use super::staff::listed_areas;
 use super::table::{self, Columns, Field, Table};
-use super::{store, ImportError, Kind, Options, Problem};
+use super::{ImportError, Kind, Options, Problem};
 use crate::db::Db;
 use crate::features::areas::{self, Area, Level};
 use crate::features::households::code_key;
@@ -49,7 +49,9 @@ pub async fn outside_areas(
         return Ok(Vec::new());
     };
     let village_of = match kind {
-        Kind::Households | Kind::Support => store::household_villages(db).await?,
+        Kind::Households | Kind::Support => {
+            crate::features::households::store::villages_by_key(db).await?
+        }
         Kind::Areas | Kind::Staff | Kind::Pregnancies => HashMap::new(),
     };
     let stored_areas = match kind {

@@ -5,9 +5,10 @@ use std::collections::{BTreeSet, HashMap};
 use super::driver::{Cells, Checked, Importer, Row, Writing};
 use super::parse;
 use super::places::Places;
-use super::store::{self, StoredStaff};
 use super::table::Field;
 use crate::db::Db;
+use crate::features::contacts;
+use crate::features::staff::store::{self, NewStaff, StoredStaff};
 use crate::features::staff::Role;
 use crate::i18n::Msg;
 
@@ -98,7 +99,7 @@ impl Importer for Staff {
     async fn load(db: &Db, _cells: &Cells<'_>) -> Result<Self, sqlx::Error> {
         Ok(Staff {
             places: Places::load(db).await?,
-            stored: store::staff(db).await?,
+            stored: store::all_by_phone(db).await?,
         })
     }
 
@@ -127,10 +128,24 @@ impl Importer for Staff {
         }
     }
 
-    async fn write(&mut self, it: &Item, w: &mut Writing<'_>) -> Result<(), sqlx::Error> {
-        let id = store::upsert_staff(&mut w.tx, &it.phone, &it.name, it.role, w.now).await?;
-        store::set_staff_areas(&mut w.tx, id, &it.areas).await?;
-        // A worker's phone is a contact too, so replies know its language.
-        store::ensure_contact(&mut w.tx, &it.phone, w.now).await
+    /// The staff rows and their areas in multi-row statements; a worker's phone is a contact
+    /// too, so that replies know its language.
+    async fn write_chunk(
+        &mut self,
+        items: &[Item],
+        w: &mut Writing<'_>,
+    ) -> Result<(), sqlx::Error> {
+        let staff: Vec<NewStaff> = items
+            .iter()
+            .map(|it| NewStaff {
+                phone: &it.phone,
+                name: &it.name,
+                role: it.role,
+                areas: &it.areas,
+            })
+            .collect();
+        store::save(&mut w.tx, &staff, w.now).await?;
+        let phones: Vec<&str> = items.iter().map(|it| it.phone.as_str()).collect();
+        contacts::store::ensure_contacts(&mut w.tx, &phones, w.now).await
     }
 }

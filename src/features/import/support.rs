@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 
 use super::driver::{Cells, Checked, Importer, Row, Writing};
 use super::table::Field;
-use super::{households, parse, store};
+use super::{households, parse};
 use crate::db::Db;
 use crate::features::catalogue::{self, Entry, Expects};
 use crate::features::households::code_key;
@@ -217,7 +217,7 @@ impl Importer for Support {
 
     async fn load(db: &Db, _cells: &Cells<'_>) -> Result<Self, sqlx::Error> {
         Ok(Support {
-            households: store::household_ids(db).await?,
+            households: crate::features::households::store::ids_by_key(db).await?,
             stored: records::records_by_key(db).await?,
         })
     }
@@ -246,37 +246,56 @@ impl Importer for Support {
         }
     }
 
-    async fn write(&mut self, it: &Item, w: &mut Writing<'_>) -> Result<(), sqlx::Error> {
-        let r = &it.record;
-        let record_id = records::save_record(&mut w.tx, &it.key, r, w.now).await?;
-        let from = it.from;
-        if from == Some(r.status) {
-            return Ok(());
-        }
-        // A record's first appearance tells no one: the first import of an office's back
-        // catalogue would otherwise send years of old decisions as new.
-        let announce = from.is_some() && r.status.notifies();
-        let history = History {
-            record_id,
-            from,
-            to: r.status,
-            reason: r.reason.as_deref(),
-            changed_by: w.actor,
-            changed_at: w.now,
-            announce,
-        };
-        let history_id = records::append_history(&mut w.tx, &history).await?;
-        if announce {
+    /// The records in multi-row statements, then a history line for each whose status changed.
+    async fn write_chunk(
+        &mut self,
+        items: &[Item],
+        w: &mut Writing<'_>,
+    ) -> Result<(), sqlx::Error> {
+        let rows: Vec<(&str, &Record)> = items
+            .iter()
+            .map(|it| (it.key.as_str(), &it.record))
+            .collect();
+        let ids = records::save_records(&mut w.tx, &rows, w.now).await?;
+        let moved: Vec<(&Item, i64)> = items
+            .iter()
+            .filter(|it| it.from != Some(it.record.status))
+            .map(|it| Ok((it, *ids.get(&it.key).ok_or(sqlx::Error::RowNotFound)?)))
+            .collect::<Result<_, sqlx::Error>>()?;
+        let lines: Vec<History> = moved
+            .iter()
+            .map(|(it, record_id)| History {
+                record_id: *record_id,
+                from: it.from,
+                to: it.record.status,
+                reason: it.record.reason.as_deref(),
+                changed_by: w.actor,
+                changed_at: w.now,
+                announce: announces(it),
+            })
+            .collect();
+        let history_ids = records::append_histories(&mut w.tx, &lines).await?;
+        for (it, record_id) in moved.into_iter().filter(|(it, _)| announces(it)) {
+            let r = &it.record;
             w.changes.push(StatusChange {
-                history_id,
+                history_id: *history_ids
+                    .get(&record_id)
+                    .ok_or(sqlx::Error::RowNotFound)?,
                 record_id,
                 household_id: r.household_id,
                 content_code: r.content.to_string(),
-                from,
+                from: it.from,
                 to: r.status,
                 reason: r.reason.clone(),
             });
         }
         Ok(())
     }
+}
+
+/// Whether the household hears of a row's status change. A record's first appearance tells no
+/// one: the first import of an office's back catalogue would otherwise send years of old
+/// decisions as new.
+fn announces(it: &Item) -> bool {
+    it.from.is_some() && it.record.status.notifies()
 }

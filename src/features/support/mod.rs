@@ -311,7 +311,7 @@ async fn officer_covers(db: &Db, areas: &[String], h: &Household) -> Result<bool
     if areas.contains(&h.village_code) {
         return Ok(true);
     }
-    let parent = store::area_parent(db, &h.village_code).await?;
+    let parent = crate::features::areas::store::parent(db, &h.village_code).await?;
     Ok(parent.is_some_and(|c| areas.contains(&c)))
 }
 

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{parse_unit, HistoryRow, RecordView, Status, StatusChange};
+use crate::db::sql::{rows_per_statement, Bind, Sql, ROWS_PER_STATEMENT};
 use crate::db::tx::{on_tx, Tx};
 use crate::db::Db;
 use crate::features::catalogue;
@@ -37,22 +38,43 @@ pub struct History<'a> {
 }
 
 /// Appends to a record's history and returns the line's id: every status change, from the
-/// staff API and from an import alike, goes through here.
+/// staff API and from an import alike, goes through [`append_histories`].
 pub async fn append_history(tx: &mut Tx<'_>, h: &History<'_>) -> Result<i64, sqlx::Error> {
-    on_tx!(tx, conn => sqlx::query_scalar(
-        "INSERT INTO support_history
-                (record_id, from_status, to_status, reason, changed_by, changed_at, announce_pending)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-    )
-    .bind(h.record_id)
-    .bind(h.from.map(Status::as_str))
-    .bind(h.to.as_str())
-    .bind(h.reason)
-    .bind(h.changed_by)
-    .bind(h.changed_at)
-    .bind(h.announce)
-    .fetch_one(conn)
-    .await)
+    let ids = append_histories(tx, std::slice::from_ref(h)).await?;
+    ids.get(&h.record_id)
+        .copied()
+        .ok_or(sqlx::Error::RowNotFound)
+}
+
+/// Appends the lines `lines` (at most one per record) in multi-row statements; the new lines'
+/// ids by record id (`RETURNING` promises no order).
+pub async fn append_histories(
+    tx: &mut Tx<'_>,
+    lines: &[History<'_>],
+) -> Result<HashMap<i64, i64>, sqlx::Error> {
+    let mut ids = HashMap::new();
+    for chunk in lines.chunks(rows_per_statement(7, ROWS_PER_STATEMENT)) {
+        let mut sql = Sql::ordered(
+            tx.backend(),
+            "INSERT INTO support_history (record_id, from_status, to_status, reason, changed_by,
+                 changed_at, announce_pending) VALUES ",
+        );
+        sql.push_rows(chunk.iter().map(|h| {
+            [
+                Bind::Int(h.record_id),
+                Bind::OptText(h.from.map(|s| s.as_str().to_string())),
+                Bind::Text(h.to.as_str().to_string()),
+                Bind::OptText(h.reason.map(str::to_string)),
+                Bind::Text(h.changed_by.to_string()),
+                Bind::Time(h.changed_at),
+                Bind::Bool(h.announce),
+            ]
+        }));
+        sql.push(" RETURNING record_id, id");
+        let rows: Vec<(i64, i64)> = tx.fetch_all(&sql).await?;
+        ids.extend(rows);
+    }
+    Ok(ids)
 }
 
 /// The status, household and content of record `id`, read inside the transaction that will change it.
@@ -91,37 +113,47 @@ pub async fn set_record_status(
     .map(drop))
 }
 
-/// Inserts the record under `key` (the file's record number, or household|content|date), or
-/// updates the one stored under it; returns its id.
-pub async fn save_record(
+/// Inserts the records `records` (each under its key: the file's record number, or
+/// household|content|date), or updates those stored under their keys, in multi-row statements;
+/// their ids by key (`RETURNING` promises no order). Each key once.
+pub async fn save_records(
     tx: &mut Tx<'_>,
-    key: &str,
-    r: &Record,
+    records: &[(&str, &Record)],
     now: DateTime<Utc>,
-) -> Result<i64, sqlx::Error> {
-    on_tx!(tx, conn => sqlx::query_scalar(
-        "INSERT INTO support_records (record_key, household_id, content_code, status, reason,
-             quantity_milli, unit, record_date, note, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-         ON CONFLICT (record_key) DO UPDATE SET household_id = excluded.household_id,
-             content_code = excluded.content_code, status = excluded.status,
-             reason = excluded.reason, quantity_milli = excluded.quantity_milli,
-             unit = excluded.unit, record_date = excluded.record_date, note = excluded.note,
-             updated_at = excluded.updated_at
-         RETURNING id",
-    )
-    .bind(key)
-    .bind(r.household_id)
-    .bind(r.content)
-    .bind(r.status.as_str())
-    .bind(&r.reason)
-    .bind(r.quantity_milli)
-    .bind(r.unit)
-    .bind(r.date)
-    .bind(&r.note)
-    .bind(now)
-    .fetch_one(conn)
-    .await)
+) -> Result<HashMap<String, i64>, sqlx::Error> {
+    let mut ids = HashMap::new();
+    for chunk in records.chunks(rows_per_statement(10, ROWS_PER_STATEMENT)) {
+        let mut sql = Sql::ordered(
+            tx.backend(),
+            "INSERT INTO support_records (record_key, household_id, content_code, status, reason,
+                 quantity_milli, unit, record_date, note, updated_at) VALUES ",
+        );
+        sql.push_rows(chunk.iter().map(|(key, r)| {
+            [
+                Bind::Text(key.to_string()),
+                Bind::Int(r.household_id),
+                Bind::Text(r.content.to_string()),
+                Bind::Text(r.status.as_str().to_string()),
+                Bind::OptText(r.reason.clone()),
+                Bind::OptInt(r.quantity_milli),
+                Bind::OptText(r.unit.map(str::to_string)),
+                Bind::Date(r.date),
+                Bind::OptText(r.note.clone()),
+                Bind::Time(now),
+            ]
+        }));
+        sql.push(
+            " ON CONFLICT (record_key) DO UPDATE SET household_id = excluded.household_id,
+                 content_code = excluded.content_code, status = excluded.status,
+                 reason = excluded.reason, quantity_milli = excluded.quantity_milli,
+                 unit = excluded.unit, record_date = excluded.record_date, note = excluded.note,
+                 updated_at = excluded.updated_at
+             RETURNING record_key, id",
+        );
+        let rows: Vec<(String, i64)> = tx.fetch_all(&sql).await?;
+        ids.extend(rows);
+    }
+    Ok(ids)
 }
 
 /// A `support_records` row as stored.
@@ -258,18 +290,6 @@ pub async fn mark_announced(db: &Db, history_id: i64) -> Result<(), sqlx::Error>
     .execute(pool)
     .await)?;
     Ok(())
-}
-
-/// The parent of area `code` (None for a province or an unknown code). It reads `areas`, which
-/// the areas feature owns: it moves to that feature's store once there is one.
-pub async fn area_parent(db: &Db, code: &str) -> Result<Option<String>, sqlx::Error> {
-    let parent: Option<Option<String>> = with_db!(db, pool => sqlx::query_scalar(
-        "SELECT parent_code FROM areas WHERE code = $1"
-    )
-    .bind(code)
-    .fetch_optional(pool)
-    .await)?;
-    Ok(parent.flatten())
 }
 
 /// The village of the household record `id` belongs to.
