@@ -71,7 +71,7 @@ console-status-changed = { $content } is now { $status }. { $messages ->
 }
 console-nav-imports = Upload a spreadsheet
 console-import-upload = Upload a spreadsheet
-console-import-help = A .csv, .xlsx or .ods file, at most 20 MiB, with its headers in the first row. It is checked first: nothing is imported until you confirm.
+console-import-help = A .csv, .txt (Unicode text from Excel), .xlsx or .ods file, at most 20 MiB, with its headers in the first row. It is checked first: nothing is imported until you confirm.
 console-import-kind = The file holds
 console-import-kind-households = households
 console-import-kind-support = support records
@@ -81,7 +81,7 @@ console-import-file = File
 console-import-check = Check the file
 console-import-choose-kind = Choose what the file holds.
 console-import-choose-file = Choose a file.
-console-import-file-type = Give a .csv, .xlsx or .ods file.
+console-import-file-type = Give a .csv, .txt (Unicode text from Excel), .xlsx or .ods file.
 console-import-gone = This check expired (after an hour) or was already imported. Upload the file again.
 console-import-report = Check report
 console-import-rows = rows

@@ -70,7 +70,7 @@ console-status-changed = { $content } nay ở trạng thái { $status }. { $mess
 }
 console-nav-imports = Tải bảng tính lên
 console-import-upload = Tải bảng tính lên
-console-import-help = Tệp .csv, .xlsx hoặc .ods, tối đa 20 MiB, dòng đầu là tiêu đề cột. Tệp được kiểm tra trước: chưa có gì được nhập cho đến khi bạn xác nhận.
+console-import-help = Tệp .csv, .txt (Unicode text của Excel), .xlsx hoặc .ods, tối đa 20 MiB, dòng đầu là tiêu đề cột. Tệp được kiểm tra trước: chưa có gì được nhập cho đến khi bạn xác nhận.
 console-import-kind = Nội dung tệp
 console-import-kind-households = hộ gia đình
 console-import-kind-support = hồ sơ hỗ trợ
@@ -80,7 +80,7 @@ console-import-file = Tệp
 console-import-check = Kiểm tra tệp
 console-import-choose-kind = Hãy chọn nội dung của tệp.
 console-import-choose-file = Hãy chọn một tệp.
-console-import-file-type = Hãy chọn tệp .csv, .xlsx hoặc .ods.
+console-import-file-type = Hãy chọn tệp .csv, .txt (Unicode text của Excel), .xlsx hoặc .ods.
 console-import-gone = Lần kiểm tra này đã hết hạn (sau một giờ) hoặc tệp đã được nhập. Hãy tải tệp lên lại.
 console-import-report = Kết quả kiểm tra
 console-import-rows = dòng

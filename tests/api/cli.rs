@@ -215,6 +215,109 @@ fn the_small_tools_speak_vietnamese_unless_asked_for_english() {
 }
 
 #[test]
+fn sms_info_json_has_the_field_names_the_readme_gives() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("README");
+    let row = readme
+        .lines()
+        .find(|l| l.starts_with("| `loa sms-info"))
+        .expect("the Commands table's sms-info row");
+    // The names the row gives: its backticked words that are plain identifiers.
+    let named: std::collections::BTreeSet<&str> = row
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+        .collect();
+    let dir = tempfile::tempdir().expect("dir");
+    let (code, out, err) = run(dir.path(), &["sms-info", "--json", "Hỗ trợ"]);
+    assert_eq!(code, Some(0), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let keys = |v: &serde_json::Value| -> std::collections::BTreeSet<String> {
+        v.as_object()
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default()
+    };
+    let top = keys(&v);
+    let plain = keys(&v["unaccented"]);
+    let mut all: std::collections::BTreeSet<&str> = top.iter().map(String::as_str).collect();
+    all.extend(plain.iter().map(String::as_str));
+    assert_eq!(all, named, "sms-info --json: {out}\nREADME: {row}");
+    // "`unaccented` with `text` and the same three".
+    let mut same: Vec<&str> = top.iter().map(String::as_str).collect();
+    same.retain(|k| *k != "unaccented");
+    same.push("text");
+    same.sort_unstable();
+    assert_eq!(plain.iter().map(String::as_str).collect::<Vec<_>>(), same);
+}
+
+/// A workbook typed with Unikey's "Unicode tổ hợp" (or on a Mac) holds decomposed letters; what
+/// `loa import` stores is composed (NFC), so the same name typed either way is one name.
+#[tokio::test]
+async fn decomposed_text_in_an_xlsx_is_stored_composed() {
+    use unicode_normalization::UnicodeNormalization;
+    let t = common::spawn().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let nfd = |s: &str| s.nfd().collect::<String>();
+    let name = "Hoàng Thị Ngọc Ánh";
+    assert_ne!(nfd(name), name);
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    let rows = [
+        [
+            "Mã hộ",
+            "Họ tên chủ hộ",
+            "Thôn/bản",
+            "Dân tộc",
+            "Phân loại hộ",
+            "Năm phân loại",
+            "Số nhân khẩu",
+            "Số điện thoại",
+        ],
+        [
+            "CG-0321", name, "B010201", "Tày", "cận nghèo", "2025", "3", "0912301321",
+        ],
+    ];
+    for (r, row) in rows.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            sheet
+                .write_string(r as u32, c as u16, nfd(cell))
+                .expect("cell");
+        }
+    }
+    let file = dir.path().join("ho.xlsx");
+    book.save(&file).expect("xlsx");
+    let path = file.display().to_string();
+    let url = t.db.url.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        loa(std::path::Path::new("."))
+            .env("LOA_DATABASE_URL", url)
+            .args(["import", "households", &path, "--lang", "en"])
+            .output()
+            .expect("run loa")
+    })
+    .await
+    .expect("join");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stored: (String, Option<String>, String) = loa::with_db!(&t.app.services.db, pool => sqlx::query_as(
+        "SELECT head_name, ethnic_group, poverty_class FROM households WHERE code = 'CG-0321'"
+    )
+    .fetch_one(pool)
+    .await)
+    .expect("the household");
+    assert_eq!(
+        stored,
+        (name.to_string(), Some("Tày".to_string()), "near_poor".to_string())
+    );
+    t.stop().await;
+}
+
+#[test]
 fn import_refuses_a_tcvn3_file_with_advice_in_vietnamese() {
     let dir = tempfile::tempdir().expect("dir");
     let file = dir.path().join("ho.csv");
