@@ -186,7 +186,10 @@ async fn json_errors(res: axum::response::Response) -> axum::response::Response 
 /// `GET /`: somewhere useful. The phone simulator when it is on (the demo); otherwise a browser
 /// (it asks for HTML) goes to the staff console, and a script gets what this is and where its
 /// parts are, the console among them.
-async fn root(State(app): State<AppState>, headers: axum::http::HeaderMap) -> axum::response::Response {
+async fn root(
+    State(app): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
     use axum::response::Redirect;
     if app.config.simulator.enabled {
         return Redirect::temporary("/simulator").into_response();

@@ -146,7 +146,9 @@ async fn the_demo_makes_an_admin_and_one_account_per_staff_row_and_never_resets_
         staff_id: None,
         role: Some(loa::features::staff::Role::Admin),
     };
-    accounts::add(db, &new).await.expect("an admin made by hand");
+    accounts::add(db, &new)
+        .await
+        .expect("an admin made by hand");
     let first = loa::demo::accounts(db).await.expect("demo accounts");
     let names: Vec<&str> = first.iter().map(|a| a.username.as_str()).collect();
     assert_eq!(

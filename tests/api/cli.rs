@@ -85,7 +85,10 @@ fn serve_demo_says_where_to_go_who_the_demo_phones_are_and_the_accounts() {
     );
     // The banner is all stdout says, from its first line: no block in English before it.
     let first = banner.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-    assert!(first.starts_with("loa đang chạy với dữ liệu demo: http://127.0.0.1:"), "{banner}");
+    assert!(
+        first.starts_with("loa đang chạy với dữ liệu demo: http://127.0.0.1:"),
+        "{banner}"
+    );
     for want in [
         "Mở điện thoại mô phỏng: http://127.0.0.1:",
         "/simulator",
@@ -113,7 +116,12 @@ fn serve_demo_says_where_to_go_who_the_demo_phones_are_and_the_accounts() {
         assert!(line.contains(who) && line.contains("mật khẩu: "), "{line}");
     }
     // Not the deprecated shared token, no raw role codes.
-    for gone in ["x-loa-staff", "LOA_API_TOKEN", "commune_officer", "Demo accounts"] {
+    for gone in [
+        "x-loa-staff",
+        "LOA_API_TOKEN",
+        "commune_officer",
+        "Demo accounts",
+    ] {
         assert!(!banner.contains(gone), "{gone:?} in:\n{banner}");
     }
     // Start-up says it is a demo, and that nothing reaches a real phone.
@@ -275,7 +283,14 @@ async fn decomposed_text_in_an_xlsx_is_stored_composed() {
             "Số điện thoại",
         ],
         [
-            "CG-0321", name, "B010201", "Tày", "cận nghèo", "2025", "3", "0912301321",
+            "CG-0321",
+            name,
+            "B010201",
+            "Tày",
+            "cận nghèo",
+            "2025",
+            "3",
+            "0912301321",
         ],
     ];
     for (r, row) in rows.iter().enumerate() {
@@ -304,15 +319,20 @@ async fn decomposed_text_in_an_xlsx_is_stored_composed() {
         "{text}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let stored: (String, Option<String>, String) = loa::with_db!(&t.app.services.db, pool => sqlx::query_as(
+    let stored: (String, Option<String>, String) =
+        loa::with_db!(&t.app.services.db, pool => sqlx::query_as(
         "SELECT head_name, ethnic_group, poverty_class FROM households WHERE code = 'CG-0321'"
     )
     .fetch_one(pool)
     .await)
-    .expect("the household");
+        .expect("the household");
     assert_eq!(
         stored,
-        (name.to_string(), Some("Tày".to_string()), "near_poor".to_string())
+        (
+            name.to_string(),
+            Some("Tày".to_string()),
+            "near_poor".to_string()
+        )
     );
     t.stop().await;
 }
@@ -373,7 +393,13 @@ fn github_anchors_follow_its_rules() {
     got.sort_unstable();
     assert_eq!(
         got,
-        ["loa", "loa--the-cli", "prenatal-checkups-project-73", "tests", "tests-1"]
+        [
+            "loa",
+            "loa--the-cli",
+            "prenatal-checkups-project-73",
+            "tests",
+            "tests-1"
+        ]
     );
 }
 

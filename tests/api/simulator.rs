@@ -71,7 +71,11 @@ async fn the_page_offers_the_demo_phones_and_who_they_are() {
     };
     let vi = get("vi").await;
     let numbers: Vec<&str> = vi.iter().filter_map(|p| p["number"].as_str()).collect();
-    assert_eq!(numbers, loa::demo::banner::PHONES, "the banner's phones, in its order");
+    assert_eq!(
+        numbers,
+        loa::demo::banner::PHONES,
+        "the banner's phones, in its order"
+    );
     let who = |list: &[serde_json::Value], number: &str| {
         list.iter()
             .find(|p| p["number"] == number)
@@ -79,17 +83,23 @@ async fn the_page_offers_the_demo_phones_and_who_they_are() {
             .unwrap_or("")
             .to_string()
     };
-    assert_eq!(who(&vi, DEMO_PHONE), "người dân, hộ CG-0001 (Hoàng Văn Thụ)");
-    assert_eq!(who(&vi, "0912001005"), "số dùng chung của các hộ CG-0004, CG-0005");
     assert_eq!(
-        who(&vi, "0912009003"),
-        "cán bộ xã Hoàng Văn Quyết (02008)"
+        who(&vi, DEMO_PHONE),
+        "người dân, hộ CG-0001 (Hoàng Văn Thụ)"
     );
+    assert_eq!(
+        who(&vi, "0912001005"),
+        "số dùng chung của các hộ CG-0004, CG-0005"
+    );
+    assert_eq!(who(&vi, "0912009003"), "cán bộ xã Hoàng Văn Quyết (02008)");
     assert!(who(&vi, "0912999999").starts_with("người lạ"));
     let officer = vi.iter().find(|p| p["number"] == "0912009003");
     assert!(officer.is_some_and(|p| p["staff_id"].is_i64()), "{vi:?}");
     let en = get("en").await;
-    assert_eq!(who(&en, DEMO_PHONE), "villager, household CG-0001 (Hoàng Văn Thụ)");
+    assert_eq!(
+        who(&en, DEMO_PHONE),
+        "villager, household CG-0001 (Hoàng Văn Thụ)"
+    );
     // The page has the list to pick from, filled from that call.
     let page = t.client.get(t.url("/simulator")).send().await.expect("get");
     let html = page.text().await.expect("page");
