@@ -115,8 +115,7 @@ pub struct DemoAccount {
 /// one staff set (`loa user passwd`) or a real account of the same name, and a demo must never
 /// take it over; its password is printed only the once it is made.
 pub async fn accounts(db: &Db) -> Result<Vec<DemoAccount>, AccountError> {
-    let mut wanted: Vec<(String, Option<(i64, String)>, Role)> =
-        vec![("admin".into(), None, Role::Admin)];
+    let mut wanted: Vec<(String, Option<Member>, Role)> = vec![("admin".into(), None, Role::Admin)];
     for id in staff::ids(db).await? {
         if let Some(s) = staff::by_id(db, id).await? {
             wanted.push((demo_username(&s.name), Some((id, s.name)), s.role));
@@ -137,6 +136,9 @@ pub async fn accounts(db: &Db) -> Result<Vec<DemoAccount>, AccountError> {
     }
     Ok(out)
 }
+
+/// A staff row's id and name.
+type Member = (i64, String);
 
 /// Makes a demo account with a fresh password; `None` when another process made it first.
 async fn make(
