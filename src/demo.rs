@@ -99,49 +99,66 @@ pub async fn load(db: &Db) -> Result<Loaded, DemoError> {
     Ok(loaded)
 }
 
-/// A demo account and its password, printed once by `loa serve --demo`.
+/// A demo account, printed by `loa serve --demo`: its password when this start made it.
 #[derive(Debug, Clone)]
 pub struct DemoAccount {
     pub username: String,
-    pub role: &'static str,
-    pub password: String,
+    pub role: Role,
+    /// The staff member it acts as (none for `admin`).
+    pub staff_name: Option<String>,
+    /// Made now, with this password; `None`: the account was there, its password is kept.
+    pub password: Option<String>,
 }
 
 /// One admin (`admin`) and one account per demo staff row (named after the person, e.g.
-/// `hoang.van.quyet`), each with a fresh password on every start: the demo is for training, and a
-/// password printed at start-up is the one that works.
+/// `hoang.van.quyet`), made when absent. An account that exists keeps its password: it may be
+/// one staff set (`loa user passwd`) or a real account of the same name, and a demo must never
+/// take it over; its password is printed only the once it is made.
 pub async fn accounts(db: &Db) -> Result<Vec<DemoAccount>, AccountError> {
-    let mut wanted: Vec<(String, Option<i64>, Role)> = vec![("admin".into(), None, Role::Admin)];
+    let mut wanted: Vec<(String, Option<Member>, Role)> = vec![("admin".into(), None, Role::Admin)];
     for id in staff::ids(db).await? {
         if let Some(s) = staff::by_id(db, id).await? {
-            wanted.push((demo_username(&s.name), Some(id), s.role));
+            wanted.push((demo_username(&s.name), Some((id, s.name)), s.role));
         }
     }
     let mut out = Vec::new();
-    for (username, staff_id, role) in wanted {
-        let password = accounts::generate_password();
-        match accounts::store::by_username(db, &username).await? {
-            Some((a, _)) => {
-                let hash = accounts::hash_password(&password).await?;
-                accounts::store::reset(db, a.id, &hash).await?;
-            }
-            None => {
-                let new = NewAccount {
-                    username: &username,
-                    password: &password,
-                    staff_id,
-                    role: staff_id.is_none().then_some(role),
-                };
-                accounts::add(db, &new).await?;
-            }
-        }
+    for (username, staff, role) in wanted {
+        let password = match accounts::store::by_username(db, &username).await? {
+            Some(_) => None,
+            None => make(db, &username, staff.as_ref().map(|s| s.0), role).await?,
+        };
         out.push(DemoAccount {
             username,
-            role: role.as_str(),
+            role,
+            staff_name: staff.map(|s| s.1),
             password,
         });
     }
     Ok(out)
+}
+
+/// A staff row's id and name.
+type Member = (i64, String);
+
+/// Makes a demo account with a fresh password; `None` when another process made it first.
+async fn make(
+    db: &Db,
+    username: &str,
+    staff_id: Option<i64>,
+    role: Role,
+) -> Result<Option<String>, AccountError> {
+    let password = accounts::generate_password();
+    let new = NewAccount {
+        username,
+        password: &password,
+        staff_id,
+        role: staff_id.is_none().then_some(role),
+    };
+    match accounts::add(db, &new).await {
+        Ok(_) => Ok(Some(password)),
+        Err(AccountError::Taken) => Ok(None),
+        Err(err) => Err(err),
+    }
 }
 
 /// `Hoàng Văn Quyết` → `hoang.van.quyet`.

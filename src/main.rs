@@ -56,11 +56,13 @@ enum Command {
         lang: String,
         number: String,
     },
-    /// Import a spreadsheet (.csv or .xlsx): areas, households, support records or staff.
+    /// Import a spreadsheet: areas, households, support records, staff or pregnancies.
     /// Every row is checked; a file with any problem imports nothing.
     Import {
         #[arg(value_enum)]
         kind: ImportKind,
+        /// The file: .csv (UTF-8, UTF-16 or Windows-1258), .txt (Excel's "Unicode text"), .xlsx,
+        /// .xlsm or .ods (first sheet).
         file: PathBuf,
         /// Check and report only; write nothing.
         #[arg(long)]

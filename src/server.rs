@@ -201,9 +201,12 @@ pub async fn serve(mut config: Config, demo: bool) -> Result<(), ServeError> {
                 "demo data loaded"
             );
         }
-        let accounts = crate::demo::accounts(&app.services.db).await?;
-        print_demo_accounts(&accounts);
     }
+    let accounts = if demo {
+        crate::demo::accounts(&app.services.db).await?
+    } else {
+        Vec::new()
+    };
     let listener = TcpListener::bind(&listen)
         .await
         .map_err(|source| ServeError::Listen {
@@ -218,11 +221,8 @@ pub async fn serve(mut config: Config, demo: bool) -> Result<(), ServeError> {
     let running = start(app, listener).await?;
     tracing::info!(addr = %running.addr, "loa is listening");
     if demo {
-        let (svc, api_on) = (
-            &running.app.services,
-            running.app.config.api_token.is_some(),
-        );
-        crate::demo::banner::print(&svc.db, &svc.locales, api_on, running.addr).await;
+        let svc = &running.app.services;
+        crate::demo::banner::print(&svc.db, &svc.locales, &accounts, running.addr).await;
     }
     shutdown_signal().await;
     tracing::info!("stopping");
@@ -254,13 +254,5 @@ async fn shutdown_signal() {
     tokio::select! {
         _ = ctrl_c => {}
         _ = term => {}
-    }
-}
-
-/// The demo accounts' passwords, on standard output (not the log): the one place they are shown.
-fn print_demo_accounts(accounts: &[crate::demo::DemoAccount]) {
-    println!("Demo accounts (new passwords on every start):");
-    for a in accounts {
-        println!("  {:<24} {:<22} {}", a.username, a.role, a.password);
     }
 }

@@ -11,7 +11,7 @@ legal-aid-category-land = Đất đai
 legal-aid-category-family = Hôn nhân, gia đình
 legal-aid-category-violence = Bạo lực gia đình
 legal-aid-category-labour = Lao động, việc làm
-legal-aid-category-social = BHXH, chính sách hỗ trợ
+legal-aid-category-social = Bảo hiểm xã hội, chính sách
 legal-aid-category-administrative = Thủ tục hành chính
 legal-aid-category-criminal = Hình sự
 legal-aid-category-other = Việc khác
@@ -23,10 +23,10 @@ legal-aid-status-contacted = cán bộ đã liên hệ với bạn
 legal-aid-status-in-progress = đang được giải quyết
 legal-aid-status-resolved = đã giải quyết xong
 legal-aid-status-referred = đã chuyển đến cơ quan có thẩm quyền
-legal-aid-status-withdrawn = đã rút
+legal-aid-status-withdrawn = đã rút yêu cầu
 
 ## Trao đổi qua SMS.
-legal-aid-ask-category = Trợ giúp pháp lý miễn phí. Nhắn số lĩnh vực: 1 Đất đai; 2 Hôn nhân, gia đình; 3 Bạo lực gia đình; 4 Lao động, việc làm; 5 BHXH, chính sách; 6 Thủ tục hành chính; 7 Hình sự; 8 Khác. Có thể nhắn thêm vài lời.
+legal-aid-ask-category = Trợ giúp pháp lý miễn phí. Nhắn số lĩnh vực: 1 Đất đai; 2 Hôn nhân, gia đình; 3 Bạo lực gia đình; 4 Lao động, việc làm; 5 Bảo hiểm xã hội, chính sách; 6 Thủ tục hành chính; 7 Hình sự; 8 Khác. Có thể nhắn thêm vài lời.
 legal-aid-no-category = Không có lĩnh vực số { $n }. Nhắn số từ 1 đến 8, hoặc TGPL để xem danh sách.
 legal-aid-ask-mode = Cán bộ liên hệ bạn thế nào? Nhắn 1: báo tình trạng qua tin nhắn; 2: chỉ gọi điện, tin nhắn không ghi nội dung; 3: không nhắn tin gì, cán bộ gọi điện.
 legal-aid-received = Đã nhận yêu cầu trợ giúp pháp lý { $ref } ({ $category }). Tin nhắn chỉ là bước tiếp nhận: trong { $days } ngày làm việc cán bộ sẽ gọi lại để cùng bạn làm đơn mẫu 02-TP-TGPL và giấy tờ chứng minh diện được trợ giúp. Xem tình trạng: TGPL { $ref }

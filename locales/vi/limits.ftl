@@ -4,4 +4,4 @@ reply-budget-try-later = Loa xã đã trả lời nhiều tin của bạn. Vui l
 
 # Scope of a commune officer's area import: where an area sits is decided above them.
 import-scope-level = không được đổi cấp của "{ $value }" (việc của cấp tỉnh)
-import-scope-own = "{ $value }" là địa bàn được giao cho bạn: cấp trên của nó do tỉnh quyết định
+import-scope-own = "{ $value }" là địa bàn được giao cho bạn: địa bàn cấp trên của địa bàn này do tỉnh quyết định

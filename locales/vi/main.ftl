@@ -37,13 +37,13 @@ help = Loa xã: TT tra cứu hỗ trợ, NN chọn ngôn ngữ, KD nhận tin kh
 unknown-command = Loa xã chưa hiểu tin nhắn. Nhắn HD để xem hướng dẫn.
 language-set = Đã chọn { $name }. Nhắn HD để xem hướng dẫn.
 # A language with no translated message yet: every reply comes in Vietnamese.
-language-set-fallback = Đã chọn { $name }. Chưa có bản dịch: tin nhắn gửi bằng tiếng Việt đến khi dịch xong.
+language-set-fallback = Đã chọn { $name }. Chưa có bản dịch: sẽ nhắn bằng tiếng Việt cho đến khi có bản dịch.
 # A language with some messages translated: the others come in Vietnamese.
 language-set-partial = Đã chọn { $name }. Một số tin nhắn còn bằng tiếng Việt đến khi dịch xong.
 language-list = Nhắn NN và mã ngôn ngữ: { $list }.
 language-unknown = Chưa có ngôn ngữ { $code }. Nhắn NN và một mã: { $list }.
 script-unaccented = Da chuyen sang tin nhan khong dau. Nhan KD de dung lai tieng Viet co dau.
-script-full = Đã chuyển sang tiếng Việt có dấu. Nhắn KD để nhắn không dấu.
+script-full = Đã chuyển sang tiếng Việt có dấu. Nhắn KD để nhận tin không dấu.
 stopped-all = Bạn đã ngừng nhận tin thông báo, vận động và nhắc hẹn. Nhắn DK để nhận lại.
 stopped-topic = Bạn đã ngừng nhận tin { $topic }. Nhắn DK để nhận lại.
 started-all = Bạn sẽ nhận lại tin của Loa xã. Nhắn HUY để ngừng.

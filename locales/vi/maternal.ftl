@@ -74,9 +74,9 @@ maternal-week-t3-thousand-days = Thai { $week } tuần: bé cần tiêm viêm ga
 
 maternal-campaign-usage = Nhắn: NHAC <mã thôn hoặc *> <ngày dd/mm> <nội dung>, ví dụ: NHAC * 25/11 Tiêm chủng tại trạm y tế xã, 7h30.
 maternal-campaign-nobody = Không có bà mẹ nào nhận được tin này trong thôn đã chọn.
-maternal-campaign-preview = Tin sẽ gửi { $count } người, { $parts } tin, khoảng { $cost } đồng. Nhắn OK trong { $minutes } phút để gửi.
-maternal-campaign-preview-no-price = Tin sẽ gửi { $count } người, { $parts } tin (chưa rõ giá). Nhắn OK trong { $minutes } phút để gửi.
-maternal-campaign-sent = Đã xếp gửi tin tới { $count } người.
+maternal-campaign-preview = Tin sẽ gửi { $count } người, { $parts } phần tin, khoảng { $cost } đồng. Nhắn OK trong { $minutes } phút để gửi.
+maternal-campaign-preview-no-price = Tin sẽ gửi { $count } người, { $parts } phần tin (chưa rõ giá). Nhắn OK trong { $minutes } phút để gửi.
+maternal-campaign-sent = Đã đưa vào hàng chờ gửi tin tới { $count } người.
 maternal-campaign-text = Trạm y tế xã, ngày { $date }: { $text }
 
 ## Tin đầu tuần cho y tế thôn bản

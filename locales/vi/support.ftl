@@ -33,7 +33,7 @@ tt-officer-needs-code = Nhắn TT và mã hộ, ví dụ: TT CG-0001.
 support-notice-approved = Hộ { $code }: hồ sơ { $content }{ $amount } đã được duyệt. Nhắn TT để xem.
 support-notice-disbursed = Hộ { $code }: { $content }{ $amount } đã được giải ngân. Nhắn TT để xem.
 support-notice-delivered = Hộ { $code }: { $content }{ $amount } đã được cấp. Nhắn TT để xem.
-support-notice-rejected = Hộ { $code }: hồ sơ { $content } bị từ chối: { $reason }. Hỏi UBND xã.
+support-notice-rejected = Hộ { $code }: hồ sơ { $content } bị từ chối: { $reason }. Liên hệ UBND xã để biết thêm.
 
 ## Import reports (loa import …): one line per problem, then a summary.
 import-line-error = Dòng { $row }, cột "{ $column }": { $problem }

@@ -1,8 +1,9 @@
-//! What `loa serve --demo` prints once it listens: the page to open, the demo phones and who
-//! they are, and the staff ids to use with the API. The simulator page lists the same phones.
+//! What `loa serve --demo` prints once it listens: the pages to open, the demo phones and who
+//! they are, the demo accounts, and how to reach the API. The simulator page lists the same phones.
 
 use serde::Serialize;
 
+use super::DemoAccount;
 use crate::db::Db;
 use crate::features::households;
 use crate::features::staff::{self, Role};
@@ -27,7 +28,7 @@ pub const PHONES: &[&str] = &[
 pub struct DemoPhone {
     pub number: String,
     pub who: String,
-    /// The staff id to send as `x-loa-staff`, for a staff member's phone.
+    /// The staff row's id, for a staff member's phone.
     pub staff_id: Option<i64>,
 }
 
@@ -56,8 +57,7 @@ pub async fn phones(db: &Db, locales: &Locales, lang: &str) -> Result<Vec<DemoPh
             (Some(s), _) => Msg::new("demo-who-staff")
                 .arg_msg("role", role_id(s.role))
                 .arg("name", s.name.clone())
-                .arg("areas", s.areas.join(", "))
-                .num("id", s.id),
+                .arg("areas", s.areas.join(", ")),
             (None, []) => Msg::new("demo-who-stranger"),
             (None, [h]) => Msg::new("demo-who-villager")
                 .arg("code", h.code.clone())
@@ -79,43 +79,83 @@ pub async fn phones(db: &Db, locales: &Locales, lang: &str) -> Result<Vec<DemoPh
     Ok(out)
 }
 
-/// The lines printed after start-up, for the server at `base` (`http://127.0.0.1:8080`).
+/// The lines printed after start-up, for the server at `base` (`http://127.0.0.1:8080`), with
+/// the demo `accounts` this start made or found.
 pub async fn lines(
     db: &Db,
     locales: &Locales,
     lang: &str,
     base: &str,
-    api_on: bool,
+    accounts: &[DemoAccount],
 ) -> Result<Vec<String>, sqlx::Error> {
     let render = |m: Msg| locales.render(lang, &m);
     let mut out = vec![
         render(Msg::new("demo-banner-title").arg("url", base.to_string())),
         render(Msg::new("demo-banner-simulator").arg("url", format!("{base}/simulator"))),
+        render(Msg::new("demo-banner-console").arg("url", format!("{base}/console"))),
         render(Msg::new("demo-banner-phones")),
     ];
-    let phones = phones(db, locales, lang).await?;
-    for p in &phones {
+    for p in phones(db, locales, lang).await? {
         out.push(format!("  {}  {}", p.number, p.who));
     }
-    let api = if api_on {
-        Msg::new("demo-banner-api")
-    } else {
-        Msg::new("demo-banner-api-off")
-    };
-    out.push(render(api.arg("url", format!("{base}/api/v1/"))));
+    out.push(render(Msg::new("demo-banner-accounts")));
+    out.extend(account_lines(accounts, &render));
+    out.push(render(
+        Msg::new("demo-banner-api").arg("url", format!("{base}/api/v1/")),
+    ));
     out.push(render(Msg::new("demo-banner-stop")));
     Ok(out)
 }
 
-/// Prints the banner on stdout for the server listening on `addr`; `api_on` says whether the
-/// staff API has a token. A database error only costs the banner (logged).
-pub async fn print(db: &Db, locales: &Locales, api_on: bool, addr: std::net::SocketAddr) {
+/// One line per account: its name, whom it acts as, and its new password or that it kept its own.
+fn account_lines(accounts: &[DemoAccount], render: &impl Fn(Msg) -> String) -> Vec<String> {
+    let who: Vec<String> = accounts
+        .iter()
+        .map(|a| {
+            let role = render(Msg::new(role_id(a.role)));
+            match &a.staff_name {
+                Some(name) => format!("{role} {name}"),
+                None => role,
+            }
+        })
+        .collect();
+    let name_width = accounts.iter().map(|a| a.username.chars().count()).max();
+    let who_width = who.iter().map(|w| w.chars().count()).max();
+    accounts
+        .iter()
+        .zip(&who)
+        .map(|(a, who)| {
+            let password = match &a.password {
+                Some(p) => Msg::new("demo-account-new").arg("password", p.clone()),
+                None => Msg::new("demo-account-kept").arg("username", a.username.clone()),
+            };
+            format!(
+                "  {:<nw$}  {:<ww$}  {}",
+                a.username,
+                who,
+                render(password),
+                nw = name_width.unwrap_or(0),
+                ww = who_width.unwrap_or(0),
+            )
+        })
+        .collect()
+}
+
+/// Prints the banner on stdout for the server listening on `addr`, with the demo `accounts`
+/// (their passwords go to stdout only, never to the log). A database error only costs the
+/// banner (logged).
+pub async fn print(
+    db: &Db,
+    locales: &Locales,
+    accounts: &[DemoAccount],
+    addr: std::net::SocketAddr,
+) {
     let mut addr = addr;
     if addr.ip().is_unspecified() {
         addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
     }
     let base = format!("http://{addr}");
-    match lines(db, locales, "vi", &base, api_on).await {
+    match lines(db, locales, "vi", &base, accounts).await {
         Ok(lines) => println!("\n{}\n", lines.join("\n")),
         Err(err) => tracing::warn!(%err, "demo banner"),
     }

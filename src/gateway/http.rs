@@ -143,7 +143,7 @@ pub fn utf16be(text: &str) -> Vec<u8> {
 
 /// UTF-16BE bytes back to text; `None` for an odd length or a broken surrogate pair.
 pub fn from_utf16be(bytes: &[u8]) -> Option<String> {
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return None;
     }
     let units: Vec<u16> = bytes

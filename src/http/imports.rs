@@ -152,10 +152,12 @@ impl Format {
     }
 
     /// By a file's name, as a browser's upload gives it (browsers disagree on a CSV's type).
+    /// `.txt` is what Excel's "Unicode text" saves (UTF-16, tab-separated): read as CSV, as
+    /// `loa import` reads it.
     pub fn of_file_name(name: &str) -> Option<Format> {
         let ext = name.rsplit_once('.')?.1.to_ascii_lowercase();
         match ext.as_str() {
-            "csv" => Some(Format::Csv),
+            "csv" | "txt" => Some(Format::Csv),
             "xlsx" => Some(Format::Xlsx),
             "ods" => Some(Format::Ods),
             _ => None,

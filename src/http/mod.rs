@@ -183,15 +183,28 @@ async fn json_errors(res: axum::response::Response) -> axum::response::Response 
     error::ApiError::rejected(status, message).into_response()
 }
 
-/// `GET /`: somewhere useful. The phone simulator when it is on (the demo); otherwise what this
-/// is and where its parts are.
-async fn root(State(app): State<AppState>) -> axum::response::Response {
+/// `GET /`: somewhere useful. The phone simulator when it is on (the demo); otherwise a browser
+/// (it asks for HTML) goes to the staff console, and a script gets what this is and where its
+/// parts are, the console among them.
+async fn root(
+    State(app): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    use axum::response::Redirect;
     if app.config.simulator.enabled {
-        return axum::response::Redirect::temporary("/simulator").into_response();
+        return Redirect::temporary("/simulator").into_response();
+    }
+    let wants_html = headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    if wants_html {
+        return Redirect::temporary("/console").into_response();
     }
     Json(json!({
         "service": "loa",
         "version": env!("CARGO_PKG_VERSION"),
+        "console": "/console",
         "health": "/healthz",
         "ready": "/readyz",
         "api": "/api/v1/",

@@ -178,7 +178,7 @@ fn realistic(id: &'static str) -> Msg {
         .arg("next", "CG0001 12")
         .num("page", 12)
         .arg("ref", "TG-WWWWWW")
-        .arg("category", "BHXH, chính sách hỗ trợ")
+        .arg("category", "Bảo hiểm xã hội, chính sách")
         .arg("status", "đã có cán bộ phụ trách, cán bộ sẽ gọi cho bạn")
         .arg("refs", ["TG-WWWWWW"; 5].join(", "))
         .num("n", 12)

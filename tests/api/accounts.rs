@@ -135,9 +135,20 @@ async fn the_user_command_adds_changes_disables_and_lists_accounts() {
 }
 
 #[tokio::test]
-async fn the_demo_makes_an_admin_and_one_account_per_staff_row_with_new_passwords() {
+async fn the_demo_makes_an_admin_and_one_account_per_staff_row_and_never_resets_one() {
     let t = common::spawn().await;
     let db = &t.app.services.db;
+    // An account of a demo name made before (by staff, or a real one of the same name).
+    let mine = "own-password-1234";
+    let new = accounts::NewAccount {
+        username: "admin",
+        password: mine,
+        staff_id: None,
+        role: Some(loa::features::staff::Role::Admin),
+    };
+    accounts::add(db, &new)
+        .await
+        .expect("an admin made by hand");
     let first = loa::demo::accounts(db).await.expect("demo accounts");
     let names: Vec<&str> = first.iter().map(|a| a.username.as_str()).collect();
     assert_eq!(
@@ -150,23 +161,30 @@ async fn the_demo_makes_an_admin_and_one_account_per_staff_row_with_new_password
             "le.minh.tam"
         ]
     );
-    for a in &first {
+    assert_eq!(first[0].password, None, "admin was there: no new password");
+    for a in &first[1..] {
         let (acc, hash) = store::by_username(db, &a.username)
             .await
             .expect("db")
             .expect("row");
-        assert!(accounts::verify_password(Some(hash), &a.password).await);
-        assert_eq!(acc.staff_id.is_some(), a.username != "admin");
+        let password = a.password.as_deref().expect("made now, with a password");
+        assert!(accounts::verify_password(Some(hash), password).await);
+        assert!(acc.staff_id.is_some());
     }
-    // Again (a restart with --demo): the same accounts, new passwords.
+    // Staff change a demo password, then the demo starts again: no account is made or reset.
+    accounts::set_password(db, "hoang.van.quyet", "changed-by-staff-1")
+        .await
+        .expect("passwd");
     let second = loa::demo::accounts(db).await.expect("again");
     assert_eq!(store::list(db).await.expect("list").len(), 5);
-    assert_ne!(first[3].password, second[3].password);
+    assert!(second.iter().all(|a| a.password.is_none()), "{second:?}");
     let addr = "127.0.0.1".parse().expect("ip");
-    let signed = sessions::sign_in(db, "hoang.van.quyet", &second[3].password, addr)
-        .await
-        .expect("sign in");
-    assert!(matches!(signed, sessions::SignIn::Ok { .. }));
+    for (name, password) in [("admin", mine), ("hoang.van.quyet", "changed-by-staff-1")] {
+        let signed = sessions::sign_in(db, name, password, addr)
+            .await
+            .expect("sign in");
+        assert!(matches!(signed, sessions::SignIn::Ok { .. }), "{name}");
+    }
     t.stop().await;
 }
 

@@ -450,7 +450,10 @@ async fn an_upload_is_checked_reported_and_imported_once_confirmed() {
         )
         .await;
     assert_eq!(status, 400);
-    assert!(html.contains("Give a .csv, .xlsx or .ods file."), "{html}");
+    assert!(
+        html.contains("Give a .csv, .txt (Unicode text from Excel), .xlsx or .ods file."),
+        "{html}"
+    );
     // Without the token: refused before anything is read or kept.
     let (status, _, _) = officer
         .upload(

@@ -1,4 +1,5 @@
-//! `serve --demo` again over a database staff changed since: the demo leaves the data alone.
+//! A commune office's first days: `serve --demo` again over a database staff changed since
+//! leaves the data alone, and the sheet the office has (Excel's Unicode text) can be uploaded.
 
 use loa::features::support::{self, Status};
 
@@ -27,5 +28,32 @@ async fn the_demo_loads_again_over_a_status_staff_changed() {
     .await)
     .expect("status");
     assert_eq!(status, "disbursed", "staff's change stands");
+    t.stop().await;
+}
+
+/// Excel's "Unicode text" (`.txt`: UTF-16 with its mark, tab-separated) is how an office may have
+/// saved its sheet: the console's upload reads it as `loa import` does.
+#[tokio::test]
+async fn the_console_upload_reads_excels_unicode_text() {
+    let t = common::spawn().await;
+    let officer = crate::console::Page::of(&t, Some("0912009003")).await;
+    let sheet = "Mã hộ\tHọ tên chủ hộ\tThôn/bản\tDân tộc\tPhân loại hộ\tNăm phân loại\t\
+                 Số nhân khẩu\tSố điện thoại\r\n\
+                 CG-0311\tHoàng Văn Tư\tB010201\tTày\tnghèo\t2025\t4\t0912301311\r\n";
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(sheet.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    let fields = [("csrf", officer.csrf.as_str()), ("kind", "households")];
+    for name in ["ho-gia-dinh.txt", "HO.TXT"] {
+        let (status, _, html) = officer
+            .upload(&t, "/console/imports/check", &fields, Some((name, &utf16)))
+            .await;
+        assert_eq!(status, 200, "{name}: {html}");
+        assert!(
+            html.contains("<strong>1</strong>new") && html.contains("id=\"confirm\""),
+            "{name}: {html}"
+        );
+    }
     t.stop().await;
 }

@@ -249,3 +249,33 @@ async fn tt_words_read_as_the_programme_papers_write_them() {
     );
     t.stop().await;
 }
+
+/// A person who sends the same text again on purpose is answered again once the inbox's window
+/// for repeats without a provider id (5 s) has passed; within it the repeat is one message (a
+/// gateway's retry), answered once.
+#[tokio::test]
+async fn a_deliberate_repeat_after_the_dedupe_window_is_answered() {
+    let t = common::spawn().await;
+    let first = t.sms_with_id(DEMO_PHONE, "HD", None).await;
+    t.wait_for_messages(DEMO_PHONE, 1).await;
+    let retry = t.sms_with_id(DEMO_PHONE, "HD", None).await;
+    assert_eq!(retry["duplicate"], true, "{retry}");
+    // The clock moves past the window: the stored message is made older, not waited for.
+    let window = chrono::TimeDelta::seconds(loa::inbox::NO_ID_WINDOW_SECONDS + 1);
+    loa::execute!(&t.app.services.db, pool => sqlx::query(
+        "UPDATE inbound_messages SET received_at = $1 WHERE id = $2"
+    )
+    .bind(chrono::Utc::now() - window)
+    .bind(first["inbound_id"].as_i64().expect("inbound id"))
+    .execute(pool)
+    .await)
+    .expect("age the first message");
+    let again = t.sms_with_id(DEMO_PHONE, "HD", None).await;
+    assert_eq!(again["duplicate"], false, "{again}");
+    let got = t.wait_for_messages(DEMO_PHONE, 2).await;
+    t.settle().await;
+    let got_now = t.messages(DEMO_PHONE).await;
+    assert_eq!(got_now.len(), 2, "{got_now:?}");
+    assert_eq!(got[0]["text"], got[1]["text"], "the help, twice");
+    t.stop().await;
+}

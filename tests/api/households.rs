@@ -256,7 +256,7 @@ async fn tt_answers_a_linked_phone_and_tells_anyone_else_how_to_register() {
     let linked = t.ask("0912001001", "TT").await;
     let body = text(&linked);
     assert!(body.contains("CG-0001"), "{body}");
-    let water = body.find("Nước phân tán").expect("water record");
+    let water = body.find("Nước sinh hoạt phân tán").expect("water record");
     let house = body.find("Nhà ở").expect("housing record");
     assert!(water < house, "newest first: {body}");
     assert!(

@@ -135,50 +135,84 @@ fn legacy(bytes: &[u8]) -> Result<(String, Source), Refusal> {
     let text = WINDOWS_1258
         .decode_without_bom_handling_and_without_replacement(bytes)
         .ok_or(Refusal::Unknown)?;
-    let (tcvn3, vni) = font_signs(&text);
-    if tcvn3 > 0 && tcvn3 >= vni {
+    let signs = font_signs(&text);
+    // A real Windows-1258 file may have a stray symbol after a letter (`Excel®`, a footnote's
+    // `¹`), but then many more Vietnamese letters; in a TCVN3 file read as Windows-1258 the
+    // font's letters outnumber what happens to read as Vietnamese (see the tests' sample).
+    if signs.tcvn3 > 0 && signs.tcvn3 >= signs.vni && signs.tcvn3 * 3 > signs.vietnamese {
         return Err(Refusal::Tcvn3);
     }
-    if vni > 0 {
+    if signs.vni > 0 {
         return Err(Refusal::Vni);
     }
     Ok((text.into_owned(), Source::Windows1258))
 }
 
+/// What text read as Windows-1258 tells of the font it was typed with.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Signs {
+    /// Symbols standing where TCVN3 has a letter.
+    tcvn3: usize,
+    /// Letters of other languages where VNI has a mark.
+    vni: usize,
+    /// Letters as Windows-1258 writes Vietnamese: `ă â ê ô ơ ư đ`, or a vowel and a tone mark.
+    vietnamese: usize,
+}
+
 /// Counts the letters that give away a legacy font, in text read as Windows-1258.
 ///
 /// TCVN3 puts its Vietnamese letters on the codes Windows-1258 uses for symbols (`¨ © ª « ¬ ®
-/// µ ¸ ¹ …`, U+00A1 to U+00BF): in a real Windows-1258 file those never stand between two
-/// letters. VNI writes a plain letter followed by a code for its marks; read as Windows-1258
-/// those are letters of other languages (`ø ù û õ ï ö ñ ä ë …`) right after a Latin letter,
-/// and `ñ` (VNI's `đ`) or `ø ö ï û` never occur in Vietnamese.
-fn font_signs(text: &str) -> (usize, usize) {
+/// µ ¸ ¹ …`, U+00A1 to U+00BE): in a real Windows-1258 file those seldom stand between two
+/// letters. Codes TCVN3 gives no letter a commune office types are left out (`² ³` of `m²`,
+/// `° ± ´`, which TCVN3 keeps for lone tone marks, and `¯ º ¿`, capitals its fonts lack), so
+/// `40m²` is no sign. VNI writes a plain letter followed by a code for its marks; read as
+/// Windows-1258 those are letters of other languages (`ø ù û õ ï ö ñ ä ë …`) right after a Latin
+/// letter, and `ñ` (VNI's `đ`) or `ø ö ï û` never occur in Vietnamese.
+fn font_signs(text: &str) -> Signs {
     let chars: Vec<char> = text.chars().collect();
-    let mut tcvn3 = 0;
-    let mut vni = 0;
+    let mut signs = Signs::default();
     for (i, &c) in chars.iter().enumerate() {
         let before = i.checked_sub(1).and_then(|j| chars.get(j)).copied();
         let after = chars.get(i + 1).copied();
         let letter = |c: Option<char>| c.is_some_and(char::is_alphabetic);
-        if ('\u{A1}'..='\u{BF}').contains(&c) {
+        if is_tcvn3_letter(c) {
             // Inside or at the end of a word (a closing » aside), or a TCVN3 capital (Ă Â Ê Ô Ơ
             // Ư Đ are ¡ to §) opening one.
             let inside = letter(before) && (letter(after) || c != '»');
             let capital = letter(after) && ('\u{A1}'..='\u{A7}').contains(&c);
             if inside || capital {
-                tcvn3 += 1;
+                signs.tcvn3 += 1;
             }
         }
         if VNI_MARKS.contains(c) && before.is_some_and(|b| b.is_ascii_alphabetic()) {
-            vni += 1;
+            signs.vni += 1;
+        }
+        let toned = TONE_MARKS.contains(c) && before.is_some_and(|b| VOWELS.contains(b));
+        if toned || WHOLE_LETTERS.contains(c) {
+            signs.vietnamese += 1;
         }
     }
-    (tcvn3, vni)
+    signs
+}
+
+/// The Windows-1258 symbols on which TCVN3 has a Vietnamese letter: `Ă Â Ê Ô Ơ Ư Đ ă â ê ô ơ ư
+/// đ` (U+00A1 to U+00AE) and `à ả ã á ạ ằ ẳ ẵ ắ` (U+00B5 to U+00B9, U+00BB to U+00BE).
+fn is_tcvn3_letter(c: char) -> bool {
+    matches!(c, '\u{A1}'..='\u{AE}' | '\u{B5}'..='\u{B9}' | '\u{BB}'..='\u{BE}')
 }
 
 /// VNI's mark codes as Windows-1258 reads them, when they follow a letter: no Vietnamese word
 /// written in Unicode has them.
 const VNI_MARKS: &str = "øöïûñäëüåæçîÿ";
+
+/// Windows-1258's five tone marks (grave, acute, tilde, hook above, dot below).
+const TONE_MARKS: &str = "\u{300}\u{301}\u{303}\u{309}\u{323}";
+
+/// The vowels a tone mark follows.
+const VOWELS: &str = "aăâeêioôơuưyAĂÂEÊIOÔƠUƯY";
+
+/// The Vietnamese letters Windows-1258 writes whole.
+const WHOLE_LETTERS: &str = "ăâêôơưđĂÂÊÔƠƯĐ";
 
 #[cfg(test)]
 mod tests {
@@ -222,6 +256,51 @@ mod tests {
         assert_eq!(decode(tcvn3), Err(Refusal::Tcvn3));
         let vni = b"Hoa\xf8ng Va\xean Thu\xef, \xd1a\xe1t";
         assert_eq!(decode(vni), Err(Refusal::Vni));
+    }
+
+    /// TCVN3 (TCVN 5712 VN3, the ABC fonts) letters on the codes 0xA1 to 0xFE, in order; `_`
+    /// where typing puts nothing (0xB0 to 0xB4 hold lone tone marks).
+    const TCVN3: &str = "ĂÂÊÔƠƯĐăâêôơưđẰ_____àảãáạẲằẳẵắẴẮẦẨẪẤỀặầẩẫấậèỂẻẽéẹềểễếệìỉỄẾỒĩíịòỔỏõóọồổỗốộờởỡớợùỖủũúụừửữứựỳỷỹýỵ";
+
+    /// `s` as a file typed with a TCVN3 font (`.VnTime`) saves it.
+    fn to_tcvn3(s: &str) -> Vec<u8> {
+        s.chars()
+            .map(|c| match TCVN3.chars().position(|t| t == c && c != '_') {
+                Some(i) => 0xA1 + i as u8,
+                None => u8::try_from(c).expect("ASCII or a TCVN3 letter"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn square_metres_and_a_stray_symbol_do_not_make_a_windows_1258_file_tcvn3() {
+        for text in [
+            "40m²",
+            "Mã hộ,Diện tích (m²)\nCG-0001,40m²\nCG-0002,12m³\n",
+            "Mã hộ,Ghi chú\nCG-0001,Nhà 40m², 25°C, số liệu từ bảng Excel® của xã¹\n",
+        ] {
+            let bytes = to_windows_1258(text).expect("Windows-1258 spells it");
+            assert_eq!(
+                decode(&bytes),
+                Ok((text.to_string(), Source::Windows1258)),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn real_tcvn3_files_are_still_refused() {
+        for text in [
+            "Họ và tên chủ hộ,Thôn,Số điện thoại\nHoàng Văn Thụ,Nà Làng,0912001001\n\
+             Nông Thị Mai,Bản Chang,0912001002\n",
+            "Mã hộ,Nội dung,Tình trạng\nCG-0001,Hỗ trợ đất ở,đã giải ngân\n\
+             CG-0002,Nước sinh hoạt phân tán,đang thực hiện\n",
+            "Mã hộ,Diện tích\nCG-0001,40m2 đất ở\n",
+            "Hoàng Văn Thụ, Đất",
+        ] {
+            let bytes = to_tcvn3(text);
+            assert_eq!(decode(&bytes), Err(Refusal::Tcvn3), "{text}");
+        }
     }
 
     #[test]

@@ -12,7 +12,7 @@ fn with_separators(lang: &str, digits: &str) -> String {
     let sep = if lang == "en" { ',' } else { '.' };
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(sep);
         }
         out.push(c);
