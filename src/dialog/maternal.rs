@@ -5,7 +5,9 @@
 
 use super::{DialogError, Services};
 use crate::db::time;
-use crate::features::maternal::{self, dates, RegistrationSource, Ctx, Dating, Refusal, Registration};
+use crate::features::maternal::{
+    self, dates, Ctx, Dating, Refusal, Registration, RegistrationSource,
+};
 use crate::features::staff::{self, Scope, Staff};
 use crate::i18n::Msg;
 use crate::phone::Msisdn;

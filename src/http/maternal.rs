@@ -15,7 +15,7 @@ use crate::dialog::maternal::ctx;
 use crate::features::audit;
 use crate::features::maternal::campaign::{self, Plan};
 use crate::features::maternal::{
-    self, dates, store, RegistrationSource, Dating, Pregnancy, Refusal, Registration,
+    self, dates, store, Dating, Pregnancy, Refusal, Registration, RegistrationSource,
 };
 use crate::phone::Msisdn;
 use utoipa_axum::router::OpenApiRouter;

@@ -856,7 +856,11 @@ async fn the_due_list_shows_the_workers_checkups_of_the_coming_week_and_is_audit
     assert_eq!(first_shown, in_week, "first visit {first}: {html}");
     // One entry per pregnancy shown.
     let shown = 1 + i64::from(in_week);
-    assert_eq!(audit_count(&t, "pregnancy").await, before + shown, "audited");
+    assert_eq!(
+        audit_count(&t, "pregnancy").await,
+        before + shown,
+        "audited"
+    );
     // The midwife of other villages sees neither; a commune officer may not look.
     let midwife = Page::of(&t, Some("0912009002")).await;
     let (status, html) = midwife.get(&t, "/console/due").await;

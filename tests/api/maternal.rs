@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeDelta, TimeZone, Utc, Weekday};
 use chrono_tz::Asia::Ho_Chi_Minh as VN;
 use loa::dialog::maternal::ctx;
-use loa::features::maternal::{self, reminders, RegistrationSource, Dating, Registration};
+use loa::features::maternal::{self, reminders, Dating, Registration, RegistrationSource};
 use loa::features::staff;
 use loa::phone::Msisdn;
 use serde_json::{json, Value};
@@ -61,10 +61,17 @@ async fn register_at(
         dating,
         village: village.map(str::to_string),
     };
-    let r = maternal::register(&ctx(&t.app.services), &s, &scope, &reg, RegistrationSource::Api, now)
-        .await
-        .expect("register")
-        .expect("accepted");
+    let r = maternal::register(
+        &ctx(&t.app.services),
+        &s,
+        &scope,
+        &reg,
+        RegistrationSource::Api,
+        now,
+    )
+    .await
+    .expect("register")
+    .expect("accepted");
     r.id
 }
 
@@ -594,13 +601,14 @@ async fn the_monday_digest_lists_the_women_due_this_week() {
     // The log says which pregnancies the digest named, and to whom; once.
     let worker_id = worker(&t, WORKER).await.0.id;
     let disclosed = || async {
-        let rows: Vec<(Option<String>, Option<String>)> = loa::with_db!(&t.app.services.db, pool => sqlx::query_as(
+        let rows: Vec<(Option<String>, Option<String>)> =
+            loa::with_db!(&t.app.services.db, pool => sqlx::query_as(
             "SELECT subject_id, detail FROM audit_log WHERE actor = 'system' AND action = 'disclose'
               ORDER BY id"
         )
         .fetch_all(pool)
         .await)
-        .expect("audit");
+            .expect("audit");
         rows
     };
     let detail = format!("Monday digest {monday} to staff:{worker_id}");
@@ -627,7 +635,9 @@ fn number_between(text: &str, before: &str, after: &str) -> u64 {
         .chars()
         .filter(char::is_ascii_digit)
         .collect();
-    digits.parse().unwrap_or_else(|_| panic!("no number in {text}"))
+    digits
+        .parse()
+        .unwrap_or_else(|_| panic!("no number in {text}"))
 }
 
 #[tokio::test]
@@ -650,10 +660,7 @@ async fn a_worker_campaign_is_previewed_then_sent_on_ok_and_a_late_ok_sends_noth
         .ask(WORKER, &format!("SINH {young} {}", dmy(today())))
         .await;
     assert!(
-        born["text"]
-            .as_str()
-            .expect("text")
-            .contains("Đã ghi sinh"),
+        born["text"].as_str().expect("text").contains("Đã ghi sinh"),
         "{born}"
     );
     let day = (today() + TimeDelta::days(5)).format("%d/%m").to_string();
@@ -1144,7 +1151,10 @@ async fn an_import_never_opts_a_mother_back_in() {
         .await
         .expect("job");
     let anc = |rows: Vec<Row>| rows.into_iter().filter(|r| r.key.contains(":anc:")).count();
-    assert!(anc(rows_to(&t, control).await) > 0, "the control is reminded");
+    assert!(
+        anc(rows_to(&t, control).await) > 0,
+        "the control is reminded"
+    );
     assert_eq!(anc(rows_to(&t, registered).await), 0);
     assert_eq!(anc(rows_to(&t, fresh).await), 0);
     t.stop().await;
@@ -1172,9 +1182,14 @@ async fn the_pregnancies_import_uses_the_configured_schedule_timezone_and_clock(
         .await
         .expect("real clock");
     assert!(!r.applied, "an EDD 67 weeks ahead passed on the real clock");
-    let r = import::run_table(&svc.db, Kind::Pregnancies, &file, &opts(at(t0, 9, 0), svc.tz))
-        .await
-        .expect("import");
+    let r = import::run_table(
+        &svc.db,
+        Kind::Pregnancies,
+        &file,
+        &opts(at(t0, 9, 0), svc.tz),
+    )
+    .await
+    .expect("import");
     assert!(r.applied, "{:?}", r.problems);
     let schedule: String = loa::with_db!(&svc.db, pool => sqlx::query_scalar(
         "SELECT schedule FROM pregnancies"
@@ -1188,9 +1203,14 @@ async fn the_pregnancies_import_uses_the_configured_schedule_timezone_and_clock(
     let early = at(t0, 3, 0);
     let lmp = dmy(t0);
     let file = pregnancy_table(&[["0912001002", "", &lmp, "", WORKER]]);
-    let r = import::run_table(&svc.db, Kind::Pregnancies, &file, &opts(early, chrono_tz::UTC))
-        .await
-        .expect("utc");
+    let r = import::run_table(
+        &svc.db,
+        Kind::Pregnancies,
+        &file,
+        &opts(early, chrono_tz::UTC),
+    )
+    .await
+    .expect("utc");
     assert!(!r.applied, "the LMP is tomorrow in UTC");
     let r = import::run_table(&svc.db, Kind::Pregnancies, &file, &opts(early, VN))
         .await

@@ -224,7 +224,9 @@ impl Importer for Pregnancies {
         let all: Vec<i64> = by_id.keys().copied().collect();
         for chunk in all.chunks(500) {
             for (id, scopes) in consent::opted_out(db, chunk).await? {
-                let blocked = scopes.iter().any(|s| *s == consent::ALL || *s == "reminder");
+                let blocked = scopes
+                    .iter()
+                    .any(|s| *s == consent::ALL || *s == "reminder");
                 if let (true, Some(phone)) = (blocked, by_id.get(&id)) {
                     self.opted_out.insert((*phone).clone());
                 }

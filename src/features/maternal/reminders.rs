@@ -369,17 +369,19 @@ async fn overdue(
     };
     let worker = contacts::find_or_create(ctx.db, &recipient).await?;
     let msg = Msg::new("maternal-overdue").arg("who", super::label_with_tail(&p));
-    let done = ctx.outbox.enqueue(NewMessage {
-        recipient,
-        text: worker.render(ctx.locales, &msg),
-        priority: Priority::Reminder,
-        topic: None,
-        origin: format!("pregnancy:{}:worker", row.id),
-        idempotency_key: format!("pregnancy:{}:overdue:{}", row.id, row.edd),
-        not_before: Some(window.0),
-        expires_at: Some(window.1),
-    })
-    .await?;
+    let done = ctx
+        .outbox
+        .enqueue(NewMessage {
+            recipient,
+            text: worker.render(ctx.locales, &msg),
+            priority: Priority::Reminder,
+            topic: None,
+            origin: format!("pregnancy:{}:worker", row.id),
+            idempotency_key: format!("pregnancy:{}:overdue:{}", row.id, row.edd),
+            not_before: Some(window.0),
+            expires_at: Some(window.1),
+        })
+        .await?;
     if done.created {
         let detail = format!("overdue question to staff:{staff_id}");
         super::audit_shown(ctx.db, "system", "disclose", &[row.id], &detail).await?;
