@@ -319,6 +319,9 @@ async fn import(
         header_map,
         progress: true,
         actor: None,
+        schedule: config.maternal.schedule,
+        timezone: config.timezone,
+        now: None,
     };
     let report = match import::run(&db, kind, file, &opts).await {
         Ok(r) => r,

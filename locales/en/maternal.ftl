@@ -33,7 +33,7 @@ maternal-checkup-next = Checkup { $done } of { $who } recorded. Checkup { $n }: 
 maternal-checkup-last = Checkup { $done } of { $who } recorded.
 maternal-birth-recorded = Birth on { $date } of { $who } recorded. loa will remind of postnatal checks and the baby's vaccines.
 maternal-loss-recorded = Our condolences to the family. loa has stopped every message about this pregnancy.
-maternal-overdue = The pregnancy of { $who } is 2 weeks past its due date. If the baby is born, send SINH { $phone } <birth date>; after a loss, send MAT { $phone }.
+maternal-overdue = The pregnancy of { $who } is 2 weeks past its due date. If the baby is born, send SINH <mother's phone> <birth date>; after a loss, send MAT <mother's phone>.
 
 ## Messages to mothers
 

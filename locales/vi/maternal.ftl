@@ -32,7 +32,7 @@ maternal-checkup-next = Đã ghi khám lần { $done } của số { $who }. Lầ
 maternal-checkup-last = Đã ghi khám lần { $done } của số { $who }.
 maternal-birth-recorded = Đã ghi sinh ngày { $date } của số { $who }. Loa sẽ nhắc khám sau sinh và tiêm chủng cho bé.
 maternal-loss-recorded = Chia buồn cùng gia đình. Loa đã dừng mọi tin về thai này.
-maternal-overdue = Thai của { $who } đã quá ngày dự sinh 2 tuần. Nếu đã sinh, nhắn SINH { $phone } <ngày sinh>; nếu mất, nhắn MAT { $phone }.
+maternal-overdue = Thai của { $who } đã quá ngày dự sinh 2 tuần. Nếu đã sinh, nhắn SINH <số điện thoại> <ngày sinh>; nếu mất, nhắn MAT <số điện thoại>.
 
 ## Tin gửi bà mẹ
 

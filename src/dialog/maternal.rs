@@ -5,7 +5,9 @@
 
 use super::{DialogError, Services};
 use crate::db::time;
-use crate::features::maternal::{self, dates, Channel, Ctx, Dating, Refusal, Registration};
+use crate::features::maternal::{
+    self, dates, Ctx, Dating, Refusal, Registration, RegistrationSource,
+};
 use crate::features::staff::{self, Scope, Staff};
 use crate::i18n::Msg;
 use crate::phone::Msisdn;
@@ -50,11 +52,7 @@ async fn health_staff(
 }
 
 fn tail(phone: &Msisdn) -> String {
-    let s = phone.as_str();
-    format!(
-        "…{}",
-        s.get(s.len().saturating_sub(4)..).unwrap_or_default()
-    )
+    maternal::phone_tail(phone.as_str())
 }
 
 fn date_text(d: chrono::NaiveDate) -> String {
@@ -130,7 +128,7 @@ pub async fn register(
         &s,
         &scope,
         &reg,
-        Channel::Sms(inbound_id),
+        RegistrationSource::Sms(inbound_id),
         time::now(),
     )
     .await

@@ -220,13 +220,16 @@ pub async fn import_file(
         }
     };
     let table = table.map_err(bad_file)?;
+    let svc = &app.services;
     let opts = Options {
         dry_run,
         header_map: Vec::new(),
         progress: false,
         actor: Some(format!("staff:{}", staff.id)),
+        schedule: svc.maternal.schedule,
+        timezone: svc.tz,
+        now: None,
     };
-    let svc = &app.services;
     let report = import::run_table_within(&svc.db, staff, kind, &table, &opts)
         .await
         .map_err(bad_file)?;

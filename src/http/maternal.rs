@@ -15,7 +15,7 @@ use crate::dialog::maternal::ctx;
 use crate::features::audit;
 use crate::features::maternal::campaign::{self, Plan};
 use crate::features::maternal::{
-    self, dates, store, Channel, Dating, Pregnancy, Refusal, Registration,
+    self, dates, store, Dating, Pregnancy, Refusal, Registration, RegistrationSource,
 };
 use crate::phone::Msisdn;
 use utoipa_axum::router::OpenApiRouter;
@@ -57,6 +57,17 @@ pub(crate) async fn audited(
         detail,
     };
     Ok(audit::record(&app.services.db, &e).await?)
+}
+
+/// One `list` entry per pregnancy a list showed the caller (`where_` says which list).
+pub(crate) async fn listed(
+    app: &AppState,
+    caller: &Caller,
+    ids: &[i64],
+    where_: &str,
+) -> Result<(), ApiError> {
+    let actor = format!("staff:{}", caller.staff.id);
+    Ok(maternal::audit_shown(&app.services.db, &actor, "list", ids, where_).await?)
 }
 
 /// A date as JSON gives it: `2026-06-15`, or as workers write it, `15/06/2026`.
@@ -140,7 +151,7 @@ async fn register(
         &caller.staff,
         &caller.scope,
         &reg,
-        Channel::Api,
+        RegistrationSource::Api,
         time::now(),
     )
     .await
@@ -310,8 +321,8 @@ async fn list(
     };
     let limit = q.limit.unwrap_or(50).clamp(1, 500);
     let rows = page_of(db, villages.as_deref(), q.after.unwrap_or(0), limit).await?;
-    let detail = format!("{} rows", rows.len());
-    audited(&app, &caller, "list", None, Some(&detail)).await?;
+    let ids: Vec<i64> = rows.iter().map(|p| p.id).collect();
+    listed(&app, &caller, &ids, "API list").await?;
     let next = (rows.len() as i64 == limit)
         .then(|| rows.last().map(|p| p.id))
         .flatten();

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeDelta, TimeZone, Utc, Weekday};
 use chrono_tz::Asia::Ho_Chi_Minh as VN;
 use loa::dialog::maternal::ctx;
-use loa::features::maternal::{self, reminders, Channel, Dating, Registration};
+use loa::features::maternal::{self, reminders, Dating, Registration, RegistrationSource};
 use loa::features::staff;
 use loa::phone::Msisdn;
 use serde_json::{json, Value};
@@ -61,10 +61,17 @@ async fn register_at(
         dating,
         village: village.map(str::to_string),
     };
-    let r = maternal::register(&ctx(&t.app.services), &s, &scope, &reg, Channel::Api, now)
-        .await
-        .expect("register")
-        .expect("accepted");
+    let r = maternal::register(
+        &ctx(&t.app.services),
+        &s,
+        &scope,
+        &reg,
+        RegistrationSource::Api,
+        now,
+    )
+    .await
+    .expect("register")
+    .expect("accepted");
     r.id
 }
 
@@ -87,6 +94,17 @@ async fn rows_to(t: &TestApp, to: &str) -> Vec<Row> {
     .fetch_all(pool)
     .await)
     .expect("rows")
+}
+
+/// The text of the outbox row with idempotency key `key`.
+async fn text_of(t: &TestApp, key: &str) -> String {
+    loa::with_db!(&t.app.services.db, pool => sqlx::query_scalar(
+        "SELECT text FROM outbox WHERE idempotency_key = $1"
+    )
+    .bind(key)
+    .fetch_one(pool)
+    .await)
+    .expect("row")
 }
 
 /// The part of a key after `pregnancy:<id>:`, without dates: `anc:visit:1:eve`, `anc:week:5`.
@@ -244,7 +262,7 @@ async fn only_a_worker_of_the_village_may_register() {
 /// Three mothers from week 5 to four months after the birth, the job run every morning at
 /// 06:00 and the events at noon: mother 1 goes to checkup 2 early and gives birth five days
 /// before her EDD; mother 2 sends HUY NH at week 20 and never reports a birth; mother 3 is lost
-/// at week 15, the morning after a visit reminder was queued for the next day.
+/// on the eve of visit 1 (day 76), at 06:30, after the job has queued that day's reminder.
 #[tokio::test]
 async fn a_whole_pregnancy_sends_each_reminder_once_in_its_window() {
     let t = common::spawn().await;
@@ -256,9 +274,8 @@ async fn a_whole_pregnancy_sends_each_reminder_once_in_its_window() {
     let lmp = t0 - TimeDelta::days(35);
     let edd = lmp + TimeDelta::days(280);
     let (m1, m2, m3) = ("0912001001", "0912001003", "0912555003");
-    for m in [m1, m2] {
-        register_at(&t, m, Dating::Lmp(lmp), None, at(t0, 5, 0)).await;
-    }
+    register_at(&t, m1, Dating::Lmp(lmp), None, at(t0, 5, 0)).await;
+    let p2 = register_at(&t, m2, Dating::Lmp(lmp), None, at(t0, 5, 0)).await;
     register_at(&t, m3, Dating::Lmp(lmp), Some("B010203"), at(t0, 5, 0)).await;
     let birth = lmp + TimeDelta::days(275);
     let end = birth + TimeDelta::days(125);
@@ -276,10 +293,16 @@ async fn a_whole_pregnancy_sends_each_reminder_once_in_its_window() {
         if since == 140 {
             t.sms(m2, "HUY NH").await;
         }
-        if since == 104 {
-            // Visit 3 of the WHO model is not in the MoH schedule; the MoH visit 2 falls on day
-            // 154. Mother 3 is lost on day 104: nothing after, queued or not.
-            maternal::loss(&c, &s, &scope, &phone(m3), noon)
+        if since == 76 {
+            // The eve of visit 1 (day 77): the job has just queued its reminder for 07:00.
+            let queued = rows_to(&t, m3).await;
+            assert!(
+                queued
+                    .iter()
+                    .any(|r| kind(&r.key) == "anc:visit:1:eve" && r.status == "queued"),
+                "{queued:?}"
+            );
+            maternal::loss(&c, &s, &scope, &phone(m3), at(day, 6, 30))
                 .await
                 .expect("mat")
                 .expect("lost");
@@ -370,21 +393,37 @@ async fn a_whole_pregnancy_sends_each_reminder_once_in_its_window() {
         overdue[0].not_before.with_timezone(&VN).date_naive(),
         edd + TimeDelta::days(14)
     );
-
-    // Mother 3: the reminder queued the morning of the loss is cancelled, nothing after it.
-    let r3 = rows_to(&t, m3).await;
+    // The question names her by household and the end of her number, never the whole number.
+    let asked = text_of(&t, &overdue[0].key).await;
     assert!(
-        r3.iter()
-            .all(|r| r.not_before < at(lmp + TimeDelta::days(105), 0, 0)),
+        asked.contains("CG-0003 …1003") && asked.contains("SINH <số điện thoại>"),
+        "{asked}"
+    );
+    assert!(!asked.contains("912001003"), "a full phone number: {asked}");
+    let disclosed = format!(
+        "SELECT COUNT(*) FROM audit_log WHERE actor = 'system' AND action = 'disclose'
+            AND subject_id = '{p2}' AND detail = 'overdue question to staff:{}'",
+        s.id
+    );
+    assert_eq!(common::count(&t.app, &disclosed).await, 1, "audited once");
+
+    // Mother 3: the eve reminder queued the morning of the loss is cancelled; nothing after it.
+    let r3 = rows_to(&t, m3).await;
+    let loss_day = lmp + TimeDelta::days(76);
+    let after_loss: Vec<(String, &str)> = r3
+        .iter()
+        .filter(|r| r.not_before >= at(loss_day, 0, 0))
+        .map(|r| (kind(&r.key), r.status.as_str()))
+        .collect();
+    assert_eq!(
+        after_loss,
+        vec![("anc:visit:1:eve".to_string(), "cancelled")],
         "{r3:?}"
     );
-    let after_loss: Vec<&Row> = r3
-        .iter()
-        .filter(|r| r.not_before >= at(lmp + TimeDelta::days(104), 0, 0))
-        .collect();
     assert!(
-        after_loss.iter().all(|r| r.status == "cancelled"),
-        "{after_loss:?}"
+        r3.iter()
+            .all(|r| r.status != "queued" || r.not_before < at(loss_day, 0, 0)),
+        "{r3:?}"
     );
     assert_eq!(
         rows_to(&t, WORKER).await.len(),
@@ -513,7 +552,7 @@ async fn the_monday_digest_lists_the_women_due_this_week() {
     }
     // CG-0001's visit 1 on Wednesday; a stranger's visit 2 on Sunday; CG-0003's visit next month.
     let wed = monday + TimeDelta::days(2);
-    register_at(
+    let due1 = register_at(
         &t,
         MOTHER,
         Dating::Lmp(wed - TimeDelta::days(77)),
@@ -522,7 +561,7 @@ async fn the_monday_digest_lists_the_women_due_this_week() {
     )
     .await;
     let sun = monday + TimeDelta::days(6);
-    register_at(
+    let due2 = register_at(
         &t,
         "0912557001",
         Dating::Lmp(sun - TimeDelta::days(154)),
@@ -558,18 +597,55 @@ async fn the_monday_digest_lists_the_women_due_this_week() {
         "{text}"
     );
     assert!(!text.contains("CG-0003"), "{text}");
+    assert!(!text.contains("912557001"), "a full phone number: {text}");
+    // The log says which pregnancies the digest named, and to whom; once.
+    let worker_id = worker(&t, WORKER).await.0.id;
+    let disclosed = || async {
+        let rows: Vec<(Option<String>, Option<String>)> =
+            loa::with_db!(&t.app.services.db, pool => sqlx::query_as(
+            "SELECT subject_id, detail FROM audit_log WHERE actor = 'system' AND action = 'disclose'
+              ORDER BY id"
+        )
+        .fetch_all(pool)
+        .await)
+            .expect("audit");
+        rows
+    };
+    let detail = format!("Monday digest {monday} to staff:{worker_id}");
+    let want: Vec<(Option<String>, Option<String>)> = [due1, due2]
+        .iter()
+        .map(|id| (Some(id.to_string()), Some(detail.clone())))
+        .collect();
+    assert_eq!(disclosed().await, want);
     assert_eq!(
         maternal::digest::run(&c, at(monday, 6, 30))
             .await
             .expect("again"),
         0
     );
+    assert_eq!(disclosed().await.len(), 2, "a repeat discloses nothing new");
     t.stop().await;
+}
+
+/// The number in `text` between `before` and `after`, its thousands separators dropped.
+fn number_between(text: &str, before: &str, after: &str) -> u64 {
+    let start = text.find(before).map(|i| i + before.len()).expect(before);
+    let len = text[start..].find(after).expect(after);
+    let digits: String = text[start..start + len]
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    digits
+        .parse()
+        .unwrap_or_else(|_| panic!("no number in {text}"))
 }
 
 #[tokio::test]
 async fn a_worker_campaign_is_previewed_then_sent_on_ok_and_a_late_ok_sends_nothing() {
-    let t = common::spawn().await;
+    // The +8491 numbers go through a gateway at 300 VND a part.
+    let dir = crate::notices::priced_gateways();
+    let gateway_dir = dir.path().to_path_buf();
+    let t = common::spawn_with(move |c| c.gateway_dir = gateway_dir).await;
     let edd = dmy(today() + TimeDelta::days(180));
     t.ask(WORKER, &format!("THAI {MOTHER} {edd}")).await;
     t.ask(WORKER, &format!("THAI 0912001003 {edd}")).await;
@@ -577,6 +653,16 @@ async fn a_worker_campaign_is_previewed_then_sent_on_ok_and_a_late_ok_sends_noth
         .await;
     // One opted out of campaigns: not counted, not sent.
     t.ask("0912558001", "HUY VD").await;
+    // A mother whose baby was born today: a mother of a child under two, counted.
+    let young = "0912558002";
+    t.ask(WORKER, &format!("THAI {young} {edd} B010203")).await;
+    let born = t
+        .ask(WORKER, &format!("SINH {young} {}", dmy(today())))
+        .await;
+    assert!(
+        born["text"].as_str().expect("text").contains("Đã ghi sinh"),
+        "{born}"
+    );
     let day = (today() + TimeDelta::days(5)).format("%d/%m").to_string();
     let reply = t
         .ask(
@@ -585,15 +671,21 @@ async fn a_worker_campaign_is_previewed_then_sent_on_ok_and_a_late_ok_sends_noth
         )
         .await;
     let text = reply["text"].as_str().expect("text");
-    assert!(text.contains("Tin sẽ gửi 2 người"), "{text}");
+    assert!(text.contains("Tin sẽ gửi 3 người"), "{text}");
     assert!(text.contains("Nhắn OK trong 10 phút"), "{text}");
+    // The cost from the gateway's price: 300 VND for each part.
+    let parts = number_between(text, "người, ", " tin");
+    let cost = number_between(text, "khoảng ", " đồng");
+    assert!(parts >= 3, "{text}");
+    assert_eq!(cost, parts * 300, "{text}");
     let before = t.messages(MOTHER).await.len();
+    let young_before = t.messages(young).await.len();
     let reply = t.ask(WORKER, "OK").await;
     assert!(
         reply["text"]
             .as_str()
             .expect("text")
-            .contains("tới 2 người"),
+            .contains("tới 3 người"),
         "{reply}"
     );
     let got = t.wait_for_messages(MOTHER, before + 1).await;
@@ -602,8 +694,16 @@ async fn a_worker_campaign_is_previewed_then_sent_on_ok_and_a_late_ok_sends_noth
         last.contains("Tiêm chủng tại trạm y tế xã, 7h30") && last.contains(&day),
         "{last}"
     );
+    let got = t.wait_for_messages(young, young_before + 1).await;
+    assert!(
+        got[young_before]["text"]
+            .as_str()
+            .expect("text")
+            .contains("Tiêm chủng tại trạm y tế xã"),
+        "{got:?}"
+    );
     let topic = "SELECT COUNT(*) FROM outbox WHERE topic = 'campaign' AND priority = 10";
-    assert_eq!(common::count(&t.app, topic).await, 2);
+    assert_eq!(common::count(&t.app, topic).await, 3);
     // A second campaign, its OK eleven minutes late: refused, nothing sent.
     let reply = t
         .ask(WORKER, &format!("NHAC B010201 {day} Khám thai miễn phí"))
@@ -615,7 +715,6 @@ async fn a_worker_campaign_is_previewed_then_sent_on_ok_and_a_late_ok_sends_noth
             .contains("Tin sẽ gửi 1 người"),
         "{reply}"
     );
-    let late = (Utc::now() - TimeDelta::minutes(11)).to_rfc3339();
     loa::execute!(&t.app.services.db, pool => sqlx::query(
         "UPDATE pending_confirmations SET created_at = $1, expires_at = $1 WHERE taken_at IS NULL"
     )
@@ -623,7 +722,6 @@ async fn a_worker_campaign_is_previewed_then_sent_on_ok_and_a_late_ok_sends_noth
     .execute(pool)
     .await)
     .expect("make it late");
-    let _ = late;
     let reply = t.ask(WORKER, "OK").await;
     assert!(
         reply["text"]
@@ -632,7 +730,7 @@ async fn a_worker_campaign_is_previewed_then_sent_on_ok_and_a_late_ok_sends_noth
             .contains("Đã quá 10 phút"),
         "{reply}"
     );
-    assert_eq!(common::count(&t.app, topic).await, 2);
+    assert_eq!(common::count(&t.app, topic).await, 3);
     // A villager cannot run a campaign.
     let reply = t.ask("0912001002", &format!("NHAC * {day} x")).await;
     assert!(
@@ -751,6 +849,13 @@ async fn the_staff_api_registers_lists_and_audits_within_scope() {
         2,
         "the refused read is not audited as a read"
     );
+    // The list's entry names the pregnancy it showed.
+    let listed = format!(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'list' AND subject_id = '{id}'
+            AND actor = 'staff:{}' AND detail = 'API list'",
+        w.id
+    );
+    assert_eq!(common::count(&t.app, &listed).await, 1);
     // Commune health staff: a whole commune's campaign, previewed, then sent.
     let station = commune_health(&t, "0912009010", "02008").await;
     let (status, body) = api(
@@ -850,27 +955,12 @@ async fn ussd_option_3_registers_for_a_worker_and_shows_a_mother_her_next_checku
 
 #[tokio::test]
 async fn the_pregnancies_import_checks_every_row_then_writes_all_or_nothing() {
-    use loa::features::import::{self, Kind, Options, Table};
+    use loa::features::import::{self, Kind, Options};
     let t = common::spawn().await;
     let db = &t.app.services.db;
     let edd = dmy(today() + TimeDelta::days(120));
     let lmp = dmy(today() - TimeDelta::days(60));
-    let table = |rows: &[[&str; 5]]| Table {
-        headers: [
-            "Số điện thoại",
-            "Ngày dự sinh",
-            "Ngày đầu kỳ kinh cuối",
-            "Thôn/bản",
-            "Cán bộ phụ trách",
-        ]
-        .map(String::from)
-        .to_vec(),
-        rows: rows
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (i + 2, r.map(String::from).to_vec()))
-            .collect(),
-    };
+    let table = pregnancy_table;
     let bad = table(&[
         [MOTHER, &edd, "", "", WORKER],
         ["0912559001", "", &lmp, "", ""],
@@ -907,9 +997,279 @@ async fn the_pregnancies_import_checks_every_row_then_writes_all_or_nothing() {
         common::count(&t.app, "SELECT COUNT(*) FROM pregnancies").await,
         2
     );
+    t.settle().await;
     assert!(
         t.messages(MOTHER).await.is_empty(),
         "an import sends no welcome"
     );
+    t.stop().await;
+}
+
+/// `SINH` and `MAT` as the worker types them: the birth recorded; the loss answered with a
+/// condolence to the worker alone, the mother told nothing, her queued messages cancelled.
+#[tokio::test]
+async fn sinh_and_mat_by_sms_answer_the_worker_and_tell_the_mother_nothing() {
+    let t = common::spawn().await;
+    let edd = dmy(today() + TimeDelta::days(150));
+    let (born, lost) = (MOTHER, "0912001003");
+    for m in [born, lost] {
+        t.ask(WORKER, &format!("THAI {m} {edd}")).await;
+        t.wait_for_messages(m, 1).await;
+    }
+    let reply = t
+        .ask(WORKER, &format!("SINH {born} {}", dmy(today())))
+        .await;
+    let text = reply["text"].as_str().expect("text");
+    assert!(
+        text.contains(&format!("Đã ghi sinh ngày {}", dmy(today()))) && text.contains("…1001"),
+        "{text}"
+    );
+    let status = |m: &'static str| {
+        let db = t.app.services.db.clone();
+        async move {
+            let s: String = loa::with_db!(&db, pool => sqlx::query_scalar(
+                "SELECT p.status FROM pregnancies p JOIN contacts c ON c.id = p.contact_id
+                  WHERE c.msisdn = $1"
+            )
+            .bind(phone(m).as_str())
+            .fetch_one(pool)
+            .await)
+            .expect("status");
+            s
+        }
+    };
+    assert_eq!(status(born).await, "born");
+    // A message still queued for the mother (a reminder for a later morning) goes with MAT.
+    let p_lost: i64 = loa::with_db!(&t.app.services.db, pool => sqlx::query_scalar(
+        "SELECT p.id FROM pregnancies p JOIN contacts c ON c.id = p.contact_id WHERE c.msisdn = $1"
+    )
+    .bind(phone(lost).as_str())
+    .fetch_one(pool)
+    .await)
+    .expect("id");
+    let later = Utc::now() + TimeDelta::days(3);
+    let queued = t
+        .app
+        .services
+        .outbox
+        .enqueue(loa::outbox::NewMessage {
+            recipient: phone(lost),
+            text: "Ngày kia là lịch khám thai.".into(),
+            priority: loa::outbox::Priority::Reminder,
+            topic: Some("reminder".into()),
+            origin: format!("pregnancy:{p_lost}:anc:visit:2"),
+            idempotency_key: format!("pregnancy:{p_lost}:anc:visit:2:test:eve"),
+            not_before: Some(later),
+            expires_at: Some(later + TimeDelta::hours(4)),
+        })
+        .await
+        .expect("queued");
+    assert!(queued.created);
+    let reply = t.ask(WORKER, &format!("MAT {lost}")).await;
+    assert!(
+        reply["text"]
+            .as_str()
+            .expect("text")
+            .starts_with("Chia buồn cùng gia đình"),
+        "{reply}"
+    );
+    assert_eq!(status(lost).await, "lost");
+    t.settle().await;
+    assert_eq!(t.messages(lost).await.len(), 1, "the welcome alone");
+    let rows = rows_to(&t, lost).await;
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert!(
+        rows[0].key.ends_with(":welcome") && rows[0].status != "cancelled",
+        "{rows:?}"
+    );
+    assert_eq!(
+        (rows[1].key.as_str(), rows[1].status.as_str()),
+        (
+            format!("pregnancy:{p_lost}:anc:visit:2:test:eve").as_str(),
+            "cancelled"
+        ),
+    );
+    t.stop().await;
+}
+
+fn pregnancy_table(rows: &[[&str; 5]]) -> loa::features::import::Table {
+    loa::features::import::Table {
+        headers: [
+            "Số điện thoại",
+            "Ngày dự sinh",
+            "Ngày đầu kỳ kinh cuối",
+            "Thôn/bản",
+            "Cán bộ phụ trách",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (i + 2, r.map(String::from).to_vec()))
+            .collect(),
+    }
+}
+
+/// A mother who sent HUY NH stays opted out whatever an import says: neither the update of her
+/// registered pregnancy nor a new one opts her back in, and the job sends her nothing.
+#[tokio::test]
+async fn an_import_never_opts_a_mother_back_in() {
+    use loa::features::import::{self, Kind, Options};
+    let t = common::spawn().await;
+    let db = &t.app.services.db;
+    let edd = today() + TimeDelta::days(120);
+    let (registered, fresh, control) = (MOTHER, "0912001002", "0912559001");
+    t.ask(WORKER, &format!("THAI {registered} {}", dmy(edd)))
+        .await;
+    t.wait_for_messages(registered, 1).await;
+    for m in [registered, fresh] {
+        t.ask(m, "HUY NH").await;
+    }
+    // A corrected EDD for the registered mother; a first registration for the other two.
+    let moved = dmy(edd + TimeDelta::days(1));
+    let file = pregnancy_table(&[
+        [registered, &moved, "", "", WORKER],
+        [fresh, &moved, "", "", WORKER],
+        [control, &moved, "", "B010202", WORKER],
+    ]);
+    let r = import::run_table(db, Kind::Pregnancies, &file, &Options::default())
+        .await
+        .expect("import");
+    assert!(r.applied, "{:?}", r.problems);
+    assert_eq!((r.created, r.updated), (2, 1));
+    for m in [registered, fresh] {
+        let blocked = loa::features::consent::blocks(db, phone(m).as_str(), Some("reminder"))
+            .await
+            .expect("ledger");
+        assert!(blocked, "{m} opted back in by the import");
+    }
+    // The eve of visit 3 (week 32): the control mother is reminded, the other two are not.
+    let visit3 = edd + TimeDelta::days(1) - TimeDelta::days(280 - 224);
+    let c = ctx(&t.app.services);
+    reminders::run(&c, at(visit3 - TimeDelta::days(1), 6, 0))
+        .await
+        .expect("job");
+    let anc = |rows: Vec<Row>| rows.into_iter().filter(|r| r.key.contains(":anc:")).count();
+    assert!(
+        anc(rows_to(&t, control).await) > 0,
+        "the control is reminded"
+    );
+    assert_eq!(anc(rows_to(&t, registered).await), 0);
+    assert_eq!(anc(rows_to(&t, fresh).await), 0);
+    t.stop().await;
+}
+
+/// The import dates and schedules as the deployment says: its schedule (WHO here), "today" in
+/// its timezone, on the clock the caller gives.
+#[tokio::test]
+async fn the_pregnancies_import_uses_the_configured_schedule_timezone_and_clock() {
+    use loa::config::AncSchedule;
+    use loa::features::import::{self, Kind, Options};
+    let t = common::spawn_with(|c| c.maternal.schedule = AncSchedule::Who).await;
+    let svc = &t.app.services;
+    let opts = |now: DateTime<Utc>, timezone: chrono_tz::Tz| Options {
+        schedule: svc.maternal.schedule,
+        timezone,
+        now: Some(now),
+        ..Options::default()
+    };
+    // Half a year ahead, an EDD 41 weeks later: too far for the real clock, right for the import's.
+    let t0 = today() + TimeDelta::days(180);
+    let edd = dmy(t0 + TimeDelta::weeks(41));
+    let file = pregnancy_table(&[[MOTHER, &edd, "", "", WORKER]]);
+    let r = import::run_table(&svc.db, Kind::Pregnancies, &file, &Options::default())
+        .await
+        .expect("real clock");
+    assert!(!r.applied, "an EDD 67 weeks ahead passed on the real clock");
+    let r = import::run_table(
+        &svc.db,
+        Kind::Pregnancies,
+        &file,
+        &opts(at(t0, 9, 0), svc.tz),
+    )
+    .await
+    .expect("import");
+    assert!(r.applied, "{:?}", r.problems);
+    let schedule: String = loa::with_db!(&svc.db, pool => sqlx::query_scalar(
+        "SELECT schedule FROM pregnancies"
+    )
+    .fetch_one(pool)
+    .await)
+    .expect("row");
+    assert_eq!(schedule, "who");
+    // 03:00 in Vietnam is still yesterday in UTC: a period that began "today" is in the future
+    // for a deployment on UTC, and fine for one in Vietnam.
+    let early = at(t0, 3, 0);
+    let lmp = dmy(t0);
+    let file = pregnancy_table(&[["0912001002", "", &lmp, "", WORKER]]);
+    let r = import::run_table(
+        &svc.db,
+        Kind::Pregnancies,
+        &file,
+        &opts(early, chrono_tz::UTC),
+    )
+    .await
+    .expect("utc");
+    assert!(!r.applied, "the LMP is tomorrow in UTC");
+    let r = import::run_table(&svc.db, Kind::Pregnancies, &file, &opts(early, VN))
+        .await
+        .expect("vn");
+    assert!(r.applied, "{:?}", r.problems);
+    t.stop().await;
+}
+
+/// Reminders in the mother's language and script: English for one, Vietnamese without
+/// diacritics (GSM-7, a third of the parts) for another.
+#[tokio::test]
+async fn reminders_are_written_in_the_mothers_language_and_script() {
+    let t = common::spawn().await;
+    let c = ctx(&t.app.services);
+    let t0 = today() + TimeDelta::days(20);
+    // Visit 1 (week 11) tomorrow.
+    let lmp = t0 + TimeDelta::days(1) - TimeDelta::days(77);
+    let (english, plain, full) = ("0912001001", "0912001002", "0912001003");
+    for m in [english, plain, full] {
+        register_at(&t, m, Dating::Lmp(lmp), None, at(t0, 5, 0)).await;
+    }
+    let db = &t.app.services.db;
+    for (m, column, value) in [(english, "language", "en"), (plain, "script", "unaccented")] {
+        let sql = format!("UPDATE contacts SET {column} = $1 WHERE msisdn = $2");
+        loa::execute!(db, pool => sqlx::query(&sql)
+            .bind(value)
+            .bind(phone(m).as_str())
+            .execute(pool)
+            .await)
+        .expect("contact");
+    }
+    reminders::run(&c, at(t0, 6, 0)).await.expect("job");
+    let eve = |m: &'static str| {
+        let t = &t;
+        async move {
+            let row = rows_to(t, m)
+                .await
+                .into_iter()
+                .find(|r| kind(&r.key) == "anc:visit:1:eve")
+                .expect("eve reminder");
+            text_of(t, &row.key).await
+        }
+    };
+    let date = dmy(t0 + TimeDelta::days(1));
+    let en = eve(english).await;
+    assert!(
+        en.starts_with(&format!("Tomorrow {date} is your checkup 1.")),
+        "{en}"
+    );
+    let vi = eve(full).await;
+    assert!(
+        vi.starts_with(&format!("Ngày mai {date} là lịch khám thai lần 1.")),
+        "{vi}"
+    );
+    let unaccented = eve(plain).await;
+    assert!(
+        unaccented.starts_with(&format!("Ngay mai {date} la lich kham thai lan 1.")),
+        "{unaccented}"
+    );
+    assert!(unaccented.is_ascii(), "{unaccented}");
     t.stop().await;
 }

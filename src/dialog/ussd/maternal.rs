@@ -6,7 +6,9 @@ use super::menu::{Entry, Input, Live, Menu, Target};
 use crate::db::time;
 use crate::dialog::maternal::{ctx, feature_error, refusal, registered_msg};
 use crate::dialog::{DialogError, Services};
-use crate::features::maternal::{self, dates, store, Channel, Dating, Refusal, Registration};
+use crate::features::maternal::{
+    self, dates, store, Dating, Refusal, Registration, RegistrationSource,
+};
 use crate::features::staff;
 use crate::i18n::{msg_id, Msg};
 use crate::phone::Msisdn;
@@ -100,9 +102,16 @@ async fn register(svc: &Services, from: &Msisdn, values: &[String]) -> Result<Ms
         dating: Dating::Edd(edd),
         village: None,
     };
-    let done = maternal::register(&ctx(svc), &s, &scope, &reg, Channel::Ussd, time::now())
-        .await
-        .map_err(feature_error)?;
+    let done = maternal::register(
+        &ctx(svc),
+        &s,
+        &scope,
+        &reg,
+        RegistrationSource::Ussd,
+        time::now(),
+    )
+    .await
+    .map_err(feature_error)?;
     Ok(match done {
         Ok(r) => registered_msg(&phone, &r),
         Err(r) => refusal(&r),

@@ -19,7 +19,7 @@ use super::places::{Found, Places};
 use super::table::{Columns, Field, Table};
 use super::{ImportError, Options, Report};
 use crate::db::tx::Tx;
-use crate::db::{time, Db};
+use crate::db::Db;
 use crate::features::support::StatusChange;
 use crate::i18n::Msg;
 use crate::with_tx;
@@ -29,7 +29,7 @@ use crate::with_tx;
 /// are compared with (stored rows by key, known places), so checking a file of a million rows
 /// asks the database nothing per row.
 ///
-/// The driver calls, in order: `load`; `survey` on every row; `check` on every row; and, only
+/// The driver calls, in order: `load` and `configure`; `survey` on every row; `check` on every row; and, only
 /// when no row has a problem and this is no dry run, `prepare` and then `write_chunk` on the
 /// rows `check` kept, [`WRITE_CHUNK`] at a time, all within one transaction.
 pub(crate) trait Importer: Sized {
@@ -47,6 +47,10 @@ pub(crate) trait Importer: Sized {
     /// Reads what the rows are compared with. `cells` are the file's, so that an importer can
     /// read only the stored rows the file names, whatever the size of the database.
     async fn load(db: &Db, cells: &Cells<'_>) -> Result<Self, sqlx::Error>;
+
+    /// Takes the settings the import was started with (the deployment's schedule, timezone and
+    /// clock), right after [`load`](Importer::load). Most importers need none.
+    fn configure(&mut self, _opts: &Options) {}
 
     /// A first look at each row before any row is checked, for a file whose rows refer to each
     /// other (a village naming a commune further down the same file). Most importers need none.
@@ -242,6 +246,7 @@ pub(crate) async fn run<I: Importer>(
     let started = Instant::now();
     let cells = Cells { table, cols: &cols };
     let mut importer = I::load(db, &cells).await?;
+    importer.configure(opts);
     let loaded = Instant::now();
     let mut reading = Reading {
         cols,
@@ -305,7 +310,7 @@ async fn write_all<I: Importer>(
     opts: &Options,
 ) -> Result<Vec<StatusChange>, ImportError> {
     let bar = bar(opts, items.len());
-    let now = time::now();
+    let now = opts.now();
     let changes = with_tx!(db, tx => {
         let mut w = Writing {
             tx: Tx::from(tx),

@@ -121,7 +121,7 @@ impl ImportError {
     }
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Options {
     /// Validate and report; write nothing.
     pub dry_run: bool,
@@ -131,6 +131,38 @@ pub struct Options {
     pub progress: bool,
     /// Who made the changes, for the support history (`import:<file name>` by default).
     pub actor: Option<String>,
+    /// The deployment's antenatal schedule (`maternal.schedule`), for imported pregnancies.
+    pub schedule: crate::config::AncSchedule,
+    /// The deployment's `timezone`: which calendar day "today" is when dates are checked.
+    pub timezone: chrono_tz::Tz,
+    /// The import's clock: None for the real one; a test sets it.
+    pub now: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            dry_run: false,
+            header_map: Vec::new(),
+            progress: false,
+            actor: None,
+            schedule: crate::config::AncSchedule::Moh,
+            timezone: chrono_tz::Asia::Ho_Chi_Minh,
+            now: None,
+        }
+    }
+}
+
+impl Options {
+    /// Now, on the import's clock.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.now.unwrap_or_else(crate::db::time::now)
+    }
+
+    /// The local calendar day of [`now`](Options::now) in the deployment's timezone.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.now().with_timezone(&self.timezone).date_naive()
+    }
 }
 
 /// Imports the file at `path` (`.csv` or `.xlsx`).

@@ -1,21 +1,26 @@
 //! `loa import pregnancies`: the mother's phone, the EDD or the last period, her village when her phone is in no household, and the health worker who follows her.
 //!
-//! The same rules as `THAI` by SMS (dates checked against today, one open pregnancy per mother:
-//! a row for a registered mother updates hers), written in the import's one transaction. An
-//! import is an office's records, not a worker's new registration: it sends no welcome SMS (a
-//! first import would otherwise text every mother at once); reminders start with the next
-//! morning's job, and the registration is recorded in the consent ledger as from `api`.
+//! The same rules as `THAI` by SMS (dates checked against today in the deployment's timezone,
+//! the deployment's schedule, one open pregnancy per mother: a row for a registered mother
+//! updates hers), written in the import's one transaction. An import is an office's records, not
+//! a worker's new registration: it sends no welcome SMS (a first import would otherwise text
+//! every mother at once); reminders start with the next morning's job, and the registration is
+//! recorded in the consent ledger as from `api`, except for a mother who had opted out of
+//! reminders (`HUY NH`): as with `THAI`, her choice stands and no opt-in is written.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 
 use super::driver::{Cells, Checked, Importer, Row, Writing};
 use super::parse;
 use super::places::Places;
 use super::table::Field;
+use super::Options;
+use crate::config::AncSchedule;
 use crate::db::Db;
 use crate::features::areas::Level;
+use crate::features::consent;
 use crate::features::maternal::{self, store as mstore, Dating, Refusal};
 use crate::i18n::Msg;
 
@@ -72,8 +77,12 @@ pub(crate) struct Pregnancies {
     workers: HashMap<String, i64>,
     /// Open pregnancies by phone: (EDD, village).
     open: HashMap<String, (NaiveDate, String)>,
+    /// The local day dates are checked against, and the schedule new rows follow: the
+    /// deployment's, set by `configure`.
     today: NaiveDate,
-    schedule: &'static str,
+    schedule: AncSchedule,
+    /// Mothers (by phone) whose reminders are opted out, found by `prepare`.
+    opted_out: HashSet<String>,
 }
 
 impl Pregnancies {
@@ -160,11 +169,15 @@ impl Importer for Pregnancies {
             homes: mstore::homes_by_phone(db).await?,
             workers: mstore::health_staff_by_phone(db).await?,
             open: mstore::open_by_phone(db).await?,
-            today: Utc::now()
-                .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
-                .date_naive(),
-            schedule: crate::config::AncSchedule::Moh.as_str(),
+            today: Options::default().today(),
+            schedule: AncSchedule::Moh,
+            opted_out: HashSet::new(),
         })
+    }
+
+    fn configure(&mut self, opts: &Options) {
+        self.today = opts.today();
+        self.schedule = opts.schedule;
     }
 
     fn check(&mut self, row: &mut Row<'_>) -> Checked<Item> {
@@ -202,6 +215,26 @@ impl Importer for Pregnancies {
         }
     }
 
+    /// Finds the mothers who opted out of reminders, as the ledger replays today: the import
+    /// must never opt them back in.
+    async fn prepare(&mut self, db: &Db, items: &mut Vec<Item>) -> Result<(), sqlx::Error> {
+        let phones: Vec<&str> = items.iter().map(|i| i.phone.as_str()).collect();
+        let ids = mstore::contacts_of(db, &phones).await?;
+        let by_id: HashMap<i64, &String> = ids.iter().map(|(p, id)| (*id, p)).collect();
+        let all: Vec<i64> = by_id.keys().copied().collect();
+        for chunk in all.chunks(500) {
+            for (id, scopes) in consent::opted_out(db, chunk).await? {
+                let blocked = scopes
+                    .iter()
+                    .any(|s| *s == consent::ALL || *s == "reminder");
+                if let (true, Some(phone)) = (blocked, by_id.get(&id)) {
+                    self.opted_out.insert((*phone).clone());
+                }
+            }
+        }
+        Ok(())
+    }
+
     async fn write(&mut self, it: &Item, w: &mut Writing<'_>) -> Result<(), sqlx::Error> {
         super::store::ensure_contact(&mut w.tx, &it.phone, w.now).await?;
         let row = mstore::Imported {
@@ -209,8 +242,9 @@ impl Importer for Pregnancies {
             village: &it.village,
             household: it.household,
             edd: it.edd,
-            schedule: self.schedule,
+            schedule: self.schedule.as_str(),
             worker: it.worker,
+            opt_in: !self.opted_out.contains(&it.phone),
         };
         mstore::upsert_in(&mut w.tx, &row, w.now).await
     }

@@ -15,13 +15,13 @@ pub const PAGE_PARTS: usize = 2;
 /// Most messages one digest sends (a worker with more women due is told to ask the station).
 pub const MAX_PAGES: usize = 5;
 
-/// One line per woman due between `today` and six days later.
+/// One line per woman due between `today` and six days later, with her pregnancy's id.
 async fn lines_for(
     ctx: &Ctx<'_>,
     worker: &staff::Staff,
     today: NaiveDate,
     reader: &Contact,
-) -> Result<Vec<String>, MaternalError> {
+) -> Result<Vec<(i64, String)>, MaternalError> {
     let villages = store::villages_under(ctx.db, &worker.areas).await?;
     let end = today + TimeDelta::days(6);
     let mut lines = Vec::new();
@@ -39,7 +39,7 @@ async fn lines_for(
                     .arg("who", label(p))
                     .num("n", i64::from(n))
                     .arg("date", d.format("%d/%m").to_string());
-                lines.push(reader.render(ctx.locales, &msg));
+                lines.push((p.id, reader.render(ctx.locales, &msg)));
             }
         }
         if page.len() < 500 {
@@ -49,27 +49,29 @@ async fn lines_for(
     Ok(lines)
 }
 
-/// Packs lines into messages of at most [`PAGE_PARTS`] parts, the header on the first.
-pub fn pack(header: &str, lines: &[String]) -> Vec<String> {
-    let mut pages: Vec<String> = Vec::new();
-    let mut cur = header.to_string();
+/// Packs lines into messages of at most [`PAGE_PARTS`] parts, the header on the first: each
+/// page's text and how many lines it holds.
+pub fn pack(header: &str, lines: &[String]) -> Vec<(String, usize)> {
+    let mut pages: Vec<(String, usize)> = Vec::new();
+    let mut cur = (header.to_string(), 0);
     for line in lines {
-        let candidate = format!("{cur} {line}");
-        if crate::text::analyze(&candidate).parts <= PAGE_PARTS || cur.is_empty() {
-            cur = candidate;
+        let candidate = format!("{} {line}", cur.0);
+        if crate::text::analyze(&candidate).parts <= PAGE_PARTS || cur.0.is_empty() {
+            cur = (candidate, cur.1 + 1);
         } else {
             pages.push(cur);
-            cur = line.clone();
+            cur = (line.clone(), 1);
         }
     }
-    if !cur.is_empty() {
+    if !cur.0.is_empty() {
         pages.push(cur);
     }
     pages
 }
 
 /// Sends each worker's digest for the week starting on the local day of `now` (a Monday; the
-/// job runs then, and a test may run it on any day). Keys: worker, day and page.
+/// job runs then, and a test may run it on any day). Keys: worker, day and page. Which
+/// pregnancies a digest named is audited once, when it is first queued.
 pub async fn run(ctx: &Ctx<'_>, now: DateTime<Utc>) -> Result<u64, MaternalError> {
     let today = ctx.today(now);
     if today.weekday() != Weekday::Mon {
@@ -86,10 +88,11 @@ pub async fn run(ctx: &Ctx<'_>, now: DateTime<Utc>) -> Result<u64, MaternalError
             continue;
         };
         let reader = contacts::find_or_create(ctx.db, &to).await?;
-        let lines = lines_for(ctx, &worker, today, &reader).await?;
-        if lines.is_empty() {
+        let found = lines_for(ctx, &worker, today, &reader).await?;
+        if found.is_empty() {
             continue;
         }
+        let (ids, lines): (Vec<i64>, Vec<String>) = found.into_iter().unzip();
         let header = reader.render(
             ctx.locales,
             &Msg::new("maternal-digest-header")
@@ -99,12 +102,14 @@ pub async fn run(ctx: &Ctx<'_>, now: DateTime<Utc>) -> Result<u64, MaternalError
         let mut pages = pack(&header, &lines);
         if pages.len() > MAX_PAGES {
             pages.truncate(MAX_PAGES);
-            pages.push(reader.render(ctx.locales, &Msg::new("maternal-digest-more")));
+            let more = reader.render(ctx.locales, &Msg::new("maternal-digest-more"));
+            pages.push((more, 0));
         }
+        let shown: usize = pages.iter().map(|(_, n)| n).sum();
         let msgs: Vec<NewMessage> = pages
             .into_iter()
             .enumerate()
-            .map(|(i, text)| NewMessage {
+            .map(|(i, (text, _))| NewMessage {
                 recipient: to.clone(),
                 text,
                 priority: Priority::Reminder,
@@ -115,7 +120,12 @@ pub async fn run(ctx: &Ctx<'_>, now: DateTime<Utc>) -> Result<u64, MaternalError
                 expires_at: Some(window.1),
             })
             .collect();
-        queued += ctx.outbox.enqueue_many(&msgs).await?;
+        let new = ctx.outbox.enqueue_many(&msgs).await?;
+        if new > 0 {
+            let detail = format!("Monday digest {today} to staff:{id}");
+            super::audit_shown(ctx.db, "system", "disclose", &ids[..shown], &detail).await?;
+        }
+        queued += new;
     }
     Ok(queued)
 }
@@ -131,10 +141,13 @@ mod tests {
             .collect();
         let pages = pack("Tuần 08/06: 40 chị đến lịch khám:", &lines);
         assert!(pages.len() > 1);
-        for p in &pages {
+        for (p, _) in &pages {
             assert!(crate::text::analyze(p).parts <= PAGE_PARTS, "{p}");
         }
-        let joined = pages.join(" ");
+        let texts: Vec<&str> = pages.iter().map(|(p, _)| p.as_str()).collect();
+        let joined = texts.join(" ");
         assert!(lines.iter().all(|l| joined.contains(l.as_str())));
+        let counted: usize = pages.iter().map(|(_, n)| n).sum();
+        assert_eq!(counted, lines.len(), "each line counted on its page");
     }
 }

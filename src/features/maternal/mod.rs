@@ -134,21 +134,22 @@ pub struct Registration {
     pub village: Option<String>,
 }
 
-/// Where a change came from, for the consent ledger.
+/// Where a registration came from (the worker's SMS, with its inbound id; USSD; the staff API),
+/// as the consent ledger records its opt-in. An import writes its own rows
+/// (`store::upsert_in`) and records its opt-in as from `api`.
 #[derive(Clone, Copy, Debug)]
-pub enum Channel {
+pub enum RegistrationSource {
     Sms(i64),
     Ussd,
     Api,
-    Import,
 }
 
-impl Channel {
-    fn source(self) -> (Source, Option<i64>) {
+impl RegistrationSource {
+    fn ledger(self) -> (Source, Option<i64>) {
         match self {
-            Channel::Sms(id) => (Source::Sms, Some(id)),
-            Channel::Ussd => (Source::Ussd, None),
-            Channel::Api | Channel::Import => (Source::Api, None),
+            RegistrationSource::Sms(id) => (Source::Sms, Some(id)),
+            RegistrationSource::Ussd => (Source::Ussd, None),
+            RegistrationSource::Api => (Source::Api, None),
         }
     }
 }
@@ -222,7 +223,7 @@ pub async fn register(
     staff: &Staff,
     scope: &Scope,
     reg: &Registration,
-    channel: Channel,
+    from: RegistrationSource,
     now: DateTime<Utc>,
 ) -> Result<Result<Registered, Refusal>, MaternalError> {
     if !is_health_staff(staff) {
@@ -256,7 +257,7 @@ pub async fn register(
     }
     let opted_out = consent::blocks(ctx.db, reg.phone.as_str(), Some("reminder")).await?;
     if !opted_out {
-        let (source, inbound) = channel.source();
+        let (source, inbound) = from.ledger();
         consent::record(
             ctx.db,
             contact.id,
@@ -470,11 +471,53 @@ pub async fn loss(
 pub fn label(p: &Pregnancy) -> String {
     match &p.household_code {
         Some(code) => code.clone(),
-        None => {
-            let digits = p.msisdn.len().saturating_sub(4);
-            format!("…{}", p.msisdn.get(digits..).unwrap_or_default())
-        }
+        None => phone_tail(&p.msisdn),
     }
+}
+
+/// The household code and the phone's last four digits (`CG-0001 …1001`), or the digits alone:
+/// enough for a worker to find her in their book, never the whole number.
+pub fn label_with_tail(p: &Pregnancy) -> String {
+    match &p.household_code {
+        Some(code) => format!("{code} {}", phone_tail(&p.msisdn)),
+        None => phone_tail(&p.msisdn),
+    }
+}
+
+/// `…` and the last four digits of a phone number.
+pub fn phone_tail(msisdn: &str) -> String {
+    let digits = msisdn.len().saturating_sub(4);
+    format!("…{}", msisdn.get(digits..).unwrap_or_default())
+}
+
+/// Records which pregnancies a staff read or a message to a worker showed: one entry per
+/// pregnancy (`subject_id`), so that the log answers "who saw this record". `detail` says where
+/// (the API's list, the console's due list, the Monday digest, the overdue question), never
+/// what was shown. A read that showed none is one entry without a subject.
+pub async fn audit_shown(
+    db: &Db,
+    actor: &str,
+    action: &str,
+    ids: &[i64],
+    detail: &str,
+) -> Result<(), sqlx::Error> {
+    let none = [None];
+    let subjects: Vec<Option<String>> = if ids.is_empty() {
+        none.to_vec()
+    } else {
+        ids.iter().map(|id| Some(id.to_string())).collect()
+    };
+    for subject in &subjects {
+        let entry = audit::Entry {
+            actor,
+            action,
+            subject_kind: "pregnancy",
+            subject_id: subject.as_deref(),
+            detail: Some(detail),
+        };
+        audit::record(db, &entry).await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -203,8 +203,8 @@ pub async fn run(ctx: &Ctx<'_>, now: DateTime<Utc>) -> Result<Counts, MaternalEr
             counts.rows += rows.len() as u64;
             let Some(last) = rows.last() else { break };
             after = last.id;
-            let msgs = messages(ctx, &rows, &tasks, window).await?;
-            counts.queued += ctx.outbox.enqueue_many(&msgs).await?;
+            let (msgs, asked) = messages(ctx, &rows, &tasks, window).await?;
+            counts.queued += asked + ctx.outbox.enqueue_many(&msgs).await?;
             if (rows.len() as i64) < PAGE {
                 break;
             }
@@ -213,20 +213,22 @@ pub async fn run(ctx: &Ctx<'_>, now: DateTime<Utc>) -> Result<Counts, MaternalEr
     Ok(counts)
 }
 
-/// The messages of one page of rows for the tasks due on their date.
+/// The mothers' messages of one page of rows for the tasks due on their date, and how many
+/// questions to workers were queued (each on its own, to audit what it discloses).
 async fn messages(
     ctx: &Ctx<'_>,
     rows: &[Due],
     tasks: &[Task],
     window: (DateTime<Utc>, DateTime<Utc>),
-) -> Result<Vec<NewMessage>, MaternalError> {
+) -> Result<(Vec<NewMessage>, u64), MaternalError> {
     let ids: Vec<i64> = rows.iter().map(|r| r.contact_id).collect();
     let blocked = consent::blocked_among(ctx.db, &ids, Some("reminder")).await?;
     let mut out = Vec::new();
+    let mut asked = 0;
     for row in rows {
         for task in tasks {
             if let Task::Overdue = task {
-                out.extend(overdue(ctx, row, window).await?);
+                asked += u64::from(overdue(ctx, row, window).await?);
                 continue;
             }
             if blocked.contains(&row.contact_id) {
@@ -238,7 +240,7 @@ async fn messages(
             }
         }
     }
-    Ok(out)
+    Ok((out, asked))
 }
 
 fn date_text(d: NaiveDate) -> String {
@@ -344,45 +346,47 @@ fn to_mother(
     })
 }
 
-/// Two weeks past the EDD and no birth: the worker who registered her is asked, once.
+/// Two weeks past the EDD and no birth: the worker who registered her is asked, once. The text
+/// names her by household code and the end of her phone number, never the whole number (the
+/// worker replies with the number from their own records); what it disclosed is audited.
+/// Returns whether the question was new.
 async fn overdue(
     ctx: &Ctx<'_>,
     row: &Due,
     window: (DateTime<Utc>, DateTime<Utc>),
-) -> Result<Option<NewMessage>, MaternalError> {
+) -> Result<bool, MaternalError> {
     let Some(staff_id) = row.registered_by else {
-        return Ok(None);
+        return Ok(false);
     };
     let (Some(phone), Some(p)) = (
         store::staff_phone(ctx.db, staff_id).await?,
         store::by_id(ctx.db, row.id).await?,
     ) else {
-        return Ok(None);
+        return Ok(false);
     };
     let Ok(recipient) = Msisdn::parse(&phone) else {
-        return Ok(None);
+        return Ok(false);
     };
     let worker = contacts::find_or_create(ctx.db, &recipient).await?;
-    let msg = Msg::new("maternal-overdue")
-        .arg("who", super::label(&p))
-        .arg("phone", recipient_hint(&p.msisdn));
-    Ok(Some(NewMessage {
-        recipient,
-        text: worker.render(ctx.locales, &msg),
-        priority: Priority::Reminder,
-        topic: None,
-        origin: format!("pregnancy:{}:worker", row.id),
-        idempotency_key: format!("pregnancy:{}:overdue:{}", row.id, row.edd),
-        not_before: Some(window.0),
-        expires_at: Some(window.1),
-    }))
-}
-
-/// The mother's number as the worker types it after SINH or MAT (national form).
-fn recipient_hint(msisdn: &str) -> String {
-    Msisdn::parse(msisdn)
-        .map(|m| m.national())
-        .unwrap_or_default()
+    let msg = Msg::new("maternal-overdue").arg("who", super::label_with_tail(&p));
+    let done = ctx
+        .outbox
+        .enqueue(NewMessage {
+            recipient,
+            text: worker.render(ctx.locales, &msg),
+            priority: Priority::Reminder,
+            topic: None,
+            origin: format!("pregnancy:{}:worker", row.id),
+            idempotency_key: format!("pregnancy:{}:overdue:{}", row.id, row.edd),
+            not_before: Some(window.0),
+            expires_at: Some(window.1),
+        })
+        .await?;
+    if done.created {
+        let detail = format!("overdue question to staff:{staff_id}");
+        super::audit_shown(ctx.db, "system", "disclose", &[row.id], &detail).await?;
+    }
+    Ok(done.created)
 }
 
 #[cfg(test)]

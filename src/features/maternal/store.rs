@@ -312,6 +312,30 @@ pub async fn open_by_phone(
     Ok(rows.into_iter().map(|(p, e, v)| (p, (e, v))).collect())
 }
 
+/// The contact ids of those of `phones` that are stored, by phone.
+pub async fn contacts_of(
+    db: &Db,
+    phones: &[&str],
+) -> Result<std::collections::HashMap<String, i64>, sqlx::Error> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in phones.chunks(500) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT msisdn, id FROM contacts WHERE msisdn IN ({})",
+            marks.join(", ")
+        );
+        let rows: Vec<(String, i64)> = with_db!(db, pool => {
+            let mut q = sqlx::query_as(&sql);
+            for p in chunk {
+                q = q.bind(*p);
+            }
+            q.fetch_all(pool).await
+        })?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
 /// A pregnancy row of an import.
 pub struct Imported<'a> {
     pub phone: &'a str,
@@ -320,9 +344,12 @@ pub struct Imported<'a> {
     pub edd: NaiveDate,
     pub schedule: &'a str,
     pub worker: Option<i64>,
+    /// False when the mother had opted out of reminders: her choice stands, no opt-in is written.
+    pub opt_in: bool,
 }
 
-/// [`upsert`] inside an import's transaction, with the opt-in the registration stands for.
+/// [`upsert`] inside an import's transaction, with the opt-in the registration stands for
+/// (unless the mother had opted out).
 pub async fn upsert_in(
     tx: &mut crate::db::tx::Tx<'_>,
     p: &Imported<'_>,
@@ -351,6 +378,9 @@ pub async fn upsert_in(
         .bind(now)
         .execute(&mut *conn)
         .await?;
+        if !p.opt_in {
+            return Ok(());
+        }
         sqlx::query(
             "INSERT INTO consent_events (contact_id, action, scope, channel, created_at)
              VALUES ($1, 'opt_in', 'reminder', 'api', $2)",

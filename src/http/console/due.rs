@@ -3,7 +3,7 @@
 //! The same checks as `/api/v1/pregnancies` (`http::maternal`): health workers, midwives,
 //! commune health staff and admins (403 for anyone else), their villages only (an admin's: every
 //! village, [`PAGE`] checkups a page); the read is
-//! audited as the API's list is (`pregnancy`, `list`).
+//! audited as the API's list is: one `pregnancy` `list` entry per pregnancy shown.
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -20,7 +20,7 @@ use crate::db::time;
 use crate::features::maternal::{self, Pregnancy};
 use crate::features::staff::Role;
 use crate::http::error::ApiError;
-use crate::http::maternal::{audited, health_only, own_villages, page_of};
+use crate::http::maternal::{health_only, listed, own_villages, page_of};
 use crate::phone::Msisdn;
 
 pub fn router() -> Router<AppState> {
@@ -114,8 +114,8 @@ async fn due_page(app: &AppState, c: &Console, after: i64) -> Result<Response, A
     let villages = own_villages(db, &c.caller).await?;
     let (mut found, next) = due_rows(db, villages.as_deref(), today, after).await?;
     found.sort_by_key(|(d, _, p)| (*d, p.id));
-    let detail = format!("due list (console), {} rows", found.len());
-    audited(app, &c.caller, "list", None, Some(&detail)).await?;
+    let ids: Vec<i64> = found.iter().map(|(_, _, p)| p.id).collect();
+    listed(app, &c.caller, &ids, "due list (console)").await?;
     let rows = found
         .into_iter()
         .map(|(d, n, p)| Row {
