@@ -158,10 +158,7 @@ impl Breaker {
             // Gateway files keep the cool-down within a day; a time past what `Instant` holds
             // would panic here, at every trip, so such a circuit stays open as long as it can.
             let cooldown = Duration::from_secs(self.config.cooldown_seconds);
-            inner.open_until = Some(
-                now.checked_add(cooldown)
-                    .unwrap_or_else(|| far_future(now)),
-            );
+            inner.open_until = Some(now.checked_add(cooldown).unwrap_or_else(|| far_future(now)));
             inner.probing = false;
             inner.probe_taken = false;
             inner.failures.clear();

@@ -230,9 +230,27 @@ fn number_problem(file: &GatewayFile) -> Option<String> {
     [
         ("rate", rate, 1, 100_000, "parts per second"),
         ("timeout_seconds", file.timeout_seconds, 1, 120, "seconds"),
-        ("circuit.failures", u64::from(c.failures), 1, 10_000, "failures"),
-        ("circuit.window_seconds", c.window_seconds, 1, 86_400, "seconds"),
-        ("circuit.cooldown_seconds", c.cooldown_seconds, 0, 86_400, "seconds"),
+        (
+            "circuit.failures",
+            u64::from(c.failures),
+            1,
+            10_000,
+            "failures",
+        ),
+        (
+            "circuit.window_seconds",
+            c.window_seconds,
+            1,
+            86_400,
+            "seconds",
+        ),
+        (
+            "circuit.cooldown_seconds",
+            c.cooldown_seconds,
+            0,
+            86_400,
+            "seconds",
+        ),
     ]
     .into_iter()
     .find(|(_, value, min, max, _)| value < min || value > max)
@@ -548,7 +566,10 @@ mod tests {
         ] {
             let dir = dir_with(&[("g.toml", &sim(extra))]);
             let err = read_dir(dir.path()).expect_err(extra).to_string();
-            assert!(err.contains("g.toml") && err.contains(key), "{extra}: {err}");
+            assert!(
+                err.contains("g.toml") && err.contains(key),
+                "{extra}: {err}"
+            );
         }
         let dir = dir_with(&[(
             "g.toml",

@@ -250,7 +250,10 @@ async fn console_forms_with_nul_are_refused_with_the_error_page_and_store_nothin
         form.extend(fields);
         let (s, _, html) = officer.post(&t, path, &form).await;
         assert_eq!(s, 400, "{path}: {html}");
-        assert!(html.contains("U+0000") && html.contains("control character"), "{path}: {html}");
+        assert!(
+            html.contains("U+0000") && html.contains("control character"),
+            "{path}: {html}"
+        );
     }
     let res = t
         .client
@@ -275,7 +278,10 @@ async fn console_forms_with_nul_are_refused_with_the_error_page_and_store_nothin
         )
         .await;
     assert_eq!(s, 400, "{html}");
-    assert!(html.contains("id=\"file-error\"") && html.contains("U+0085"), "{html}");
+    assert!(
+        html.contains("id=\"file-error\"") && html.contains("U+0085"),
+        "{html}"
+    );
     assert_eq!(counts().await, before, "nothing stored");
     t.stop().await;
 }

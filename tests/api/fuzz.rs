@@ -436,7 +436,12 @@ async fn gateway_call(t: &TestApp, rng: &mut StdRng) -> u16 {
         0 => (
             "/webhooks/fk/mo/s",
             "application/x-www-form-urlencoded",
-            form(&[("from", &phone), ("text", &text), ("id", &text), ("coding", "2")]),
+            form(&[
+                ("from", &phone),
+                ("text", &text),
+                ("id", &text),
+                ("coding", "2"),
+            ]),
             false,
         ),
         1 => (
@@ -448,7 +453,12 @@ async fn gateway_call(t: &TestApp, rng: &mut StdRng) -> u16 {
         2 => (
             "/webhooks/fj/mo/s",
             "application/x-www-form-urlencoded",
-            form(&[("from", &phone), ("content", &text), ("binary", &hex), ("coding", "8")]),
+            form(&[
+                ("from", &phone),
+                ("content", &text),
+                ("binary", &hex),
+                ("coding", "8"),
+            ]),
             false,
         ),
         3 => (
@@ -458,7 +468,8 @@ async fn gateway_call(t: &TestApp, rng: &mut StdRng) -> u16 {
             false,
         ),
         _ => {
-            let event = ["sms:received", "sms:delivered", "sms:failed", "x"][rng.random_range(0..4)];
+            let event =
+                ["sms:received", "sms:delivered", "sms:failed", "x"][rng.random_range(0..4)];
             let payload = serde_json::json!({
                 "event": event,
                 "payload": { "messageId": text, "phoneNumber": phone, "message": text, "reason": text },
@@ -468,7 +479,12 @@ async fn gateway_call(t: &TestApp, rng: &mut StdRng) -> u16 {
             } else {
                 hostile_text(rng, 20)
             };
-            ("/webhooks/fa/events", "application/json", body, rng.random_bool(0.9))
+            (
+                "/webhooks/fa/events",
+                "application/json",
+                body,
+                rng.random_bool(0.9),
+            )
         }
     };
     let mut req = t
@@ -597,9 +613,16 @@ async fn hostile_files_and_webhooks_never_crash_and_store_nothing_half_way() {
             uploads += 1;
         } else if pick == 1 {
             let status = gateway_call(&t, &mut rng).await;
-            assert!(status < 500, "seed {seed}: gateway webhook answered {status}");
+            assert!(
+                status < 500,
+                "seed {seed}: gateway webhook answered {status}"
+            );
             if status >= 400 {
-                assert_eq!(counts(&t).await, before, "seed {seed}: a refused call wrote");
+                assert_eq!(
+                    counts(&t).await,
+                    before,
+                    "seed {seed}: a refused call wrote"
+                );
             }
             hooks += 1;
         } else if pick < 4 {

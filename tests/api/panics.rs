@@ -121,7 +121,12 @@ async fn a_scheduler_job_that_panics_is_logged_and_runs_again_next_slot() {
     let runs = common::eventually(
         std::time::Duration::from_secs(15),
         "the job's runs after its panic",
-        async || common::done_if(RUNS.load(Ordering::SeqCst) >= 3, RUNS.load(Ordering::SeqCst)),
+        async || {
+            common::done_if(
+                RUNS.load(Ordering::SeqCst) >= 3,
+                RUNS.load(Ordering::SeqCst),
+            )
+        },
     )
     .await;
     assert!(runs >= 3);

@@ -139,8 +139,7 @@ fn check_zip_within<R: Read + Seek>(reader: R, limit: u64) -> Result<(), ImportE
             over: false,
         };
         let read = if shared {
-            check_shared_strings(&mut capped)
-                .and_then(|()| drain(&mut capped).map_err(unreadable))
+            check_shared_strings(&mut capped).and_then(|()| drain(&mut capped).map_err(unreadable))
         } else {
             drain(&mut capped).map_err(unreadable)
         };
@@ -180,7 +179,9 @@ impl<R: Read> Read for Capped<'_, R> {
             self.over = true;
             return Err(std::io::Error::other("past the unpacked size limit"));
         }
-        let max = buf.len().min(usize::try_from(*self.left).unwrap_or(usize::MAX));
+        let max = buf
+            .len()
+            .min(usize::try_from(*self.left).unwrap_or(usize::MAX));
         let n = self.inner.read(&mut buf[..max])?;
         *self.left -= n as u64;
         Ok(n)
@@ -198,9 +199,9 @@ fn check_shared_strings(xml: &mut impl Read) -> Result<(), ImportError> {
     let mut buf = Vec::new();
     let mut strings = 0usize;
     loop {
-        let event = reader
-            .read_event_into(&mut buf)
-            .map_err(|e| ImportError::Read(format!("the workbook's shared strings are broken: {e}")))?;
+        let event = reader.read_event_into(&mut buf).map_err(|e| {
+            ImportError::Read(format!("the workbook's shared strings are broken: {e}"))
+        })?;
         match event {
             Event::Start(e) | Event::Empty(e) => match e.local_name().as_ref() {
                 b"sst" => declared_strings(&e)?,
@@ -244,12 +245,11 @@ fn too_many_strings(n: u128) -> ImportError {
 /// Measures an `.ods` before calamine reads it (calamine lays every sheet out densely, repeats
 /// expanded): each sheet's span of rows with values times its widest such row must fit in
 /// [`MAX_CELLS`], and no value may lie past [`MAX_COLUMNS`] or [`MAX_ROWS`].
-pub fn check_ods<R: Read + Seek>(reader: R) -> Result<(), OverLimit> {
-    let mut zip = zip::ZipArchive::new(reader)
-        .map_err(|e| OverLimit(format!("not a readable workbook (zip): {e}")))?;
+pub fn check_ods<R: Read + Seek>(reader: R) -> Result<(), ImportError> {
+    let mut zip = zip::ZipArchive::new(reader).map_err(unreadable)?;
     let content = zip
         .by_name("content.xml")
-        .map_err(|e| OverLimit(format!("not an OpenDocument spreadsheet: {e}")))?;
+        .map_err(|e| ImportError::Read(format!("not an OpenDocument spreadsheet: {e}")))?;
     let mut xml =
         quick_xml::Reader::from_reader(std::io::BufReader::new(content.take(MAX_UNZIPPED_BYTES)));
     let mut buf = Vec::new();
@@ -258,7 +258,7 @@ pub fn check_ods<R: Read + Seek>(reader: R) -> Result<(), OverLimit> {
     loop {
         let event = xml
             .read_event_into(&mut buf)
-            .map_err(|e| OverLimit(format!("the spreadsheet's XML is broken: {e}")))?;
+            .map_err(|e| ImportError::Read(format!("the spreadsheet's XML is broken: {e}")))?;
         match event {
             Event::Start(e) | Event::Empty(e) => match e.name().as_ref() {
                 b"table:table" => sheet = OdsSheet::default(),
@@ -276,7 +276,8 @@ pub fn check_ods<R: Read + Seek>(reader: R) -> Result<(), OverLimit> {
                     if dense > MAX_CELLS {
                         return Err(OverLimit(format!(
                             "the spreadsheet spans more than {MAX_CELLS} cells"
-                        )));
+                        ))
+                        .into());
                     }
                 }
                 _ => {}
@@ -435,8 +436,11 @@ pub(crate) mod samples {
     pub fn lying_zip(real: usize, declared: u32) -> Vec<u8> {
         let mut out = std::io::Cursor::new(Vec::new());
         let mut zip = zip::ZipWriter::new(&mut out);
-        zip.start_file("xl/worksheets/sheet1.xml", zip::write::SimpleFileOptions::default())
-            .expect("zip");
+        zip.start_file(
+            "xl/worksheets/sheet1.xml",
+            zip::write::SimpleFileOptions::default(),
+        )
+        .expect("zip");
         zip.write_all(&vec![0u8; real]).expect("zip");
         zip.finish().expect("zip");
         let mut bytes = out.into_inner();

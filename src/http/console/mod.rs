@@ -27,9 +27,9 @@ use std::sync::Arc;
 use askama::Template;
 use axum::body::Body;
 use axum::extract::{Query, Request, State};
-use axum::middleware::Next;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
+use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
@@ -92,12 +92,16 @@ async fn refuse_controls_in_forms(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"));
+        .is_some_and(|v| {
+            v.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        });
     if !is_form {
         return next.run(req).await;
     }
     let (parts, body) = req.into_parts();
-    let q: LangQuery = Query::try_from_uri(&parts.uri).map_or_else(|_| LangQuery::default(), |q| q.0);
+    let q: LangQuery =
+        Query::try_from_uri(&parts.uri).map_or_else(|_| LangQuery::default(), |q| q.0);
     let (t, _) = texts(&app, &q, &parts.headers);
     let bytes = match axum::body::to_bytes(body, MAX_FORM_BYTES).await {
         Ok(b) => b,
@@ -114,7 +118,8 @@ async fn refuse_controls_in_forms(
         };
         return page(StatusCode::BAD_REQUEST, &tpl, Vec::new());
     }
-    next.run(Request::from_parts(parts, Body::from(bytes))).await
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
 }
 
 /// Fluent texts in the page's language, for templates: `{{ t.msg_id("console-sign-in") }}`.
