@@ -132,7 +132,10 @@ fn check_zip_within<R: Read + Seek>(reader: R, limit: u64) -> Result<(), ImportE
     for i in 0..zip.len() {
         let entry = zip.by_index(i).map_err(unreadable)?;
         // As calamine finds its parts: `\` for `/`, any case.
-        let shared = entry.name().replace('\\', "/").to_ascii_lowercase() == "xl/sharedstrings.xml";
+        let shared = entry
+            .name()
+            .replace('\\', "/")
+            .eq_ignore_ascii_case("xl/sharedstrings.xml");
         let mut capped = Capped {
             inner: entry,
             left: &mut left,
