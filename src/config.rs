@@ -582,6 +582,20 @@ impl Config {
                 8_760,
                 "hours",
             ),
+            // 0 would turn the budget off without a word; a window of 2^32 minutes reaches
+            // before the year PostgreSQL can store, and every reply would fail.
+            (
+                "replies.budget",
+                u64::from(self.replies.budget),
+                1_000,
+                "replies",
+            ),
+            (
+                "replies.window_minutes",
+                u64::from(self.replies.window_minutes),
+                1_440,
+                "minutes",
+            ),
         ] {
             if value == 0 || value > max {
                 return Err(invalid(
@@ -871,11 +885,20 @@ mod tests {
                 "database_url",
             ),
             ("LOA_INSTANCE_ID", " ", "instance_id"),
+            ("LOA_REPLIES__BUDGET", "0", "replies.budget"),
+            ("LOA_REPLIES__BUDGET", "4294967295", "replies.budget"),
+            ("LOA_REPLIES__WINDOW_MINUTES", "0", "replies.window_minutes"),
+            (
+                "LOA_REPLIES__WINDOW_MINUTES",
+                "4294967295",
+                "replies.window_minutes",
+            ),
         ] {
             let err = with_env(&[(var, value)]).expect_err(value).to_string();
             assert!(err.contains(&format!("`{key}`")), "{var}={value}: {err}");
         }
         with_env(&[("LOA_DISPATCHER__LEASE_SECONDS", "86400")]).expect("a day is fine");
+        with_env(&[("LOA_REPLIES__WINDOW_MINUTES", "1440")]).expect("a day is fine");
         with_env(&[("LOA_DATABASE_URL", "sqlite://data/loa.db?mode=rwc")]).expect("a file");
     }
 

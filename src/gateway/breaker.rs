@@ -155,7 +155,10 @@ impl Breaker {
         inner.failures.push_back(now);
         let trip = inner.probing || inner.failures.len() >= self.config.failures as usize;
         if trip {
-            inner.open_until = Some(now + Duration::from_secs(self.config.cooldown_seconds));
+            // Gateway files keep the cool-down within a day; a time past what `Instant` holds
+            // would panic here, at every trip, so such a circuit stays open as long as it can.
+            let cooldown = Duration::from_secs(self.config.cooldown_seconds);
+            inner.open_until = Some(now.checked_add(cooldown).unwrap_or_else(|| far_future(now)));
             inner.probing = false;
             inner.probe_taken = false;
             inner.failures.clear();
@@ -174,6 +177,18 @@ impl Breaker {
             inner.failures.pop_front();
         }
     }
+}
+
+/// The latest time after `now` that `Instant` can hold, near enough (halving the step).
+fn far_future(now: Instant) -> Instant {
+    let mut step = Duration::from_secs(u64::MAX / 2);
+    while step > Duration::ZERO {
+        if let Some(t) = now.checked_add(step) {
+            return t;
+        }
+        step /= 2;
+    }
+    now
 }
 
 #[cfg(test)]
@@ -217,6 +232,18 @@ mod tests {
             BreakerState::Closed
         );
         assert_eq!(b.times_opened(), 2);
+    }
+
+    #[test]
+    fn a_cool_down_past_what_time_can_hold_trips_without_a_panic_and_stays_open() {
+        let b = Breaker::new(BreakerConfig {
+            failures: 1,
+            window_seconds: 10,
+            cooldown_seconds: u64::MAX,
+        });
+        assert!(b.record_failure());
+        assert_eq!(b.state(), BreakerState::Open);
+        assert!(!b.try_acquire());
     }
 
     #[test]

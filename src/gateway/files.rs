@@ -168,6 +168,9 @@ pub fn read_dir(dir: &Path) -> Result<Vec<(PathBuf, GatewayFile)>, GatewayFileEr
             Some(0) => return Err(invalid("rate must be at least 1 part per second".into())),
             Some(_) => {}
         }
+        if let Some(problem) = number_problem(&file) {
+            return Err(invalid(problem));
+        }
         if let Some(p) = file.prefixes.iter().find(|p| !is_prefix(p)) {
             return Err(invalid(format!("prefix `{p}` is not + and digits")));
         }
@@ -217,6 +220,43 @@ pub fn read_dir(dir: &Path) -> Result<Vec<(PathBuf, GatewayFile)>, GatewayFileEr
         out.push((path, file));
     }
     Ok(out)
+}
+
+/// Each number within bounds no real gateway reaches: past them the sum of rates overflows, and
+/// a cool-down of `u64::MAX` seconds cannot be added to the time the circuit opens.
+fn number_problem(file: &GatewayFile) -> Option<String> {
+    let c = &file.circuit;
+    let rate = u64::from(file.rate.unwrap_or(1));
+    [
+        ("rate", rate, 1, 100_000, "parts per second"),
+        ("timeout_seconds", file.timeout_seconds, 1, 120, "seconds"),
+        (
+            "circuit.failures",
+            u64::from(c.failures),
+            1,
+            10_000,
+            "failures",
+        ),
+        (
+            "circuit.window_seconds",
+            c.window_seconds,
+            1,
+            86_400,
+            "seconds",
+        ),
+        (
+            "circuit.cooldown_seconds",
+            c.cooldown_seconds,
+            0,
+            86_400,
+            "seconds",
+        ),
+    ]
+    .into_iter()
+    .find(|(_, value, min, max, _)| value < min || value > max)
+    .map(|(key, value, min, max, unit)| {
+        format!("{key} must be from {min} to {max} {unit} (got {value})")
+    })
 }
 
 /// Where the gateway sends: a provider's address, which must be http(s) with a host.
@@ -509,6 +549,36 @@ mod tests {
         let ok = jasmin("https://sms.example/send", secret);
         let dir = dir_with(&[("g.toml", &ok)]);
         assert_eq!(read_dir(dir.path()).expect("ok").len(), 1);
+    }
+
+    #[test]
+    fn numbers_that_would_break_loa_are_refused_naming_the_key() {
+        let sim = |extra: &str| format!("id = \"s\"\nkind = \"simulator\"\nrate = 1\n{extra}");
+        for (extra, key) in [
+            (
+                "[circuit]\ncooldown_seconds = 18446744073709551615\n",
+                "circuit.cooldown_seconds",
+            ),
+            ("[circuit]\nwindow_seconds = 0\n", "circuit.window_seconds"),
+            ("[circuit]\nfailures = 0\n", "circuit.failures"),
+            ("timeout_seconds = 0\n", "timeout_seconds"),
+            ("timeout_seconds = 100000\n", "timeout_seconds"),
+        ] {
+            let dir = dir_with(&[("g.toml", &sim(extra))]);
+            let err = read_dir(dir.path()).expect_err(extra).to_string();
+            assert!(
+                err.contains("g.toml") && err.contains(key),
+                "{extra}: {err}"
+            );
+        }
+        let dir = dir_with(&[(
+            "g.toml",
+            "id = \"s\"\nkind = \"simulator\"\nrate = 4294967295\n",
+        )]);
+        let err = read_dir(dir.path()).expect_err("rate").to_string();
+        assert!(err.contains("rate must be from 1 to 100000"), "{err}");
+        let dir = dir_with(&[("g.toml", &sim("[circuit]\ncooldown_seconds = 86400\n"))]);
+        assert_eq!(read_dir(dir.path()).expect("a day is fine").len(), 1);
     }
 
     #[test]

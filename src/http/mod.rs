@@ -51,7 +51,7 @@ pub fn app(state: AppState) -> Router {
         .merge(api.main)
         .merge(openapi::router(api.doc))
         .merge(webhooks::router())
-        .merge(console::router());
+        .merge(console::router(state.clone()));
     router = if state.config.simulator.enabled {
         router.merge(simulator::router())
     } else {

@@ -185,3 +185,103 @@ async fn what_staff_and_tools_send_with_nul_is_refused_naming_it() {
     assert_eq!(common::count(&t.app, &history).await, 1, "only its import");
     t.stop().await;
 }
+
+/// Every console form (the status of a household's record, a notice, a campaign, a legal aid
+/// request, the sign-in) goes through one check: a NUL is refused with the console's error page
+/// and a 400 naming it, before any handler could hand it to the database (PostgreSQL answered
+/// 500), and nothing is stored. So is an upload whose file name holds one.
+#[tokio::test]
+async fn console_forms_with_nul_are_refused_with_the_error_page_and_store_nothing() {
+    use crate::console::{record_id, Page};
+    let t = common::spawn().await;
+    let officer = Page::of(&t, Some("0912009003")).await;
+    let csrf = officer.csrf.as_str();
+    let id = record_id(&t, "CG0001|DA1.ND4|").await;
+    let tables = [
+        "support_history",
+        "notices",
+        "campaigns",
+        "legal_aid_history",
+        "legal_aid_notes",
+        "import_uploads",
+        "outbox",
+    ];
+    let counts = async || {
+        let mut out = Vec::new();
+        for table in tables {
+            let sql = format!("SELECT COUNT(*) FROM {table}");
+            out.push(common::count(&t.app, &sql).await);
+        }
+        out
+    };
+    let before = counts().await;
+    let status = format!("/console/households/CG-0001/records/{id}/status");
+    let forms: [(&str, Vec<(&str, &str)>); 5] = [
+        (
+            &status,
+            vec![("status", "rejected"), ("reason", "thiếu\u{0} giấy tờ")],
+        ),
+        (
+            "/console/notices",
+            vec![
+                ("areas", "B010201"),
+                ("text", "Họp\u{0} thôn"),
+                ("action", "send"),
+            ],
+        ),
+        (
+            "/console/campaigns",
+            vec![
+                ("name", "Tiêm\u{0} chủng"),
+                ("poverty", "poor"),
+                ("step-day-1", "0"),
+                ("step-text-1", "Chào bà con"),
+            ],
+        ),
+        (
+            "/console/legal-aid/TG-000001/status",
+            vec![("status", "withdrawn"), ("notes", "x\u{0}")],
+        ),
+        // In a field's name too.
+        (&status, vec![("status", "approved"), ("re\u{0}ason", "x")]),
+    ];
+    for (path, fields) in forms {
+        let mut form = vec![("csrf", csrf)];
+        form.extend(fields);
+        let (s, _, html) = officer.post(&t, path, &form).await;
+        assert_eq!(s, 400, "{path}: {html}");
+        assert!(
+            html.contains("U+0000") && html.contains("control character"),
+            "{path}: {html}"
+        );
+    }
+    let res = t
+        .client
+        .post(t.url("/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("username=admin%00&password=x&csrf=y")
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(res.status(), 400);
+    let html = res.text().await.expect("page");
+    assert!(html.contains("U+0000"), "{html}");
+    // The upload's file name is kept with the upload: refused beside the file field. (A NUL or
+    // C0 byte cannot reach it: the multipart reader refuses such a header; C1 ones can.)
+    let good = "Mã hộ,Họ tên chủ hộ,Thôn/bản\nCG-0401,Lò Văn A,B010201\n";
+    let (s, _, html) = officer
+        .upload(
+            &t,
+            "/console/imports/check",
+            &[("csrf", csrf), ("kind", "households")],
+            Some(("ho\u{85}.csv", good.as_bytes())),
+        )
+        .await;
+    assert_eq!(s, 400, "{html}");
+    assert!(
+        html.contains("id=\"file-error\"") && html.contains("U+0085"),
+        "{html}"
+    );
+    assert_eq!(counts().await, before, "nothing stored");
+    t.stop().await;
+}

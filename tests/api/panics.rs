@@ -60,3 +60,81 @@ async fn the_dispatcher_starts_again_after_a_panic() {
     assert_eq!(t.settled_status(second).await, "sent");
     t.stop().await;
 }
+
+/// Runs of the job below; its first run panics.
+static RUNS: AtomicUsize = AtomicUsize::new(0);
+
+/// A job with a bug on its first run, every second.
+const PANICS_FIRST: &[loa::scheduler::JobDef] = &[("panics-first", "* * * * * *", 1, |_| {
+    Box::pin(async {
+        if RUNS.fetch_add(1, Ordering::SeqCst) == 0 {
+            panic!("job bug");
+        }
+    })
+})];
+
+/// What the test's subscriber writes.
+#[derive(Clone, Default)]
+struct Log(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Log {
+    fn text(&self) -> String {
+        let bytes = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+}
+
+impl std::io::Write for Log {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut bytes = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        bytes.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Log {
+    type Writer = Log;
+    fn make_writer(&'a self) -> Log {
+        self.clone()
+    }
+}
+
+// One thread: the scheduler's tasks log through this thread's subscriber.
+#[tokio::test(flavor = "current_thread")]
+async fn a_scheduler_job_that_panics_is_logged_and_runs_again_next_slot() {
+    let log = Log::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(log.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let db = TestDb::new().await;
+    let mut config = common::test_config(&db);
+    config.simulator.enabled = false;
+    let app = loa::server::open(config).await.expect("open");
+    let mut sched = loa::scheduler::start_jobs(Arc::new(app.jobs()), PANICS_FIRST)
+        .await
+        .expect("scheduler");
+    let runs = common::eventually(
+        std::time::Duration::from_secs(15),
+        "the job's runs after its panic",
+        async || {
+            common::done_if(
+                RUNS.load(Ordering::SeqCst) >= 3,
+                RUNS.load(Ordering::SeqCst),
+            )
+        },
+    )
+    .await;
+    assert!(runs >= 3);
+    let text = log.text();
+    assert!(
+        text.contains("job panicked") && text.contains("panics-first"),
+        "{text}"
+    );
+    sched.shutdown().await.expect("shutdown");
+    db.drop_db().await;
+}

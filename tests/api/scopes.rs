@@ -1,6 +1,7 @@
 //! Scopes on every path: an officer's area upload keeps existing areas where the province put
-//! them; writes that reach households are a commune officer's; an upload is judged by its
-//! headers before its body is read, and one over the limit gets its 413.
+//! them; writes that reach households are a commune officer's; an upload (the API's and the
+//! console's) is judged by its headers before its body is read, one over the size limit gets its
+//! 413, and a file past a reading limit its 422 `over_limit`.
 
 use std::time::Duration;
 
@@ -208,5 +209,97 @@ async fn an_upload_is_judged_by_its_headers_before_its_body_and_over_the_limit_i
     let chunks = vec![chunk; 22];
     let status = raw_upload(&t, &head, &chunks, Duration::from_secs(30)).await;
     assert!(status.contains(" 413 "), "{status}");
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn a_file_past_a_limit_is_a_422_over_limit_naming_it_and_writes_nothing() {
+    let t = common::spawn_with(|c| c.api_token = Some(TOKEN.into())).await;
+    let officer = staff_id(&t, "+84912009003").await;
+    let households = "SELECT COUNT(*) FROM households";
+    let before = common::count(&t.app, households).await;
+    let long_line = format!("Mã hộ,Họ tên chủ hộ\nCG-0501,{}\n", "y".repeat(70 * 1024));
+    let wide = format!("Mã hộ{}\n", ",x".repeat(250));
+    let xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    for (content_type, body, needle) in [
+        (CSV, long_line.into_bytes(), "line 2"),
+        (CSV, wide.into_bytes(), "columns"),
+        // calamine would reserve room for 10^11 strings and abort the process.
+        (
+            xlsx,
+            crate::fuzz::xlsx_declaring_strings("100000000000"),
+            "shared strings",
+        ),
+    ] {
+        let (s, b) = call(
+            &t,
+            reqwest::Method::POST,
+            "/api/v1/imports/households?lang=en",
+            officer,
+            content_type,
+            body,
+        )
+        .await;
+        assert_eq!(s, 422, "{needle}: {b}");
+        assert_eq!(b["error"]["code"], "over_limit", "{b}");
+        let message = b["error"]["message"].as_str().unwrap_or("");
+        assert!(message.contains(needle), "{message}");
+    }
+    assert_eq!(common::count(&t.app, households).await, before);
+    t.stop().await;
+}
+
+/// The console's upload as the API's: a non-officer is refused from the session alone, before
+/// the file is read, and a file over 20 MiB is a 413.
+#[tokio::test]
+async fn the_console_upload_judges_the_session_before_the_body_and_over_the_limit_is_413() {
+    let t = common::spawn().await;
+    let worker = crate::console::Page::of(&t, Some("0912009001")).await;
+    let officer = crate::console::Page::of(&t, Some("0912009003")).await;
+    let head = |cookie: &str, length: &str| {
+        format!(
+            "POST /console/imports/check HTTP/1.1\r\nhost: loa\r\ncookie: {cookie}\r\n\
+             content-type: multipart/form-data; boundary=x\r\n{length}\r\n"
+        )
+    };
+    let start = |csrf: &str| {
+        format!(
+            "--x\r\ncontent-disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--x\r\n\
+             content-disposition: form-data; name=\"kind\"\r\n\r\nhouseholds\r\n--x\r\n\
+             content-disposition: form-data; name=\"file\"; filename=\"ho.csv\"\r\n\r\n"
+        )
+        .into_bytes()
+    };
+    // 10 MB announced, the start sent, the rest never comes: the worker hears 403 at once.
+    let status = raw_upload(
+        &t,
+        &head(&worker.cookie, "content-length: 10000000\r\n"),
+        &[start(&worker.csrf)],
+        Duration::from_secs(5),
+    )
+    .await;
+    assert!(status.contains(" 403 "), "{status}");
+    // Chunked, no length given: the officer's file over 20 MiB is a 413.
+    let mib = 1024 * 1024;
+    let chunk = |body: Vec<u8>| {
+        let mut c = format!("{:x}\r\n", body.len()).into_bytes();
+        c.extend(body);
+        c.extend(b"\r\n");
+        c
+    };
+    let mut chunks = vec![chunk(start(&officer.csrf))];
+    chunks.extend(std::iter::repeat_n(chunk(vec![b'a'; mib]), 22));
+    let status = raw_upload(
+        &t,
+        &head(&officer.cookie, "transfer-encoding: chunked\r\n"),
+        &chunks,
+        Duration::from_secs(30),
+    )
+    .await;
+    assert!(status.contains(" 413 "), "{status}");
+    assert_eq!(
+        common::count(&t.app, "SELECT COUNT(*) FROM import_uploads").await,
+        0
+    );
     t.stop().await;
 }

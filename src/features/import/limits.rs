@@ -6,11 +6,14 @@
 //! `.xlsx` is read cell by cell (calamine's cell reader), so that a single cell at `XFD1048576`
 //! costs one cell, not the dense sheet calamine's ranges would allocate. `.ods` is measured by a
 //! pass over its XML before calamine, which expands it densely, reads it. Both are zips whose
-//! entries must unpack to at most [`MAX_UNZIPPED_BYTES`].
+//! entries must really unpack (counted, not as declared) to at most [`MAX_UNZIPPED_BYTES`], and an
+//! `.xlsx` may not declare more shared strings than [`MAX_CELLS`].
 
 use std::io::{Read, Seek};
 
 use quick_xml::events::{BytesStart, Event};
+
+use super::ImportError;
 
 /// Largest file read at all (`loa import`; uploads stop at their own, smaller limit).
 pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
@@ -103,44 +106,153 @@ pub fn column_name(mut col: usize) -> String {
     String::from_utf8_lossy(&name).into_owned()
 }
 
-/// The zip's entries must be few and unpack to at most [`MAX_UNZIPPED_BYTES`] together. The
-/// sizes are those the zip declares; the zip reader stops at them when it unpacks.
-pub fn check_zip<R: Read + Seek>(reader: R) -> Result<(), OverLimit> {
-    let mut zip = zip::ZipArchive::new(reader)
-        .map_err(|e| OverLimit(format!("not a readable workbook (zip): {e}")))?;
+/// The zip's entries must be few and unpack to at most [`MAX_UNZIPPED_BYTES`] together, as
+/// they really unpack: the sizes a zip declares are not trusted (the Deflate reader does not stop
+/// at them, so 20 MiB that declare kilobytes can inflate to gigabytes). Every entry is inflated
+/// here, through a counter that stops at the limit, before calamine opens the workbook; on the
+/// way the shared strings of an `.xlsx` are measured (see [`check_shared_strings`]).
+pub fn check_zip<R: Read + Seek>(reader: R) -> Result<(), ImportError> {
+    check_zip_within(reader, MAX_UNZIPPED_BYTES)
+}
+
+fn unreadable(e: impl std::fmt::Display) -> ImportError {
+    ImportError::Read(format!("not a readable workbook (zip): {e}"))
+}
+
+fn check_zip_within<R: Read + Seek>(reader: R, limit: u64) -> Result<(), ImportError> {
+    let mut zip = zip::ZipArchive::new(reader).map_err(unreadable)?;
     if zip.len() > MAX_ZIP_ENTRIES {
         return Err(OverLimit(format!(
             "the workbook has {} parts; at most {MAX_ZIP_ENTRIES}",
             zip.len()
-        )));
+        ))
+        .into());
     }
-    // Sizes from the central directory, which holds them even for entries written with a data
-    // descriptor.
-    let mut total = 0u64;
+    let mut left = limit;
     for i in 0..zip.len() {
-        let entry = zip
-            .by_index_raw(i)
-            .map_err(|e| OverLimit(format!("not a readable workbook (zip): {e}")))?;
-        total = total.saturating_add(entry.size());
-    }
-    if total > MAX_UNZIPPED_BYTES {
-        return Err(OverLimit(format!(
-            "the workbook unpacks to more than {} MiB",
-            MAX_UNZIPPED_BYTES / (1024 * 1024)
-        )));
+        let entry = zip.by_index(i).map_err(unreadable)?;
+        // As calamine finds its parts: `\` for `/`, any case.
+        let shared = entry
+            .name()
+            .replace('\\', "/")
+            .eq_ignore_ascii_case("xl/sharedstrings.xml");
+        let mut capped = Capped {
+            inner: entry,
+            left: &mut left,
+            over: false,
+        };
+        let read = if shared {
+            check_shared_strings(&mut capped).and_then(|()| drain(&mut capped).map_err(unreadable))
+        } else {
+            drain(&mut capped).map_err(unreadable)
+        };
+        if capped.over {
+            return Err(OverLimit(format!(
+                "the workbook unpacks to more than {} MiB",
+                limit / (1024 * 1024)
+            ))
+            .into());
+        }
+        read?;
     }
     Ok(())
+}
+
+fn drain(r: &mut impl Read) -> std::io::Result<u64> {
+    std::io::copy(r, &mut std::io::sink())
+}
+
+/// Reads at most `left` bytes (shared by all the entries of a zip); one more is an error, and
+/// `over` says so.
+struct Capped<'a, R> {
+    inner: R,
+    left: &'a mut u64,
+    over: bool,
+}
+
+impl<R: Read> Read for Capped<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        if *self.left == 0 {
+            if self.inner.read(&mut [0u8; 1])? == 0 {
+                return Ok(0);
+            }
+            self.over = true;
+            return Err(std::io::Error::other("past the unpacked size limit"));
+        }
+        let max = buf
+            .len()
+            .min(usize::try_from(*self.left).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..max])?;
+        *self.left -= n as u64;
+        Ok(n)
+    }
+}
+
+/// calamine reserves room for the number of shared strings an `.xlsx` declares
+/// (`<sst uniqueCount="…">`) before reading one: a count of 10^11 in a file of a few hundred
+/// bytes is an allocation that fails, and a failed allocation aborts the process (it is no
+/// panic to catch). The declared counts and the strings themselves must stay within
+/// [`MAX_CELLS`]: a file cannot use more strings than it has cells.
+fn check_shared_strings(xml: &mut impl Read) -> Result<(), ImportError> {
+    let mut reader = quick_xml::Reader::from_reader(std::io::BufReader::new(xml));
+    reader.config_mut().check_end_names = false;
+    let mut buf = Vec::new();
+    let mut strings = 0usize;
+    loop {
+        let event = reader.read_event_into(&mut buf).map_err(|e| {
+            ImportError::Read(format!("the workbook's shared strings are broken: {e}"))
+        })?;
+        match event {
+            Event::Start(e) | Event::Empty(e) => match e.local_name().as_ref() {
+                b"sst" => declared_strings(&e)?,
+                b"si" => {
+                    strings += 1;
+                    if strings > MAX_CELLS {
+                        return Err(too_many_strings(strings as u128));
+                    }
+                }
+                _ => {}
+            },
+            Event::Eof => return Ok(()),
+            _ => {}
+        }
+        buf.clear();
+    }
+}
+
+fn declared_strings(sst: &BytesStart<'_>) -> Result<(), ImportError> {
+    for a in sst.attributes().flatten() {
+        if !matches!(a.key.local_name().as_ref(), b"count" | b"uniqueCount") {
+            continue;
+        }
+        let n = std::str::from_utf8(&a.value)
+            .ok()
+            .and_then(|v| v.trim().parse::<u128>().ok());
+        if let Some(n) = n.filter(|n| *n > MAX_CELLS as u128) {
+            return Err(too_many_strings(n));
+        }
+    }
+    Ok(())
+}
+
+fn too_many_strings(n: u128) -> ImportError {
+    OverLimit(format!(
+        "the workbook declares or holds {n} shared strings; loa reads at most {MAX_CELLS}"
+    ))
+    .into()
 }
 
 /// Measures an `.ods` before calamine reads it (calamine lays every sheet out densely, repeats
 /// expanded): each sheet's span of rows with values times its widest such row must fit in
 /// [`MAX_CELLS`], and no value may lie past [`MAX_COLUMNS`] or [`MAX_ROWS`].
-pub fn check_ods<R: Read + Seek>(reader: R) -> Result<(), OverLimit> {
-    let mut zip = zip::ZipArchive::new(reader)
-        .map_err(|e| OverLimit(format!("not a readable workbook (zip): {e}")))?;
+pub fn check_ods<R: Read + Seek>(reader: R) -> Result<(), ImportError> {
+    let mut zip = zip::ZipArchive::new(reader).map_err(unreadable)?;
     let content = zip
         .by_name("content.xml")
-        .map_err(|e| OverLimit(format!("not an OpenDocument spreadsheet: {e}")))?;
+        .map_err(|e| ImportError::Read(format!("not an OpenDocument spreadsheet: {e}")))?;
     let mut xml =
         quick_xml::Reader::from_reader(std::io::BufReader::new(content.take(MAX_UNZIPPED_BYTES)));
     let mut buf = Vec::new();
@@ -149,7 +261,7 @@ pub fn check_ods<R: Read + Seek>(reader: R) -> Result<(), OverLimit> {
     loop {
         let event = xml
             .read_event_into(&mut buf)
-            .map_err(|e| OverLimit(format!("the spreadsheet's XML is broken: {e}")))?;
+            .map_err(|e| ImportError::Read(format!("the spreadsheet's XML is broken: {e}")))?;
         match event {
             Event::Start(e) | Event::Empty(e) => match e.name().as_ref() {
                 b"table:table" => sheet = OdsSheet::default(),
@@ -167,7 +279,8 @@ pub fn check_ods<R: Read + Seek>(reader: R) -> Result<(), OverLimit> {
                     if dense > MAX_CELLS {
                         return Err(OverLimit(format!(
                             "the spreadsheet spans more than {MAX_CELLS} cells"
-                        )));
+                        ))
+                        .into());
                     }
                 }
                 _ => {}
@@ -289,6 +402,62 @@ pub(crate) mod samples {
         out.into_inner()
     }
 
+    /// `xlsx` (a workbook from [`xlsx`]) with each part passed through `change(name, body)`.
+    pub fn rezip(xlsx: &[u8], change: impl Fn(&str, Vec<u8>) -> Vec<u8>) -> Vec<u8> {
+        use std::io::Read;
+        let mut from = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).expect("zip");
+        let mut out = std::io::Cursor::new(Vec::new());
+        let mut zip = zip::ZipWriter::new(&mut out);
+        for i in 0..from.len() {
+            let mut entry = from.by_index(i).expect("entry");
+            let name = entry.name().to_string();
+            let mut body = Vec::new();
+            entry.read_to_end(&mut body).expect("read");
+            zip.start_file(name.as_str(), zip::write::SimpleFileOptions::default())
+                .expect("zip");
+            zip.write_all(&change(&name, body)).expect("zip");
+        }
+        zip.finish().expect("zip");
+        out.into_inner()
+    }
+
+    /// A small `.xlsx` whose shared strings declare `unique` of them (it holds one).
+    pub fn xlsx_declaring_strings(unique: &str) -> Vec<u8> {
+        rezip(&xlsx(&[(1, 0, "x")]), |name, body| {
+            if name != "xl/sharedStrings.xml" {
+                return body;
+            }
+            let text = String::from_utf8(body).expect("xml");
+            let at = text.find("uniqueCount=\"").expect("uniqueCount") + 13;
+            let end = at + text[at..].find('"').expect("quote");
+            format!("{}{unique}{}", &text[..at], &text[end..]).into_bytes()
+        })
+    }
+
+    /// A zip with one Deflate entry of `real` zero bytes whose headers say it unpacks to
+    /// `declared`.
+    pub fn lying_zip(real: usize, declared: u32) -> Vec<u8> {
+        let mut out = std::io::Cursor::new(Vec::new());
+        let mut zip = zip::ZipWriter::new(&mut out);
+        zip.start_file(
+            "xl/worksheets/sheet1.xml",
+            zip::write::SimpleFileOptions::default(),
+        )
+        .expect("zip");
+        zip.write_all(&vec![0u8; real]).expect("zip");
+        zip.finish().expect("zip");
+        let mut bytes = out.into_inner();
+        // The uncompressed size: at 22 in the local header, at 24 in the central directory's.
+        for (signature, at) in [(b"PK\x03\x04", 22), (b"PK\x01\x02", 24)] {
+            let start = bytes
+                .windows(4)
+                .position(|w| w == signature)
+                .expect("header");
+            bytes[start + at..start + at + 4].copy_from_slice(&declared.to_le_bytes());
+        }
+        bytes
+    }
+
     /// One ODS row of `n` string cells `v`, itself repeated `times`.
     pub fn ods_row(times: usize, n: usize, v: &str) -> String {
         format!(
@@ -356,6 +525,36 @@ mod tests {
     fn not_a_zip_is_a_read_error_not_a_crash() {
         assert!(table::read_xlsx_bytes(b"PK\x03\x04garbage").is_err());
         assert!(table::read_ods_bytes(b"").is_err());
+    }
+
+    #[test]
+    fn a_huge_declared_count_of_shared_strings_is_refused_before_calamine() {
+        use super::samples::xlsx_declaring_strings;
+        // calamine would reserve 24 bytes per declared string and abort the process.
+        for count in ["100000000000", "5000001", "99999999999999999999999999"] {
+            let e = over(table::read_xlsx_bytes(&xlsx_declaring_strings(count)));
+            assert!(e.contains("shared strings"), "{count}: {e}");
+        }
+        let t = table::read_xlsx_bytes(&xlsx_declaring_strings("5000000")).expect("at the limit");
+        assert_eq!(t.rows.len(), 1);
+        // Not a number calamine can read: it reserves nothing, and neither is it refused.
+        table::read_xlsx_bytes(&xlsx_declaring_strings("lots")).expect("reads");
+    }
+
+    #[test]
+    fn a_zip_is_measured_as_it_unpacks_not_as_it_declares() {
+        use super::samples::lying_zip;
+        let mib = 1024 * 1024;
+        // It declares 100 bytes and unpacks to 2 MiB: past a limit of 1 MiB however it lies.
+        let e = match check_zip_within(std::io::Cursor::new(lying_zip(2 * mib, 100)), mib as u64) {
+            Err(ImportError::OverLimit(e)) => e.0,
+            other => panic!("{other:?}"),
+        };
+        assert!(e.contains("unpacks to more than 1 MiB"), "{e}");
+        check_zip_within(std::io::Cursor::new(lying_zip(mib / 2, 100)), mib as u64)
+            .expect("within the limit, whatever it declares");
+        check_zip_within(std::io::Cursor::new(lying_zip(mib, 100)), mib as u64)
+            .expect("exactly at the limit");
     }
 
     #[test]

@@ -25,9 +25,11 @@ mod uploads;
 use std::sync::Arc;
 
 use askama::Template;
-use axum::extract::Query;
+use axum::body::Body;
+use axum::extract::{Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
+use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
@@ -40,6 +42,7 @@ use crate::app::AppState;
 use crate::features::accounts::{self, sessions};
 use crate::features::staff::Role;
 use crate::i18n::{msg_id, Locales, Msg};
+use crate::text::first_control;
 
 pub use layout::Layout;
 
@@ -47,8 +50,8 @@ pub use layout::Layout;
 pub const LANG_COOKIE: &str = "loa_lang";
 
 /// Every console page, one line per group (each group's module lists its routes and the nav its
-/// links, in `layout::PAGES`).
-pub fn router() -> Router<AppState> {
+/// links, in `layout::PAGES`); every form among them checked by [`refuse_controls_in_forms`].
+pub fn router(app: AppState) -> Router<AppState> {
     Router::new()
         .merge(sign_in::router())
         .merge(dashboard::router())
@@ -63,6 +66,57 @@ pub fn router() -> Router<AppState> {
         .merge(due::router())
         .route("/console/static/console.css", get(stylesheet))
         .route("/console/static/preview.js", get(preview_script))
+        .layer(axum::middleware::from_fn_with_state(
+            app,
+            refuse_controls_in_forms,
+        ))
+}
+
+/// Longest form body read here; the app's own limit (64 KiB) is the same.
+const MAX_FORM_BYTES: usize = 64 * 1024;
+
+/// A console form (`application/x-www-form-urlencoded`: every form but the file upload's) with
+/// a control character in a name or value (NUL …) is refused here, for all forms at once, with
+/// the error page and a 400 naming the character: the rule of the API's JSON bodies
+/// (`http::json`), since PostgreSQL cannot store NUL and no person means the others.
+async fn refuse_controls_in_forms(
+    State(app): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| {
+            v.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        });
+    if !is_form {
+        return next.run(req).await;
+    }
+    let (parts, body) = req.into_parts();
+    let q: LangQuery =
+        Query::try_from_uri(&parts.uri).map_or_else(|_| LangQuery::default(), |q| q.0);
+    let (t, _) = texts(&app, &q, &parts.headers);
+    let bytes = match axum::body::to_bytes(body, MAX_FORM_BYTES).await {
+        Ok(b) => b,
+        Err(_) => return refusal(&t, ApiError::TooLarge("the form is too large".into())),
+    };
+    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
+    let found = fields
+        .iter()
+        .find_map(|(k, v)| first_control(k).or_else(|| first_control(v)));
+    if let Some(c) = found {
+        let tpl = ErrorPage {
+            t: t.clone(),
+            message: t.render(&Msg::new("console-error-control-character").arg("char", c)),
+        };
+        return page(StatusCode::BAD_REQUEST, &tpl, Vec::new());
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
 }
 
 /// Fluent texts in the page's language, for templates: `{{ t.msg_id("console-sign-in") }}`.

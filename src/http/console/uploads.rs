@@ -21,6 +21,7 @@ use crate::features::import::{Kind, Report};
 use crate::http::error::ApiError;
 use crate::http::imports::{import_file, Format, Imported, MAX_UPLOAD_BYTES};
 use crate::i18n::{msg_id, Msg};
+use crate::text::first_control;
 
 /// What the console uploads, in the order the form offers them.
 const KINDS: [(Kind, &str); 4] = [
@@ -193,6 +194,10 @@ async fn check_file(app: &AppState, c: &Console, form: Multipart) -> Result<Resp
         tpl.file_error = Some(t.msg_id("console-import-choose-file"));
     } else if format.is_none() {
         tpl.file_error = Some(t.msg_id("console-import-file-type"));
+    } else if let Some(c) = first_control(&sent.file_name) {
+        // Kept with the upload (`import_uploads`): PostgreSQL cannot store NUL.
+        let msg = Msg::new("console-import-file-name-control").arg("char", c);
+        tpl.file_error = Some(t.render(&msg));
     }
     let (Some(kind), Some(format), None) = (kind, format, &tpl.file_error) else {
         return Ok(page(StatusCode::BAD_REQUEST, &tpl, Vec::new()));
