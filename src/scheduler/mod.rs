@@ -111,6 +111,10 @@ pub async fn start_jobs(
                         }
                     }
                     Ok(false) => tracing::debug!(job = name, "another instance runs this slot"),
+                    // A slot that fires while loa stops finds the pool closed: not a fault.
+                    Err(sqlx::Error::PoolClosed) => {
+                        tracing::debug!(job = name, "stopping: slot not claimed")
+                    }
                     Err(err) => tracing::error!(job = name, %err, "job lease"),
                 }
             })
