@@ -457,7 +457,13 @@ async fn a_message_in_flight_when_its_notice_is_cancelled_is_cancelled_not_retri
     let t = common::start(std::sync::Arc::new(app), db).await;
 
     let officer = staff_id(&t, OFFICER).await;
-    let (_, b) = post(&t, "/api/v1/notices", officer, json!({ "text": "Họp thôn" })).await;
+    let (_, b) = post(
+        &t,
+        "/api/v1/notices",
+        officer,
+        json!({ "text": "Họp thôn" }),
+    )
+    .await;
     let id = b["notice"]["id"].as_i64().expect("id");
     let (s, _) = call(
         &t,
@@ -474,7 +480,13 @@ async fn a_message_in_flight_when_its_notice_is_cancelled_is_cancelled_not_retri
         common::done_if(n == 5, n)
     })
     .await;
-    let (s, b) = post(&t, &format!("/api/v1/notices/{id}/cancel"), officer, json!({})).await;
+    let (s, b) = post(
+        &t,
+        &format!("/api/v1/notices/{id}/cancel"),
+        officer,
+        json!({}),
+    )
+    .await;
     assert_eq!(s, 200, "{b}");
     assert_eq!(b["figures"]["queued"], 5, "in flight: {b}");
     gw.release.add_permits(1_000);
@@ -497,6 +509,10 @@ async fn a_message_in_flight_when_its_notice_is_cancelled_is_cancelled_not_retri
         "a cancelled message was tried again"
     );
     let f = figures(&t, officer, id).await;
-    assert_eq!((f["cancelled"].as_i64(), f["sent"].as_i64()), (Some(5), Some(0)), "{f}");
+    assert_eq!(
+        (f["cancelled"].as_i64(), f["sent"].as_i64()),
+        (Some(5), Some(0)),
+        "{f}"
+    );
     t.stop().await;
 }

@@ -352,7 +352,13 @@ impl TestApp {
                 not_before: None,
                 expires_at: None,
             };
-            let e = self.app.services.outbox.enqueue(msg).await.expect("enqueue");
+            let e = self
+                .app
+                .services
+                .outbox
+                .enqueue(msg)
+                .await
+                .expect("enqueue");
             ids.push(e.id);
         }
         ids
