@@ -184,8 +184,11 @@ async fn probe(base: &str, db: &loa::db::Db, probes: usize, offset: usize) -> Ve
                 .send()
                 .await
                 .expect("sms");
-            let v: serde_json::Value = res.json().await.expect("json");
-            (asked, v["inbound_id"].as_i64().unwrap_or(0))
+            let status = res.status();
+            let v: serde_json::Value = res.json().await.unwrap_or_default();
+            let id = v["inbound_id"].as_i64();
+            assert!(id.is_some(), "HD from {from} answered {status}: {v}");
+            (asked, id.unwrap_or(0))
         }));
     }
     let mut asked = Vec::new();
@@ -254,6 +257,7 @@ async fn main() {
     };
     config.quiet_hours.start = chrono::NaiveTime::MIN;
     config.quiet_hours.end = chrono::NaiveTime::MIN;
+    config.simulator.enabled = true;
     config.simulator.rate = rate;
     let app = loa::server::open(config.clone()).await.expect("open loa");
     let svc = app.services.clone();
