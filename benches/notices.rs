@@ -118,28 +118,39 @@ fn texts() -> Texts {
     }
 }
 
-/// The raw baseline: the same rows as plain multi-row INSERTs of 500 (status `cancelled`, so the
-/// dispatcher leaves them; the placeholders the outbox uses), with everything computed beforehand.
+/// The raw baseline: the notice's rows, read back and deleted (so the table is as empty as it was
+/// when the notice was queued into it), then written again as plain multi-row INSERTs of 500 with
+/// everything computed beforehand (the placeholders the outbox uses). They are the notice's rows
+/// again afterwards, same keys, still queued: the drain below sends them.
 async fn raw_insert(db: &loa::db::Db, notice: i64) -> (Duration, u64) {
-    let rows: Vec<(String, String, String, String, i64, String)> = loa::with_db!(db, pool => sqlx::query_as(
-        "SELECT recipient, text, text_hash, encoding, parts, idempotency_key FROM outbox WHERE origin = $1"
-    ).bind(notices::origin(notice)).fetch_all(pool).await)
-    .expect("rows");
+    let origin = notices::origin(notice);
+    let rows: Vec<(String, String, String, String, i64, String)> =
+        loa::with_db!(db, pool => sqlx::query_as(
+        "SELECT recipient, text, text_hash, encoding, parts, idempotency_key FROM outbox
+          WHERE origin = $1 ORDER BY id"
+    ).bind(&origin).fetch_all(pool).await)
+        .expect("rows");
+    loa::execute!(db, pool => sqlx::query("DELETE FROM outbox WHERE origin = $1")
+        .bind(&origin)
+        .execute(pool)
+        .await)
+    .expect("empty the outbox of the notice");
     let now = loa::db::time::now();
+    let expires = now + chrono::TimeDelta::hours(24);
     let start = Instant::now();
     for chunk in rows.chunks(500) {
         let sql = format!(
             "INSERT INTO outbox (recipient, text, text_hash, encoding, parts, priority, topic, origin,
-                                 idempotency_key, status, not_before, expires_at, next_attempt_at,
+                                 idempotency_key, not_before, expires_at, next_attempt_at,
                                  created_at, updated_at) VALUES {}",
-            loa::outbox::store::placeholders(db, chunk.len(), 15)
+            loa::outbox::store::placeholders(db, chunk.len(), 14)
         );
         loa::execute!(db, pool => {
             let mut q = sqlx::query(&sql);
             for (to, text, hash, enc, parts, key) in chunk {
                 q = q.bind(to).bind(text).bind(hash).bind(enc).bind(parts).bind(10_i64)
-                    .bind("notice").bind("raw").bind(format!("raw:{key}")).bind("cancelled")
-                    .bind(now).bind(now).bind(now).bind(now).bind(now);
+                    .bind(notices::TOPIC).bind(&origin).bind(key)
+                    .bind(now).bind(expires).bind(now).bind(now).bind(now);
             }
             q.execute(pool).await
         })
@@ -173,8 +184,11 @@ async fn probe(base: &str, db: &loa::db::Db, probes: usize, offset: usize) -> Ve
                 .send()
                 .await
                 .expect("sms");
-            let v: serde_json::Value = res.json().await.expect("json");
-            (asked, v["inbound_id"].as_i64().unwrap_or(0))
+            let status = res.status();
+            let v: serde_json::Value = res.json().await.unwrap_or_default();
+            let id = v["inbound_id"].as_i64();
+            assert!(id.is_some(), "HD from {from} answered {status}: {v}");
+            (asked, id.unwrap_or(0))
         }));
     }
     let mut asked = Vec::new();
@@ -243,6 +257,7 @@ async fn main() {
     };
     config.quiet_hours.start = chrono::NaiveTime::MIN;
     config.quiet_hours.end = chrono::NaiveTime::MIN;
+    config.simulator.enabled = true;
     config.simulator.rate = rate;
     let app = loa::server::open(config.clone()).await.expect("open loa");
     let svc = app.services.clone();

@@ -20,9 +20,17 @@ pub struct Claimed {
     pub expires_at: DateTime<Utc>,
 }
 
+/// A row left in `sending` by a stopped dispatcher is claimed again once its lease lapses, unless
+/// its origin was cancelled meanwhile: then the expiry sweep settles it as cancelled.
 const DUE: &str = "((status = 'queued' AND next_attempt_at <= $3)
-                    OR (status = 'sending' AND lease_until < $3))
+                    OR (status = 'sending' AND lease_until < $3 AND cancel_requested_at IS NULL))
                    AND expires_at > $3 AND priority >= $4";
+
+/// The status a row goes back to when it is not sent now (a transient failure, a shutdown): the
+/// queue, unless its origin was cancelled while it was being sent (`Outbox::cancel` marks it),
+/// so that nothing goes out after a cancel.
+const REQUEUED: &str =
+    "status = CASE WHEN cancel_requested_at IS NULL THEN 'queued' ELSE 'cancelled' END";
 
 const RETURNING: &str =
     "RETURNING id, recipient, text, encoding, parts, priority, topic, attempts, expires_at";
@@ -135,12 +143,12 @@ async fn settle_tx(
              lease_until = NULL, last_error = NULL"
         }
         Settle::Retry { .. } => {
-            "status = 'queued', last_error = $4, next_attempt_at = $5, lease_until = NULL"
+            &format!("{REQUEUED}, last_error = $4, next_attempt_at = $5, lease_until = NULL")
         }
         Settle::Failed { .. } => "status = 'failed', last_error = $4, lease_until = NULL",
         Settle::Expired { .. } => "status = 'expired', last_error = $4, lease_until = NULL",
         Settle::Cancelled { .. } => "status = 'cancelled', last_error = $4, lease_until = NULL",
-        Settle::Release => "status = 'queued', attempts = attempts - 1, lease_until = NULL",
+        Settle::Release => &format!("{REQUEUED}, attempts = attempts - 1, lease_until = NULL"),
     };
     let sql = format!("UPDATE outbox SET {set}, updated_at = $3 {GUARD}");
     on_tx!(tx, conn => {

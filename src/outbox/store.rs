@@ -122,20 +122,28 @@ fn below(origin: &str) -> (String, String) {
     (format!("{origin}:"), format!("{origin};"))
 }
 
-/// Cancels the rows of `origin` (or of any origin below it, `origin:…`) that are still queued; a
-/// row already being sent goes on.
+/// Cancels the rows of `origin` (or of any origin below it, `origin:…`) that are still queued, and
+/// marks those being sent, so that a send that fails transiently (or is released at shutdown)
+/// settles as cancelled instead of going back to the queue; one that succeeds counts as sent.
+/// One statement, so that no row moves between queued and sending unseen. Returns how many
+/// queued rows it cancelled.
 pub async fn cancel_origin(db: &Db, origin: &str, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
     let (from, to) = below(origin);
-    execute!(db, pool => sqlx::query(
-        "UPDATE outbox SET status = 'cancelled', last_error = 'cancelled', updated_at = $4
-          WHERE status = 'queued' AND (origin = $1 OR (origin >= $2 AND origin < $3))"
+    let cancelled: Vec<bool> = with_db!(db, pool => sqlx::query_scalar(
+        "UPDATE outbox
+            SET status = CASE WHEN status = 'queued' THEN 'cancelled' ELSE status END,
+                last_error = CASE WHEN status = 'queued' THEN 'cancelled' ELSE last_error END,
+                cancel_requested_at = $4, updated_at = $4
+          WHERE status IN ('queued', 'sending') AND (origin = $1 OR (origin >= $2 AND origin < $3))
+         RETURNING status = 'cancelled'"
     )
     .bind(origin)
     .bind(from)
     .bind(to)
     .bind(now)
-    .execute(pool)
-    .await)
+    .fetch_all(pool)
+    .await)?;
+    Ok(cancelled.into_iter().filter(|c| *c).count() as u64)
 }
 
 /// Rows of `origin` (and below it) by status, for delivery figures.
@@ -181,9 +189,12 @@ pub async fn recent_replies_tx(
 
 pub async fn expire_due(db: &Db, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
     execute!(db, pool => sqlx::query(
-        "UPDATE outbox SET status = 'expired', lease_until = NULL, updated_at = $1
-          WHERE expires_at <= $1
-            AND (status = 'queued' OR (status = 'sending' AND lease_until < $1))"
+        "UPDATE outbox
+            SET status = CASE WHEN cancel_requested_at IS NULL THEN 'expired' ELSE 'cancelled' END,
+                lease_until = NULL, updated_at = $1
+          WHERE (status = 'queued' AND expires_at <= $1)
+             OR (status = 'sending' AND lease_until < $1
+                 AND (expires_at <= $1 OR cancel_requested_at IS NOT NULL))"
     )
     .bind(now)
     .execute(pool)

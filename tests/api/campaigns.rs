@@ -41,6 +41,59 @@ fn days(d: i64, minutes: i64) -> TimeDelta {
 }
 
 #[tokio::test]
+async fn joining_walks_every_span_of_contact_ids() {
+    let t = common::spawn_with(|c| c.api_token = Some(TOKEN.into())).await;
+    let officer = staff_id(&t, OFFICER).await;
+    let id = create(
+        &t,
+        officer,
+        json!({
+            "name": "Không tảo hôn",
+            "audience": { "areas": ["B010201"] },
+            "steps": [{ "day": 0, "text": "Nam đủ 20, nữ đủ 18 tuổi." }]
+        }),
+    )
+    .await;
+    assert_eq!(act(&t, officer, id, "start").await.0, 200);
+    // Contacts in no audience push the next one's id past two joining spans.
+    let filler = 2 * loa::features::campaigns::store::JOIN_SPAN + 10;
+    loa::execute!(&t.app.services.db, pool => sqlx::query(&format!(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {filler})
+         INSERT INTO contacts (msisdn, created_at, updated_at)
+         SELECT '+84914' || (100000 + i), $1, $1 FROM n"
+    ))
+    .bind(loa::db::time::now())
+    .execute(pool)
+    .await)
+    .expect("filler contacts");
+    let (s, _) = post(
+        &t,
+        "/api/v1/households/CG-0001/contacts",
+        officer,
+        json!({ "phone": "0912001099" }),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let joiner: i64 = common::count(
+        &t.app,
+        "SELECT id FROM contacts WHERE msisdn = '+84912001099'",
+    )
+    .await;
+    assert!(
+        joiner > filler,
+        "the joiner's id {joiner} is past the spans"
+    );
+    assert_eq!(
+        tick(&t, Utc::now()).await,
+        4,
+        "the village's three and the joiner"
+    );
+    let got = t.wait_for_messages("0912001099", 1).await;
+    assert_eq!(got[0]["text"], "Nam đủ 20, nữ đủ 18 tuổi.");
+    t.stop().await;
+}
+
+#[tokio::test]
 async fn a_three_step_campaign_reaches_a_late_joiner_and_sends_each_step_once() {
     let t = common::spawn_with(|c| c.api_token = Some(TOKEN.into())).await;
     let officer = staff_id(&t, OFFICER).await;

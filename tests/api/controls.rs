@@ -136,14 +136,14 @@ async fn what_staff_and_tools_send_with_nul_is_refused_naming_it() {
             json!({ "from": DEMO_PHONE, "text": "HD", "id": "p\u{0}1" }),
         ),
         (
-            "/simulator/api/broadcast".to_string(),
-            None,
-            json!({ "to": [DEMO_PHONE], "text": "Hop\u{0}" }),
+            "/api/v1/notices".to_string(),
+            Some(officer),
+            json!({ "text": "Hop\u{0}" }),
         ),
         (
-            "/simulator/api/broadcast".to_string(),
-            None,
-            json!({ "to": [DEMO_PHONE], "text": "Hop", "key": "k\u{0}" }),
+            "/api/v1/notices".to_string(),
+            Some(officer),
+            json!({ "text": "Hop", "versions": { "en": "Meeting\u{0}" } }),
         ),
         (
             format!("/api/v1/support/{record}/status"),

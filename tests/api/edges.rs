@@ -5,6 +5,8 @@ use serde_json::{json, Value};
 
 use crate::common::{self, TestApp, DEMO_E164, DEMO_PHONE};
 
+const EDGE_TOKEN: &str = "test-token-edges";
+
 async fn opted_out(t: &TestApp) -> bool {
     loa::features::consent::blocks(&t.app.services.db, DEMO_E164, Some("notice"))
         .await
@@ -69,19 +71,21 @@ async fn every_error_is_the_json_shape() {
 }
 
 #[tokio::test]
-async fn empty_broadcasts_character_limits_and_sender_ids() {
-    let t = common::spawn().await;
-    let post = |path: &'static str, body: Value| t.client.post(t.url(path)).json(&body).send();
-    let (s, v) = error_of(
-        post(
-            "/simulator/api/broadcast",
-            json!({ "to": [DEMO_PHONE], "text": "  " }),
-        )
+async fn empty_notices_character_limits_and_sender_ids() {
+    let t = common::spawn_with(|c| c.api_token = Some(EDGE_TOKEN.into())).await;
+    let officer = common::staff_id(&t, "+84912009003").await;
+    let res = t
+        .client
+        .post(t.url("/api/v1/notices"))
+        .bearer_auth(EDGE_TOKEN)
+        .header("x-loa-staff", officer.to_string())
+        .json(&json!({ "text": "  " }))
+        .send()
         .await
-        .expect("post"),
-    )
-    .await;
-    assert_eq!((s, v["error"]["code"].clone()), (400, json!("empty_text")));
+        .expect("post");
+    let (s, v) = error_of(res).await;
+    assert_eq!((s, v["error"]["code"].clone()), (400, json!("bad_text")));
+    let post = |path: &'static str, body: Value| t.client.post(t.url(path)).json(&body).send();
     // 100 characters of Vietnamese are 100 characters (not the 300 bytes they take).
     let id = "ư".repeat(100);
     let res = post(

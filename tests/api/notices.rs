@@ -392,3 +392,127 @@ async fn tb_by_sms_previews_and_ok_sends_once_from_the_same_phone_in_time() {
     assert!(r["text"].as_str().unwrap_or("").starts_with("Nhắn: TB"));
     t.stop().await;
 }
+
+/// A gateway that holds every send until the test lets it go, then answers 503 to a message's
+/// first attempt (and accepts a later one, which a cancelled notice must never make).
+struct HeldThen503 {
+    entered: std::sync::atomic::AtomicUsize,
+    release: tokio::sync::Semaphore,
+    seen: std::sync::Mutex<std::collections::HashSet<i64>>,
+}
+
+impl loa::gateway::Gateway for HeldThen503 {
+    fn id(&self) -> &str {
+        "held"
+    }
+    fn kind(&self) -> &'static str {
+        "test"
+    }
+    fn send<'a>(
+        &'a self,
+        msg: &'a loa::gateway::Outbound<'a>,
+    ) -> futures::future::BoxFuture<'a, Result<loa::gateway::Receipt, loa::gateway::SendError>>
+    {
+        Box::pin(async move {
+            self.entered
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let permit = self.release.acquire().await.expect("semaphore");
+            permit.forget();
+            if self.seen.lock().expect("lock").insert(msg.id) {
+                return Err(loa::gateway::SendError::Transient(
+                    "503 Service Unavailable".into(),
+                ));
+            }
+            Ok(loa::gateway::Receipt {
+                provider_id: format!("held-{}", msg.id),
+            })
+        })
+    }
+}
+
+#[tokio::test]
+async fn a_message_in_flight_when_its_notice_is_cancelled_is_cancelled_not_retried() {
+    let gw = std::sync::Arc::new(HeldThen503 {
+        entered: 0.into(),
+        release: tokio::sync::Semaphore::new(0),
+        seen: Default::default(),
+    });
+    let db = common::TestDb::new().await;
+    let mut config = common::test_config(&db);
+    config.simulator.enabled = false;
+    config.api_token = Some(TOKEN.into());
+    config.dispatcher.concurrency = 8;
+    let app = loa::server::open(config).await.expect("open");
+    loa::demo::load(&app.services.db).await.expect("demo data");
+    let mut app = std::sync::Arc::into_inner(app).expect("sole owner");
+    let rate = std::num::NonZeroU32::new(100).expect("rate");
+    std::sync::Arc::get_mut(&mut app.gateways)
+        .expect("sole owner of the gateways")
+        .add(loa::gateway::GatewayHandle::new(
+            gw.clone(),
+            rate,
+            Vec::new(),
+            0,
+        ));
+    let t = common::start(std::sync::Arc::new(app), db).await;
+
+    let officer = staff_id(&t, OFFICER).await;
+    let (_, b) = post(
+        &t,
+        "/api/v1/notices",
+        officer,
+        json!({ "text": "Họp thôn" }),
+    )
+    .await;
+    let id = b["notice"]["id"].as_i64().expect("id");
+    let (s, _) = call(
+        &t,
+        reqwest::Method::POST,
+        &format!("/api/v1/notices/{id}/send"),
+        officer,
+        None,
+    )
+    .await;
+    assert_eq!(s, 202);
+    // All five are at the gateway when the cancel lands.
+    common::eventually(common::PATIENCE, "five sends at the gateway", async || {
+        let n = gw.entered.load(std::sync::atomic::Ordering::SeqCst);
+        common::done_if(n == 5, n)
+    })
+    .await;
+    let (s, b) = post(
+        &t,
+        &format!("/api/v1/notices/{id}/cancel"),
+        officer,
+        json!({}),
+    )
+    .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["figures"]["queued"], 5, "in flight: {b}");
+    gw.release.add_permits(1_000);
+
+    let ids: Vec<i64> = loa::with_db!(&t.app.services.db, pool => sqlx::query_scalar(
+        "SELECT id FROM outbox WHERE origin = $1 ORDER BY id"
+    )
+    .bind(format!("notice:{id}"))
+    .fetch_all(pool)
+    .await)
+    .expect("ids");
+    assert_eq!(ids.len(), 5);
+    for row in ids {
+        assert_eq!(t.settled_status(row).await, "cancelled", "outbox {row}");
+    }
+    t.settle().await;
+    assert_eq!(
+        gw.entered.load(std::sync::atomic::Ordering::SeqCst),
+        5,
+        "a cancelled message was tried again"
+    );
+    let f = figures(&t, officer, id).await;
+    assert_eq!(
+        (f["cancelled"].as_i64(), f["sent"].as_i64()),
+        (Some(5), Some(0)),
+        "{f}"
+    );
+    t.stop().await;
+}

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::common::{self, TestApp, TestDb, DEMO_E164, DEMO_PHONE};
+use crate::common::{self, TestApp, TestDb, DEMO_PHONE};
 
 fn env() {
     static ONCE: Once = Once::new();
@@ -163,6 +163,15 @@ async fn in_simulator_mode_the_simulator_is_the_only_gateway_and_start_up_says_s
     assert!(line.starts_with("SIMULATOR MODE"), "{line}");
     assert_eq!(t.app.gateways.all().len(), 1);
     assert!(metrics(&t).await.contains("loa_simulator_mode 1"));
+    // Notices replaced the simulator's broadcast: bulk goes only through `/api/v1/notices`.
+    let res = t
+        .client
+        .post(t.url("/simulator/api/broadcast"))
+        .json(&json!({ "to": [DEMO_PHONE], "text": "x" }))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 404);
     t.stop().await;
 }
 
@@ -176,11 +185,6 @@ async fn outside_simulator_mode_the_simulator_endpoints_are_refused_with_a_reaso
             "POST",
             "/simulator/api/sms",
             Some(json!({ "from": DEMO_PHONE, "text": "TT" }).to_string()),
-        ),
-        (
-            "POST",
-            "/simulator/api/broadcast",
-            Some(json!({ "to": [DEMO_E164], "text": "x" }).to_string()),
         ),
         ("POST", "/simulator/api/ussd", Some(form.to_string())),
         ("GET", "/simulator/api/messages?to=0912001001", None),

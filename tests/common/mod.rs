@@ -333,22 +333,35 @@ impl TestApp {
         }
     }
 
+    /// Queues `text` as bulk to each of `to` with consent topic `topic` (none: only a full
+    /// opt-out holds it), straight into the app's outbox as a notice's messages go: priority
+    /// bulk, consent checked by the dispatcher at send time. Not through the notices feature,
+    /// since these numbers need be in no audience. The outbox ids, in the order of `to`.
     pub async fn broadcast(&self, to: &[&str], text: &str, topic: Option<&str>) -> Vec<i64> {
-        let res = self
-            .client
-            .post(self.url("/simulator/api/broadcast"))
-            .json(&json!({ "to": to, "text": text, "topic": topic }))
-            .send()
-            .await
-            .expect("broadcast");
-        assert_eq!(res.status(), 200);
-        let v: Value = res.json().await.expect("json");
-        v["queued"]
-            .as_array()
-            .expect("queued")
-            .iter()
-            .filter_map(Value::as_i64)
-            .collect()
+        use loa::outbox::{NewMessage, Priority};
+        let batch = uuid::Uuid::new_v4().simple().to_string();
+        let mut ids = Vec::with_capacity(to.len());
+        for (i, n) in to.iter().enumerate() {
+            let msg = NewMessage {
+                recipient: loa::phone::Msisdn::parse(n).expect("phone"),
+                text: text.to_string(),
+                priority: Priority::Bulk,
+                topic: topic.map(str::to_string),
+                origin: format!("test:broadcast:{batch}"),
+                idempotency_key: format!("test:broadcast:{batch}:{i}"),
+                not_before: None,
+                expires_at: None,
+            };
+            let e = self
+                .app
+                .services
+                .outbox
+                .enqueue(msg)
+                .await
+                .expect("enqueue");
+            ids.push(e.id);
+        }
+        ids
     }
 
     /// The stored status of an outbox row, waiting until it leaves `queued`/`sending`.

@@ -158,16 +158,30 @@ pub async fn members(
     with_db!(db, pool => bind_all!(sqlx::query_as(&sql.text), sql).fetch_all(pool).await)
 }
 
-/// Runs `INSERT … SELECT` with `select` (a statement's head, ending in `FROM contacts c WHERE`)
-/// over the audience, e.g. to add everyone not yet in a campaign. Returns the rows inserted.
+/// Runs `INSERT … SELECT` with `select` (a statement's head, ending in `FROM contacts c WHERE` or
+/// in `AND`) over the audience's contacts with ids in `(after, upto]`, e.g. to add everyone not yet
+/// in a campaign. A span of ids bounds what one statement reads (each contact probed by index,
+/// [`Plan::PerContact`]), so a caller walking the whole audience span by span never holds the
+/// SQLite writer for more than one span. Returns the rows inserted.
 pub async fn insert_select(
     db: &Db,
     mut sql: Sql,
     a: &Audience,
     topic: &str,
+    (after, upto): (i64, i64),
     tail: &str,
 ) -> Result<u64, sqlx::Error> {
-    let cond = condition(&mut sql, a, topic);
-    sql.text = format!("{} {cond} {tail}", sql.text);
+    let cond = condition_with(&mut sql, a, topic, Plan::PerContact);
+    sql.text = format!(
+        "{} c.id > {after} AND c.id <= {upto} AND {cond} {tail}",
+        sql.text
+    );
     execute!(db, pool => bind_all!(sqlx::query(&sql.text), sql).execute(pool).await)
+}
+
+/// The highest contact id, 0 with none: where a walk over contact-id spans ends.
+pub async fn last_contact_id(db: &Db) -> Result<i64, sqlx::Error> {
+    with_db!(db, pool => sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM contacts")
+        .fetch_one(pool)
+        .await)
 }

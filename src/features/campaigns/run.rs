@@ -1,10 +1,11 @@
 //! The campaign job: new members join, and each member's next step goes out when it is due.
 //!
-//! Per running campaign: everyone now in the audience and not yet a member joins (step 0, one
-//! `INSERT … SELECT … ON CONFLICT DO NOTHING`); then, from the last step down, the members whose
-//! previous step is old enough get this one. A step is due `day_offset` difference days after the
-//! previous one reached the contact (after joining, for step one), or, in a cron campaign, at the
-//! first fire after it. Messages are enqueued before their progress rows are written: a crash in
+//! Per running campaign: everyone now in the audience and not yet a member joins (step 0, an
+//! `INSERT … SELECT … ON CONFLICT DO NOTHING` per span of contact ids); then, from the last step
+//! down, the members whose previous step is old enough get this one. `day_offset` counts from
+//! joining: a step is due the difference of its offset and the previous step's after that step
+//! reached the contact (after joining, for step one), or, in a cron campaign, at the first fire
+//! after it. Messages are enqueued before their progress rows are written: a crash in
 //! between leaves the step due, and queuing it again adds nothing (the outbox key).
 
 use std::collections::HashMap;
@@ -15,14 +16,12 @@ use chrono_tz::Tz;
 use croner::Cron;
 
 use super::{content, origin, store, Campaign, CampaignError, Kind, Step, TOPIC};
-use crate::db::sql::{Bind, Sql};
 use crate::db::Db;
-use crate::features::audiences::store::insert_select;
+use crate::features::audiences;
 use crate::features::contacts::Script;
 use crate::i18n::{Locales, Msg};
 use crate::outbox::{NewMessage, Outbox, Priority, BATCH};
 use crate::phone::Msisdn;
-use crate::{bind_all, execute, with_db};
 
 /// Members read per query.
 const PAGE: i64 = 5_000;
@@ -66,16 +65,18 @@ async fn run_one(cx: &Context<'_>, c: &Campaign, now: DateTime<Utc>) -> Result<u
     Ok(queued)
 }
 
-/// Adds everyone now in the audience who is not a member yet, joined at `now`.
+/// Adds everyone now in the audience who is not a member yet, joined at `now`: span by span of
+/// contact ids, each its own short statement, so a large audience never holds the SQLite writer
+/// long enough to delay a villager's reply.
 async fn join(db: &Db, c: &Campaign, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
-    let mut sql = Sql::default();
-    let id = sql.bind(Bind::Int(c.id));
-    let at = sql.bind(Bind::Time(now));
-    sql.text = format!(
-        "INSERT INTO campaign_progress (campaign_id, step_no, contact_id, at)
-         SELECT {id}, 0, c.id, {at} FROM contacts c WHERE"
-    );
-    insert_select(db, sql, &c.audience, TOPIC, "ON CONFLICT DO NOTHING").await
+    let last = audiences::store::last_contact_id(db).await?;
+    let (mut after, mut joined) = (0, 0);
+    while after < last {
+        let upto = after + store::JOIN_SPAN;
+        joined += store::join_span(db, c, (after, upto), now).await?;
+        after = upto;
+    }
+    Ok(joined)
 }
 
 /// The latest time the previous step may have reached a contact for step `i` (0-based) to be
@@ -91,15 +92,6 @@ fn cutoff(c: &Campaign, i: usize, now: DateTime<Utc>, tz: Tz) -> Option<DateTime
     Some(now - TimeDelta::days(c.steps[i].day_offset - prev))
 }
 
-/// A member due for a step, with what rendering needs.
-#[derive(sqlx::FromRow)]
-struct Due {
-    id: i64,
-    msisdn: String,
-    language: Option<String>,
-    script: String,
-}
-
 async fn run_step(
     cx: &Context<'_>,
     c: &Campaign,
@@ -110,7 +102,7 @@ async fn run_step(
     let mut texts: HashMap<(String, Script), String> = HashMap::new();
     let (mut after, mut queued) = (0, 0);
     loop {
-        let page = due(cx.db, c.id, step.no, cutoff, after).await?;
+        let page = store::due(cx.db, (c.id, step.no), cutoff, after, PAGE).await?;
         let Some(last) = page.last() else { break };
         after = last.id;
         let msgs: Vec<NewMessage> = page
@@ -140,7 +132,7 @@ async fn run_step(
         queued += cx.outbox.enqueue_many(&msgs).await?;
         let ids: Vec<i64> = page.iter().map(|m| m.id).collect();
         for chunk in ids.chunks(BATCH) {
-            record(cx.db, c.id, step.no, chunk, now).await?;
+            store::record(cx.db, (c.id, step.no), chunk, now).await?;
         }
     }
     Ok(queued)
@@ -157,58 +149,6 @@ pub fn render(locales: &Locales, step: &Step, lang: &str, script: Script) -> Str
         Script::Full => text,
         Script::Unaccented => crate::text::to_gsm7_lossy(&text),
     }
-}
-
-/// Members whose previous step reached them at or before `cutoff` and who have not had step
-/// `no`, by contact id after `after`.
-async fn due(
-    db: &Db,
-    id: i64,
-    no: i64,
-    cutoff: DateTime<Utc>,
-    after: i64,
-) -> Result<Vec<Due>, sqlx::Error> {
-    with_db!(db, pool => sqlx::query_as(
-        "SELECT c.id, c.msisdn, c.language, c.script
-           FROM campaign_progress p JOIN contacts c ON c.id = p.contact_id
-          WHERE p.campaign_id = $1 AND p.step_no = $2 - 1 AND p.at <= $3 AND p.contact_id > $4
-            AND NOT EXISTS (SELECT 1 FROM campaign_progress q
-                             WHERE q.campaign_id = $1 AND q.step_no = $2 AND q.contact_id = p.contact_id)
-          ORDER BY c.id LIMIT $5"
-    )
-    .bind(id)
-    .bind(no)
-    .bind(cutoff)
-    .bind(after)
-    .bind(PAGE)
-    .fetch_all(pool)
-    .await)
-}
-
-/// Writes that step `no` reached `contacts` at `now` (a row already there stays as it was).
-async fn record(
-    db: &Db,
-    id: i64,
-    no: i64,
-    contacts: &[i64],
-    now: DateTime<Utc>,
-) -> Result<u64, sqlx::Error> {
-    let mut sql = Sql::default();
-    let (c, n, at) = (
-        sql.bind(Bind::Int(id)),
-        sql.bind(Bind::Int(no)),
-        sql.bind(Bind::Time(now)),
-    );
-    let values: Vec<String> = contacts
-        .iter()
-        .map(|contact| format!("({c}, {n}, {contact}, {at})"))
-        .collect();
-    sql.text = format!(
-        "INSERT INTO campaign_progress (campaign_id, step_no, contact_id, at) VALUES {}
-         ON CONFLICT DO NOTHING",
-        values.join(", ")
-    );
-    execute!(db, pool => bind_all!(sqlx::query(&sql.text), sql).execute(pool).await)
 }
 
 #[cfg(test)]

@@ -276,36 +276,6 @@ pub async fn cancel(db: &Db, outbox: &Outbox, id: i64) -> Result<Option<u64>, No
     Ok(Some(outbox.cancel(&origin(id)).await?))
 }
 
-/// A text to listed numbers, with no audience and no notice row: the simulator's demo
-/// broadcast (tests of the dispatcher use it to queue bulk to any number). Consent is left to
-/// the dispatcher's check at send time, which is what those tests exercise. Returns the outbox
-/// ids, in the order of `to`; `key` makes a repeat queue nothing new.
-pub async fn to_numbers(
-    outbox: &Outbox,
-    to: &[crate::phone::Msisdn],
-    text: &str,
-    topic: Option<&str>,
-    key: &str,
-) -> Result<Vec<i64>, NoticeError> {
-    let mut ids = Vec::with_capacity(to.len());
-    for n in to {
-        let e = outbox
-            .enqueue(crate::outbox::NewMessage {
-                recipient: n.clone(),
-                text: text.to_string(),
-                priority: crate::outbox::Priority::Bulk,
-                topic: topic.map(str::to_string),
-                origin: "notice:simulator".into(),
-                idempotency_key: format!("broadcast:{key}:{}", n.as_str()),
-                not_before: None,
-                expires_at: None,
-            })
-            .await?;
-        ids.push(e.id);
-    }
-    Ok(ids)
-}
-
 /// The outbox origin of notice `id`'s messages.
 pub fn origin(id: i64) -> String {
     format!("notice:{id}")

@@ -19,7 +19,6 @@ use crate::phone::{Msisdn, Sender};
 const PAGE: &str = include_str!("page.html");
 /// Provider ids are echoed into our tables; keep them short.
 const MAX_ID_CHARS: usize = 100;
-const MAX_BROADCAST: usize = 5_000;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -28,7 +27,6 @@ pub fn router() -> Router<AppState> {
         .route("/simulator/static/simulator.css", get(stylesheet))
         .route("/simulator/api/sms", post(sms))
         .route("/simulator/api/messages", get(messages))
-        .route("/simulator/api/broadcast", post(broadcast))
         .route("/simulator/api/ussd", post(ussd))
         .route("/simulator/api/phones", get(phones))
 }
@@ -264,81 +262,4 @@ async fn waiting(
             }
         })
         .collect())
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct BroadcastIn {
-    to: Vec<String>,
-    text: String,
-    /// A consent topic (`notice`, `campaign`, `reminder`); none means only a full opt-out blocks it.
-    topic: Option<String>,
-    /// Makes the call safe to repeat: the same key queues nothing new.
-    key: Option<String>,
-}
-
-#[derive(Serialize)]
-struct BroadcastOut {
-    queued: Vec<i64>,
-}
-
-/// Queues a bulk message to some numbers through the notices feature (`notices::to_numbers`),
-/// for demos and the dispatcher's tests; staff send notices through `/api/v1/notices`.
-async fn broadcast(
-    State(app): State<AppState>,
-    ApiJson(body): ApiJson<BroadcastIn>,
-) -> Result<Json<BroadcastOut>, ApiError> {
-    check_text(&body.text)?;
-    if body.text.trim().is_empty() {
-        return Err(ApiError::bad_request(
-            "empty_text",
-            "text is empty: a broadcast says something",
-        ));
-    }
-    if body
-        .key
-        .as_ref()
-        .is_some_and(|k| k.trim().is_empty() || k.chars().count() > MAX_ID_CHARS)
-    {
-        return Err(ApiError::bad_request(
-            "bad_key",
-            format!("key must be 1 to {MAX_ID_CHARS} characters"),
-        ));
-    }
-    if body.to.is_empty() || body.to.len() > MAX_BROADCAST {
-        return Err(ApiError::bad_request(
-            "bad_recipients",
-            format!("to must list 1 to {MAX_BROADCAST} numbers"),
-        ));
-    }
-    if let Some(t) = body.topic.as_deref() {
-        if !crate::features::consent::TOPICS.contains(&t) {
-            return Err(ApiError::bad_request(
-                "bad_topic",
-                format!(
-                    "topic must be one of {:?}",
-                    crate::features::consent::TOPICS
-                ),
-            ));
-        }
-    }
-    let recipients = body
-        .to
-        .iter()
-        .enumerate()
-        .map(|(i, n)| {
-            Msisdn::parse(n)
-                .map_err(|e| ApiError::bad_request("bad_number", format!("to[{i}]: {e}")))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let key = body.key.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    let queued = crate::features::notices::to_numbers(
-        &app.services.outbox,
-        &recipients,
-        &body.text,
-        body.topic.as_deref(),
-        &key,
-    )
-    .await?;
-    Ok(Json(BroadcastOut { queued }))
 }
