@@ -121,6 +121,7 @@ macro_rules! bind_all {
                 $crate::db::sql::Bind::Int(i) => q.bind(*i),
                 $crate::db::sql::Bind::OptText(s) => q.bind(s.clone()),
                 $crate::db::sql::Bind::OptInt(i) => q.bind(*i),
+                $crate::db::sql::Bind::OptTime(t) => q.bind(*t),
             };
         }
         q

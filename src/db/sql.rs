@@ -18,6 +18,8 @@ pub enum Bind {
     OptText(Option<String>),
     /// A nullable integer column.
     OptInt(Option<i64>),
+    /// A nullable time column.
+    OptTime(Option<DateTime<Utc>>),
 }
 
 /// A statement being built: its text and its binds, in order.
