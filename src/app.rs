@@ -11,7 +11,7 @@ use std::time::Duration;
 use chrono::TimeDelta;
 
 use crate::config::Config;
-use crate::db::group::Group;
+use crate::db::group::{batch, Group};
 use crate::db::Db;
 use crate::dialog::keywords::{KeywordError, Keywords};
 use crate::dialog::{ReplyBudget, Services};
@@ -88,9 +88,10 @@ impl App {
             config.dispatcher.bulk_ttl_hours,
         );
         let unknown: Arc<dyn Prices> = Arc::new(Gateways::default());
-        let ussd_sessions = Group::new(db.clone(), |db, records| {
-            Box::pin(crate::dialog::ussd::record_batch(db, records))
-        });
+        let ussd_sessions = Group::new(
+            outbox.writer(),
+            batch(|tx, records| Box::pin(crate::dialog::ussd::record_batch(tx, records))),
+        );
         Ok(Services {
             ussd_sessions,
             db,

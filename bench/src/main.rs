@@ -155,7 +155,8 @@ fn main() -> Result<()> {
     report.finish(&ctx, started.elapsed());
     println!("\n{}", report.table());
     if let Some(path) = &args.results {
-        std::fs::write(path, report.markdown(&ctx))?;
+        let before = std::fs::read_to_string(path).unwrap_or_default();
+        std::fs::write(path, report::keep_hand_written(report.markdown(&ctx), &before))?;
         println!("written to {}", path.display());
     }
     ctx.baseline.stop(Duration::from_secs(2));

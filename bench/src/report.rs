@@ -129,6 +129,19 @@ impl Report {
     }
 }
 
+/// The line in RESULTS.md below which the text is written by hand (before and after tables,
+/// later runs, notes): each run keeps it.
+pub const HAND_WRITTEN: &str = "<!-- written by hand below: bench/run keeps it -->";
+
+/// `generated` followed by what `before` (the file as it was) has from [`HAND_WRITTEN`] on.
+pub fn keep_hand_written(mut generated: String, before: &str) -> String {
+    if let Some(at) = before.find(HAND_WRITTEN) {
+        generated.push('\n');
+        generated.push_str(&before[at..]);
+    }
+    generated
+}
+
 /// The first line a command prints (on stdout, else stderr), whatever its exit status: some
 /// tools print their version and exit 1.
 fn first_line(cmd: &mut Command) -> String {

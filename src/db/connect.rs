@@ -102,9 +102,13 @@ pub async fn connect(url: &str) -> Result<Db, ConnectError> {
                     source,
                 })?;
             }
+            // No ping before each use: a SQLite connection is a file handle on this machine
+            // that does not go stale, and each ping is a hand-off to sqlx's worker thread (a
+            // connection that failed is still tested and closed when it goes back).
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
                 .acquire_timeout(ACQUIRE_TIMEOUT)
+                .test_before_acquire(false)
                 .connect_with(opts)
                 .await
                 .map_err(open)?;
@@ -116,9 +120,13 @@ pub async fn connect(url: &str) -> Result<Db, ConnectError> {
             // refused"), where the pool would only time out after 15 s.
             let first = opts.connect().await.map_err(open)?;
             first.close().await.map_err(open)?;
+            // No ping before each use (a round trip per statement outside a transaction): a
+            // connection the server dropped fails its next use once, which answers 503 (the
+            // gateway retries), and is tested and closed as it goes back to the pool.
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(ACQUIRE_TIMEOUT)
+                .test_before_acquire(false)
                 .connect_with(opts)
                 .await
                 .map_err(open)?;

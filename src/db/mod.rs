@@ -123,6 +123,7 @@ macro_rules! bind_all {
                 $crate::db::sql::Bind::OptInt(i) => q.bind(*i),
                 $crate::db::sql::Bind::Bool(v) => q.bind(*v),
                 $crate::db::sql::Bind::Date(d) => q.bind(*d),
+                $crate::db::sql::Bind::OptTime(t) => q.bind(*t),
             };
         }
         q

@@ -20,6 +20,8 @@ pub enum Bind {
     OptInt(Option<i64>),
     Bool(bool),
     Date(NaiveDate),
+    /// A nullable time column.
+    OptTime(Option<DateTime<Utc>>),
 }
 
 /// A statement being built: its text and its binds, in order.

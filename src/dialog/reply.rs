@@ -1,12 +1,12 @@
 //! Sending a reply to a person: rendered in their language and script, guarded against loops
 //! and held to a budget per number.
 
-use chrono::TimeDelta;
+use chrono::{DateTime, TimeDelta, Utc};
 
 use super::Services;
 use crate::features::contacts::Contact;
 use crate::i18n::Msg;
-use crate::outbox::{NewMessage, OutboxError, Priority, RecentReplies};
+use crate::outbox::{Choose, NewMessage, OutboxError, Priority, RecentReplies, ReplyDone};
 use crate::phone::Msisdn;
 
 /// Never the same text to the same number more than this many times in the window: a loop with
@@ -116,6 +116,24 @@ pub async fn send_as(
     text: String,
     key: ReplyKey,
 ) -> Result<Replied, OutboxError> {
+    let (counted, windows, choose) = prepare(svc, to, contact, text, key);
+    let done = svc
+        .outbox
+        .enqueue_reply(to, &counted, windows, choose)
+        .await?;
+    Ok(outcome(svc, to, &done))
+}
+
+/// A reply under `key` as the outbox counts and queues it: the text the loop guard counts, the
+/// guards' windows (same text since, all replies since), and the choice between the reply, the
+/// "try later" line and nothing, made from the recipient's recent replies.
+pub(super) fn prepare(
+    svc: &Services,
+    to: &Msisdn,
+    contact: &Contact,
+    text: String,
+    key: ReplyKey,
+) -> (String, (DateTime<Utc>, DateTime<Utc>), Choose) {
     let budget = svc.replies;
     let now = crate::db::time::now();
     let windows = (
@@ -124,36 +142,35 @@ pub async fn send_as(
     );
     let try_later = Msg::new("reply-budget-try-later").num("minutes", budget.window_minutes);
     let try_later = contact.render(&svc.locales, &try_later);
-    let text_for_count = text.clone();
-    let message = {
-        let to = to.clone();
-        move |recent| {
-            let text = match decide(budget, recent) {
-                Replied::Queued => text.clone(),
-                Replied::TryLater => try_later.clone(),
-                Replied::LoopGuard | Replied::Silent => return None,
-            };
-            Some(NewMessage {
-                recipient: to.clone(),
-                text,
-                priority: Priority::Reply,
-                topic: None,
-                origin: key.origin.clone(),
-                idempotency_key: key.key.clone(),
-                not_before: None,
-                expires_at: None,
-            })
-        }
+    let counted = text.clone();
+    let to = to.clone();
+    let choose = move |recent| {
+        let text = match decide(budget, recent) {
+            Replied::Queued => text.clone(),
+            Replied::TryLater => try_later.clone(),
+            Replied::LoopGuard | Replied::Silent => return None,
+        };
+        Some(NewMessage {
+            recipient: to.clone(),
+            text,
+            priority: Priority::Reply,
+            topic: None,
+            origin: key.origin.clone(),
+            idempotency_key: key.key.clone(),
+            not_before: None,
+            expires_at: None,
+        })
     };
-    let (recent, checked) = svc
-        .outbox
-        .enqueue_reply(to, &text_for_count, windows, Box::new(message))
-        .await?;
-    let outcome = decide(budget, recent);
-    if checked.is_none() {
+    (counted, windows, Box::new(choose))
+}
+
+/// What became of a reply, from what its count found and the row queued (if any).
+pub(super) fn outcome(svc: &Services, to: &Msisdn, (recent, queued): &ReplyDone) -> Replied {
+    let outcome = decide(svc.replies, *recent);
+    if queued.is_none() {
         tracing::info!(to = %to, outcome = ?outcome, "reply held back");
     }
-    Ok(outcome)
+    outcome
 }
 
 #[cfg(test)]

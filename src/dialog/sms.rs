@@ -3,9 +3,11 @@
 use super::keywords::Command;
 use super::reply::{self, reply};
 use super::{DialogError, Services};
+use crate::db::tx::Tx;
 use crate::features::consent::{self, Action, Source};
 use crate::features::contacts::{self, Contact, Script};
 use crate::i18n::{msg_id, Msg};
+use crate::outbox::{Outbox, ReplyWrite};
 use crate::phone::Msisdn;
 
 /// Answers one SMS from `from`. Returns a short note for the inbox row (never the text itself).
@@ -178,4 +180,83 @@ async fn consent_change(
         Action::OptIn => "opt_in",
     };
     Ok((msg, note))
+}
+
+/// A command whose answer needs nothing but the sender's contact (`HD`, `NN` alone): decided
+/// before the message is stored, so the inbox can store it, answer it and mark it handled in one
+/// transaction (see [`answer_pure_tx`]). Everything else takes [`handle`] after the store.
+#[derive(Clone, Debug)]
+pub struct Pure {
+    command: PureCommand,
+    /// The inbox row's note when the reply goes as asked.
+    pub note: &'static str,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum PureCommand {
+    Help,
+    LanguageList,
+}
+
+/// The pure command `text` is, if it is one.
+pub fn pure(svc: &Services, text: &str) -> Option<Pure> {
+    let parsed = svc.keywords.parse(text);
+    let (command, note) = match parsed.command? {
+        Command::Help => (PureCommand::Help, "help"),
+        Command::Language if parsed.args.is_empty() => (PureCommand::LanguageList, "language list"),
+        _ => return None,
+    };
+    Some(Pure { command, note })
+}
+
+impl Pure {
+    /// The answer, as [`handle`] gives it for the same command.
+    fn msg(&self, svc: &Services) -> Msg {
+        match self.command {
+            PureCommand::Help => Msg::new("help"),
+            PureCommand::LanguageList => {
+                let list = svc.locales.languages().collect::<Vec<_>>().join(", ");
+                Msg::new("language-list").arg("list", list)
+            }
+        }
+    }
+}
+
+/// A stored message with a pure command, to be answered in its store's transaction.
+pub struct Asked<'a> {
+    pub inbound_id: i64,
+    pub from: &'a Msisdn,
+    pub contact: &'a Contact,
+    pub pure: &'a Pure,
+}
+
+/// Answers `asked` inside the open transaction `tx`: their replies rendered for each contact and
+/// counted and queued together (the outbox's guards, exactly as [`reply`] applies them). Returns
+/// each message's note, in order; the caller wakes the outbox once it has committed.
+pub async fn answer_pure_tx(
+    svc: &Services,
+    tx: &mut Tx<'_>,
+    asked: &[Asked<'_>],
+) -> Result<Vec<&'static str>, DialogError> {
+    let writes: Vec<ReplyWrite> = asked
+        .iter()
+        .map(|a| {
+            let text = a.contact.render(&svc.locales, &a.pure.msg(svc));
+            let (counted, windows, choose) = reply::prepare(
+                svc,
+                a.from,
+                a.contact,
+                text,
+                reply::ReplyKey::inbound(a.inbound_id),
+            );
+            svc.outbox.reply_write(a.from, &counted, windows, choose)
+        })
+        .collect();
+    let refs: Vec<&ReplyWrite> = writes.iter().collect();
+    let done = Outbox::enqueue_replies_tx(tx, &refs).await?;
+    Ok(asked
+        .iter()
+        .zip(&done)
+        .map(|(a, d)| reply::outcome(svc, a.from, d).note(a.pure.note))
+        .collect())
 }

@@ -1,12 +1,16 @@
 //! Contacts: one row per phone number loa talks to, with its language and script preference.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::db::sql::{Bind, Sql};
+use crate::db::tx::{on_tx, Tx};
 use crate::db::{time, Db};
 use crate::i18n::{Locales, Msg};
 use crate::phone::Msisdn;
-use crate::{execute, with_db};
+use crate::{bind_all, execute, with_db};
 
 pub mod store;
 
@@ -157,6 +161,76 @@ pub async fn find_or_create(db: &Db, msisdn: &Msisdn) -> Result<Contact, sqlx::E
     .execute(pool)
     .await)?;
     find(db, msisdn).await?.ok_or(sqlx::Error::RowNotFound)
+}
+
+/// The contacts of `phones`, created where missing, inside the caller's transaction, by number:
+/// one look-up and (for new numbers) one multi-row insert, whatever their number. Numbers go in
+/// sorted, so two instances' batches take the new rows' locks in the same order.
+pub async fn find_or_create_many_tx(
+    tx: &mut Tx<'_>,
+    phones: &[&Msisdn],
+) -> Result<HashMap<String, Contact>, sqlx::Error> {
+    let mut wanted: Vec<&str> = phones.iter().map(|p| p.as_str()).collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let mut found = select_many_tx(tx, &wanted).await?;
+    let missing: Vec<&str> = wanted
+        .into_iter()
+        .filter(|m| !found.contains_key(*m))
+        .collect();
+    if missing.is_empty() {
+        return Ok(found);
+    }
+    let now = time::now();
+    let mut sql = Sql::ordered(
+        tx.backend(),
+        "INSERT INTO contacts (msisdn, created_at, updated_at) VALUES ",
+    );
+    sql.push_rows(
+        missing
+            .iter()
+            .map(|m| [Bind::Text(m.to_string()), Bind::Time(now), Bind::Time(now)]),
+    );
+    sql.push(" ON CONFLICT (msisdn) DO NOTHING RETURNING id, msisdn, language, script, created_at");
+    let rows: Vec<Row> = on_tx!(tx, conn => {
+        // The text changes with the number of rows: kept out of the statement cache.
+        bind_all!(sqlx::query_as(&sql.text).persistent(false), sql)
+            .fetch_all(conn)
+            .await
+    })?;
+    found.extend(
+        rows.into_iter()
+            .map(|r| (r.msisdn.clone(), Contact::from(r))),
+    );
+    // Created meanwhile by another writer (its insert won): read now that it is committed.
+    let raced: Vec<&str> = missing
+        .into_iter()
+        .filter(|m| !found.contains_key(*m))
+        .collect();
+    if !raced.is_empty() {
+        found.extend(select_many_tx(tx, &raced).await?);
+    }
+    Ok(found)
+}
+
+async fn select_many_tx(
+    tx: &mut Tx<'_>,
+    msisdns: &[&str],
+) -> Result<HashMap<String, Contact>, sqlx::Error> {
+    if msisdns.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut sql = Sql::ordered(tx.backend(), &format!("{SELECT} WHERE msisdn IN "));
+    sql.push_list(msisdns.iter().map(|m| Bind::Text(m.to_string())));
+    let rows: Vec<Row> = on_tx!(tx, conn => {
+        bind_all!(sqlx::query_as(&sql.text).persistent(false), sql)
+            .fetch_all(conn)
+            .await
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.msisdn.clone(), Contact::from(r)))
+        .collect())
 }
 
 pub async fn set_language(db: &Db, id: i64, lang: &str) -> Result<(), sqlx::Error> {

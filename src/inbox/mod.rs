@@ -7,12 +7,14 @@
 
 mod store;
 
+use std::sync::Arc;
+
 use chrono::{DateTime, TimeDelta, Utc};
 
-use crate::db::group::{Group, GroupError};
+use crate::db::group::{batch, Group, GroupError};
 use crate::db::{time, Db};
 use crate::dialog::{self, DialogError, Services};
-use crate::gateway::Inbound;
+use crate::gateway::{Channel, Inbound};
 use crate::hash::text_hash;
 use crate::phone::Sender;
 use store::{Done, NewRow, Write};
@@ -52,9 +54,14 @@ pub struct Inbox {
 
 impl Inbox {
     pub fn new(svc: Services) -> Inbox {
-        let writer = Group::new(svc.db.clone(), |db, writes| {
-            Box::pin(store::write_batch(db, writes))
-        });
+        let shared = Arc::new(svc.clone());
+        let writer = Group::new(
+            svc.outbox.writer(),
+            batch(move |tx, writes| {
+                let svc = shared.clone();
+                Box::pin(async move { store::write_batch(&svc, tx, writes).await })
+            }),
+        );
         Inbox { svc, writer }
     }
 
@@ -63,13 +70,19 @@ impl Inbox {
     pub async fn receive(&self, msg: &Inbound) -> Result<Stored, InboxError> {
         match self.writer.write(Write::Store(new_row(msg))).await? {
             Done::Stored(stored) => Ok(stored),
-            Done::Marked => Err(sqlx::Error::Protocol("a store answered as a mark".into()).into()),
+            _ => Err(sqlx::Error::Protocol("a store answered as another write".into()).into()),
         }
     }
 
-    /// Stores `msg` and, when it is new, answers it. A failure after storing is left to the inbox
-    /// sweep, so the caller (a webhook) still answers 200: the message is safe.
+    /// Stores `msg` and, when it is new, answers it. A message whose answer needs nothing but its
+    /// sender's contact (`HD`) is stored, answered and marked in one transaction with whatever
+    /// else was waiting; any other is stored first and answered after. A failure after storing
+    /// is left to the inbox sweep, so the caller (a webhook) still answers 200: the message is
+    /// safe.
     pub async fn receive_and_handle(&self, msg: &Inbound) -> Result<Stored, InboxError> {
+        if let Some(stored) = self.answer_at_once(msg).await? {
+            return Ok(stored);
+        }
         let stored = self.receive(msg).await?;
         if !stored.duplicate {
             if let Err(err) = self.handle_new(stored.id, msg).await {
@@ -77,6 +90,40 @@ impl Inbox {
             }
         }
         Ok(stored)
+    }
+
+    /// Stores and answers `msg` in one transaction when its command is pure (see
+    /// `dialog::sms::pure`); None when it is not, or when that transaction failed for something
+    /// other than the database being away (the message then takes the two-step way).
+    async fn answer_at_once(&self, msg: &Inbound) -> Result<Option<Stored>, InboxError> {
+        let (Sender::Mobile(from), Channel::Sms) = (&msg.sender, &msg.channel) else {
+            return Ok(None);
+        };
+        let Some(pure) = dialog::sms::pure(&self.svc, &msg.text) else {
+            return Ok(None);
+        };
+        let write = Write::Answer {
+            row: new_row(msg),
+            from: from.clone(),
+            pure,
+        };
+        match self.writer.write(write).await {
+            Ok(Done::Answered(stored)) => {
+                if !stored.duplicate {
+                    self.svc.outbox.wake();
+                }
+                Ok(Some(stored))
+            }
+            Ok(_) => {
+                Err(sqlx::Error::Protocol("an answer came back as another write".into()).into())
+            }
+            Err(GroupError::Db(err)) if crate::db::unavailable(&err) => Err(err.into()),
+            Err(GroupError::Stopped) => Err(GroupError::Stopped.into()),
+            Err(err) => {
+                tracing::warn!(%err, "answering with the store failed: stored, then answered");
+                Ok(None)
+            }
+        }
     }
 
     /// (writes, commits) of the group-commit writer so far.
@@ -110,11 +157,7 @@ fn new_row(msg: &Inbound) -> NewRow {
 /// Stores `msg` unless it is a repeat, in a transaction of its own (no writer: for callers with
 /// only a database, such as tests). Returns once it is on disk.
 pub async fn receive(db: &Db, msg: &Inbound) -> Result<Stored, InboxError> {
-    let mut done = store::write_batch(db, &[&Write::Store(new_row(msg))]).await?;
-    match done.pop() {
-        Some(Done::Stored(stored)) => Ok(stored),
-        _ => Err(sqlx::Error::Protocol("a store answered as a mark".into()).into()),
-    }
+    Ok(store::store(db, &new_row(msg)).await?)
 }
 
 /// The sender as stored: E.164 for a mobile, the raw sender id otherwise.

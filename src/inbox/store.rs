@@ -9,6 +9,11 @@ use crate::db::lock::xact_lock;
 use crate::db::sql::{Bind, Sql};
 use crate::db::tx::{on_tx, Tx};
 use crate::db::Db;
+use crate::dialog::sms::{self, Asked, Pure};
+use crate::dialog::{DialogError, Services};
+use crate::features::contacts;
+use crate::outbox::OutboxError;
+use crate::phone::Msisdn;
 use crate::{bind_all, execute, with_db, with_tx};
 
 /// A message with the columns the inbox works out for it.
@@ -34,7 +39,15 @@ impl NewRow {
 
 /// A write the inbox's writer puts in a batch.
 pub enum Write {
+    /// Stored `new`, to be handled after the commit.
     Store(NewRow),
+    /// Stored, answered (its reply counted and queued) and marked handled in one transaction:
+    /// a message whose answer needs nothing but its sender's contact.
+    Answer {
+        row: NewRow,
+        from: Msisdn,
+        pure: Pure,
+    },
     Mark {
         id: i64,
         status: &'static str,
@@ -46,62 +59,132 @@ pub enum Write {
 #[derive(Debug)]
 pub enum Done {
     Stored(Stored),
+    /// Stored and answered (unless it was a repeat: then only found).
+    Answered(Stored),
     Marked,
 }
 
-/// Writes `writes` in one transaction; the answers come in their order. Id-less messages take
-/// their locks in key order and messages with ids go in (gateway, id) order, so two instances'
-/// batches never wait on each other crosswise.
-pub async fn write_batch(db: &Db, writes: &[&Write]) -> Result<Vec<Done>, sqlx::Error> {
+/// A store of a batch: its place in the batch, its row, and for an answered message the status
+/// and note it is stored with.
+type Store<'w> = (usize, &'w NewRow, Option<&'static str>);
+
+/// Writes `writes` inside the writer's transaction; the answers come in their order. On
+/// PostgreSQL the batch takes its locks in one order: the new contacts' rows by number, the
+/// id-less messages' locks by key, the messages with ids by (gateway, id), the replies'
+/// recipients by number; so two instances' batches never wait on each other crosswise.
+pub async fn write_batch(
+    svc: &Services,
+    tx: &mut Tx<'_>,
+    writes: &[&Write],
+) -> Result<Vec<Done>, sqlx::Error> {
     let mut done: Vec<Option<Done>> = writes.iter().map(|_| None).collect();
+    let senders: Vec<&Msisdn> = writes
+        .iter()
+        .filter_map(|w| match w {
+            Write::Answer { from, .. } => Some(from),
+            _ => None,
+        })
+        .collect();
+    let contacts = contacts::find_or_create_many_tx(tx, &senders).await?;
     let stores = |with_id: bool| {
-        let mut rows: Vec<(usize, &NewRow)> = writes
+        let mut rows: Vec<Store> = writes
             .iter()
             .enumerate()
             .filter_map(|(i, w)| match w {
-                Write::Store(r) if r.provider_id.is_some() == with_id => Some((i, r)),
-                _ => None,
+                Write::Store(r) => Some((i, r, None)),
+                Write::Answer { row, pure, .. } => Some((i, row, Some(pure.note))),
+                Write::Mark { .. } => None,
             })
+            .filter(|(_, r, _)| r.provider_id.is_some() == with_id)
             .collect();
-        rows.sort_by_key(|(_, r)| (r.lock_key(), r.provider_id.clone()));
+        rows.sort_by_key(|(_, r, _)| (r.lock_key(), r.provider_id.clone()));
         rows
     };
     let (no_id, with_id) = (stores(false), stores(true));
-    with_tx!(db, tx => {
-        let mut tx = Tx::from(tx);
-        for (i, row) in no_id {
-            done[i] = Some(Done::Stored(insert_unless_recent(&mut tx, row).await?));
-        }
-        for (i, stored) in insert_with_ids(&mut tx, &with_id).await? {
-            done[i] = Some(Done::Stored(stored));
-        }
-        for (i, w) in writes.iter().enumerate() {
-            if let Write::Mark { id, status, note } = w {
-                mark_tx(&mut tx, *id, status, note).await?;
-                done[i] = Some(Done::Marked);
+    let mut stored = Vec::with_capacity(writes.len());
+    for (i, row, handled) in no_id {
+        stored.push((i, insert_unless_recent(tx, row, handled).await?));
+    }
+    stored.extend(insert_with_ids(tx, &with_id).await?);
+    let mut asked = Vec::new();
+    for (i, s) in stored {
+        match writes[i] {
+            Write::Answer { from, pure, .. } if !s.duplicate => {
+                let contact = contacts
+                    .get(from.as_str())
+                    .ok_or(sqlx::Error::RowNotFound)?;
+                asked.push(Asked {
+                    inbound_id: s.id,
+                    from,
+                    contact,
+                    pure,
+                });
+                done[i] = Some(Done::Answered(s));
             }
+            Write::Answer { .. } => done[i] = Some(Done::Answered(s)),
+            _ => done[i] = Some(Done::Stored(s)),
         }
-    });
+    }
+    let notes = sms::answer_pure_tx(svc, tx, &asked)
+        .await
+        .map_err(dialog_error)?;
+    for (a, note) in asked.iter().zip(notes) {
+        // Stored with the note of a reply that went; the guards may have said otherwise.
+        if note != a.pure.note {
+            mark_tx(tx, a.inbound_id, "handled", note).await?;
+        }
+    }
+    for (i, w) in writes.iter().enumerate() {
+        if let Write::Mark { id, status, note } = w {
+            mark_tx(tx, *id, status, note).await?;
+            done[i] = Some(Done::Marked);
+        }
+    }
     done.into_iter()
         .collect::<Option<Vec<Done>>>()
         .ok_or_else(|| sqlx::Error::Protocol("an inbox write got no answer".into()))
+}
+
+/// The dialog's answering in the writer's transaction fails only in the database.
+fn dialog_error(err: DialogError) -> sqlx::Error {
+    match err {
+        DialogError::Db(e) | DialogError::Outbox(OutboxError::Db(e)) => e,
+        other => sqlx::Error::Protocol(other.to_string()),
+    }
+}
+
+/// The status, note and time a row is stored with: `new` and none, or handled with its note.
+fn state(row: &NewRow, handled: Option<&'static str>) -> [Bind; 3] {
+    match handled {
+        Some(note) => [
+            Bind::Text("handled".into()),
+            Bind::OptText(Some(note.into())),
+            Bind::OptTime(Some(row.now)),
+        ],
+        None => [
+            Bind::Text("new".into()),
+            Bind::OptText(None),
+            Bind::OptTime(None),
+        ],
+    }
 }
 
 /// Messages with provider ids in one multi-row `INSERT`: the unique (gateway, provider id)
 /// decides what is a repeat, of a stored message or of one earlier in the same batch.
 async fn insert_with_ids(
     tx: &mut Tx<'_>,
-    rows: &[(usize, &NewRow)],
+    rows: &[Store<'_>],
 ) -> Result<Vec<(usize, Stored)>, sqlx::Error> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
     let mut sql = Sql::ordered(
         tx.backend(),
-        "INSERT INTO inbound_messages
-            (gateway_id, provider_id, channel, sender, text, text_hash, received_at) VALUES ",
+        "INSERT INTO inbound_messages (gateway_id, provider_id, channel, sender, text, text_hash,
+            received_at, status, note, handled_at) VALUES ",
     );
-    sql.push_rows(rows.iter().map(|(_, r)| {
+    sql.push_rows(rows.iter().map(|(_, r, handled)| {
+        let [status, note, at] = state(r, *handled);
         [
             Bind::Text(r.gateway_id.clone()),
             Bind::OptText(r.provider_id.clone()),
@@ -110,11 +193,15 @@ async fn insert_with_ids(
             Bind::Text(r.text.clone()),
             Bind::Text(r.hash.clone()),
             Bind::Time(r.now),
+            status,
+            note,
+            at,
         ]
     }));
     sql.push(" ON CONFLICT DO NOTHING RETURNING id, gateway_id, provider_id");
     let inserted: Vec<(i64, String, String)> = on_tx!(tx, conn => {
-        bind_all!(sqlx::query_as(&sql.text), sql).fetch_all(conn).await
+        // The text changes with the batch's size: kept out of the statement cache.
+        bind_all!(sqlx::query_as(&sql.text).persistent(false), sql).fetch_all(conn).await
     })?;
     let mut fresh: HashMap<(String, String), i64> = inserted
         .into_iter()
@@ -122,7 +209,7 @@ async fn insert_with_ids(
         .collect();
     let mut earlier: HashMap<(String, String), i64> = HashMap::new();
     let mut out = Vec::with_capacity(rows.len());
-    for (i, row) in rows {
+    for (i, row, _) in rows {
         let key = (
             row.gateway_id.clone(),
             row.provider_id.clone().unwrap_or_default(),
@@ -161,7 +248,11 @@ async fn existing_id(tx: &mut Tx<'_>, gateway: &str, provider: &str) -> Result<i
 
 /// Without a provider id, the same sender and text since `row.since` is a repeat; the check and
 /// the insert hold the row's lock.
-async fn insert_unless_recent(tx: &mut Tx<'_>, row: &NewRow) -> Result<Stored, sqlx::Error> {
+async fn insert_unless_recent(
+    tx: &mut Tx<'_>,
+    row: &NewRow,
+    handled: Option<&'static str>,
+) -> Result<Stored, sqlx::Error> {
     xact_lock(tx, &row.lock_key()).await?;
     let seen: Option<i64> = on_tx!(tx, conn => sqlx::query_scalar(
         "SELECT id FROM inbound_messages
@@ -180,20 +271,28 @@ async fn insert_unless_recent(tx: &mut Tx<'_>, row: &NewRow) -> Result<Stored, s
             duplicate: true,
         });
     }
-    let id: i64 = on_tx!(tx, conn => sqlx::query_scalar(
-        "INSERT INTO inbound_messages
-            (gateway_id, provider_id, channel, sender, text, text_hash, received_at)
-         VALUES ($1, NULL, $2, $3, $4, $5, $6)
-         RETURNING id",
-    )
-    .bind(&row.gateway_id)
-    .bind(row.channel)
-    .bind(&row.sender)
-    .bind(&row.text)
-    .bind(&row.hash)
-    .bind(row.now)
-    .fetch_one(conn)
-    .await)?;
+    let mut sql = Sql::ordered(
+        tx.backend(),
+        "INSERT INTO inbound_messages (gateway_id, provider_id, channel, sender, text, text_hash,
+            received_at, status, note, handled_at) VALUES ",
+    );
+    let [status, note, at] = state(row, handled);
+    sql.push_rows([[
+        Bind::Text(row.gateway_id.clone()),
+        Bind::OptText(None),
+        Bind::Text(row.channel.to_string()),
+        Bind::Text(row.sender.clone()),
+        Bind::Text(row.text.clone()),
+        Bind::Text(row.hash.clone()),
+        Bind::Time(row.now),
+        status,
+        note,
+        at,
+    ]]);
+    sql.push(" RETURNING id");
+    let id: i64 = on_tx!(tx, conn => {
+        bind_all!(sqlx::query_scalar(&sql.text), sql).fetch_one(conn).await
+    })?;
     Ok(Stored {
         id,
         duplicate: false,
@@ -239,9 +338,25 @@ pub async fn mark(
     status: &'static str,
     note: &'static str,
 ) -> Result<(), sqlx::Error> {
-    write_batch(db, &[&Write::Mark { id, status, note }])
-        .await
-        .map(drop)
+    with_tx!(db, tx => mark_tx(&mut Tx::from(tx), id, status, note).await?);
+    Ok(())
+}
+
+/// Stores `row` unless it is a repeat, in a transaction of its own.
+pub async fn store(db: &Db, row: &NewRow) -> Result<Stored, sqlx::Error> {
+    Ok(with_tx!(db, tx => {
+        let mut tx = Tx::from(tx);
+        match row.provider_id {
+            None => insert_unless_recent(&mut tx, row, None).await?,
+            Some(_) => {
+                let mut stored = insert_with_ids(&mut tx, &[(0, row, None)]).await?;
+                stored
+                    .pop()
+                    .map(|(_, s)| s)
+                    .ok_or_else(|| sqlx::Error::Protocol("a store got no answer".into()))?
+            }
+        }
+    }))
 }
 
 pub async fn unhandled(db: &Db, before: DateTime<Utc>) -> Result<Vec<i64>, sqlx::Error> {

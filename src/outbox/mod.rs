@@ -18,15 +18,15 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;
 use tokio::sync::Notify;
 
-use crate::db::group::{Group, GroupError};
+use crate::db::group::{batch, Group, GroupError, Writer};
+use crate::db::tx::Tx;
 use crate::db::{time, Db};
 use crate::phone::Msisdn;
 use crate::text;
 
 pub use crate::gateway::DeliveryStatus;
 pub use claim::Claimed;
-use replies::ReplyWrite;
-pub use replies::{Choose, ReplyDone};
+pub use replies::{Choose, ReplyDone, ReplyWrite};
 pub use report::{
     apply_early, apply_report, forget_early_before, is_known, receive_report, Outcome, ReportIn,
     ReportKey,
@@ -147,6 +147,8 @@ pub struct Outbox {
     db: Db,
     ttl: Ttl,
     wake: Arc<Notify>,
+    /// Where every group commit of this database writes (on SQLite, one connection).
+    writer: Writer,
     /// Replies from concurrent handlers, counted and queued with group commits.
     replies: Group<ReplyWrite, ReplyDone>,
     /// Reports from concurrent webhooks, applied with group commits.
@@ -163,12 +165,15 @@ pub enum OutboxError {
 
 impl Outbox {
     pub fn new(db: Db, reply_ttl_hours: u32, bulk_ttl_hours: u32) -> Outbox {
-        let reports = Group::new(db.clone(), |db, reports| {
-            Box::pin(report::apply_known_batch(db, reports))
-        });
-        let replies = Group::new(db.clone(), |db, replies| {
-            Box::pin(replies::write_batch(db, replies))
-        });
+        let writer = Writer::new(db.clone());
+        let reports = Group::new(
+            &writer,
+            batch(|tx, reports| Box::pin(report::apply_known_batch(tx, reports))),
+        );
+        let replies = Group::new(
+            &writer,
+            batch(|tx, replies| Box::pin(replies::write_batch(tx, replies))),
+        );
         Outbox {
             db,
             ttl: Ttl {
@@ -176,9 +181,16 @@ impl Outbox {
                 bulk: TimeDelta::hours(bulk_ttl_hours.into()),
             },
             wake: Arc::new(Notify::new()),
+            writer,
             replies,
             reports,
         }
+    }
+
+    /// The writer the outbox's group commits go through, for the other groups of the process
+    /// to share (on SQLite they take turns on its one connection).
+    pub fn writer(&self) -> &Writer {
+        &self.writer
     }
 
     /// A gateway's report on a sent message (see [`receive_report`]): applied together with the
@@ -256,18 +268,45 @@ impl Outbox {
         windows: (DateTime<Utc>, DateTime<Utc>),
         choose: replies::Choose,
     ) -> Result<ReplyDone, OutboxError> {
-        let write = ReplyWrite {
-            recipient: recipient.clone(),
-            text: text.to_string(),
-            windows,
-            choose,
-            ttl: self.ttl,
-        };
+        let write = self.reply_write(recipient, text, windows, choose);
         let (recent, queued) = self.replies.write(write).await?;
         if queued.is_some_and(|e| e.created) {
             self.wake.notify_one();
         }
         Ok((recent, queued))
+    }
+
+    /// A reply as [`enqueue_reply`](Outbox::enqueue_reply) takes it, for a caller that queues
+    /// replies inside its own transaction ([`enqueue_replies_tx`](Outbox::enqueue_replies_tx)).
+    pub fn reply_write(
+        &self,
+        recipient: &Msisdn,
+        text: &str,
+        windows: (DateTime<Utc>, DateTime<Utc>),
+        choose: replies::Choose,
+    ) -> ReplyWrite {
+        ReplyWrite {
+            recipient: recipient.clone(),
+            text: text.to_string(),
+            windows,
+            choose,
+            ttl: self.ttl,
+        }
+    }
+
+    /// Counts and queues `writes` inside the caller's open transaction, exactly as the replies'
+    /// own writer would (same locks, same counts). The caller wakes the dispatcher
+    /// ([`wake`](Outbox::wake)) once it has committed.
+    pub async fn enqueue_replies_tx(
+        tx: &mut Tx<'_>,
+        writes: &[&ReplyWrite],
+    ) -> Result<Vec<ReplyDone>, OutboxError> {
+        Ok(replies::write_batch(tx, writes).await?)
+    }
+
+    /// Tells the dispatcher that replies were committed.
+    pub fn wake(&self) {
+        self.wake.notify_one();
     }
 
     /// Marks rows whose time ran out; the dispatcher never claims them.

@@ -88,33 +88,30 @@ pub struct ReportIn {
     pub error: Option<String>,
 }
 
-/// Applies, in one transaction, the reports whose sends are recorded; the others answer `None`
+/// Applies, in the writer's transaction, the reports whose sends are recorded; the others answer `None`
 /// and take [`receive_report`]'s way one by one, which commits a kept report before it looks
 /// for its send again (inside a batch's transaction the dispatcher could not see it).
 pub async fn apply_known_batch(
-    db: &Db,
+    tx: &mut Tx<'_>,
     reports: &[&ReportIn],
 ) -> Result<Vec<Option<Outcome>>, sqlx::Error> {
     let mut out = Vec::with_capacity(reports.len());
-    with_tx!(db, tx => {
-        let mut tx = Tx::from(tx);
-        for r in reports {
-            if !is_known_tx(&mut tx, &r.gateway_id, &r.provider_id).await? {
-                out.push(None);
-                continue;
-            }
-            let key = ReportKey::Provider {
-                gateway_id: &r.gateway_id,
-                provider_id: &r.provider_id,
-            };
-            out.push(Some(
-                match apply_report_tx(&mut tx, key, r.status, r.error.as_deref()).await? {
-                    true => Outcome::Applied,
-                    false => Outcome::Unchanged,
-                },
-            ));
+    for r in reports {
+        if !is_known_tx(tx, &r.gateway_id, &r.provider_id).await? {
+            out.push(None);
+            continue;
         }
-    });
+        let key = ReportKey::Provider {
+            gateway_id: &r.gateway_id,
+            provider_id: &r.provider_id,
+        };
+        out.push(Some(
+            match apply_report_tx(tx, key, r.status, r.error.as_deref()).await? {
+                true => Outcome::Applied,
+                false => Outcome::Unchanged,
+            },
+        ));
+    }
     Ok(out)
 }
 

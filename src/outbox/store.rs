@@ -2,12 +2,15 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Enqueued, NewMessage, Priority, RecentReplies};
+use std::collections::HashMap;
+
+use super::{Enqueued, NewMessage, Priority};
+use crate::db::sql::{rows_per_statement, Bind, Sql};
 use crate::db::tx::{on_tx, Tx};
 use crate::db::Db;
 use crate::hash::text_hash;
 use crate::text::SmsInfo;
-use crate::{execute, with_db, with_tx};
+use crate::{bind_all, execute, with_db, with_tx};
 
 /// A message with what the outbox worked out for it, ready to be a row.
 pub struct Row<'a> {
@@ -51,12 +54,7 @@ pub async fn insert_tx(tx: &mut Tx<'_>, row: &Row<'_>) -> Result<Enqueued, sqlx:
     if let Some(id) = inserted {
         return Ok(Enqueued { id, created: true });
     }
-    let id: i64 = on_tx!(tx, conn => sqlx::query_scalar(
-        "SELECT id FROM outbox WHERE idempotency_key = $1"
-    )
-    .bind(&msg.idempotency_key)
-    .fetch_one(conn)
-    .await)?;
+    let id = id_of_key_tx(tx, &msg.idempotency_key).await?;
     Ok(Enqueued { id, created: false })
 }
 
@@ -161,30 +159,86 @@ pub async fn count_origin(db: &Db, origin: &str) -> Result<Vec<(String, i64)>, s
     .await)
 }
 
-/// Replies to `recipient`: those with this exact text since `same_since`, and all since
-/// `all_since`, read inside the caller's transaction.
-pub async fn recent_replies_tx(
+/// The replies to `recipients` queued since `since`: `(recipient, text hash, created_at)`, read
+/// inside the caller's transaction, for the guards to count (see `replies`). A number draws a
+/// handful of replies in a window, so this is a few rows a recipient.
+pub async fn recent_replies_many_tx(
     tx: &mut Tx<'_>,
-    recipient: &str,
-    text: &str,
-    same_since: DateTime<Utc>,
-    all_since: DateTime<Utc>,
-) -> Result<RecentReplies, sqlx::Error> {
-    let (same_text, total): (i64, i64) = on_tx!(tx, conn => sqlx::query_as(
-        "SELECT COALESCE(SUM(CASE WHEN text_hash = $2 AND created_at >= $3 THEN 1 ELSE 0 END), 0),
-                COALESCE(SUM(CASE WHEN created_at >= $4 THEN 1 ELSE 0 END), 0)
-           FROM outbox
-          WHERE recipient = $1 AND priority = $5 AND created_at >= $6"
-    )
-    .bind(recipient)
-    .bind(text_hash(text))
-    .bind(same_since)
-    .bind(all_since)
-    .bind(Priority::Reply.rank())
-    .bind(same_since.min(all_since))
-    .fetch_one(conn)
-    .await)?;
-    Ok(RecentReplies { same_text, total })
+    recipients: &[&str],
+    since: DateTime<Utc>,
+) -> Result<Vec<(String, String, DateTime<Utc>)>, sqlx::Error> {
+    let mut out = Vec::new();
+    for chunk in recipients.chunks(RECIPIENTS_AT_ONCE) {
+        let mut sql = Sql::ordered(
+            tx.backend(),
+            "SELECT recipient, text_hash, created_at FROM outbox WHERE priority = ",
+        );
+        let p = sql.bind(Bind::Int(Priority::Reply.rank()));
+        sql.push(&p);
+        sql.push(" AND created_at >= ");
+        let p = sql.bind(Bind::Time(since));
+        sql.push(&p);
+        sql.push(" AND recipient IN ");
+        sql.push_list(chunk.iter().map(|r| Bind::Text(r.to_string())));
+        let mut rows: Vec<(String, String, DateTime<Utc>)> = on_tx!(tx, conn => {
+            // The text changes with the number of recipients: kept out of the statement cache.
+            bind_all!(sqlx::query_as(&sql.text).persistent(false), sql)
+                .fetch_all(conn)
+                .await
+        })?;
+        out.append(&mut rows);
+    }
+    Ok(out)
+}
+
+/// Inserts `rows` inside the caller's transaction, in multi-row statements (rows whose
+/// idempotency key exists are skipped); returns the ids of the new rows by key.
+pub async fn insert_many_tx(
+    tx: &mut Tx<'_>,
+    rows: &[Row<'_>],
+) -> Result<HashMap<String, i64>, sqlx::Error> {
+    let mut created = HashMap::with_capacity(rows.len());
+    for chunk in rows.chunks(rows_per_statement(PER_ROW, super::BATCH)) {
+        let mut sql = Sql::ordered(
+            tx.backend(),
+            &format!("INSERT INTO outbox ({COLUMNS}) VALUES "),
+        );
+        sql.push_rows(chunk.iter().map(|row| {
+            let m = row.msg;
+            [
+                Bind::Text(m.recipient.as_str().to_string()),
+                Bind::Text(m.text.clone()),
+                Bind::Text(text_hash(&m.text)),
+                Bind::Text(row.info.encoding.as_str().to_string()),
+                Bind::Int(row.info.parts as i64),
+                Bind::Int(m.priority.rank()),
+                Bind::OptText(m.topic.clone()),
+                Bind::Text(m.origin.clone()),
+                Bind::Text(m.idempotency_key.clone()),
+                Bind::Time(row.not_before),
+                Bind::Time(row.expires_at),
+                Bind::Time(row.not_before),
+                Bind::Time(row.now),
+                Bind::Time(row.now),
+            ]
+        }));
+        sql.push(" ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, idempotency_key");
+        let ids: Vec<(i64, String)> = on_tx!(tx, conn => {
+            bind_all!(sqlx::query_as(&sql.text).persistent(false), sql)
+                .fetch_all(conn)
+                .await
+        })?;
+        created.extend(ids.into_iter().map(|(id, key)| (key, id)));
+    }
+    Ok(created)
+}
+
+/// The id of the row with idempotency key `key`, inside the caller's transaction.
+pub async fn id_of_key_tx(tx: &mut Tx<'_>, key: &str) -> Result<i64, sqlx::Error> {
+    on_tx!(tx, conn => sqlx::query_scalar("SELECT id FROM outbox WHERE idempotency_key = $1")
+        .bind(key)
+        .fetch_one(conn)
+        .await)
 }
 
 pub async fn expire_due(db: &Db, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {

@@ -248,3 +248,65 @@ async fn a_refused_row_fails_alone_and_its_batch_mates_are_stored() {
     );
     t.stop().await;
 }
+
+fn inbound_from(phone: &str, provider_id: &str, text: &str) -> loa::gateway::Inbound {
+    loa::gateway::Inbound {
+        sender: loa::phone::Sender::classify(phone).expect("sender"),
+        ..inbound(Some(provider_id.into()), text)
+    }
+}
+
+/// A message whose answer needs nothing but its sender (`HD`) is stored, answered and marked in
+/// one write: concurrent ones share those transactions, and no mark follows.
+#[tokio::test]
+async fn help_is_stored_answered_and_marked_in_one_write() {
+    let t = common::spawn().await;
+    let (writes_before, commits_before) = t.app.inbox.write_counts();
+    let phones: Vec<String> = (0..24).map(|n| format!("09120020{n:02}")).collect();
+    let tasks: Vec<_> = phones
+        .iter()
+        .enumerate()
+        .map(|(n, phone)| {
+            let inbox = t.app.inbox.clone();
+            let m = inbound_from(phone, &format!("help-{n}"), "HD");
+            tokio::spawn(async move { inbox.receive_and_handle(&m).await })
+        })
+        .collect();
+    for task in tasks {
+        let stored = task.await.expect("task").expect("stored");
+        assert!(!stored.duplicate);
+    }
+    let (writes, commits) = t.app.inbox.write_counts();
+    assert_eq!(writes - writes_before, 24, "a store and a mark each");
+    assert!(commits - commits_before < 24, "no batching");
+    let handled = "SELECT COUNT(*) FROM inbound_messages WHERE status = 'handled' AND note = 'help'
+                     AND handled_at IS NOT NULL";
+    assert_eq!(common::count(&t.app, handled).await, 24);
+    let replies = "SELECT COUNT(DISTINCT recipient) FROM outbox WHERE origin LIKE 'reply:%'";
+    assert_eq!(common::count(&t.app, replies).await, 24);
+    t.stop().await;
+}
+
+/// Replies to one phone answered in the same transaction count each other: of eight `HD` at
+/// once, three replies go and the loop guard holds the rest, each row saying which.
+#[tokio::test]
+async fn help_answered_together_counts_the_replies_of_its_own_batch() {
+    let t = common::spawn().await;
+    let tasks: Vec<_> = (0..8)
+        .map(|n| {
+            let inbox = t.app.inbox.clone();
+            let m = inbound_from(DEMO_PHONE, &format!("loop-{n}"), "HD");
+            tokio::spawn(async move { inbox.receive_and_handle(&m).await })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("task").expect("stored");
+    }
+    let replies = "SELECT COUNT(*) FROM outbox WHERE origin LIKE 'reply:%'";
+    assert_eq!(common::count(&t.app, replies).await, 3);
+    let held = "SELECT COUNT(*) FROM inbound_messages WHERE note = 'loop guard held the reply'";
+    assert_eq!(common::count(&t.app, held).await, 5);
+    let sent = "SELECT COUNT(*) FROM inbound_messages WHERE note = 'help'";
+    assert_eq!(common::count(&t.app, sent).await, 3);
+    t.stop().await;
+}

@@ -5,7 +5,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use super::{Step, KEEP_EXPIRED_HOURS, SESSION_SECONDS};
 use crate::db::tx::{on_tx, Tx};
 use crate::db::Db;
-use crate::{execute, with_db, with_tx};
+use crate::{execute, with_db};
 
 /// A phone's contact and a session, either of which may not exist yet.
 #[derive(sqlx::FromRow)]
@@ -72,15 +72,12 @@ impl Record {
     }
 }
 
-/// Creates or moves the session rows of the steps waiting at once, in one transaction and in
-/// their order; the first end of a session is kept.
-pub async fn record_batch(db: &Db, records: &[&Record]) -> Result<Vec<()>, sqlx::Error> {
-    with_tx!(db, tx => {
-        let mut tx = Tx::from(tx);
-        for r in records {
-            record_tx(&mut tx, r).await?;
-        }
-    });
+/// Creates or moves the session rows of the steps waiting at once, in the writer's transaction
+/// and in their order; the first end of a session is kept.
+pub async fn record_batch(tx: &mut Tx<'_>, records: &[&Record]) -> Result<Vec<()>, sqlx::Error> {
+    for r in records {
+        record_tx(tx, r).await?;
+    }
     Ok(vec![(); records.len()])
 }
 
