@@ -10,7 +10,7 @@ use crate::db::tx::{on_tx, Tx};
 use crate::db::{time, Db};
 use crate::i18n::{Locales, Msg};
 use crate::phone::Msisdn;
-use crate::{bind_all, execute, with_db};
+use crate::{bind_all, execute, with_db, with_tx};
 
 pub mod store;
 
@@ -152,14 +152,10 @@ pub async fn find_or_create(db: &Db, msisdn: &Msisdn) -> Result<Contact, sqlx::E
         return Ok(c);
     }
     let now = time::now();
-    execute!(db, pool => sqlx::query(
-        "INSERT INTO contacts (msisdn, created_at, updated_at) VALUES ($1, $2, $2)
-         ON CONFLICT (msisdn) DO NOTHING"
-    )
-    .bind(msisdn.as_str())
-    .bind(now)
-    .execute(pool)
-    .await)?;
+    with_tx!(db, tx => {
+        let mut tx = Tx::from(tx);
+        store::ensure_contact(&mut tx, msisdn.as_str(), now).await?
+    });
     find(db, msisdn).await?.ok_or(sqlx::Error::RowNotFound)
 }
 
@@ -181,35 +177,10 @@ pub async fn find_or_create_many_tx(
     if missing.is_empty() {
         return Ok(found);
     }
-    let now = time::now();
-    let mut sql = Sql::ordered(
-        tx.backend(),
-        "INSERT INTO contacts (msisdn, created_at, updated_at) VALUES ",
-    );
-    sql.push_rows(
-        missing
-            .iter()
-            .map(|m| [Bind::Text(m.to_string()), Bind::Time(now), Bind::Time(now)]),
-    );
-    sql.push(" ON CONFLICT (msisdn) DO NOTHING RETURNING id, msisdn, language, script, created_at");
-    let rows: Vec<Row> = on_tx!(tx, conn => {
-        // The text changes with the number of rows: kept out of the statement cache.
-        bind_all!(sqlx::query_as(&sql.text).persistent(false), sql)
-            .fetch_all(conn)
-            .await
-    })?;
-    found.extend(
-        rows.into_iter()
-            .map(|r| (r.msisdn.clone(), Contact::from(r))),
-    );
-    // Created meanwhile by another writer (its insert won): read now that it is committed.
-    let raced: Vec<&str> = missing
-        .into_iter()
-        .filter(|m| !found.contains_key(*m))
-        .collect();
-    if !raced.is_empty() {
-        found.extend(select_many_tx(tx, &raced).await?);
-    }
+    // The one insert of contacts (the store's); a number another writer created meanwhile
+    // is read like the others once the insert has waited for it.
+    store::ensure_contacts(tx, &missing, time::now()).await?;
+    found.extend(select_many_tx(tx, &missing).await?);
     Ok(found)
 }
 
