@@ -47,16 +47,21 @@ pub async fn open(config: Config) -> Result<AppState, ServeError> {
     let db = db::connect(&config.database_url).await?;
     db::migrate(&db).await?;
     let app = App::build(config, db)?;
-    legal_aid_home(&app).await?;
+    legal_aid_home(&app, false).await?;
     Ok(app)
 }
 
-/// Checks `legal_aid.home_province` against the database and says where requests from phones
-/// in no household go.
-async fn legal_aid_home(app: &App) -> Result<(), ServeError> {
+/// Checks `legal_aid.home_province` against the database (a code it does not have stops
+/// start-up); `say` also logs where requests from phones in no household go, once the data
+/// `serve` loads (the demo's) are in.
+async fn legal_aid_home(app: &App, say: bool) -> Result<(), ServeError> {
     let svc = &app.services;
-    match crate::features::legal_aid::check_home(&svc.db, &svc.legal_aid).await? {
-        Some(province) => tracing::info!(
+    let home = crate::features::legal_aid::check_home(&svc.db, &svc.legal_aid).await?;
+    if !say {
+        return Ok(());
+    }
+    match home {
+        Some(province) => tracing::debug!(
             %province,
             "legal aid: requests from phones in no household go to this province's officers"
         ),
@@ -202,6 +207,7 @@ pub async fn serve(mut config: Config, demo: bool) -> Result<(), ServeError> {
             );
         }
     }
+    legal_aid_home(&app, true).await?;
     let accounts = if demo {
         crate::demo::accounts(&app.services.db).await?
     } else {

@@ -60,7 +60,7 @@ maternal-epi-18m = the diphtheria, pertussis and tetanus booster and measles dos
 
 maternal-week-t1-nutrition = Week { $week }: eat full meals with vegetables, eggs, meat, fish; take iron and folic acid as advised.
 maternal-week-t1-danger = Week { $week }: bleeding, strong belly pain, fever or much vomiting: go to the commune health station at once.
-maternal-week-t1-checkup = Week { $week }: an early checkup keeps mother and baby well. Checkups at the commune health station are free with a health insurance card.
+maternal-week-t1-checkup = Week { $week }: an early checkup keeps mother and baby well. With a health insurance card, checkups are paid by health insurance as the rules provide.
 maternal-week-t2-nutrition = Week { $week }: the first 1,000 days start in pregnancy. Eat one more meal a day and take iron every day.
 maternal-week-t2-danger = Week { $week }: headache, blurred sight, swollen face or hands, bleeding or leaking water are danger signs: go to the health station at once.
 maternal-week-t2-tetanus = Week { $week }: ask the commune health station about the tetanus vaccine that protects mother and baby.

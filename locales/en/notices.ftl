@@ -8,5 +8,5 @@ notice-outside = Village { $code } is not in your areas.
 notice-nobody = Nobody in the chosen area would receive this notice.
 notice-too-long = The notice is too long: at most { $max } characters.
 notice-preview = Notice to { $recipients } people, { $parts } SMS parts ({ $full } per message with diacritics, { $plain } without), about { $cost } VND. Reply OK within { $minutes } minutes to send.
-notice-sent = Notice { $id } sent to { $recipients } people.
+notice-sent = Notice { $id } queued for { $recipients } people.
 notice-gone = This notice was already sent or cancelled; nothing sent again.

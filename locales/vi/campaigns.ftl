@@ -41,7 +41,7 @@ quiz-closed = Cuộc thi đã kết thúc, câu trả lời không được tín
 vd-cm-age = Loa xã: Theo Điều 8 Luật Hôn nhân và gia đình 2014, nam từ đủ 20 tuổi, nữ từ đủ 18 tuổi mới được kết hôn. Lấy vợ, lấy chồng khi một hoặc cả hai bên chưa đủ tuổi là tảo hôn, bị cấm theo Điều 5. Nhắn HOI để hỏi thêm.
 vd-cm-health = Loa xã: Tảo hôn hại sức khỏe. Người mẹ quá trẻ dễ gặp tai biến khi mang thai và sinh con; con dễ sinh non, nhẹ cân, suy dinh dưỡng. Hãy để các em đủ tuổi, đủ sức khỏe rồi mới lập gia đình.
 vd-cm-school = Loa xã: Tảo hôn làm các em bỏ học, mất cơ hội học nghề, có việc làm; gia đình trẻ dễ nghèo khó, bất hòa. Cha mẹ đừng ép con lấy vợ, lấy chồng sớm: cưỡng ép kết hôn cũng bị cấm (Điều 5 Luật Hôn nhân và gia đình).
-vd-cm-kin = Loa xã: Luật cấm kết hôn giữa người cùng dòng máu về trực hệ (cha mẹ với con, ông bà với cháu) và người có họ trong phạm vi ba đời: anh chị em ruột, cùng cha hoặc cùng mẹ, anh chị em con chú, con bác, con cô, con cậu, con dì (Điều 5).
+vd-cm-kin = Loa xã: Luật cấm kết hôn giữa người cùng dòng máu về trực hệ (cha mẹ với con, ông bà với cháu) và người có họ trong phạm vi ba đời: anh chị em cùng cha mẹ, cùng cha khác mẹ, cùng mẹ khác cha, anh chị em con chú, con bác, con cô, con cậu, con dì (Điều 5).
 vd-cm-kin-harm = Loa xã: Kết hôn cận huyết làm con sinh ra dễ mắc bệnh di truyền (như tan máu bẩm sinh), dị tật, chậm phát triển. Trước khi cưới, hãy tìm hiểu quan hệ họ hàng và khám sức khỏe tiền hôn nhân tại trạm y tế xã.
 vd-cm-help = Loa xã: Biết có tảo hôn, kết hôn cận huyết hay ép cưới, hãy báo trưởng thôn hoặc UBND xã. Cần tư vấn pháp luật, liên hệ Trung tâm trợ giúp pháp lý nhà nước của tỉnh, miễn phí cho người dân tộc thiểu số ở vùng đặc biệt khó khăn.
 

@@ -32,7 +32,7 @@ maternal-checkup-next = Đã ghi khám lần { $done } của số { $who }. Lầ
 maternal-checkup-last = Đã ghi khám lần { $done } của số { $who }.
 maternal-birth-recorded = Đã ghi sinh ngày { $date } của số { $who }. Loa sẽ nhắc khám sau sinh và tiêm chủng cho bé.
 maternal-loss-recorded = Chia buồn cùng gia đình. Loa đã dừng mọi tin về thai này.
-maternal-overdue = Thai của { $who } đã quá ngày dự sinh 2 tuần. Nếu đã sinh, nhắn SINH <số điện thoại> <ngày sinh>; nếu mất, nhắn MAT <số điện thoại>.
+maternal-overdue = Thai của { $who } đã quá ngày dự sinh 2 tuần. Nếu đã sinh, nhắn SINH <số điện thoại> <ngày sinh>; nếu không giữ được thai, nhắn MAT <số điện thoại>.
 
 ## Tin gửi bà mẹ
 
@@ -59,7 +59,7 @@ maternal-epi-18m = nhắc lại bạch hầu, ho gà, uốn ván và sởi mũi 
 
 maternal-week-t1-nutrition = Thai { $week } tuần: chị ăn đủ bữa, thêm rau, trứng, thịt, cá; uống viên sắt, axit folic theo hướng dẫn.
 maternal-week-t1-danger = Thai { $week } tuần: nếu ra máu, đau bụng nhiều, sốt, nôn nhiều, chị đến trạm y tế xã ngay.
-maternal-week-t1-checkup = Thai { $week } tuần: khám thai sớm giúp mẹ con khỏe. Khám thai tại trạm y tế xã được miễn phí với người có thẻ BHYT.
+maternal-week-t1-checkup = Thai { $week } tuần: khám thai sớm giúp mẹ con khỏe. Người có thẻ BHYT được bảo hiểm y tế chi trả khi khám thai theo quy định.
 maternal-week-t2-nutrition = Thai { $week } tuần: 1.000 ngày đầu đời bắt đầu từ khi mang thai. Chị ăn thêm một bữa mỗi ngày, uống viên sắt đều.
 maternal-week-t2-danger = Thai { $week } tuần: đau đầu, mờ mắt, phù mặt tay chân, ra máu hay ra nước là dấu hiệu nguy hiểm: đến trạm y tế ngay.
 maternal-week-t2-tetanus = Thai { $week } tuần: chị hỏi trạm y tế xã về tiêm phòng uốn ván để bảo vệ mẹ và bé.

@@ -10,5 +10,5 @@ notice-outside = Thôn { $code } không thuộc địa bàn của bạn.
 notice-nobody = Không có ai nhận thông báo này trong địa bàn đã chọn.
 notice-too-long = Thông báo dài quá: tối đa { $max } ký tự.
 notice-preview = Thông báo tới { $recipients } người, { $parts } phần tin (có dấu { $full } phần, không dấu { $plain } phần mỗi tin), khoảng { $cost } đồng. Nhắn OK trong { $minutes } phút để gửi.
-notice-sent = Đã gửi thông báo số { $id } tới { $recipients } người.
+notice-sent = Đã đưa thông báo số { $id } vào hàng chờ gửi tới { $recipients } người.
 notice-gone = Thông báo này đã gửi hoặc đã hủy, không gửi lại.
