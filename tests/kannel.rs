@@ -103,45 +103,48 @@ async fn smsc_online(admin: u16) -> Result<(), String> {
 /// exits at once (bearerbox's SMSC listener opens a moment after its admin port), and handed
 /// over once bearerbox reports the SMSC online.
 async fn start_fakesmsc(port: u16, admin: u16) -> (Child, ChildStdin, mpsc::Receiver<String>) {
-    let until = Instant::now() + Duration::from_secs(10);
-    loop {
-        let mut child = Command::new(FAKESMSC)
-            .args(["-H", "127.0.0.1", "-r", &port.to_string(), "-v", "0"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start fakesmsc");
-        let online = try_eventually(
-            Duration::from_secs(5),
-            "bearerbox to report fakesmsc online, or fakesmsc to give up",
-            async || match child.try_wait() {
-                Ok(Some(exit)) => Ok(Err(exit)),
-                _ => smsc_online(admin).await.map(Ok),
-            },
-        )
-        .await;
-        if let Ok(Ok(())) = online {
-            let stdin = child.stdin.take().expect("stdin");
-            let stderr = child.stderr.take().expect("stderr");
-            let (tx, rx) = mpsc::channel();
-            std::thread::spawn(move || {
-                for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                    if tx.send(line).is_err() {
-                        break;
-                    }
-                }
-            });
-            return (child, stdin, rx);
+    // Each attempt starts fakesmsc and waits for bearerbox to see it online; an attempt that
+    // exits or never comes online is stopped, and `eventually` paces the next one.
+    let mut child = eventually(
+        Duration::from_secs(10),
+        "fakesmsc to connect to bearerbox",
+        async || {
+            let mut child = Command::new(FAKESMSC)
+                .args(["-H", "127.0.0.1", "-r", &port.to_string(), "-v", "0"])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("start fakesmsc");
+            let online = try_eventually(
+                Duration::from_secs(5),
+                "bearerbox to report fakesmsc online, or fakesmsc to give up",
+                async || match child.try_wait() {
+                    Ok(Some(exit)) => Ok(Err(exit)),
+                    _ => smsc_online(admin).await.map(Ok),
+                },
+            )
+            .await;
+            if let Ok(Ok(())) = online {
+                return Ok(child);
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+            Err(format!("{online:?}"))
+        },
+    )
+    .await;
+    let stdin = child.stdin.take().expect("stdin");
+    let stderr = child.stderr.take().expect("stderr");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
         }
-        let _ = child.kill();
-        let _ = child.wait();
-        assert!(
-            Instant::now() < until,
-            "fakesmsc could not connect to bearerbox: {online:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    });
+    (child, stdin, rx)
 }
 
 /// The bytes of one MT line as smsc_fake writes it: `S R text T`, `S R ucs-2 %XX…`, or for a
